@@ -1,0 +1,12 @@
+//! Compute: nodes, sizes, images, locations, volumes, snapshots and key pairs.
+
+mod driver;
+mod handle;
+mod types;
+
+pub use driver::ComputeDriver;
+pub use handle::Compute;
+pub use types::{
+    CreateNode, CreateVolume, KeyPair, Node, NodeAuth, NodeImage, NodeLocation, NodeSize,
+    NodeState, SnapshotState, StorageVolume, VolumeSnapshot, VolumeState,
+};

@@ -1,0 +1,192 @@
+//! Provider-independent configuration, as the run-time registry receives it.
+//!
+//! Each provider crate also has its own typed builder; this struct is the
+//! common denominator a command line or a config file can fill in without
+//! knowing which provider it is talking to (Libcloud's `key`, `secret`,
+//! `region`, `host`, plus free-form options).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// Credentials, region, endpoint and provider options for one driver.
+///
+/// ```
+/// use cloud_core::ProviderConfig;
+///
+/// let config = ProviderConfig::new()
+///     .key("AKIDEXAMPLE")
+///     .secret("wJalrXUtnFEMI")
+///     .region("eu-west-1")
+///     .option("path_style", "true");
+/// assert_eq!(config.region_str(), Some("eu-west-1"));
+/// assert!(!format!("{config:?}").contains("wJalrXUtnFEMI"));
+/// assert!(!format!("{config:?}").contains("AKIDEXAMPLE"));
+/// ```
+#[derive(Clone, Default)]
+pub struct ProviderConfig {
+    key: Option<Secret>,
+    secret: Option<Secret>,
+    region: Option<String>,
+    endpoint: Option<String>,
+    options: BTreeMap<String, Secret>,
+}
+
+impl ProviderConfig {
+    /// An empty configuration: every provider falls back to its own defaults
+    /// (environment variables, config files, the embedded data folder).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The account identifier: access key id, user name, tenant...
+    #[must_use]
+    pub fn key(mut self, key: impl Into<Secret>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// The secret that goes with [`key`](Self::key): secret key, password, API key.
+    #[must_use]
+    pub fn secret(mut self, secret: impl Into<Secret>) -> Self {
+        self.secret = Some(secret.into());
+        self
+    }
+
+    /// The region or data centre.
+    #[must_use]
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// A custom endpoint URL (S3-compatible services, local servers), or a
+    /// folder for the `local` provider.
+    #[must_use]
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// A provider-specific option. Values are kept as [`Secret`]s because some
+    /// (session tokens, passwords) are credentials.
+    #[must_use]
+    pub fn option(mut self, name: impl Into<String>, value: impl Into<Secret>) -> Self {
+        self.options.insert(name.into(), value.into());
+        self
+    }
+
+    /// The account identifier, if set.
+    pub fn key_value(&self) -> Option<&Secret> {
+        self.key.as_ref()
+    }
+
+    /// The secret, if set.
+    pub fn secret_value(&self) -> Option<&Secret> {
+        self.secret.as_ref()
+    }
+
+    /// The region, if set.
+    pub fn region_str(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// The endpoint, if set.
+    pub fn endpoint_str(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+
+    /// A provider option, if set.
+    pub fn option_value(&self, name: &str) -> Option<&Secret> {
+        self.options.get(name)
+    }
+
+    /// The names of every option that was set.
+    pub fn option_names(&self) -> impl Iterator<Item = &str> {
+        self.options.keys().map(String::as_str)
+    }
+
+    /// Fails with [`InvalidInput`](crate::ErrorKind::InvalidInput) if an option
+    /// outside `known` was set, so a typo is reported instead of ignored.
+    pub fn check_options(&self, provider: &str, known: &[&str]) -> Result<()> {
+        for name in self.options.keys() {
+            if !known.contains(&name.as_str()) {
+                let list = if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                };
+                return Err(Error::invalid_input(format!(
+                    "unknown option `{name}` for provider `{provider}` (known: {list})"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a boolean option (`true`/`false`/`1`/`0`/`yes`/`no`).
+    pub fn bool_option(&self, name: &str) -> Result<Option<bool>> {
+        let Some(value) = self.options.get(name) else {
+            return Ok(None);
+        };
+        match value.expose().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(Some(true)),
+            "false" | "0" | "no" | "off" => Ok(Some(false)),
+            _ => Err(Error::invalid_input(format!(
+                "option `{name}` must be true or false"
+            ))),
+        }
+    }
+
+    /// Reads a numeric option.
+    pub fn u64_option(&self, name: &str) -> Result<Option<u64>> {
+        let Some(value) = self.options.get(name) else {
+            return Ok(None);
+        };
+        value
+            .expose()
+            .parse()
+            .map(Some)
+            .map_err(|_| Error::invalid_input(format!("option `{name}` must be a whole number")))
+    }
+}
+
+impl fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("key", &self.key)
+            .field("secret", &self.secret)
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn unknown_options_are_refused() {
+        let config = ProviderConfig::new().option("regoin", "x");
+        let err = config.check_options("memory", &["region"]).unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("regoin"));
+    }
+
+    #[test]
+    fn option_values_are_parsed() {
+        let config = ProviderConfig::new()
+            .option("flag", "yes")
+            .option("n", "42")
+            .option("bad", "maybe");
+        assert_eq!(config.bool_option("flag").unwrap(), Some(true));
+        assert_eq!(config.u64_option("n").unwrap(), Some(42));
+        assert!(config.bool_option("bad").is_err());
+        assert_eq!(config.bool_option("missing").unwrap(), None);
+    }
+}

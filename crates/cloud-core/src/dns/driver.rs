@@ -1,0 +1,112 @@
+//! The narrow interface a DNS provider implements.
+
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+
+use super::types::{CreateZone, Record, RecordSpec, RecordType, UpdateZone, Zone};
+use crate::capability::{Capabilities, Capability};
+use crate::error::{Error, Result};
+use crate::paging::{Page, PageRequest};
+
+/// What a DNS provider implements. Users call the [`Dns`](super::Dns)
+/// handle, which validates names and data and adds zone-file export and
+/// import on top of these operations.
+///
+/// Every default body answers [`Unsupported`](crate::ErrorKind::Unsupported).
+///
+/// ```
+/// use async_trait::async_trait;
+/// use cloud_core::{Capabilities, Capability, Dns, DnsDriver, Page, PageRequest, Result, Zone};
+///
+/// #[derive(Debug)]
+/// struct OneZone;
+///
+/// #[async_trait]
+/// impl DnsDriver for OneZone {
+///     fn provider(&self) -> &str { "one-zone" }
+///     fn capabilities(&self) -> Capabilities { Capabilities::of(&[Capability::ListZones]) }
+///     async fn list_zones(&self, _page: PageRequest) -> Result<Page<Zone>> {
+///         Ok(Page::last(vec![Zone::new("z1", "example.com")]))
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> cloud_core::Result<()> {
+/// let dns = Dns::new(OneZone);
+/// assert_eq!(dns.list_zones_vec().await?[0].domain, "example.com");
+/// # Ok(()) }
+/// ```
+#[async_trait]
+pub trait DnsDriver: Debug + Send + Sync {
+    /// The provider name, as in the registry.
+    fn provider(&self) -> &str;
+
+    /// The operations this driver implements.
+    fn capabilities(&self) -> Capabilities;
+
+    /// The record types this provider accepts.
+    fn record_types(&self) -> &[RecordType] {
+        RecordType::ALL
+    }
+
+    /// One page of zones.
+    async fn list_zones(&self, page: PageRequest) -> Result<Page<Zone>> {
+        let _ = page;
+        Err(Error::unsupported(self.provider(), Capability::ListZones))
+    }
+
+    /// One zone by id.
+    async fn get_zone(&self, id: &str) -> Result<Zone> {
+        let _ = id;
+        Err(Error::unsupported(self.provider(), Capability::GetZone))
+    }
+
+    /// Creates a zone.
+    async fn create_zone(&self, request: &CreateZone) -> Result<Zone> {
+        let _ = request;
+        Err(Error::unsupported(self.provider(), Capability::CreateZone))
+    }
+
+    /// Changes a zone's TTL or contact.
+    async fn update_zone(&self, id: &str, update: &UpdateZone) -> Result<Zone> {
+        let _ = (id, update);
+        Err(Error::unsupported(self.provider(), Capability::UpdateZone))
+    }
+
+    /// Deletes a zone and its records.
+    async fn delete_zone(&self, id: &str) -> Result<()> {
+        let _ = id;
+        Err(Error::unsupported(self.provider(), Capability::DeleteZone))
+    }
+
+    /// One page of a zone's records.
+    async fn list_records(&self, zone: &str, page: PageRequest) -> Result<Page<Record>> {
+        let _ = (zone, page);
+        Err(Error::unsupported(self.provider(), Capability::ListRecords))
+    }
+
+    /// One record by id.
+    async fn get_record(&self, zone: &str, id: &str) -> Result<Record> {
+        let _ = (zone, id);
+        Err(Error::unsupported(self.provider(), Capability::GetRecord))
+    }
+
+    /// Creates a record.
+    async fn create_record(&self, zone: &str, spec: &RecordSpec) -> Result<Record> {
+        let _ = (zone, spec);
+        Err(Error::unsupported(self.provider(), Capability::CreateRecord))
+    }
+
+    /// Replaces a record's content.
+    async fn update_record(&self, zone: &str, id: &str, spec: &RecordSpec) -> Result<Record> {
+        let _ = (zone, id, spec);
+        Err(Error::unsupported(self.provider(), Capability::UpdateRecord))
+    }
+
+    /// Deletes a record.
+    async fn delete_record(&self, zone: &str, id: &str) -> Result<()> {
+        let _ = (zone, id);
+        Err(Error::unsupported(self.provider(), Capability::DeleteRecord))
+    }
+}

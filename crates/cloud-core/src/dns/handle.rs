@@ -1,0 +1,257 @@
+//! The portable DNS handle users hold.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+
+use super::driver::DnsDriver;
+use super::names::{check_domain, normalize_record};
+use super::types::{CreateZone, Record, RecordSpec, RecordType, UpdateZone, Zone};
+use super::zonefile::{export_zone_file, parse_zone_file};
+use crate::capability::{Capabilities, Capability};
+use crate::error::{Error, Result};
+use crate::invoke::{check_id, invoke};
+use crate::paging::{ListStream, collect_all, paginate};
+
+/// A DNS service: any provider, one interface.
+#[derive(Debug, Clone)]
+pub struct Dns {
+    driver: Arc<dyn DnsDriver>,
+    page_size: Option<u32>,
+}
+
+/// What [`Dns::import_zone`] did.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ImportReport {
+    /// The records created, in file order.
+    pub created: Vec<Record>,
+    /// Records left alone because the provider manages them (SOA).
+    pub skipped: Vec<RecordSpec>,
+}
+
+macro_rules! call {
+    ($self:ident, $cap:ident, $body:expr) => {
+        invoke(
+            $self.driver.provider(),
+            $self.driver.capabilities(),
+            Capability::$cap,
+            || $body,
+        )
+        .await
+    };
+}
+
+impl Dns {
+    /// Wraps a driver.
+    pub fn new(driver: impl DnsDriver + 'static) -> Self {
+        Self::from_arc(Arc::new(driver))
+    }
+
+    /// Wraps a shared driver.
+    pub fn from_arc(driver: Arc<dyn DnsDriver>) -> Self {
+        Dns {
+            driver,
+            page_size: None,
+        }
+    }
+
+    /// Asks for `size` items per page in listings.
+    #[must_use]
+    pub fn with_page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size.max(1));
+        self
+    }
+
+    /// The driver underneath, for provider-specific calls.
+    pub fn driver(&self) -> &Arc<dyn DnsDriver> {
+        &self.driver
+    }
+
+    /// The provider name.
+    pub fn provider(&self) -> &str {
+        self.driver.provider()
+    }
+
+    /// What the driver supports.
+    pub fn capabilities(&self) -> Capabilities {
+        self.driver.capabilities()
+    }
+
+    /// The record types the provider accepts.
+    pub fn record_types(&self) -> &[RecordType] {
+        self.driver.record_types()
+    }
+
+    /// Every zone, fetched page by page.
+    pub fn list_zones(&self) -> ListStream<Zone> {
+        let driver = self.driver.clone();
+        paginate(self.page_size, self.provider(), move |req| {
+            let driver = driver.clone();
+            async move {
+                invoke(driver.provider(), driver.capabilities(), Capability::ListZones, || {
+                    driver.list_zones(req)
+                })
+                .await
+            }
+        })
+    }
+
+    /// Every zone, collected.
+    pub async fn list_zones_vec(&self) -> Result<Vec<Zone>> {
+        collect_all(self.list_zones()).await
+    }
+
+    /// One zone by id.
+    pub async fn get_zone(&self, id: &str) -> Result<Zone> {
+        check_id("zone id", id)?;
+        call!(self, GetZone, self.driver.get_zone(id))
+    }
+
+    /// Creates a zone.
+    pub async fn create_zone(&self, request: &CreateZone) -> Result<Zone> {
+        let mut request = request.clone();
+        request.domain = check_domain(&request.domain)?;
+        if let Some(email) = &request.email {
+            if !email.contains('@') || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(Error::invalid_input(format!("`{email}` is not an e-mail address")));
+            }
+        }
+        call!(self, CreateZone, self.driver.create_zone(&request))
+    }
+
+    /// Changes a zone.
+    pub async fn update_zone(&self, id: &str, update: &UpdateZone) -> Result<Zone> {
+        check_id("zone id", id)?;
+        if update.ttl.is_none() && update.email.is_none() {
+            return Err(Error::invalid_input("the update changes nothing"));
+        }
+        call!(self, UpdateZone, self.driver.update_zone(id, update))
+    }
+
+    /// Deletes a zone and its records.
+    pub async fn delete_zone(&self, id: &str) -> Result<()> {
+        check_id("zone id", id)?;
+        call!(self, DeleteZone, self.driver.delete_zone(id))
+    }
+
+    /// Every record of a zone, fetched page by page.
+    pub fn list_records(&self, zone: &str) -> ListStream<Record> {
+        if let Err(e) = check_id("zone id", zone) {
+            return futures::stream::once(async move { Err(e) }).boxed();
+        }
+        let driver = self.driver.clone();
+        let zone = zone.to_owned();
+        paginate(self.page_size, self.provider(), move |req| {
+            let driver = driver.clone();
+            let zone = zone.clone();
+            async move {
+                invoke(driver.provider(), driver.capabilities(), Capability::ListRecords, || {
+                    driver.list_records(&zone, req)
+                })
+                .await
+            }
+        })
+    }
+
+    /// Every record of a zone, collected.
+    pub async fn list_records_vec(&self, zone: &str) -> Result<Vec<Record>> {
+        collect_all(self.list_records(zone)).await
+    }
+
+    /// One record by id.
+    pub async fn get_record(&self, zone: &str, id: &str) -> Result<Record> {
+        check_id("zone id", zone)?;
+        check_id("record id", id)?;
+        call!(self, GetRecord, self.driver.get_record(zone, id))
+    }
+
+    fn check_spec(&self, spec: &RecordSpec) -> Result<RecordSpec> {
+        let spec = normalize_record(spec)?;
+        if !self.record_types().contains(&spec.record_type) {
+            return Err(Error::invalid_input(format!(
+                "provider `{}` does not accept {} records",
+                self.provider(),
+                spec.record_type
+            )));
+        }
+        Ok(spec)
+    }
+
+    /// Creates a record. Its data is checked and normalised first (see
+    /// [`normalize_record`](super::normalize_record)).
+    pub async fn create_record(&self, zone: &str, spec: &RecordSpec) -> Result<Record> {
+        check_id("zone id", zone)?;
+        let spec = self.check_spec(spec)?;
+        call!(self, CreateRecord, self.driver.create_record(zone, &spec))
+    }
+
+    /// Replaces a record's content.
+    pub async fn update_record(&self, zone: &str, id: &str, spec: &RecordSpec) -> Result<Record> {
+        check_id("zone id", zone)?;
+        check_id("record id", id)?;
+        let spec = self.check_spec(spec)?;
+        call!(self, UpdateRecord, self.driver.update_record(zone, id, &spec))
+    }
+
+    /// Deletes a record.
+    pub async fn delete_record(&self, zone: &str, id: &str) -> Result<()> {
+        check_id("zone id", zone)?;
+        check_id("record id", id)?;
+        call!(self, DeleteRecord, self.driver.delete_record(zone, id))
+    }
+
+    /// The zone as a BIND zone file.
+    pub async fn export_zone(&self, zone: &str) -> Result<String> {
+        let zone = self.get_zone(zone).await?;
+        let records = collect_all(self.list_records(&zone.id)).await?;
+        Ok(export_zone_file(&zone, &records))
+    }
+
+    /// Creates the records of a BIND zone file in an existing zone.
+    ///
+    /// The whole file is parsed and every record checked before the first
+    /// one is created, so a bad file changes nothing. SOA records are
+    /// skipped: providers manage their own. Records without a TTL get the
+    /// file's `$TTL` when it differs from the zone's default.
+    pub async fn import_zone(&self, zone: &str, text: &str) -> Result<ImportReport> {
+        let zone = self.get_zone(zone).await?;
+        let file = parse_zone_file(&zone.domain, text)?;
+        let mut to_create = Vec::new();
+        let mut skipped = Vec::new();
+        for mut spec in file.records {
+            if spec.record_type == RecordType::SOA {
+                skipped.push(spec);
+                continue;
+            }
+            if spec.ttl.is_none() && zone.ttl.is_some() && file.default_ttl != zone.ttl {
+                spec.ttl = file.default_ttl;
+            }
+            to_create.push(self.check_spec(&spec)?);
+        }
+        let mut created: Vec<Record> = Vec::with_capacity(to_create.len());
+        for spec in &to_create {
+            match call!(self, CreateRecord, self.driver.create_record(&zone.id, spec)) {
+                Ok(record) => created.push(record),
+                Err(err) => {
+                    // Undo what this import created, newest first, so a failed
+                    // import leaves the zone as it was.
+                    let mut left = 0;
+                    for record in created.iter().rev() {
+                        if self.driver.delete_record(&zone.id, &record.id).await.is_err() {
+                            left += 1;
+                        }
+                    }
+                    let note = if left == 0 {
+                        format!("import rolled back {} created records", created.len())
+                    } else {
+                        format!("import could not roll back {left} of {} created records", created.len())
+                    };
+                    let message = format!("{} ({note})", err.message());
+                    return Err(err.with_message(message));
+                }
+            }
+        }
+        Ok(ImportReport { created, skipped })
+    }
+}

@@ -1,0 +1,13 @@
+//! DNS: zones and records, and BIND zone files both ways.
+
+mod driver;
+mod handle;
+mod names;
+mod types;
+mod zonefile;
+
+pub use driver::DnsDriver;
+pub use handle::{Dns, ImportReport};
+pub use names::{check_domain, check_record_name, normalize_record};
+pub use types::{CreateZone, Record, RecordSpec, RecordType, UpdateZone, Zone, ZoneType};
+pub use zonefile::{DEFAULT_TTL, ZoneFile, export_zone_file, parse_ttl, parse_zone_file, record_line};

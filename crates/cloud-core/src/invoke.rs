@@ -1,0 +1,55 @@
+//! The one place every portable handle passes through before reaching a driver.
+//!
+//! It refuses operations the driver did not declare (so a driver's default
+//! `Unsupported` body and its declaration can never disagree at run time),
+//! opens a tracing span named after the operation, and logs failures at debug
+//! level. Errors are logged through their `Display`, which never contains a
+//! credential.
+
+use std::future::Future;
+
+use tracing::Instrument;
+
+use crate::capability::{Capabilities, Capability};
+use crate::error::{Error, Result};
+
+/// Runs `call` if `capabilities` contains `capability`, inside a tracing span.
+pub(crate) async fn invoke<T, F, Fut>(
+    provider: &str,
+    capabilities: Capabilities,
+    capability: Capability,
+    call: F,
+) -> Result<T>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    if !capabilities.contains(capability) {
+        return Err(Error::unsupported(provider, capability));
+    }
+    let span = tracing::debug_span!("cloud", provider, op = capability.name());
+    let result = call().instrument(span).await;
+    if let Err(err) = &result {
+        tracing::debug!(provider, op = capability.name(), error = %err, "operation failed");
+    }
+    result
+}
+
+/// Refuses an empty or control-character-laden identifier before any request.
+pub(crate) fn check_id(what: &str, id: &str) -> Result<()> {
+    if id.is_empty() {
+        return Err(Error::invalid_input(format!("{what} must not be empty")));
+    }
+    if id.len() > 1024 {
+        return Err(Error::invalid_input(format!(
+            "{what} is {} bytes long; the limit is 1024",
+            id.len()
+        )));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(Error::invalid_input(format!(
+            "{what} must not contain control characters"
+        )));
+    }
+    Ok(())
+}

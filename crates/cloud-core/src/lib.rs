@@ -1,0 +1,83 @@
+//! The core of `cloud`: one async interface over many cloud providers.
+//!
+//! This crate holds what every provider shares and nothing provider-specific:
+//!
+//! - the portable types and handles of the four APIs: [`Compute`],
+//!   [`Storage`], [`LoadBalancers`] and [`Dns`], each over a narrow driver
+//!   trait ([`ComputeDriver`], [`StorageDriver`], [`LoadBalancerDriver`],
+//!   [`DnsDriver`]) that provider crates implement;
+//! - [`Capabilities`], which every driver declares and which the provider
+//!   matrix is generated from;
+//! - one [`Error`] type whose [`ErrorKind`] callers match on;
+//! - [`Secret`], which never prints;
+//! - behind the `http` feature, the shared HTTP machinery ([`http`]):
+//!   transport, retries with backoff, timeouts, body streaming.
+//!
+//! Users hold handles; drivers stay narrow. A new convenience on a handle
+//! never breaks a driver, and a driver can never be called for an operation
+//! it did not declare.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> cloud_core::Result<()> {
+//! use cloud_core::{ErrorKind, Storage};
+//! # #[derive(Debug)] struct Nothing;
+//! # #[async_trait::async_trait]
+//! # impl cloud_core::StorageDriver for Nothing {
+//! #     fn provider(&self) -> &str { "nothing" }
+//! #     fn capabilities(&self) -> cloud_core::Capabilities { cloud_core::Capabilities::NONE }
+//! # }
+//! # let driver = Nothing;
+//! let storage = Storage::new(driver);
+//! match storage.create_container("bad/name").await {
+//!     Err(e) if *e.kind() == ErrorKind::InvalidInput => {} // refused before any request
+//!     other => panic!("{other:?}"),
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod capability;
+pub mod compute;
+pub mod config;
+pub mod dns;
+pub mod error;
+pub mod loadbalancer;
+pub mod paging;
+pub mod secret;
+pub mod storage;
+pub mod time;
+pub mod byte_stream;
+pub mod unique;
+
+#[cfg(feature = "http")]
+pub mod http;
+
+mod invoke;
+
+/// Provider-specific attributes of a resource (Libcloud's `extra`).
+pub type Extra = std::collections::BTreeMap<String, serde_json::Value>;
+
+pub use byte_stream::ByteStream;
+pub use capability::{Api, Capabilities, Capability};
+pub use compute::{
+    Compute, ComputeDriver, CreateNode, CreateVolume, KeyPair, Node, NodeAuth, NodeImage,
+    NodeLocation, NodeSize, NodeState, SnapshotState, StorageVolume, VolumeSnapshot, VolumeState,
+};
+pub use config::ProviderConfig;
+pub use dns::{CreateZone, Dns, DnsDriver, Record, RecordSpec, RecordType, UpdateZone, Zone, ZoneType};
+pub use error::{BoxError, Error, ErrorKind, ResourceKind, Result};
+pub use loadbalancer::{
+    Algorithm, BalancerState, CreateBalancer, LoadBalancer, LoadBalancerDriver, LoadBalancers,
+    Member, Protocol, UpdateBalancer,
+};
+pub use paging::{ListStream, Page, PageRequest, paginate};
+pub use secret::Secret;
+pub use storage::{
+    ByteRange, Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, ListOptions,
+    Object, Storage, StorageDriver, UploadOptions, UrlMethod, WriteCondition,
+};
+
+/// Re-exported so drivers and users name the same versions.
+pub use async_trait::async_trait;
+pub use bytes::Bytes;
+pub use url::Url;

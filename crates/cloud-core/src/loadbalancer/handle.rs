@@ -1,0 +1,220 @@
+//! The portable load-balancer handle users hold.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::driver::LoadBalancerDriver;
+use super::types::{Algorithm, BalancerState, CreateBalancer, LoadBalancer, Member, Protocol, UpdateBalancer};
+use crate::capability::{Capabilities, Capability};
+use crate::compute::Node;
+use crate::error::{Error, ErrorKind, Result};
+use crate::invoke::{check_id, invoke};
+use crate::paging::{ListStream, collect_all, paginate};
+
+/// A load-balancer service: any provider, one interface.
+#[derive(Debug, Clone)]
+pub struct LoadBalancers {
+    driver: Arc<dyn LoadBalancerDriver>,
+    page_size: Option<u32>,
+}
+
+macro_rules! call {
+    ($self:ident, $cap:ident, $body:expr) => {
+        invoke(
+            $self.driver.provider(),
+            $self.driver.capabilities(),
+            Capability::$cap,
+            || $body,
+        )
+        .await
+    };
+}
+
+impl LoadBalancers {
+    /// Wraps a driver.
+    pub fn new(driver: impl LoadBalancerDriver + 'static) -> Self {
+        Self::from_arc(Arc::new(driver))
+    }
+
+    /// Wraps a shared driver.
+    pub fn from_arc(driver: Arc<dyn LoadBalancerDriver>) -> Self {
+        LoadBalancers {
+            driver,
+            page_size: None,
+        }
+    }
+
+    /// Asks for `size` balancers per page in listings.
+    #[must_use]
+    pub fn with_page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size.max(1));
+        self
+    }
+
+    /// The driver underneath, for provider-specific calls.
+    pub fn driver(&self) -> &Arc<dyn LoadBalancerDriver> {
+        &self.driver
+    }
+
+    /// The provider name.
+    pub fn provider(&self) -> &str {
+        self.driver.provider()
+    }
+
+    /// What the driver supports.
+    pub fn capabilities(&self) -> Capabilities {
+        self.driver.capabilities()
+    }
+
+    /// The protocols a balancer can listen with.
+    pub async fn list_protocols(&self) -> Result<Vec<Protocol>> {
+        call!(self, ListProtocols, self.driver.list_protocols())
+    }
+
+    /// The algorithms a balancer can use.
+    pub async fn list_supported_algorithms(&self) -> Result<Vec<Algorithm>> {
+        call!(self, ListAlgorithms, self.driver.list_supported_algorithms())
+    }
+
+    /// Every balancer, fetched page by page.
+    pub fn list_balancers(&self) -> ListStream<LoadBalancer> {
+        let driver = self.driver.clone();
+        paginate(self.page_size, self.provider(), move |req| {
+            let driver = driver.clone();
+            async move {
+                invoke(
+                    driver.provider(),
+                    driver.capabilities(),
+                    Capability::ListBalancers,
+                    || driver.list_balancers(req),
+                )
+                .await
+            }
+        })
+    }
+
+    /// Every balancer, collected.
+    pub async fn list_balancers_vec(&self) -> Result<Vec<LoadBalancer>> {
+        collect_all(self.list_balancers()).await
+    }
+
+    /// One balancer by id.
+    pub async fn get_balancer(&self, id: &str) -> Result<LoadBalancer> {
+        check_id("balancer id", id)?;
+        call!(self, GetBalancer, self.driver.get_balancer(id))
+    }
+
+    /// Creates a balancer.
+    pub async fn create_balancer(&self, request: &CreateBalancer) -> Result<LoadBalancer> {
+        check_id("balancer name", &request.name)?;
+        check_port(request.port)?;
+        for member in &request.members {
+            check_member(member)?;
+        }
+        call!(self, CreateBalancer, self.driver.create_balancer(request))
+    }
+
+    /// Changes a balancer.
+    pub async fn update_balancer(&self, id: &str, update: &UpdateBalancer) -> Result<LoadBalancer> {
+        check_id("balancer id", id)?;
+        if update.is_empty() {
+            return Err(Error::invalid_input("the update changes nothing"));
+        }
+        if let Some(name) = &update.name {
+            check_id("balancer name", name)?;
+        }
+        if let Some(port) = update.port {
+            check_port(port)?;
+        }
+        call!(self, UpdateBalancer, self.driver.update_balancer(id, update))
+    }
+
+    /// Destroys a balancer.
+    pub async fn destroy_balancer(&self, id: &str) -> Result<()> {
+        check_id("balancer id", id)?;
+        call!(self, DestroyBalancer, self.driver.destroy_balancer(id))
+    }
+
+    /// The members of a balancer.
+    pub async fn list_members(&self, balancer: &str) -> Result<Vec<Member>> {
+        check_id("balancer id", balancer)?;
+        call!(self, ListMembers, self.driver.list_members(balancer))
+    }
+
+    /// Adds a member.
+    pub async fn attach_member(&self, balancer: &str, member: &Member) -> Result<Member> {
+        check_id("balancer id", balancer)?;
+        check_member(member)?;
+        call!(self, AttachMember, self.driver.attach_member(balancer, member))
+    }
+
+    /// Adds a compute node as a member: by node id where the provider
+    /// balances nodes (EC2), otherwise by its first public, then private, address.
+    pub async fn attach_compute_node(&self, balancer: &str, node: &Node, port: u16) -> Result<Member> {
+        check_port(port)?;
+        let ip = node.public_ips.first().or(node.private_ips.first()).copied();
+        let mut member = match ip {
+            Some(ip) => Member::ip(ip, port),
+            None => Member::node(node.id.clone(), Some(port)),
+        };
+        member.node_id = Some(node.id.clone());
+        self.attach_member(balancer, &member).await
+    }
+
+    /// Removes a member.
+    pub async fn detach_member(&self, balancer: &str, member_id: &str) -> Result<()> {
+        check_id("balancer id", balancer)?;
+        check_id("member id", member_id)?;
+        call!(self, DetachMember, self.driver.detach_member(balancer, member_id))
+    }
+
+    /// Polls until the balancer is running, and returns it. Fails with
+    /// [`ErrorKind::Timeout`] when `timeout` passes, and at once if the
+    /// balancer reaches an error or deleted state.
+    pub async fn wait_until_running(&self, id: &str, timeout: Duration, poll_interval: Duration) -> Result<LoadBalancer> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let balancer = self.get_balancer(id).await?;
+            match balancer.state {
+                BalancerState::Running => return Ok(balancer),
+                BalancerState::Error | BalancerState::Deleted => {
+                    return Err(Error::new(
+                        ErrorKind::Provider,
+                        format!("balancer `{id}` entered state {} while waiting for it to run", balancer.state),
+                    )
+                    .with_provider(self.provider()));
+                }
+                _ => {}
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Err(Error::timeout(format!(
+                    "waiting {timeout:?} for balancer `{id}` to run; it is {}",
+                    balancer.state
+                ))
+                .with_provider(self.provider()));
+            }
+            tokio::time::sleep(poll_interval.min(deadline - now)).await;
+        }
+    }
+}
+
+fn check_port(port: u16) -> Result<()> {
+    if port == 0 {
+        return Err(Error::invalid_input("port must be between 1 and 65535"));
+    }
+    Ok(())
+}
+
+fn check_member(member: &Member) -> Result<()> {
+    if member.ip.is_none() && member.node_id.is_none() {
+        return Err(Error::invalid_input("a member needs an address or a node id"));
+    }
+    if let Some(port) = member.port {
+        check_port(port)?;
+    }
+    if let Some(node) = &member.node_id {
+        check_id("member node id", node)?;
+    }
+    Ok(())
+}

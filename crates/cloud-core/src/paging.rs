@@ -1,0 +1,207 @@
+//! Pages from drivers, lazy streams for users.
+//!
+//! Drivers answer one page at a time ([`Page`]), which is how every provider
+//! API works; the portable handles turn those pages into a [`Stream`] that
+//! fetches the next page only when the caller has consumed the previous one.
+//! No listing is ever gathered whole in memory.
+
+use std::future::Future;
+
+use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
+
+use crate::error::{Error, Result};
+
+/// Which page to fetch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PageRequest {
+    /// The continuation token from the previous page; `None` for the first page.
+    pub token: Option<String>,
+    /// The page size to ask for; `None` for the provider's default.
+    pub size: Option<u32>,
+}
+
+impl PageRequest {
+    /// The first page, at the provider's default size.
+    pub fn first() -> Self {
+        Self::default()
+    }
+
+    /// The first page, asking for `size` items per page.
+    pub fn with_size(size: Option<u32>) -> Self {
+        PageRequest { token: None, size }
+    }
+
+    /// The page after `token`.
+    #[must_use]
+    pub fn after(mut self, token: Option<String>) -> Self {
+        self.token = token;
+        self
+    }
+}
+
+/// One page of a listing, as a driver returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// The token for the next page; `None` on the last page.
+    pub next: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page with a continuation token (`None` when it is the last).
+    pub fn new(items: Vec<T>, next: Option<String>) -> Self {
+        Page { items, next }
+    }
+
+    /// The last (or only) page.
+    pub fn last(items: Vec<T>) -> Self {
+        Page { items, next: None }
+    }
+}
+
+/// A lazily paginated listing.
+pub type ListStream<T> = BoxStream<'static, Result<T>>;
+
+/// Turns a page-fetching closure into a lazy stream of items.
+///
+/// The next page is requested only when the items of the current one have
+/// been consumed. A driver that hands back the token it was given would loop
+/// forever; that is reported as a malformed response instead.
+///
+/// ```
+/// use cloud_core::{paginate, Page, PageRequest};
+/// use futures::TryStreamExt;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let numbers = paginate(Some(2), "example", |req: PageRequest| async move {
+///     let start: u32 = req.token.as_deref().unwrap_or("0").parse().unwrap();
+///     let end = (start + req.size.unwrap()).min(5);
+///     let next = (end < 5).then(|| end.to_string());
+///     Ok(Page::new((start..end).collect(), next))
+/// });
+/// let all: Vec<u32> = numbers.try_collect().await.unwrap();
+/// assert_eq!(all, vec![0, 1, 2, 3, 4]);
+/// # }
+/// ```
+pub fn paginate<T, F, Fut>(size: Option<u32>, provider: &str, mut fetch: F) -> ListStream<T>
+where
+    T: Send + 'static,
+    F: FnMut(PageRequest) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T>>> + Send + 'static,
+{
+    let provider = provider.to_owned();
+    // State: `Some(token)` fetches the page after `token`; `None` means done.
+    let pages = futures::stream::try_unfold(Some(None::<String>), move |state| {
+        let call = state.map(|token| (token.clone(), fetch(PageRequest { token, size })));
+        let provider = provider.clone();
+        async move {
+            let Some((asked, call)) = call else {
+                return Ok(None);
+            };
+            let page = call.await?;
+            if page.next.is_some() && page.next == asked {
+                return Err(Error::malformed(
+                    provider,
+                    "listing returned the same continuation token twice",
+                ));
+            }
+            let state = page.next.map(Some);
+            Ok(Some((page.items, state)))
+        }
+    });
+    pages
+        .map_ok(|items| futures::stream::iter(items.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+}
+
+/// Splits an in-memory, already sorted listing into pages whose token is the
+/// index of the next item. Used by the embedded providers.
+pub fn page_of<T: Clone>(items: &[T], request: &PageRequest, default_size: u32) -> Result<Page<T>> {
+    let start = match &request.token {
+        None => 0,
+        Some(t) => t
+            .parse::<usize>()
+            .map_err(|_| Error::invalid_input(format!("invalid page token `{t}`")))?,
+    };
+    let size = request.size.unwrap_or(default_size).max(1) as usize;
+    let start = start.min(items.len());
+    let end = start.saturating_add(size).min(items.len());
+    let next = (end < items.len()).then(|| end.to_string());
+    Ok(Page::new(items[start..end].to_vec(), next))
+}
+
+/// Collects a listing stream into a `Vec`. Only for listings known to be small.
+pub async fn collect_all<T>(stream: impl Stream<Item = Result<T>>) -> Result<Vec<T>> {
+    futures::pin_mut!(stream);
+    let mut out = Vec::new();
+    while let Some(item) = stream.next().await {
+        out.push(item?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use futures::TryStreamExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn fetches_lazily_page_by_page() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = calls.clone();
+        let items: Vec<u32> = (0..10).collect();
+        let mut stream = paginate(Some(3), "test", move |req| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            let page = page_of(&items, &req, 100);
+            async move { page }
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 0, "nothing fetched before polling");
+        assert_eq!(stream.next().await.unwrap().unwrap(), 0);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let rest: Vec<u32> = stream.try_collect().await.unwrap();
+        assert_eq!(rest, (1..10).collect::<Vec<_>>());
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn empty_pages_with_tokens_are_skipped() {
+        let stream = paginate(None, "test", |req| async move {
+            Ok(match req.token.as_deref() {
+                None => Page::new(vec![], Some("a".into())),
+                Some("a") => Page::new(vec![1], Some("b".into())),
+                _ => Page::last(vec![2]),
+            })
+        });
+        let all: Vec<i32> = stream.try_collect().await.unwrap();
+        assert_eq!(all, vec![1, 2]);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_token_is_an_error_not_a_hang() {
+        let mut stream = paginate(None, "test", |_req| async move {
+            Ok(Page::new(vec![1], Some("same".into())))
+        });
+        assert!(stream.next().await.unwrap().is_ok());
+        let err = stream.next().await.unwrap().unwrap_err();
+        assert_eq!(err.kind(), &crate::ErrorKind::MalformedResponse);
+        assert!(stream.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn errors_end_the_stream() {
+        let mut stream = paginate::<u32, _, _>(None, "test", |_req| async move {
+            Err(Error::transport("boom"))
+        });
+        assert!(stream.next().await.unwrap().is_err());
+        assert!(stream.next().await.is_none());
+    }
+}

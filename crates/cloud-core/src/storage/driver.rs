@@ -1,0 +1,125 @@
+//! The narrow interface an object-storage provider implements.
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use url::Url;
+
+use super::types::{Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, Object};
+use super::types::{UploadOptions, UrlMethod};
+use crate::ByteStream;
+use crate::capability::{Capabilities, Capability};
+use crate::error::{Error, Result};
+use crate::paging::{Page, PageRequest};
+
+/// What an object-storage provider implements. Users call the
+/// [`Storage`](super::Storage) handle, which validates names, streams
+/// listings, checks body lengths and adds `upload_file`/`download_file`.
+///
+/// The handle only calls an operation that [`capabilities`](Self::capabilities)
+/// declares; every default body answers [`Unsupported`](crate::ErrorKind::Unsupported).
+///
+/// ```
+/// use async_trait::async_trait;
+/// use cloud_core::{Capabilities, Capability, Container, Page, PageRequest, Result, Storage, StorageDriver};
+///
+/// #[derive(Debug)]
+/// struct Fixed;
+///
+/// #[async_trait]
+/// impl StorageDriver for Fixed {
+///     fn provider(&self) -> &str { "fixed" }
+///     fn capabilities(&self) -> Capabilities { Capabilities::of(&[Capability::ListContainers]) }
+///     async fn list_containers(&self, _page: PageRequest) -> Result<Page<Container>> {
+///         Ok(Page::last(vec![Container::new("logs")]))
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> cloud_core::Result<()> {
+/// let storage = Storage::new(Fixed);
+/// assert_eq!(storage.list_containers_vec().await?[0].name, "logs");
+/// assert!(storage.delete_container("logs").await.unwrap_err().is_unsupported());
+/// # Ok(()) }
+/// ```
+#[async_trait]
+pub trait StorageDriver: Debug + Send + Sync {
+    /// The provider name, as in the registry.
+    fn provider(&self) -> &str;
+
+    /// The operations this driver implements.
+    fn capabilities(&self) -> Capabilities;
+
+    /// One page of containers.
+    async fn list_containers(&self, page: PageRequest) -> Result<Page<Container>> {
+        let _ = page;
+        Err(Error::unsupported(self.provider(), Capability::ListContainers))
+    }
+
+    /// One container by name.
+    async fn get_container(&self, name: &str) -> Result<Container> {
+        let _ = name;
+        Err(Error::unsupported(self.provider(), Capability::GetContainer))
+    }
+
+    /// Creates a container; `AlreadyExists` if the name is taken.
+    async fn create_container(&self, name: &str) -> Result<Container> {
+        let _ = name;
+        Err(Error::unsupported(self.provider(), Capability::CreateContainer))
+    }
+
+    /// Deletes an empty container; `NotEmpty` if it holds objects.
+    async fn delete_container(&self, name: &str) -> Result<()> {
+        let _ = name;
+        Err(Error::unsupported(self.provider(), Capability::DeleteContainer))
+    }
+
+    /// One page of a listing, in lexicographic (byte) order of names.
+    async fn list_objects(&self, container: &str, request: &ListObjectsRequest) -> Result<Page<ListEntry>> {
+        let _ = (container, request);
+        Err(Error::unsupported(self.provider(), Capability::ListObjects))
+    }
+
+    /// An object's metadata.
+    async fn get_object(&self, container: &str, name: &str) -> Result<Object> {
+        let _ = (container, name);
+        Err(Error::unsupported(self.provider(), Capability::GetObject))
+    }
+
+    /// Starts a download; the body streams as it is read.
+    async fn download(&self, container: &str, name: &str, options: &DownloadOptions) -> Result<Download> {
+        let _ = (container, name, options);
+        Err(Error::unsupported(self.provider(), Capability::Download))
+    }
+
+    /// Uploads a body. The object appears whole, or not at all.
+    async fn upload(&self, container: &str, name: &str, body: ByteStream, options: &UploadOptions) -> Result<Object> {
+        let _ = (container, name, body, options);
+        Err(Error::unsupported(self.provider(), Capability::Upload))
+    }
+
+    /// Copies an object server-side, keeping content type and metadata.
+    async fn copy_object(&self, from_container: &str, from_name: &str, to_container: &str, to_name: &str) -> Result<Object> {
+        let _ = (from_container, from_name, to_container, to_name);
+        Err(Error::unsupported(self.provider(), Capability::CopyObject))
+    }
+
+    /// Deletes an object; `NotFound` if it does not exist.
+    async fn delete_object(&self, container: &str, name: &str) -> Result<()> {
+        let _ = (container, name);
+        Err(Error::unsupported(self.provider(), Capability::DeleteObject))
+    }
+
+    /// A URL that lets anyone holding it `method` the object until it expires.
+    async fn signed_url(&self, container: &str, name: &str, method: UrlMethod, expires_in: Duration) -> Result<Url> {
+        let _ = (container, name, method, expires_in);
+        Err(Error::unsupported(self.provider(), Capability::SignedUrl))
+    }
+
+    /// The public CDN URL of the object.
+    async fn cdn_url(&self, container: &str, name: &str) -> Result<Url> {
+        let _ = (container, name);
+        Err(Error::unsupported(self.provider(), Capability::CdnUrl))
+    }
+}

@@ -1,0 +1,19 @@
+//! Object storage: containers and objects, streamed both ways.
+
+mod driver;
+mod handle;
+mod listing;
+mod names;
+mod types;
+
+pub use driver::StorageDriver;
+pub use handle::{MAX_SIGNED_URL_LIFETIME, Storage};
+pub use listing::{Flow, ListingPage};
+pub use names::{
+    MAX_CONTAINER_NAME_BYTES, MAX_METADATA_BYTES, MAX_OBJECT_NAME_BYTES, check_container_name,
+    check_metadata, check_object_name, guess_content_type,
+};
+pub use types::{
+    ByteRange, Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, ListOptions,
+    Object, UploadOptions, UrlMethod, WriteCondition,
+};

@@ -1,0 +1,106 @@
+//! In-memory providers for every `cloud` API: compute, storage, load
+//! balancers and DNS.
+//!
+//! Stateful and self-contained: what you create is there when you list, and
+//! gone when you delete; nodes and balancers move through their states on
+//! their own clock (pending, then running), so code that waits for them is
+//! exercised for real. Use it in your own tests and demos, and as the
+//! reference implementation of the driver traits.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> cloud_core::Result<()> {
+//! use std::time::Duration;
+//! use cloud_core::{Compute, CreateNode};
+//! use cloud_memory::MemoryCloud;
+//!
+//! let cloud = MemoryCloud::builder().transition_delay(Duration::from_millis(20)).build();
+//! let compute = Compute::new(cloud.compute());
+//! let node = compute.create_node(&CreateNode::new("web-1", "small", "debian-12")).await?;
+//! let running = compute
+//!     .wait_until_running(&[&node.id], Duration::from_secs(5), Duration::from_millis(5))
+//!     .await?;
+//! assert_eq!(running[0].name, "web-1");
+//! # Ok(()) }
+//! ```
+
+mod clock;
+mod compute;
+mod dns;
+mod loadbalancer;
+mod storage;
+
+use std::time::Duration;
+
+pub use compute::MemoryCompute;
+pub use dns::MemoryDns;
+pub use loadbalancer::MemoryLoadBalancer;
+pub use storage::MemoryStorage;
+
+/// The provider name in the registry.
+pub const PROVIDER: &str = "memory";
+
+/// Options for an in-memory cloud.
+#[derive(Debug, Clone)]
+pub struct MemoryCloudBuilder {
+    transition_delay: Duration,
+}
+
+impl MemoryCloudBuilder {
+    /// How long a node or balancer spends in a transitional state (pending,
+    /// rebooting, stopping...) before it settles. Default: 500 ms.
+    #[must_use]
+    pub fn transition_delay(mut self, delay: Duration) -> Self {
+        self.transition_delay = delay;
+        self
+    }
+
+    /// Builds the cloud.
+    pub fn build(self) -> MemoryCloud {
+        MemoryCloud {
+            transition_delay: self.transition_delay,
+        }
+    }
+}
+
+/// A factory for in-memory drivers sharing one configuration. Each call
+/// returns a driver with its own, empty state.
+#[derive(Debug, Clone)]
+pub struct MemoryCloud {
+    transition_delay: Duration,
+}
+
+impl Default for MemoryCloud {
+    fn default() -> Self {
+        MemoryCloud::builder().build()
+    }
+}
+
+impl MemoryCloud {
+    /// Starts configuring.
+    pub fn builder() -> MemoryCloudBuilder {
+        MemoryCloudBuilder {
+            transition_delay: Duration::from_millis(500),
+        }
+    }
+
+    /// A compute driver with the built-in catalogue of sizes, images and locations.
+    pub fn compute(&self) -> MemoryCompute {
+        MemoryCompute::new(self.transition_delay)
+    }
+
+    /// An object-storage driver.
+    pub fn storage(&self) -> MemoryStorage {
+        MemoryStorage::new()
+    }
+
+    /// A load-balancer driver.
+    pub fn load_balancer(&self) -> MemoryLoadBalancer {
+        MemoryLoadBalancer::new(self.transition_delay)
+    }
+
+    /// A DNS driver.
+    pub fn dns(&self) -> MemoryDns {
+        MemoryDns::new()
+    }
+}

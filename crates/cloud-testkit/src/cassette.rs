@@ -1,0 +1,325 @@
+//! The on-disk form of recorded HTTP exchanges, and how secrets are scrubbed
+//! from them.
+//!
+//! One JSON file per test case under `fixtures/<provider>/<api>/<case>.json`.
+//! Requests keep method, path, query and the headers that change behaviour;
+//! credentials, signatures and volatile headers never reach the file: known
+//! header and query names are replaced, and every literal secret the
+//! recorder was given is replaced wherever it appears.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+/// What replaces a scrubbed value.
+pub const REDACTED: &str = "[redacted]";
+
+/// A recorded file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cassette {
+    /// Where the exchanges came from (server name and version, or a note
+    /// that they were written by hand from the API reference).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// The exchanges, in the order they happened.
+    pub interactions: Vec<Interaction>,
+}
+
+/// One request and its response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interaction {
+    /// The request.
+    pub request: RecordedRequest,
+    /// The response.
+    pub response: RecordedResponse,
+}
+
+/// A request as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    /// `GET`, `PUT`...
+    pub method: String,
+    /// Path and query, without scheme and host (ports differ between runs).
+    pub uri: String,
+    /// Headers that matter for matching, lowercase names.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// The body.
+    #[serde(default, skip_serializing_if = "RecordedBody::is_empty")]
+    pub body: RecordedBody,
+}
+
+/// A response as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedResponse {
+    /// The status code.
+    pub status: u16,
+    /// Headers, lowercase names.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// The body.
+    #[serde(default, skip_serializing_if = "RecordedBody::is_empty")]
+    pub body: RecordedBody,
+}
+
+/// A body: text when it is UTF-8, base64 otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordedBody {
+    /// No body.
+    #[default]
+    Empty,
+    /// A UTF-8 body.
+    Text(String),
+    /// A binary body.
+    Base64(String),
+}
+
+impl RecordedBody {
+    /// Encodes `bytes`.
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        if bytes.is_empty() {
+            RecordedBody::Empty
+        } else {
+            match std::str::from_utf8(bytes) {
+                Ok(text) => RecordedBody::Text(text.to_owned()),
+                Err(_) => RecordedBody::Base64(base64::engine::general_purpose::STANDARD.encode(bytes)),
+            }
+        }
+    }
+
+    /// Decodes the body.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        match self {
+            RecordedBody::Empty => Ok(Vec::new()),
+            RecordedBody::Text(t) => Ok(t.as_bytes().to_vec()),
+            RecordedBody::Base64(b) => base64::engine::general_purpose::STANDARD
+                .decode(b)
+                .map_err(|e| format!("invalid base64 body: {e}")),
+        }
+    }
+
+    /// Whether there is no body.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, RecordedBody::Empty)
+    }
+}
+
+impl Cassette {
+    /// Reads a cassette file.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read fixture {}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("invalid fixture {}: {e}", path.display()))
+    }
+
+    /// Writes the cassette, creating parent folders.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+        text.push('\n');
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+}
+
+/// Decides what is kept, matched and hidden.
+#[derive(Debug, Clone)]
+pub struct Scrubber {
+    secrets: Vec<String>,
+    redact_headers: Vec<String>,
+    drop_headers: Vec<String>,
+    redact_query: Vec<String>,
+    match_headers: Vec<String>,
+}
+
+impl Default for Scrubber {
+    fn default() -> Self {
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+        Scrubber {
+            secrets: Vec::new(),
+            redact_headers: owned(&[
+                "authorization",
+                "proxy-authorization",
+                "x-amz-security-token",
+                "x-auth-token",
+                "x-subject-token",
+                "x-storage-token",
+                "x-auth-key",
+                "x-auth-user",
+                "cookie",
+                "set-cookie",
+            ]),
+            drop_headers: owned(&[
+                "date",
+                "user-agent",
+                "x-amz-date",
+                "x-amz-content-sha256",
+                "amz-sdk-invocation-id",
+                "amz-sdk-request",
+                "connection",
+                "keep-alive",
+                "host",
+            ]),
+            redact_query: owned(&[
+                "x-amz-signature",
+                "x-amz-credential",
+                "x-amz-security-token",
+                "x-amz-date",
+                "signature",
+                "awsaccesskeyid",
+                "temp_url_sig",
+                "temp_url_expires",
+            ]),
+            match_headers: owned(&[
+                "content-type",
+                "range",
+                "if-match",
+                "if-none-match",
+                "x-amz-meta-",
+                "x-amz-copy-source",
+                "x-amz-metadata-directive",
+                "x-object-meta-",
+                "x-copy-from",
+                "destination",
+                "content-md5",
+                "x-openstack-nova-api-version",
+            ]),
+        }
+    }
+}
+
+impl Scrubber {
+    /// The default rules.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Also replaces this literal value wherever it appears.
+    #[must_use]
+    pub fn secret(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        if !value.is_empty() {
+            self.secrets.push(value);
+        }
+        self
+    }
+
+    /// Also matches requests on this header (or header-name prefix ending in `-`).
+    #[must_use]
+    pub fn match_header(mut self, name: impl Into<String>) -> Self {
+        self.match_headers.push(name.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Replaces every literal secret in `text`.
+    pub fn scrub_text(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in &self.secrets {
+            out = out.replace(secret.as_str(), REDACTED);
+        }
+        out
+    }
+
+    /// The path and query of `uri` with signature parameters redacted.
+    pub fn scrub_uri(&self, path: &str, query: Option<&str>) -> String {
+        let Some(query) = query.filter(|q| !q.is_empty()) else {
+            return self.scrub_text(path);
+        };
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| {
+                let (k, _) = pair.split_once('=').unwrap_or((pair, ""));
+                if self.redact_query.iter().any(|r| r.eq_ignore_ascii_case(k)) {
+                    format!("{k}={REDACTED}")
+                } else {
+                    pair.to_owned()
+                }
+            })
+            .collect();
+        self.scrub_text(&format!("{path}?{}", pairs.join("&")))
+    }
+
+    /// The headers to record: volatile ones dropped, credentials redacted.
+    pub fn scrub_headers(&self, headers: &http::HeaderMap) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (name, value) in headers {
+            let name = name.as_str().to_ascii_lowercase();
+            if self.drop_headers.contains(&name) {
+                continue;
+            }
+            let value = if self.redact_headers.contains(&name) {
+                REDACTED.to_owned()
+            } else {
+                self.scrub_text(&String::from_utf8_lossy(value.as_bytes()))
+            };
+            out.entry(name)
+                .and_modify(|v: &mut String| {
+                    v.push_str(", ");
+                    v.push_str(&value);
+                })
+                .or_insert(value);
+        }
+        out
+    }
+
+    /// Only the headers requests are matched on.
+    pub fn matching_headers(&self, headers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        headers
+            .iter()
+            .filter(|(name, _)| {
+                self.match_headers
+                    .iter()
+                    .any(|m| if m.ends_with('-') { name.starts_with(m.as_str()) } else { *name == m })
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// A body with literal secrets replaced (text bodies only).
+    pub fn scrub_body(&self, bytes: &[u8]) -> RecordedBody {
+        match RecordedBody::from_bytes(bytes) {
+            RecordedBody::Text(t) => RecordedBody::Text(self.scrub_text(&t)),
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_and_signatures_are_scrubbed() {
+        let scrubber = Scrubber::new().secret("SuperSecretKey");
+        let uri = scrubber.scrub_uri(
+            "/bucket/key",
+            Some("X-Amz-Signature=abc123&X-Amz-Credential=AKID%2F2024&list-type=2&token=SuperSecretKey"),
+        );
+        assert_eq!(
+            uri,
+            "/bucket/key?X-Amz-Signature=[redacted]&X-Amz-Credential=[redacted]&list-type=2&token=[redacted]"
+        );
+        let mut headers = http::HeaderMap::new();
+        headers.insert("authorization", "AWS4-HMAC-SHA256 Credential=AKID".parse().unwrap());
+        headers.insert("x-amz-date", "20240101T000000Z".parse().unwrap());
+        headers.insert("x-custom", "has SuperSecretKey inside".parse().unwrap());
+        let kept = scrubber.scrub_headers(&headers);
+        assert_eq!(kept.get("authorization").unwrap(), REDACTED);
+        assert!(!kept.contains_key("x-amz-date"));
+        assert_eq!(kept.get("x-custom").unwrap(), "has [redacted] inside");
+        let body = scrubber.scrub_body(br#"{"password": "SuperSecretKey"}"#);
+        assert_eq!(body, RecordedBody::Text(r#"{"password": "[redacted]"}"#.into()));
+    }
+
+    #[test]
+    fn binary_bodies_round_trip() {
+        let bytes = [0u8, 159, 146, 150];
+        let body = RecordedBody::from_bytes(&bytes);
+        assert!(matches!(body, RecordedBody::Base64(_)));
+        assert_eq!(body.to_bytes().unwrap(), bytes);
+    }
+}
