@@ -42,11 +42,10 @@ where
                 let source: BoxError = e.into();
                 match source.downcast::<Error>() {
                     Ok(err) => *err,
-                    Err(source) => Error::new(
-                        ErrorKind::Io,
-                        format!("the input stream failed: {source}"),
-                    )
-                    .with_source(source),
+                    Err(source) => {
+                        Error::new(ErrorKind::Io, format!("the input stream failed: {source}"))
+                            .with_source(source)
+                    }
                 }
             })
         })
@@ -126,10 +125,8 @@ pub fn checked_length(stream: ByteStream, expected: u64, source: LengthSource) -
                 }
                 Some(Err(e)) => Some((Err(e), (stream, seen, true))),
                 None if seen < expected => {
-                    let err = Error::new(
-                        kind,
-                        format!("body ended after {seen} of {expected} bytes"),
-                    );
+                    let err =
+                        Error::new(kind, format!("body ended after {seen} of {expected} bytes"));
                     Some((Err(err), (stream, seen, true)))
                 }
                 None => None,
@@ -190,7 +187,10 @@ mod tests {
             Ok::<_, std::io::Error>(Bytes::from_static(b"x")),
             Err(std::io::Error::other("pipe closed")),
         ]);
-        let err = from_stream(s).try_collect::<Vec<Bytes>>().await.unwrap_err();
+        let err = from_stream(s)
+            .try_collect::<Vec<Bytes>>()
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::Io);
         assert!(err.to_string().contains("pipe closed"));
     }

@@ -67,8 +67,9 @@ macro_rules! capabilities {
             }
 
             /// A one-line description for the provider matrix.
-            pub const fn description(self) -> &'static str {
-                match self { $( $( Capability::$variant => concat!($($doc),+), )* )* }
+            pub fn description(self) -> &'static str {
+                let text: &'static str = match self { $( $( Capability::$variant => concat!($($doc),+), )* )* };
+                text.trim()
             }
         }
     };
@@ -308,7 +309,56 @@ impl fmt::Debug for Capabilities {
 
 impl FromIterator<Capability> for Capabilities {
     fn from_iter<I: IntoIterator<Item = Capability>>(iter: I) -> Self {
-        iter.into_iter().fold(Capabilities::NONE, Capabilities::with)
+        iter.into_iter()
+            .fold(Capabilities::NONE, Capabilities::with)
+    }
+}
+
+/// A provider-specific operation: an inherent method on the driver type
+/// (Libcloud's `ex_*`), listed in the provider matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtraOperation {
+    /// The API the driver type belongs to.
+    pub api: Api,
+    /// The method name (`ex_...`).
+    pub name: &'static str,
+    /// What it does, in one line.
+    pub description: &'static str,
+}
+
+/// What a provider crate offers, declared once as a constant so the
+/// registry and the provider matrix read it without building a driver.
+/// Each driver's [`capabilities`](crate::ComputeDriver::capabilities)
+/// returns the same constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderDescription {
+    /// The registry name (`memory`, `local`, `aws`...).
+    pub name: &'static str,
+    /// A one-line description.
+    pub title: &'static str,
+    /// The umbrella crate's cargo feature that compiles it in.
+    pub feature: &'static str,
+    /// Compute capabilities, if the provider has a compute API.
+    pub compute: Option<Capabilities>,
+    /// Storage capabilities, if it has a storage API.
+    pub storage: Option<Capabilities>,
+    /// Load-balancer capabilities, if it has a load-balancer API.
+    pub load_balancer: Option<Capabilities>,
+    /// DNS capabilities, if it has a DNS API.
+    pub dns: Option<Capabilities>,
+    /// Provider-specific operations.
+    pub extras: &'static [ExtraOperation],
+}
+
+impl ProviderDescription {
+    /// The capabilities for `api`, if the provider offers it.
+    pub fn api(&self, api: Api) -> Option<Capabilities> {
+        match api {
+            Api::Compute => self.compute,
+            Api::Storage => self.storage,
+            Api::LoadBalancer => self.load_balancer,
+            Api::Dns => self.dns,
+        }
     }
 }
 

@@ -371,7 +371,8 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("Error");
-        s.field("kind", &self.0.kind).field("message", &self.0.message);
+        s.field("kind", &self.0.kind)
+            .field("message", &self.0.message);
         if let Some(p) = &self.0.provider {
             s.field("provider", p);
         }
@@ -393,7 +394,10 @@ impl fmt::Debug for Error {
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.0.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+        self.0
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
     }
 }
 
@@ -423,10 +427,7 @@ mod tests {
 
     #[test]
     fn io_errors_keep_their_source() {
-        let err = Error::io(
-            "writing object",
-            std::io::Error::new(std::io::ErrorKind::Other, "disk full"),
-        );
+        let err = Error::io("writing object", std::io::Error::other("disk full"));
         assert_eq!(err.kind(), &ErrorKind::Io);
         assert!(StdError::source(&err).is_some());
     }

@@ -36,6 +36,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod byte_stream;
 pub mod capability;
 pub mod compute;
 pub mod config;
@@ -46,7 +47,6 @@ pub mod paging;
 pub mod secret;
 pub mod storage;
 pub mod time;
-pub mod byte_stream;
 pub mod unique;
 
 #[cfg(feature = "http")]
@@ -58,13 +58,15 @@ mod invoke;
 pub type Extra = std::collections::BTreeMap<String, serde_json::Value>;
 
 pub use byte_stream::ByteStream;
-pub use capability::{Api, Capabilities, Capability};
+pub use capability::{Api, Capabilities, Capability, ExtraOperation, ProviderDescription};
 pub use compute::{
     Compute, ComputeDriver, CreateNode, CreateVolume, KeyPair, Node, NodeAuth, NodeImage,
     NodeLocation, NodeSize, NodeState, SnapshotState, StorageVolume, VolumeSnapshot, VolumeState,
 };
 pub use config::ProviderConfig;
-pub use dns::{CreateZone, Dns, DnsDriver, Record, RecordSpec, RecordType, UpdateZone, Zone, ZoneType};
+pub use dns::{
+    CreateZone, Dns, DnsDriver, Record, RecordSpec, RecordType, UpdateZone, Zone, ZoneType,
+};
 pub use error::{BoxError, Error, ErrorKind, ResourceKind, Result};
 pub use loadbalancer::{
     Algorithm, BalancerState, CreateBalancer, LoadBalancer, LoadBalancerDriver, LoadBalancers,
@@ -81,3 +83,19 @@ pub use storage::{
 pub use async_trait::async_trait;
 pub use bytes::Bytes;
 pub use url::Url;
+
+#[cfg(test)]
+mod tests {
+    fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
+
+    #[test]
+    fn handles_are_send_sync_and_cheap_to_clone() {
+        assert_send_sync::<crate::Compute>();
+        assert_send_sync::<crate::Storage>();
+        assert_send_sync::<crate::LoadBalancers>();
+        assert_send_sync::<crate::Dns>();
+        assert_send_sync::<crate::ProviderConfig>();
+        #[cfg(feature = "http")]
+        assert_send_sync::<crate::http::HttpClient>();
+    }
+}

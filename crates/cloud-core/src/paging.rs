@@ -164,7 +164,11 @@ mod tests {
             let page = page_of(&items, &req, 100);
             async move { page }
         });
-        assert_eq!(calls.load(Ordering::SeqCst), 0, "nothing fetched before polling");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            0,
+            "nothing fetched before polling"
+        );
         assert_eq!(stream.next().await.unwrap().unwrap(), 0);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         let rest: Vec<u32> = stream.try_collect().await.unwrap();
@@ -198,9 +202,12 @@ mod tests {
 
     #[tokio::test]
     async fn errors_end_the_stream() {
-        let mut stream = paginate::<u32, _, _>(None, "test", |_req| async move {
-            Err(Error::transport("boom"))
-        });
+        let mut stream =
+            paginate::<u32, _, _>(
+                None,
+                "test",
+                |_req| async move { Err(Error::transport("boom")) },
+            );
         assert!(stream.next().await.unwrap().is_err());
         assert!(stream.next().await.is_none());
     }

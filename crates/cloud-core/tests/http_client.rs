@@ -37,7 +37,9 @@ where
     let counter = count.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { return };
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
             let handler = handler.clone();
             let counter = counter.clone();
             tokio::spawn(async move {
@@ -58,7 +60,11 @@ where
 fn full(status: u16, body: &'static str) -> Response<ServerBody> {
     Response::builder()
         .status(status)
-        .body(Full::new(Bytes::from_static(body.as_bytes())).map_err(|e| match e {}).boxed())
+        .body(
+            Full::new(Bytes::from_static(body.as_bytes()))
+                .map_err(|e| match e {})
+                .boxed(),
+        )
         .unwrap()
 }
 
@@ -86,10 +92,17 @@ fn quick() -> Timeouts {
 #[tokio::test]
 async fn a_503_then_200_is_retried() {
     let (url, count) = serve(|n, _req| async move {
-        if n == 1 { full(503, "busy") } else { full(200, "ok") }
+        if n == 1 {
+            full(503, "busy")
+        } else {
+            full(200, "ok")
+        }
     })
     .await;
-    let response = client(quick()).send(HttpRequest::new(Method::GET, url)).await.unwrap();
+    let response = client(quick())
+        .send(HttpRequest::new(Method::GET, url))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.bytes().await.unwrap(), "ok");
     assert_eq!(count.load(Ordering::SeqCst), 2);
@@ -98,9 +111,16 @@ async fn a_503_then_200_is_retried() {
 #[tokio::test]
 async fn retries_stop_at_max_attempts_and_return_the_last_response() {
     let (url, count) = serve(|_n, _req| async move { full(500, "broken") }).await;
-    let response = client(quick()).send(HttpRequest::new(Method::GET, url)).await.unwrap();
+    let response = client(quick())
+        .send(HttpRequest::new(Method::GET, url))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(response.bytes().await.unwrap(), "broken", "error body kept for the driver");
+    assert_eq!(
+        response.bytes().await.unwrap(),
+        "broken",
+        "error body kept for the driver"
+    );
     assert_eq!(count.load(Ordering::SeqCst), 4);
 }
 
@@ -117,7 +137,10 @@ async fn a_429_with_retry_after_waits_that_long() {
     })
     .await;
     let started = Instant::now();
-    let response = client(quick()).send(HttpRequest::new(Method::GET, url)).await.unwrap();
+    let response = client(quick())
+        .send(HttpRequest::new(Method::GET, url))
+        .await
+        .unwrap();
     let waited = started.elapsed();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(count.load(Ordering::SeqCst), 2);
@@ -129,12 +152,16 @@ async fn a_429_with_retry_after_waits_that_long() {
 async fn a_retry_after_beyond_the_cap_is_returned_not_slept() {
     let (url, count) = serve(|_n, _req| async move {
         let mut r = full(429, "later");
-        r.headers_mut().insert("retry-after", "3600".parse().unwrap());
+        r.headers_mut()
+            .insert("retry-after", "3600".parse().unwrap());
         r
     })
     .await;
     let started = Instant::now();
-    let response = client(quick()).send(HttpRequest::new(Method::GET, url)).await.unwrap();
+    let response = client(quick())
+        .send(HttpRequest::new(Method::GET, url))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(count.load(Ordering::SeqCst), 1);
     assert!(started.elapsed() < Duration::from_secs(1));
@@ -154,7 +181,11 @@ async fn a_non_idempotent_post_is_not_retried() {
 #[tokio::test]
 async fn a_post_marked_idempotent_is_retried() {
     let (url, count) = serve(|n, _req| async move {
-        if n == 1 { full(503, "busy") } else { full(200, "ok") }
+        if n == 1 {
+            full(503, "busy")
+        } else {
+            full(200, "ok")
+        }
     })
     .await;
     let request = HttpRequest::new(Method::POST, url)
@@ -179,11 +210,17 @@ async fn a_stalled_server_hits_the_request_timeout() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let err = client.send(HttpRequest::new(Method::GET, url)).await.unwrap_err();
+    let err = client
+        .send(HttpRequest::new(Method::GET, url))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Timeout, "{err}");
     assert_eq!(count.load(Ordering::SeqCst), 1);
     let took = started.elapsed();
-    assert!(took >= Duration::from_millis(400) && took < Duration::from_secs(3), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
 }
 
 #[tokio::test]
@@ -193,20 +230,26 @@ async fn a_stalled_idempotent_request_is_retried_then_times_out() {
         full(200, "never")
     })
     .await;
-    let err = client(quick()).send(HttpRequest::new(Method::GET, url)).await.unwrap_err();
+    let err = client(quick())
+        .send(HttpRequest::new(Method::GET, url))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Timeout);
-    assert_eq!(count.load(Ordering::SeqCst), 4, "each attempt timed out and was retried");
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        4,
+        "each attempt timed out and was retried"
+    );
 }
 
 fn cut_short_body() -> Response<ServerBody> {
     // The pause lets hyper flush the headers and first chunk before the
     // failure closes the connection.
-    let chunks = futures::stream::once(async { Ok(Frame::data(Bytes::from(vec![b'x'; 50]))) }).chain(
-        futures::stream::once(async {
+    let chunks = futures::stream::once(async { Ok(Frame::data(Bytes::from(vec![b'x'; 50]))) })
+        .chain(futures::stream::once(async {
             tokio::time::sleep(Duration::from_millis(100)).await;
             Err(std::io::Error::other("server gave up"))
-        }),
-    );
+        }));
     Response::builder()
         .status(200)
         .header("content-length", "100")
@@ -217,7 +260,10 @@ fn cut_short_body() -> Response<ServerBody> {
 #[tokio::test]
 async fn a_body_cut_short_is_an_error_not_a_short_object() {
     let (url, _count) = serve(|_n, _req| async move { cut_short_body() }).await;
-    let response = client(quick()).send(HttpRequest::new(Method::GET, url)).await.unwrap();
+    let response = client(quick())
+        .send(HttpRequest::new(Method::GET, url))
+        .await
+        .unwrap();
     let mut stream = response.into_body().into_stream();
     let mut received = 0;
     let mut failure = None;
@@ -250,7 +296,10 @@ async fn a_body_that_stalls_hits_the_read_timeout() {
             .unwrap()
     })
     .await;
-    let response = client(quick()).send(HttpRequest::new(Method::GET, url)).await.unwrap();
+    let response = client(quick())
+        .send(HttpRequest::new(Method::GET, url))
+        .await
+        .unwrap();
     let err = response.bytes().await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Timeout, "{err}");
 }
@@ -294,7 +343,10 @@ async fn a_refused_connection_is_a_transport_error() {
 async fn plain_http_needs_explicit_permission() {
     let client = HttpClient::builder("test").build().unwrap();
     let url = Url::parse("http://127.0.0.1:9/").unwrap();
-    let err = client.send(HttpRequest::new(Method::GET, url)).await.unwrap_err();
+    let err = client
+        .send(HttpRequest::new(Method::GET, url))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidInput);
 }
 
@@ -307,7 +359,9 @@ struct TokenSigner {
 impl Signer for TokenSigner {
     async fn sign(&self, request: &mut http::Request<Body>) -> Result<()> {
         let token = format!("token-{}", self.generation.load(Ordering::SeqCst));
-        request.headers_mut().insert("x-auth-token", token.parse().unwrap());
+        request
+            .headers_mut()
+            .insert("x-auth-token", token.parse().unwrap());
         Ok(())
     }
 
@@ -320,7 +374,11 @@ impl Signer for TokenSigner {
 #[tokio::test]
 async fn an_expired_token_is_refreshed_once() {
     let (url, count) = serve(|_n, req| async move {
-        match req.headers().get("x-auth-token").and_then(|v| v.to_str().ok()) {
+        match req
+            .headers()
+            .get("x-auth-token")
+            .and_then(|v| v.to_str().ok())
+        {
             Some("token-1") => full(200, "welcome"),
             _ => full(401, "expired"),
         }
@@ -333,13 +391,19 @@ async fn an_expired_token_is_refreshed_once() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let response = client.send(HttpRequest::new(Method::GET, url.clone())).await.unwrap();
+    let response = client
+        .send(HttpRequest::new(Method::GET, url.clone()))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(count.load(Ordering::SeqCst), 2);
 
     // A second 401 after a refresh is returned, not looped on.
     signer.generation.store(5, Ordering::SeqCst);
-    let response = client.send(HttpRequest::new(Method::GET, url)).await.unwrap();
+    let response = client
+        .send(HttpRequest::new(Method::GET, url))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(count.load(Ordering::SeqCst), 4);
 }

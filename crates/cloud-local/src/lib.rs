@@ -49,8 +49,8 @@ use bytes::BytesMut;
 use cloud_core::paging::page_of;
 use cloud_core::{
     Api, ByteStream, Capabilities, Capability, Container, Download, DownloadOptions, Error,
-    ErrorKind, ListEntry, ListObjectsRequest, Object, Page, PageRequest, ResourceKind, Result,
-    StorageDriver, UploadOptions,
+    ErrorKind, ExtraOperation, ListEntry, ListObjectsRequest, Object, Page, PageRequest,
+    ProviderConfig, ProviderDescription, ResourceKind, Result, StorageDriver, UploadOptions,
 };
 use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -61,6 +61,28 @@ use crate::write::{Attributes, commit, stage, sync_dir};
 
 /// The provider name in the registry.
 pub const PROVIDER: &str = "local";
+
+/// What this provider offers, for the registry and the provider matrix.
+pub const DESCRIPTION: ProviderDescription = ProviderDescription {
+    name: PROVIDER,
+    title: "Object storage in a local folder (containers are subfolders, objects are files)",
+    feature: "local",
+    compute: None,
+    storage: Some(CAPABILITIES),
+    load_balancer: None,
+    dns: None,
+    extras: &[ExtraOperation {
+        api: Api::Storage,
+        name: "ex_clean_temporary_files",
+        description: "Removes temporary files left by crashed writers",
+    }],
+};
+
+/// Options `LocalStorage::from_config` understands.
+pub const CONFIG_OPTIONS: &[&str] = &["root"];
+
+/// Environment variable naming the default account folder.
+pub const ROOT_ENV: &str = "CLOUD_LOCAL_ROOT";
 
 const CAPABILITIES: Capabilities = Capabilities::all(Api::Storage)
     .without(Capability::MultipartUpload)
@@ -83,11 +105,26 @@ impl LocalStorage {
     /// Uses `root` as the account, creating it if needed.
     pub fn new(root: impl Into<PathBuf>) -> Result<Self> {
         let root = root.into();
-        std::fs::create_dir_all(&root).map_err(|e| Error::io(format!("creating {}", root.display()), e))?;
+        std::fs::create_dir_all(&root)
+            .map_err(|e| Error::io(format!("creating {}", root.display()), e))?;
         Ok(LocalStorage {
             layout: Layout::new(root),
             commit_lock: Arc::new(Mutex::new(())),
         })
+    }
+
+    /// Reads a run-time configuration: the account folder is the `root`
+    /// option, else the endpoint, else [`default_root`].
+    pub fn from_config(config: &ProviderConfig) -> Result<Self> {
+        config.check_options(PROVIDER, CONFIG_OPTIONS)?;
+        let root = match (config.option_value("root"), config.endpoint_str()) {
+            (Some(root), _) => PathBuf::from(root.expose()),
+            (None, Some(endpoint)) => {
+                PathBuf::from(endpoint.strip_prefix("file://").unwrap_or(endpoint))
+            }
+            (None, None) => default_root()?,
+        };
+        Self::new(root)
     }
 
     /// The account folder.
@@ -133,7 +170,8 @@ impl LocalStorage {
 
     fn container_info(layout: &Layout, name: &str) -> Result<Container> {
         let path = layout.container(name);
-        let meta = std::fs::metadata(&path).map_err(|e| not_found_or_io(e, ResourceKind::Container, name))?;
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| not_found_or_io(e, ResourceKind::Container, name))?;
         if !meta.is_dir() {
             return Err(Error::not_found(ResourceKind::Container, name).with_provider(PROVIDER));
         }
@@ -147,13 +185,38 @@ impl LocalStorage {
 
     fn object_info(layout: &Layout, container: &str, name: &str) -> Result<(Object, PathBuf)> {
         if !layout.container(container).is_dir() {
-            return Err(Error::not_found(ResourceKind::Container, container).with_provider(PROVIDER));
+            return Err(
+                Error::not_found(ResourceKind::Container, container).with_provider(PROVIDER)
+            );
         }
         let path = layout.object(container, name);
         if !path.is_file() {
-            return Err(Error::not_found(ResourceKind::Object, format!("{container}/{name}")).with_provider(PROVIDER));
+            return Err(
+                Error::not_found(ResourceKind::Object, format!("{container}/{name}"))
+                    .with_provider(PROVIDER),
+            );
         }
-        Ok((describe(container, name, &path, &layout.meta(container, name))?, path))
+        Ok((
+            describe(container, name, &path, &layout.meta(container, name))?,
+            path,
+        ))
+    }
+}
+
+/// The default account folder: `$CLOUD_LOCAL_ROOT`, else
+/// `$XDG_DATA_HOME/cloud/local`, else `~/.local/share/cloud/local`.
+pub fn default_root() -> Result<PathBuf> {
+    if let Some(root) = std::env::var_os(ROOT_ENV).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(root));
+    }
+    if let Some(data) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(data).join("cloud").join("local"));
+    }
+    match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home).join(".local/share/cloud/local")),
+        None => Err(Error::invalid_input(format!(
+            "no folder for the local provider: set {ROOT_ENV} or pass an endpoint"
+        ))),
     }
 }
 
@@ -167,10 +230,13 @@ fn not_found_or_io(e: std::io::Error, resource: ResourceKind, id: &str) -> Error
 
 /// True if the folder holds at least one file, at any depth.
 fn holds_files(dir: &Path) -> Result<bool> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(format!("listing {}", dir.display()), e))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| Error::io(format!("listing {}", dir.display()), e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(format!("listing {}", dir.display()), e))?;
-        let kind = entry.file_type().map_err(|e| Error::io("reading file type", e))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| Error::io("reading file type", e))?;
         if !kind.is_dir() || holds_files(&entry.path())? {
             return Ok(true);
         }
@@ -205,7 +271,10 @@ fn file_chunks(file: tokio::fs::File, length: u64) -> ByteStream {
                 .await
                 .map_err(|e| Error::io("reading object", e))?;
             if n == 0 {
-                return Err(Error::new(ErrorKind::Io, "the object file shrank while it was read"));
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    "the object file shrank while it was read",
+                ));
             }
         }
         let left = remaining - buf.len() as u64;
@@ -232,14 +301,17 @@ impl StorageDriver for LocalStorage {
                 let mut names = Vec::new();
                 for entry in entries.flatten() {
                     let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
-                    if let (true, Ok(name)) = (is_dir, entry.file_name().into_string()) {
-                        if !name.starts_with('.') {
-                            names.push(name);
-                        }
+                    if let (true, Ok(name)) = (is_dir, entry.file_name().into_string())
+                        && !name.starts_with('.')
+                    {
+                        names.push(name);
                     }
                 }
                 names.sort_unstable();
-                names.iter().map(|n| Self::container_info(layout, n)).collect::<Result<Vec<_>>>()
+                names
+                    .iter()
+                    .map(|n| Self::container_info(layout, n))
+                    .collect::<Result<Vec<_>>>()
             })
             .await?;
         page_of(&containers, &page, PAGE_SIZE)
@@ -248,7 +320,8 @@ impl StorageDriver for LocalStorage {
     async fn get_container(&self, name: &str) -> Result<Container> {
         check_container(name)?;
         let name = name.to_owned();
-        self.blocking(false, move |layout| Self::container_info(layout, &name)).await
+        self.blocking(false, move |layout| Self::container_info(layout, &name))
+            .await
     }
 
     async fn create_container(&self, name: &str) -> Result<Container> {
@@ -259,7 +332,8 @@ impl StorageDriver for LocalStorage {
             match std::fs::create_dir(&path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    return Err(Error::already_exists(ResourceKind::Container, &name).with_provider(PROVIDER));
+                    return Err(Error::already_exists(ResourceKind::Container, &name)
+                        .with_provider(PROVIDER));
                 }
                 Err(e) => return Err(Error::io(format!("creating {}", path.display()), e)),
             }
@@ -275,28 +349,40 @@ impl StorageDriver for LocalStorage {
         self.blocking(true, move |layout| {
             let path = layout.container(&name);
             if !path.is_dir() {
-                return Err(Error::not_found(ResourceKind::Container, &name).with_provider(PROVIDER));
+                return Err(
+                    Error::not_found(ResourceKind::Container, &name).with_provider(PROVIDER)
+                );
             }
             if holds_files(&path)? {
-                return Err(Error::not_empty(ResourceKind::Container, &name).with_provider(PROVIDER));
+                return Err(
+                    Error::not_empty(ResourceKind::Container, &name).with_provider(PROVIDER)
+                );
             }
-            std::fs::remove_dir_all(&path).map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+            std::fs::remove_dir_all(&path)
+                .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
             let meta = layout.meta_dir(&name);
             if meta.exists() {
-                std::fs::remove_dir_all(&meta).map_err(|e| Error::io(format!("removing {}", meta.display()), e))?;
+                std::fs::remove_dir_all(&meta)
+                    .map_err(|e| Error::io(format!("removing {}", meta.display()), e))?;
             }
             Ok(())
         })
         .await
     }
 
-    async fn list_objects(&self, container: &str, request: &ListObjectsRequest) -> Result<Page<ListEntry>> {
+    async fn list_objects(
+        &self,
+        container: &str,
+        request: &ListObjectsRequest,
+    ) -> Result<Page<ListEntry>> {
         check_container(container)?;
         let container = container.to_owned();
         let request = request.clone();
         self.blocking(false, move |layout| {
             if !layout.container(&container).is_dir() {
-                return Err(Error::not_found(ResourceKind::Container, &container).with_provider(PROVIDER));
+                return Err(
+                    Error::not_found(ResourceKind::Container, &container).with_provider(PROVIDER)
+                );
             }
             walk::list_page(layout, &container, &request, PAGE_SIZE)
         })
@@ -307,31 +393,36 @@ impl StorageDriver for LocalStorage {
         check_container(container)?;
         check_object(name)?;
         let (container, name) = (container.to_owned(), name.to_owned());
-        self.blocking(false, move |layout| Self::object_info(layout, &container, &name).map(|(o, _)| o))
-            .await
+        self.blocking(false, move |layout| {
+            Self::object_info(layout, &container, &name).map(|(o, _)| o)
+        })
+        .await
     }
 
-    async fn download(&self, container: &str, name: &str, options: &DownloadOptions) -> Result<Download> {
+    async fn download(
+        &self,
+        container: &str,
+        name: &str,
+        options: &DownloadOptions,
+    ) -> Result<Download> {
         check_container(container)?;
         check_object(name)?;
         let (c, n) = (container.to_owned(), name.to_owned());
-        let (object, path) = self.blocking(false, move |layout| Self::object_info(layout, &c, &n)).await?;
+        let (object, path) = self
+            .blocking(false, move |layout| Self::object_info(layout, &c, &n))
+            .await?;
         if let Some(etag) = options.if_match_value() {
-            if object.etag.as_deref() != Some(etag.trim_matches('"')) {
-                return Err(Error::new(
-                    ErrorKind::PreconditionFailed,
-                    format!("`{container}/{name}` does not have etag {etag}"),
-                )
-                .with_provider(PROVIDER));
-            }
+            cloud_core::storage::check_if_match(PROVIDER, &object, etag)?;
         }
         let range = match options.range_value() {
-            Some(r) => r.resolve(object.size).map_err(|e| e.with_provider(PROVIDER))?,
+            Some(r) => r
+                .resolve(object.size)
+                .map_err(|e| e.with_provider(PROVIDER))?,
             None => 0..object.size,
         };
-        let mut file = tokio::fs::File::open(&path)
-            .await
-            .map_err(|e| not_found_or_io(e, ResourceKind::Object, &format!("{container}/{name}")))?;
+        let mut file = tokio::fs::File::open(&path).await.map_err(|e| {
+            not_found_or_io(e, ResourceKind::Object, &format!("{container}/{name}"))
+        })?;
         if range.start > 0 {
             file.seek(SeekFrom::Start(range.start))
                 .await
@@ -341,11 +432,19 @@ impl StorageDriver for LocalStorage {
         Ok(Download::new(object, range, body))
     }
 
-    async fn upload(&self, container: &str, name: &str, body: ByteStream, options: &UploadOptions) -> Result<Object> {
+    async fn upload(
+        &self,
+        container: &str,
+        name: &str,
+        body: ByteStream,
+        options: &UploadOptions,
+    ) -> Result<Object> {
         check_container(container)?;
         check_object(name)?;
         if !self.layout.container(container).is_dir() {
-            return Err(Error::not_found(ResourceKind::Container, container).with_provider(PROVIDER));
+            return Err(
+                Error::not_found(ResourceKind::Container, container).with_provider(PROVIDER)
+            );
         }
         let staged = stage(&self.layout, body).await?;
         let attrs = Attributes {
@@ -360,16 +459,26 @@ impl StorageDriver for LocalStorage {
             condition: options.condition_value().cloned(),
         };
         let (container, name) = (container.to_owned(), name.to_owned());
-        self.blocking(true, move |layout| commit(layout, &container, &name, staged, attrs))
-            .await
+        self.blocking(true, move |layout| {
+            commit(layout, &container, &name, staged, attrs)
+        })
+        .await
     }
 
-    async fn copy_object(&self, from_container: &str, from_name: &str, to_container: &str, to_name: &str) -> Result<Object> {
+    async fn copy_object(
+        &self,
+        from_container: &str,
+        from_name: &str,
+        to_container: &str,
+        to_name: &str,
+    ) -> Result<Object> {
         check_container(from_container)?;
         check_object(from_name)?;
         check_container(to_container)?;
         check_object(to_name)?;
-        let download = self.download(from_container, from_name, &DownloadOptions::new()).await?;
+        let download = self
+            .download(from_container, from_name, &DownloadOptions::new())
+            .await?;
         let source = download.object.clone();
         let options = {
             let mut o = UploadOptions::new();
@@ -381,7 +490,8 @@ impl StorageDriver for LocalStorage {
             }
             o
         };
-        self.upload(to_container, to_name, download.body, &options).await
+        self.upload(to_container, to_name, download.body, &options)
+            .await
     }
 
     async fn delete_object(&self, container: &str, name: &str) -> Result<()> {
@@ -391,13 +501,19 @@ impl StorageDriver for LocalStorage {
         self.blocking(true, move |layout| {
             let container_dir = layout.container(&container);
             if !container_dir.is_dir() {
-                return Err(Error::not_found(ResourceKind::Container, &container).with_provider(PROVIDER));
+                return Err(
+                    Error::not_found(ResourceKind::Container, &container).with_provider(PROVIDER)
+                );
             }
             let path = layout.object(&container, &name);
             if !path.is_file() {
-                return Err(Error::not_found(ResourceKind::Object, format!("{container}/{name}")).with_provider(PROVIDER));
+                return Err(
+                    Error::not_found(ResourceKind::Object, format!("{container}/{name}"))
+                        .with_provider(PROVIDER),
+                );
             }
-            std::fs::remove_file(&path).map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+            std::fs::remove_file(&path)
+                .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
             let _ = std::fs::remove_file(layout.meta(&container, &name));
             if let Some(parent) = path.parent() {
                 prune_empty(parent, &container_dir);

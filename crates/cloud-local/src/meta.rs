@@ -62,10 +62,12 @@ impl FileIdentity {
 
 /// Describes the object stored at `data` (blocking).
 pub(crate) fn describe(container: &str, name: &str, data: &Path, sidecar: &Path) -> Result<Object> {
-    let meta = std::fs::metadata(data).map_err(|e| Error::io(format!("reading {}", data.display()), e))?;
+    let meta =
+        std::fs::metadata(data).map_err(|e| Error::io(format!("reading {}", data.display()), e))?;
     let mut object = Object::new(container, name, meta.len());
     object.last_modified = meta.modified().ok();
-    let trusted = read_sidecar(sidecar).filter(|s| s.identity == FileIdentity::of(&meta) && s.size == meta.len());
+    let trusted = read_sidecar(sidecar)
+        .filter(|s| s.identity == FileIdentity::of(&meta) && s.size == meta.len());
     match trusted {
         Some(s) => {
             object.etag = Some(s.etag);
@@ -95,11 +97,14 @@ fn read_sidecar(path: &Path) -> Option<Sidecar> {
 
 /// The hex MD5 of a file, read in chunks (blocking).
 pub(crate) fn hash_file(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
     let mut hasher = Md5::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
-        let n = file.read(&mut buf).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
         if n == 0 {
             break;
         }

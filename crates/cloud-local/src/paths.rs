@@ -48,8 +48,10 @@ impl Layout {
     }
 
     pub(crate) fn meta(&self, container: &str, name: &str) -> PathBuf {
-        self.meta_dir(container)
-            .join(format!("{}.json", hex::encode(Md5::digest(name.as_bytes()))))
+        self.meta_dir(container).join(format!(
+            "{}.json",
+            hex::encode(Md5::digest(name.as_bytes()))
+        ))
     }
 
     pub(crate) fn tmp_dir(&self) -> PathBuf {
@@ -65,7 +67,9 @@ pub(crate) fn check_container(name: &str) -> Result<()> {
         )));
     }
     if name.len() > 255 {
-        return Err(Error::invalid_input("container name is longer than 255 bytes"));
+        return Err(Error::invalid_input(
+            "container name is longer than 255 bytes",
+        ));
     }
     Ok(())
 }
@@ -116,10 +120,26 @@ mod tests {
 
     #[test]
     fn traversal_is_refused() {
-        for bad in ["../etc/passwd", "a/../../b", "/etc/passwd", "a//b", "./a", "a/.", "dir/", ".."] {
+        for bad in [
+            "../etc/passwd",
+            "a/../../b",
+            "/etc/passwd",
+            "a//b",
+            "./a",
+            "a/.",
+            "dir/",
+            "..",
+        ] {
             assert!(check_object(bad).is_err(), "{bad}");
         }
-        for good in ["a", "a/b/c.txt", "..hidden", "a/..b", "with space", "ü/日本"] {
+        for good in [
+            "a",
+            "a/b/c.txt",
+            "..hidden",
+            "a/..b",
+            "with space",
+            "ü/日本",
+        ] {
             assert!(check_object(good).is_ok(), "{good}");
         }
         assert!(check_container(".cloud").is_err());
@@ -129,7 +149,14 @@ mod tests {
     #[test]
     fn objects_stay_inside_their_container() {
         let layout = Layout::new(PathBuf::from("/data"));
-        assert_eq!(layout.object("c", "a/b.txt"), PathBuf::from("/data/c/a/b.txt"));
-        assert!(layout.meta("c", "a/b.txt").starts_with("/data/.cloud/meta/c"));
+        assert_eq!(
+            layout.object("c", "a/b.txt"),
+            PathBuf::from("/data/c/a/b.txt")
+        );
+        assert!(
+            layout
+                .meta("c", "a/b.txt")
+                .starts_with("/data/.cloud/meta/c")
+        );
     }
 }

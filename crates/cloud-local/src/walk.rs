@@ -15,7 +15,12 @@ use crate::meta::describe;
 use crate::paths::Layout;
 
 /// One page of `container`'s listing (blocking).
-pub(crate) fn list_page(layout: &Layout, container: &str, request: &ListObjectsRequest, default_size: u32) -> Result<Page<ListEntry>> {
+pub(crate) fn list_page(
+    layout: &Layout,
+    container: &str,
+    request: &ListObjectsRequest,
+    default_size: u32,
+) -> Result<Page<ListEntry>> {
     let mut walk = Walk {
         layout,
         container,
@@ -51,7 +56,8 @@ impl Walk<'_> {
     }
 
     fn visit(&mut self, dir: &Path, key_prefix: &str) -> Result<Next> {
-        let read = std::fs::read_dir(dir).map_err(|e| Error::io(format!("listing {}", dir.display()), e))?;
+        let read = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(format!("listing {}", dir.display()), e))?;
         let mut entries = Vec::new();
         for entry in read {
             let entry = entry.map_err(|e| Error::io(format!("listing {}", dir.display()), e))?;
@@ -61,7 +67,9 @@ impl Walk<'_> {
             };
             // Follow a symlink only to learn what it is; never walk into one,
             // so a link cannot lead the listing outside the container.
-            let file_type = entry.file_type().map_err(|e| Error::io("reading file type", e))?;
+            let file_type = entry
+                .file_type()
+                .map_err(|e| Error::io("reading file type", e))?;
             let (is_dir, is_file) = if file_type.is_symlink() {
                 match std::fs::metadata(entry.path()) {
                     Ok(m) => (false, m.is_file()),
@@ -96,7 +104,9 @@ impl Walk<'_> {
             }
             let path = dir.join(&key[key_prefix.len()..]);
             let (layout, container) = (self.layout, self.container);
-            let flow = self.page.offer(&key, || describe(container, &key, &path, &layout.meta(container, &key)))?;
+            let flow = self.page.offer(&key, || {
+                describe(container, &key, &path, &layout.meta(container, &key))
+            })?;
             match flow {
                 Flow::Continue => {}
                 Flow::SkipPrefix(p) => self.skip = Some(p),

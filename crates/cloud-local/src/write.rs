@@ -103,7 +103,13 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> Error {
 }
 
 /// Publishes a staged body as `container/name` (blocking; call under the commit lock).
-pub(crate) fn commit(layout: &Layout, container: &str, name: &str, mut staged: Staged, attrs: Attributes) -> Result<Object> {
+pub(crate) fn commit(
+    layout: &Layout,
+    container: &str,
+    name: &str,
+    mut staged: Staged,
+    attrs: Attributes,
+) -> Result<Object> {
     let container_dir = layout.container(container);
     if !container_dir.is_dir() {
         return Err(Error::not_found(ResourceKind::Container, container).with_provider(PROVIDER));
@@ -112,20 +118,20 @@ pub(crate) fn commit(layout: &Layout, container: &str, name: &str, mut staged: S
     check_path_is_free(&container_dir, &target, name)?;
     match &attrs.condition {
         Some(WriteCondition::IfNotExists) if target.exists() => {
-            return Err(Error::already_exists(ResourceKind::Object, format!("{container}/{name}")).with_provider(PROVIDER));
+            return Err(
+                Error::already_exists(ResourceKind::Object, format!("{container}/{name}"))
+                    .with_provider(PROVIDER),
+            );
         }
         Some(WriteCondition::IfMatch(wanted)) => {
             if !target.is_file() {
-                return Err(Error::not_found(ResourceKind::Object, format!("{container}/{name}")).with_provider(PROVIDER));
+                return Err(
+                    Error::not_found(ResourceKind::Object, format!("{container}/{name}"))
+                        .with_provider(PROVIDER),
+                );
             }
             let current = describe(container, name, &target, &layout.meta(container, name))?;
-            if current.etag.as_deref() != Some(wanted.trim_matches('"')) {
-                return Err(Error::new(
-                    ErrorKind::PreconditionFailed,
-                    format!("`{container}/{name}` does not have etag {wanted}"),
-                )
-                .with_provider(PROVIDER));
-            }
+            cloud_core::storage::check_if_match(PROVIDER, &current, wanted)?;
         }
         _ => {}
     }
@@ -149,14 +155,16 @@ pub(crate) fn commit(layout: &Layout, container: &str, name: &str, mut staged: S
         // created it a moment ago: create-only stays atomic across processes.
         std::fs::hard_link(staged.file.path(), &target).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::already_exists(ResourceKind::Object, format!("{container}/{name}")).with_provider(PROVIDER)
+                Error::already_exists(ResourceKind::Object, format!("{container}/{name}"))
+                    .with_provider(PROVIDER)
             } else {
                 io("linking", &target, e)
             }
         })?;
         let _ = std::fs::remove_file(staged.file.path());
     } else {
-        std::fs::rename(staged.file.path(), &target).map_err(|e| io("renaming into", &target, e))?;
+        std::fs::rename(staged.file.path(), &target)
+            .map_err(|e| io("renaming into", &target, e))?;
     }
     staged.file.disarm();
     let meta_path = layout.meta(container, name);
@@ -164,7 +172,8 @@ pub(crate) fn commit(layout: &Layout, container: &str, name: &str, mut staged: S
         std::fs::create_dir_all(dir).map_err(|e| io("creating", dir, e))?;
     }
     let mut sidecar_temp = sidecar_temp;
-    std::fs::rename(sidecar_temp.path(), &meta_path).map_err(|e| io("renaming into", &meta_path, e))?;
+    std::fs::rename(sidecar_temp.path(), &meta_path)
+        .map_err(|e| io("renaming into", &meta_path, e))?;
     sidecar_temp.disarm();
     if let Some(parent) = target.parent() {
         sync_dir(parent);
@@ -206,9 +215,15 @@ fn check_path_is_free(container_dir: &Path, target: &Path, name: &str) -> Result
 }
 
 fn write_sidecar_temp(layout: &Layout, sidecar: &Sidecar) -> Result<TempFile> {
-    let temp = TempFile::new(layout.tmp_dir().join(format!("meta-{}", cloud_core::unique::unique_token())));
-    let json = serde_json::to_vec(sidecar).map_err(|e| Error::new(ErrorKind::Io, format!("encoding metadata: {e}")))?;
-    let mut file = std::fs::File::create(temp.path()).map_err(|e| io("creating", temp.path(), e))?;
+    let temp = TempFile::new(
+        layout
+            .tmp_dir()
+            .join(format!("meta-{}", cloud_core::unique::unique_token())),
+    );
+    let json = serde_json::to_vec(sidecar)
+        .map_err(|e| Error::new(ErrorKind::Io, format!("encoding metadata: {e}")))?;
+    let mut file =
+        std::fs::File::create(temp.path()).map_err(|e| io("creating", temp.path(), e))?;
     std::io::Write::write_all(&mut file, &json).map_err(|e| io("writing", temp.path(), e))?;
     file.sync_all().map_err(|e| io("syncing", temp.path(), e))?;
     Ok(temp)

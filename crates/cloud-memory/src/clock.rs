@@ -16,7 +16,10 @@ pub(crate) struct Timed<S> {
 impl<S: Copy + PartialEq> Timed<S> {
     /// A settled state.
     pub(crate) fn settled(state: S) -> Self {
-        Timed { now: state, then: None }
+        Timed {
+            now: state,
+            then: None,
+        }
     }
 
     /// `during` for `delay`, then `after`.

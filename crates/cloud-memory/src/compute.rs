@@ -20,7 +20,8 @@ use crate::clock::Timed;
 
 /// Everything but generating key pairs: the memory provider has no key
 /// generator, so it only imports public keys.
-const CAPABILITIES: Capabilities = Capabilities::all(Api::Compute).without(Capability::CreateKeyPair);
+pub(crate) const CAPABILITIES: Capabilities =
+    Capabilities::all(Api::Compute).without(Capability::CreateKeyPair);
 
 const PAGE_SIZE: u32 = 100;
 
@@ -94,17 +95,19 @@ fn snapshot_of(entry: &NodeEntry) -> Node {
 impl MemoryCompute {
     /// An empty account with the built-in catalogue; transitions take `delay`.
     pub fn new(delay: Duration) -> Self {
-        let mut state = State::default();
-        state.sizes = catalogue_sizes();
-        state.images = vec![
-            image("debian-12", "Debian 12 (bookworm)", "linux"),
-            image("ubuntu-24.04", "Ubuntu 24.04 LTS", "linux"),
-            image("alpine-3.20", "Alpine Linux 3.20", "linux"),
-        ];
-        state.locations = vec![
-            NodeLocation::new("mem-a", "Memory zone A", None),
-            NodeLocation::new("mem-b", "Memory zone B", None),
-        ];
+        let state = State {
+            sizes: catalogue_sizes(),
+            images: vec![
+                image("debian-12", "Debian 12 (bookworm)", "linux"),
+                image("ubuntu-24.04", "Ubuntu 24.04 LTS", "linux"),
+                image("alpine-3.20", "Alpine Linux 3.20", "linux"),
+            ],
+            locations: vec![
+                NodeLocation::new("mem-a", "Memory zone A", None),
+                NodeLocation::new("mem-b", "Memory zone B", None),
+            ],
+            ..State::default()
+        };
         MemoryCompute {
             state: Arc::new(Mutex::new(state)),
             delay,
@@ -114,7 +117,9 @@ impl MemoryCompute {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave the maps half-updated
         // in a way later calls would misread, so a poisoned lock is still usable.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Adds an image to the catalogue (an extra: real providers build images from nodes).
@@ -133,13 +138,22 @@ impl MemoryCompute {
         Ok(())
     }
 
-    fn change_state(&self, id: &str, from: &[NodeState], during: NodeState, after: NodeState, verb: &str) -> Result<()> {
+    fn change_state(
+        &self,
+        id: &str,
+        from: &[NodeState],
+        during: NodeState,
+        after: NodeState,
+        verb: &str,
+    ) -> Result<()> {
         let delay = self.delay;
         let mut state = self.lock();
         let entry = state.node_mut(id)?;
         let current = entry.state.get();
         if !from.contains(&current) {
-            return Err(conflict(format!("cannot {verb} node `{id}` while it is {current}")));
+            return Err(conflict(format!(
+                "cannot {verb} node `{id}` while it is {current}"
+            )));
         }
         entry.state = Timed::transition(during, after, delay);
         Ok(())
@@ -176,7 +190,11 @@ fn fingerprint(public_key: &str) -> Result<String> {
         .decode(blob)
         .map_err(|_| Error::invalid_input("the public key's base64 body is invalid"))?;
     let digest = Md5::digest(&bytes);
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"))
+    Ok(digest
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":"))
 }
 
 #[async_trait]
@@ -200,30 +218,41 @@ impl ComputeDriver for MemoryCompute {
 
     async fn create_node(&self, request: &CreateNode) -> Result<Node> {
         if let Some(name) = request.options().keys().next() {
-            return Err(Error::invalid_input(format!("unknown option `{name}` for provider `memory`")));
+            return Err(Error::invalid_input(format!(
+                "unknown option `{name}` for provider `memory`"
+            )));
         }
         let delay = self.delay;
         let mut state = self.lock();
-        if let Some(token) = request.idempotency_token_value() {
-            if let Some(existing) = state.nodes.values().find(|n| n.token.as_deref() == Some(token)) {
-                return Ok(snapshot_of(existing));
-            }
+        if let Some(token) = request.idempotency_token_value()
+            && let Some(existing) = state
+                .nodes
+                .values()
+                .find(|n| n.token.as_deref() == Some(token))
+        {
+            return Ok(snapshot_of(existing));
         }
         if !state.sizes.iter().any(|s| s.id == request.size()) {
-            return Err(Error::not_found(ResourceKind::Size, request.size()).with_provider(PROVIDER));
+            return Err(
+                Error::not_found(ResourceKind::Size, request.size()).with_provider(PROVIDER)
+            );
         }
         if !state.images.iter().any(|i| i.id == request.image()) {
-            return Err(Error::not_found(ResourceKind::Image, request.image()).with_provider(PROVIDER));
+            return Err(
+                Error::not_found(ResourceKind::Image, request.image()).with_provider(PROVIDER)
+            );
         }
         let location = match request.location_id() {
             Some(l) if state.locations.iter().any(|x| x.id == l) => l.to_owned(),
-            Some(l) => return Err(Error::not_found(ResourceKind::Location, l).with_provider(PROVIDER)),
+            Some(l) => {
+                return Err(Error::not_found(ResourceKind::Location, l).with_provider(PROVIDER));
+            }
             None => state.locations[0].id.clone(),
         };
-        if let Some(key) = request.key_pair_name() {
-            if !state.key_pairs.contains_key(key) {
-                return Err(Error::not_found(ResourceKind::KeyPair, key).with_provider(PROVIDER));
-            }
+        if let Some(key) = request.key_pair_name()
+            && !state.key_pairs.contains_key(key)
+        {
+            return Err(Error::not_found(ResourceKind::KeyPair, key).with_provider(PROVIDER));
         }
         let id = state.id("node");
         let n = state.next_id;
@@ -264,15 +293,33 @@ impl ComputeDriver for MemoryCompute {
     }
 
     async fn reboot_node(&self, id: &str) -> Result<()> {
-        self.change_state(id, &[NodeState::Running], NodeState::Rebooting, NodeState::Running, "reboot")
+        self.change_state(
+            id,
+            &[NodeState::Running],
+            NodeState::Rebooting,
+            NodeState::Running,
+            "reboot",
+        )
     }
 
     async fn start_node(&self, id: &str) -> Result<()> {
-        self.change_state(id, &[NodeState::Stopped], NodeState::Starting, NodeState::Running, "start")
+        self.change_state(
+            id,
+            &[NodeState::Stopped],
+            NodeState::Starting,
+            NodeState::Running,
+            "start",
+        )
     }
 
     async fn stop_node(&self, id: &str) -> Result<()> {
-        self.change_state(id, &[NodeState::Running], NodeState::Stopping, NodeState::Stopped, "stop")
+        self.change_state(
+            id,
+            &[NodeState::Running],
+            NodeState::Stopping,
+            NodeState::Stopped,
+            "stop",
+        )
     }
 
     async fn list_sizes(&self) -> Result<Vec<NodeSize>> {
@@ -305,15 +352,16 @@ impl ComputeDriver for MemoryCompute {
         let mut state = self.lock();
         let location = match &request.location {
             Some(l) if state.locations.iter().any(|x| &x.id == l) => l.clone(),
-            Some(l) => return Err(Error::not_found(ResourceKind::Location, l).with_provider(PROVIDER)),
+            Some(l) => {
+                return Err(Error::not_found(ResourceKind::Location, l).with_provider(PROVIDER));
+            }
             None => state.locations[0].id.clone(),
         };
         let mut size = request.size_gb;
         if let Some(snap) = &request.snapshot {
-            let snapshot = state
-                .snapshots
-                .get(snap)
-                .ok_or_else(|| Error::not_found(ResourceKind::Snapshot, snap).with_provider(PROVIDER))?;
+            let snapshot = state.snapshots.get(snap).ok_or_else(|| {
+                Error::not_found(ResourceKind::Snapshot, snap).with_provider(PROVIDER)
+            })?;
             size = size.max(snapshot.size_gb);
         }
         let id = state.id("vol");
@@ -335,7 +383,9 @@ impl ComputeDriver for MemoryCompute {
         }
         let vol = state.volume_mut(volume)?;
         if let Some(holder) = &vol.attached_to {
-            return Err(conflict(format!("volume `{volume}` is already attached to `{holder}`")));
+            return Err(conflict(format!(
+                "volume `{volume}` is already attached to `{holder}`"
+            )));
         }
         vol.attached_to = Some(node.to_owned());
         vol.state = VolumeState::InUse;
@@ -361,7 +411,9 @@ impl ComputeDriver for MemoryCompute {
         let mut state = self.lock();
         let vol = state.volume_mut(volume)?;
         if let Some(holder) = &vol.attached_to {
-            return Err(conflict(format!("volume `{volume}` is attached to `{holder}`; detach it first")));
+            return Err(conflict(format!(
+                "volume `{volume}` is attached to `{holder}`; detach it first"
+            )));
         }
         state.volumes.remove(volume);
         Ok(())

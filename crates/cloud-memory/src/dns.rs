@@ -13,7 +13,7 @@ use cloud_core::{
 
 use crate::PROVIDER;
 
-const CAPABILITIES: Capabilities = Capabilities::all(Api::Dns);
+pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(Api::Dns);
 const PAGE_SIZE: u32 = 100;
 
 /// In-memory DNS driver.
@@ -57,11 +57,17 @@ fn check_conflicts<'a>(spec: &RecordSpec, others: impl Iterator<Item = &'a Recor
         if other.record_type == spec.record_type && other.data == spec.data {
             return Err(Error::already_exists(
                 ResourceKind::Record,
-                format!("{} {} {}", display_name(&spec.name), spec.record_type, spec.data),
+                format!(
+                    "{} {} {}",
+                    display_name(&spec.name),
+                    spec.record_type,
+                    spec.data
+                ),
             )
             .with_provider(PROVIDER));
         }
-        let cname_clash = other.record_type == RecordType::CNAME || spec.record_type == RecordType::CNAME;
+        let cname_clash =
+            other.record_type == RecordType::CNAME || spec.record_type == RecordType::CNAME;
         if cname_clash {
             return Err(Error::new(
                 ErrorKind::Provider,
@@ -88,7 +94,9 @@ impl MemoryDns {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -113,11 +121,19 @@ impl DnsDriver for MemoryDns {
 
     async fn create_zone(&self, request: &CreateZone) -> Result<Zone> {
         if let Some(name) = request.options.keys().next() {
-            return Err(Error::invalid_input(format!("unknown option `{name}` for provider `memory`")));
+            return Err(Error::invalid_input(format!(
+                "unknown option `{name}` for provider `memory`"
+            )));
         }
         let mut state = self.lock();
-        if state.zones.values().any(|z| z.zone.domain == request.domain) {
-            return Err(Error::already_exists(ResourceKind::Zone, &request.domain).with_provider(PROVIDER));
+        if state
+            .zones
+            .values()
+            .any(|z| z.zone.domain == request.domain)
+        {
+            return Err(
+                Error::already_exists(ResourceKind::Zone, &request.domain).with_provider(PROVIDER)
+            );
         }
         let id = state.id("zone");
         let mut zone = Zone::new(&id, &request.domain);
@@ -127,7 +143,8 @@ impl DnsDriver for MemoryDns {
             zone.extra.insert("email".into(), email.clone().into());
         }
         if zone.zone_type == ZoneType::Slave {
-            zone.extra.insert("masters".into(), serde_json::Value::Array(vec![]));
+            zone.extra
+                .insert("masters".into(), serde_json::Value::Array(vec![]));
         }
         state.zones.insert(
             id,
@@ -146,7 +163,10 @@ impl DnsDriver for MemoryDns {
             entry.zone.ttl = Some(ttl);
         }
         if let Some(email) = &update.email {
-            entry.zone.extra.insert("email".into(), email.clone().into());
+            entry
+                .zone
+                .extra
+                .insert("email".into(), email.clone().into());
         }
         Ok(entry.zone.clone())
     }

@@ -32,6 +32,8 @@ mod storage;
 
 use std::time::Duration;
 
+use cloud_core::{Api, ExtraOperation, ProviderConfig, ProviderDescription, Result};
+
 pub use compute::MemoryCompute;
 pub use dns::MemoryDns;
 pub use loadbalancer::MemoryLoadBalancer;
@@ -39,6 +41,37 @@ pub use storage::MemoryStorage;
 
 /// The provider name in the registry.
 pub const PROVIDER: &str = "memory";
+
+/// What this provider offers, for the registry and the provider matrix.
+pub const DESCRIPTION: ProviderDescription = ProviderDescription {
+    name: PROVIDER,
+    title: "In-memory compute, storage, load balancers and DNS (stateful, for tests and demos)",
+    feature: "memory",
+    compute: Some(compute::CAPABILITIES),
+    storage: Some(storage::CAPABILITIES),
+    load_balancer: Some(loadbalancer::CAPABILITIES),
+    dns: Some(dns::CAPABILITIES),
+    extras: &[
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_add_image",
+            description: "Adds an image to the catalogue",
+        },
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_set_node_state",
+            description: "Forces a node into a state (simulates crashes in tests)",
+        },
+        ExtraOperation {
+            api: Api::Storage,
+            name: "ex_bytes_used",
+            description: "Total bytes stored across containers",
+        },
+    ],
+};
+
+/// Options `MemoryCloud::from_config` understands.
+pub const CONFIG_OPTIONS: &[&str] = &["transition_delay_ms"];
 
 /// Options for an in-memory cloud.
 #[derive(Debug, Clone)]
@@ -77,6 +110,17 @@ impl Default for MemoryCloud {
 }
 
 impl MemoryCloud {
+    /// Reads a run-time configuration: the option `transition_delay_ms`
+    /// sets the transition delay; credentials, region and endpoint are ignored.
+    pub fn from_config(config: &ProviderConfig) -> Result<Self> {
+        config.check_options(PROVIDER, CONFIG_OPTIONS)?;
+        let mut builder = Self::builder();
+        if let Some(ms) = config.u64_option("transition_delay_ms")? {
+            builder = builder.transition_delay(Duration::from_millis(ms));
+        }
+        Ok(builder.build())
+    }
+
     /// Starts configuring.
     pub fn builder() -> MemoryCloudBuilder {
         MemoryCloudBuilder {

@@ -15,9 +15,14 @@ use cloud_core::{
 use crate::PROVIDER;
 use crate::clock::Timed;
 
-const CAPABILITIES: Capabilities = Capabilities::all(Api::LoadBalancer);
+pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(Api::LoadBalancer);
 const PAGE_SIZE: u32 = 100;
-const PROTOCOLS: [Protocol; 4] = [Protocol::HTTP, Protocol::HTTPS, Protocol::TCP, Protocol::UDP];
+const PROTOCOLS: [Protocol; 4] = [
+    Protocol::HTTP,
+    Protocol::HTTPS,
+    Protocol::TCP,
+    Protocol::UDP,
+];
 
 /// In-memory load-balancer driver. Balancers are `pending` for the
 /// transition delay after being created or updated, then `running`.
@@ -63,7 +68,9 @@ fn check_protocol(protocol: &Protocol) -> Result<()> {
     if PROTOCOLS.contains(protocol) {
         Ok(())
     } else {
-        Err(Error::invalid_input(format!("protocol `{protocol}` is not offered by provider `memory`")))
+        Err(Error::invalid_input(format!(
+            "protocol `{protocol}` is not offered by provider `memory`"
+        )))
     }
 }
 
@@ -77,7 +84,9 @@ impl MemoryLoadBalancer {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn add_member(state: &mut State, balancer: &str, member: &Member) -> Result<Member> {
@@ -130,14 +139,17 @@ impl LoadBalancerDriver for MemoryLoadBalancer {
 
     async fn create_balancer(&self, request: &CreateBalancer) -> Result<LoadBalancer> {
         if let Some(name) = request.options.keys().next() {
-            return Err(Error::invalid_input(format!("unknown option `{name}` for provider `memory`")));
+            return Err(Error::invalid_input(format!(
+                "unknown option `{name}` for provider `memory`"
+            )));
         }
         check_protocol(&request.protocol)?;
         let delay = self.delay;
         let mut state = self.lock();
         let id = state.id("lb");
         let n = state.next_id;
-        let mut balancer = LoadBalancer::new(&id, &request.name, BalancerState::Pending, request.port);
+        let mut balancer =
+            LoadBalancer::new(&id, &request.name, BalancerState::Pending, request.port);
         balancer.ip = Some(IpAddr::V4(Ipv4Addr::new(198, 51, 100, (n % 254 + 1) as u8)));
         balancer.protocol = Some(request.protocol.clone());
         balancer.algorithm = Some(request.algorithm);

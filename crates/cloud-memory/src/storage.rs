@@ -9,11 +9,11 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use cloud_core::paging::page_of;
-use cloud_core::storage::{Flow, ListingPage};
+use cloud_core::storage::{Flow, ListingPage, check_if_match};
 use cloud_core::{
     Api, ByteStream, Capabilities, Capability, Container, Download, DownloadOptions, Error,
-    ErrorKind, ListEntry, ListObjectsRequest, Object, Page, PageRequest, ResourceKind, Result,
-    StorageDriver, UploadOptions, WriteCondition,
+    ListEntry, ListObjectsRequest, Object, Page, PageRequest, ResourceKind, Result, StorageDriver,
+    UploadOptions, WriteCondition,
 };
 use futures::StreamExt;
 use md5::{Digest, Md5};
@@ -22,7 +22,7 @@ use crate::PROVIDER;
 
 /// Everything except signed and CDN URLs, which need a server to point at,
 /// and multipart uploads, which an in-memory store has no use for.
-const CAPABILITIES: Capabilities = Capabilities::all(Api::Storage)
+pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(Api::Storage)
     .without(Capability::MultipartUpload)
     .without(Capability::SignedUrl)
     .without(Capability::CdnUrl);
@@ -63,12 +63,16 @@ impl MemoryStorage {
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Bucket>> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn stored(&self, container: &str, name: &str) -> Result<Stored> {
         let state = self.lock();
-        let bucket = state.get(container).ok_or_else(|| no_container(container))?;
+        let bucket = state
+            .get(container)
+            .ok_or_else(|| no_container(container))?;
         bucket
             .objects
             .get(name)
@@ -86,14 +90,20 @@ impl MemoryStorage {
     }
 }
 
-fn check_condition(container: &str, name: &str, existing: Option<&Stored>, condition: Option<&WriteCondition>) -> Result<()> {
+fn check_condition(
+    container: &str,
+    name: &str,
+    existing: Option<&Stored>,
+    condition: Option<&WriteCondition>,
+) -> Result<()> {
     match (condition, existing) {
-        (Some(WriteCondition::IfNotExists), Some(_)) => {
-            Err(Error::already_exists(ResourceKind::Object, format!("{container}/{name}")).with_provider(PROVIDER))
-        }
-        (Some(WriteCondition::IfMatch(etag)), Some(current)) if current.meta.etag.as_deref() != Some(etag.trim_matches('"')) => {
-            Err(Error::new(ErrorKind::PreconditionFailed, format!("`{container}/{name}` does not have etag {etag}"))
-                .with_provider(PROVIDER))
+        (Some(WriteCondition::IfNotExists), Some(_)) => Err(Error::already_exists(
+            ResourceKind::Object,
+            format!("{container}/{name}"),
+        )
+        .with_provider(PROVIDER)),
+        (Some(WriteCondition::IfMatch(etag)), Some(current)) => {
+            check_if_match(PROVIDER, &current.meta, etag)
         }
         (Some(WriteCondition::IfMatch(_)), None) => Err(no_object(container, name)),
         _ => Ok(()),
@@ -117,7 +127,8 @@ impl StorageDriver for MemoryStorage {
             .map(|(name, bucket)| {
                 let mut c = Container::new(name);
                 c.created_at = Some(bucket.created_at);
-                c.extra.insert("object_count".into(), bucket.objects.len().into());
+                c.extra
+                    .insert("object_count".into(), bucket.objects.len().into());
                 c
             })
             .collect();
@@ -129,14 +140,17 @@ impl StorageDriver for MemoryStorage {
         let bucket = state.get(name).ok_or_else(|| no_container(name))?;
         let mut c = Container::new(name);
         c.created_at = Some(bucket.created_at);
-        c.extra.insert("object_count".into(), bucket.objects.len().into());
+        c.extra
+            .insert("object_count".into(), bucket.objects.len().into());
         Ok(c)
     }
 
     async fn create_container(&self, name: &str) -> Result<Container> {
         let mut state = self.lock();
         if state.contains_key(name) {
-            return Err(Error::already_exists(ResourceKind::Container, name).with_provider(PROVIDER));
+            return Err(
+                Error::already_exists(ResourceKind::Container, name).with_provider(PROVIDER)
+            );
         }
         let created_at = SystemTime::now();
         state.insert(
@@ -161,13 +175,22 @@ impl StorageDriver for MemoryStorage {
         Ok(())
     }
 
-    async fn list_objects(&self, container: &str, request: &ListObjectsRequest) -> Result<Page<ListEntry>> {
+    async fn list_objects(
+        &self,
+        container: &str,
+        request: &ListObjectsRequest,
+    ) -> Result<Page<ListEntry>> {
         let state = self.lock();
-        let bucket = state.get(container).ok_or_else(|| no_container(container))?;
+        let bucket = state
+            .get(container)
+            .ok_or_else(|| no_container(container))?;
         let mut page = ListingPage::new(request, PAGE_SIZE);
         let mut skip: Option<String> = None;
         let start = page.start_after().to_owned();
-        for (name, stored) in bucket.objects.range::<str, _>((Bound::Included(start.as_str()), Bound::Unbounded)) {
+        for (name, stored) in bucket
+            .objects
+            .range::<str, _>((Bound::Included(start.as_str()), Bound::Unbounded))
+        {
             if !name.starts_with(page.prefix()) {
                 break;
             }
@@ -187,13 +210,15 @@ impl StorageDriver for MemoryStorage {
         Ok(self.stored(container, name)?.meta)
     }
 
-    async fn download(&self, container: &str, name: &str, options: &DownloadOptions) -> Result<Download> {
+    async fn download(
+        &self,
+        container: &str,
+        name: &str,
+        options: &DownloadOptions,
+    ) -> Result<Download> {
         let stored = self.stored(container, name)?;
         if let Some(etag) = options.if_match_value() {
-            if stored.meta.etag.as_deref() != Some(etag.trim_matches('"')) {
-                return Err(Error::new(ErrorKind::PreconditionFailed, format!("`{container}/{name}` does not have etag {etag}"))
-                    .with_provider(PROVIDER));
-            }
+            check_if_match(PROVIDER, &stored.meta, etag)?;
         }
         let size = stored.meta.size;
         let range = match options.range_value() {
@@ -201,15 +226,32 @@ impl StorageDriver for MemoryStorage {
             None => 0..size,
         };
         let body = stored.data.slice(range.start as usize..range.end as usize);
-        Ok(Download::new(stored.meta, range, cloud_core::byte_stream::once(body)))
+        Ok(Download::new(
+            stored.meta,
+            range,
+            cloud_core::byte_stream::once(body),
+        ))
     }
 
-    async fn upload(&self, container: &str, name: &str, mut body: ByteStream, options: &UploadOptions) -> Result<Object> {
+    async fn upload(
+        &self,
+        container: &str,
+        name: &str,
+        mut body: ByteStream,
+        options: &UploadOptions,
+    ) -> Result<Object> {
         // Checks up front avoid reading a body that would be refused.
         {
             let state = self.lock();
-            let bucket = state.get(container).ok_or_else(|| no_container(container))?;
-            check_condition(container, name, bucket.objects.get(name), options.condition_value())?;
+            let bucket = state
+                .get(container)
+                .ok_or_else(|| no_container(container))?;
+            check_condition(
+                container,
+                name,
+                bucket.objects.get(name),
+                options.condition_value(),
+            )?;
         }
         let mut data = BytesMut::new();
         let mut hasher = Md5::new();
@@ -232,8 +274,15 @@ impl StorageDriver for MemoryStorage {
         // The commit: conditions are checked again under the same lock that
         // publishes the object, so two racing create-only writers cannot both win.
         let mut state = self.lock();
-        let bucket = state.get_mut(container).ok_or_else(|| no_container(container))?;
-        check_condition(container, name, bucket.objects.get(name), options.condition_value())?;
+        let bucket = state
+            .get_mut(container)
+            .ok_or_else(|| no_container(container))?;
+        check_condition(
+            container,
+            name,
+            bucket.objects.get(name),
+            options.condition_value(),
+        )?;
         bucket.objects.insert(
             name.to_owned(),
             Stored {
@@ -244,10 +293,18 @@ impl StorageDriver for MemoryStorage {
         Ok(meta)
     }
 
-    async fn copy_object(&self, from_container: &str, from_name: &str, to_container: &str, to_name: &str) -> Result<Object> {
+    async fn copy_object(
+        &self,
+        from_container: &str,
+        from_name: &str,
+        to_container: &str,
+        to_name: &str,
+    ) -> Result<Object> {
         let source = self.stored(from_container, from_name)?;
         let mut state = self.lock();
-        let bucket = state.get_mut(to_container).ok_or_else(|| no_container(to_container))?;
+        let bucket = state
+            .get_mut(to_container)
+            .ok_or_else(|| no_container(to_container))?;
         let mut meta = source.meta.clone();
         meta.container = to_container.to_owned();
         meta.name = to_name.to_owned();
@@ -264,7 +321,9 @@ impl StorageDriver for MemoryStorage {
 
     async fn delete_object(&self, container: &str, name: &str) -> Result<()> {
         let mut state = self.lock();
-        let bucket = state.get_mut(container).ok_or_else(|| no_container(container))?;
+        let bucket = state
+            .get_mut(container)
+            .ok_or_else(|| no_container(container))?;
         bucket
             .objects
             .remove(name)

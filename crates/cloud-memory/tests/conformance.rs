@@ -34,7 +34,9 @@ mod loadbalancer {
     use super::*;
 
     cloud_testkit::loadbalancer_suite!(|_case: &'static str| async {
-        Some(LoadBalancerFixture::new(LoadBalancers::new(cloud().load_balancer())))
+        Some(LoadBalancerFixture::new(LoadBalancers::new(
+            cloud().load_balancer(),
+        )))
     });
 }
 

@@ -85,7 +85,9 @@ impl RecordedBody {
         } else {
             match std::str::from_utf8(bytes) {
                 Ok(text) => RecordedBody::Text(text.to_owned()),
-                Err(_) => RecordedBody::Base64(base64::engine::general_purpose::STANDARD.encode(bytes)),
+                Err(_) => {
+                    RecordedBody::Base64(base64::engine::general_purpose::STANDARD.encode(bytes))
+                }
             }
         }
     }
@@ -118,7 +120,8 @@ impl Cassette {
     /// Writes the cassette, creating parent folders.
     pub fn save(&self, path: &Path) -> Result<(), String> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
         let mut text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
         text.push('\n');
@@ -271,9 +274,13 @@ impl Scrubber {
         headers
             .iter()
             .filter(|(name, _)| {
-                self.match_headers
-                    .iter()
-                    .any(|m| if m.ends_with('-') { name.starts_with(m.as_str()) } else { *name == m })
+                self.match_headers.iter().any(|m| {
+                    if m.ends_with('-') {
+                        name.starts_with(m.as_str())
+                    } else {
+                        *name == m
+                    }
+                })
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
@@ -304,7 +311,10 @@ mod tests {
             "/bucket/key?X-Amz-Signature=[redacted]&X-Amz-Credential=[redacted]&list-type=2&token=[redacted]"
         );
         let mut headers = http::HeaderMap::new();
-        headers.insert("authorization", "AWS4-HMAC-SHA256 Credential=AKID".parse().unwrap());
+        headers.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKID".parse().unwrap(),
+        );
         headers.insert("x-amz-date", "20240101T000000Z".parse().unwrap());
         headers.insert("x-custom", "has SuperSecretKey inside".parse().unwrap());
         let kept = scrubber.scrub_headers(&headers);
@@ -312,7 +322,10 @@ mod tests {
         assert!(!kept.contains_key("x-amz-date"));
         assert_eq!(kept.get("x-custom").unwrap(), "has [redacted] inside");
         let body = scrubber.scrub_body(br#"{"password": "SuperSecretKey"}"#);
-        assert_eq!(body, RecordedBody::Text(r#"{"password": "[redacted]"}"#.into()));
+        assert_eq!(
+            body,
+            RecordedBody::Text(r#"{"password": "[redacted]"}"#.into())
+        );
     }
 
     #[test]

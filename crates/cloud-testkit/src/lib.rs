@@ -5,7 +5,7 @@
 //! A driver crate runs a suite with one macro per API, giving a factory that
 //! builds a fixture (or `None` when a live server is unavailable locally):
 //!
-//! ```ignore
+//! ```text
 //! cloud_testkit::storage_suite!(|_case: &'static str| async {
 //!     Some(cloud_testkit::StorageFixture::new(Storage::new(MyDriver::new())))
 //! });
@@ -64,7 +64,11 @@ macro_rules! assert_kind {
                 stringify!($pattern),
                 e.kind()
             ),
-            Ok(v) => panic!("expected an error of kind {}, got Ok({:?})", stringify!($pattern), v),
+            Ok(v) => panic!(
+                "expected an error of kind {}, got Ok({:?})",
+                stringify!($pattern),
+                v
+            ),
         }
     };
 }

@@ -11,7 +11,9 @@ use async_trait::async_trait;
 use cloud_core::Result;
 use cloud_core::http::{Body, ResponseBody, Transport};
 
-use crate::cassette::{Cassette, Interaction, RecordedBody, RecordedRequest, RecordedResponse, Scrubber};
+use crate::cassette::{
+    Cassette, Interaction, RecordedBody, RecordedRequest, RecordedResponse, Scrubber,
+};
 
 /// Records every exchange through `inner`, and writes the cassette when
 /// [`save`](Self::save) is called or the recorder is dropped.
@@ -25,7 +27,12 @@ pub struct RecordingTransport {
 
 impl RecordingTransport {
     /// Records through `inner` into `path`, noting `source` (e.g. `moto 5.2.5`).
-    pub fn new(inner: Arc<dyn Transport>, path: impl Into<PathBuf>, source: &str, scrubber: Scrubber) -> Self {
+    pub fn new(
+        inner: Arc<dyn Transport>,
+        path: impl Into<PathBuf>,
+        source: &str,
+        scrubber: Scrubber,
+    ) -> Self {
         RecordingTransport {
             inner,
             path: path.into(),
@@ -39,7 +46,10 @@ impl RecordingTransport {
 
     /// Writes the cassette now.
     pub fn save(&self) -> std::result::Result<(), String> {
-        let cassette = self.cassette.lock().map_err(|_| "recorder lock poisoned".to_string())?;
+        let cassette = self
+            .cassette
+            .lock()
+            .map_err(|_| "recorder lock poisoned".to_string())?;
         cassette.save(&self.path)
     }
 
@@ -85,6 +95,9 @@ impl Transport for RecordingTransport {
             request: recorded_request,
             response: recorded_response,
         });
-        Ok(http::Response::from_parts(parts, ResponseBody::from_bytes(bytes)))
+        Ok(http::Response::from_parts(
+            parts,
+            ResponseBody::from_bytes(bytes),
+        ))
     }
 }

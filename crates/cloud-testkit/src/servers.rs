@@ -66,8 +66,15 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `command` (its output goes to `log`) and waits for `port`.
-    pub fn start(name: &str, mut command: Command, port: u16, log: &Path, timeout: Duration) -> Result<Self, String> {
-        let out = std::fs::File::create(log).map_err(|e| format!("{name}: cannot create {}: {e}", log.display()))?;
+    pub fn start(
+        name: &str,
+        mut command: Command,
+        port: u16,
+        log: &Path,
+        timeout: Duration,
+    ) -> Result<Self, String> {
+        let out = std::fs::File::create(log)
+            .map_err(|e| format!("{name}: cannot create {}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| format!("{name}: {e}"))?;
         let child = command
             .stdin(Stdio::null())
@@ -83,7 +90,15 @@ impl ServerProcess {
         if !wait_for_port(port, timeout) {
             let status = server.child.try_wait().ok().flatten();
             let tail = std::fs::read_to_string(log).unwrap_or_default();
-            let tail: String = tail.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+            let tail: String = tail
+                .lines()
+                .rev()
+                .take(20)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("\n");
             return Err(format!(
                 "{name} did not listen on port {port} within {timeout:?} (exit: {status:?}); last log lines:\n{tail}"
             ));

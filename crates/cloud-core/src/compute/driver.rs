@@ -113,7 +113,10 @@ pub trait ComputeDriver: Debug + Send + Sync {
 
     /// Every location (a bounded catalogue).
     async fn list_locations(&self) -> Result<Vec<NodeLocation>> {
-        Err(Error::unsupported(self.provider(), Capability::ListLocations))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::ListLocations,
+        ))
     }
 
     /// One page of volumes.
@@ -125,49 +128,73 @@ pub trait ComputeDriver: Debug + Send + Sync {
     /// Creates a volume.
     async fn create_volume(&self, request: &CreateVolume) -> Result<StorageVolume> {
         let _ = request;
-        Err(Error::unsupported(self.provider(), Capability::CreateVolume))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::CreateVolume,
+        ))
     }
 
     /// Attaches a volume to a node, optionally as `device`.
     async fn attach_volume(&self, volume: &str, node: &str, device: Option<&str>) -> Result<()> {
         let _ = (volume, node, device);
-        Err(Error::unsupported(self.provider(), Capability::AttachVolume))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::AttachVolume,
+        ))
     }
 
     /// Detaches a volume from whatever node holds it.
     async fn detach_volume(&self, volume: &str) -> Result<()> {
         let _ = volume;
-        Err(Error::unsupported(self.provider(), Capability::DetachVolume))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::DetachVolume,
+        ))
     }
 
     /// Destroys a volume.
     async fn destroy_volume(&self, volume: &str) -> Result<()> {
         let _ = volume;
-        Err(Error::unsupported(self.provider(), Capability::DestroyVolume))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::DestroyVolume,
+        ))
     }
 
     /// One page of snapshots.
     async fn list_snapshots(&self, page: PageRequest) -> Result<Page<VolumeSnapshot>> {
         let _ = page;
-        Err(Error::unsupported(self.provider(), Capability::ListSnapshots))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::ListSnapshots,
+        ))
     }
 
     /// Snapshots a volume.
     async fn create_snapshot(&self, volume: &str, name: Option<&str>) -> Result<VolumeSnapshot> {
         let _ = (volume, name);
-        Err(Error::unsupported(self.provider(), Capability::CreateSnapshot))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::CreateSnapshot,
+        ))
     }
 
     /// Destroys a snapshot.
     async fn destroy_snapshot(&self, id: &str) -> Result<()> {
         let _ = id;
-        Err(Error::unsupported(self.provider(), Capability::DestroySnapshot))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::DestroySnapshot,
+        ))
     }
 
     /// One page of key pairs.
     async fn list_key_pairs(&self, page: PageRequest) -> Result<Page<KeyPair>> {
         let _ = page;
-        Err(Error::unsupported(self.provider(), Capability::ListKeyPairs))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::ListKeyPairs,
+        ))
     }
 
     /// One key pair by name.
@@ -179,18 +206,27 @@ pub trait ComputeDriver: Debug + Send + Sync {
     /// Creates a key pair; the result carries the private key.
     async fn create_key_pair(&self, name: &str) -> Result<KeyPair> {
         let _ = name;
-        Err(Error::unsupported(self.provider(), Capability::CreateKeyPair))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::CreateKeyPair,
+        ))
     }
 
     /// Registers an existing OpenSSH public key.
     async fn import_key_pair(&self, name: &str, public_key: &str) -> Result<KeyPair> {
         let _ = (name, public_key);
-        Err(Error::unsupported(self.provider(), Capability::ImportKeyPair))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::ImportKeyPair,
+        ))
     }
 
     /// Deletes a key pair.
     async fn delete_key_pair(&self, name: &str) -> Result<()> {
         let _ = name;
-        Err(Error::unsupported(self.provider(), Capability::DeleteKeyPair))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::DeleteKeyPair,
+        ))
     }
 }

@@ -190,13 +190,22 @@ impl Compute {
     }
 
     /// Attaches a volume to a node.
-    pub async fn attach_volume(&self, volume: &str, node: &str, device: Option<&str>) -> Result<()> {
+    pub async fn attach_volume(
+        &self,
+        volume: &str,
+        node: &str,
+        device: Option<&str>,
+    ) -> Result<()> {
         check_id("volume id", volume)?;
         check_id("node id", node)?;
         if let Some(device) = device {
             check_id("device", device)?;
         }
-        call!(self, AttachVolume, self.driver.attach_volume(volume, node, device))
+        call!(
+            self,
+            AttachVolume,
+            self.driver.attach_volume(volume, node, device)
+        )
     }
 
     /// Detaches a volume.
@@ -219,12 +228,20 @@ impl Compute {
     }
 
     /// Snapshots a volume.
-    pub async fn create_snapshot(&self, volume: &str, name: Option<&str>) -> Result<VolumeSnapshot> {
+    pub async fn create_snapshot(
+        &self,
+        volume: &str,
+        name: Option<&str>,
+    ) -> Result<VolumeSnapshot> {
         check_id("volume id", volume)?;
         if let Some(name) = name {
             check_id("snapshot name", name)?;
         }
-        call!(self, CreateSnapshot, self.driver.create_snapshot(volume, name))
+        call!(
+            self,
+            CreateSnapshot,
+            self.driver.create_snapshot(volume, name)
+        )
     }
 
     /// Destroys a snapshot.
@@ -256,7 +273,11 @@ impl Compute {
     pub async fn import_key_pair(&self, name: &str, public_key: &str) -> Result<KeyPair> {
         check_id("key pair name", name)?;
         check_public_key(public_key)?;
-        call!(self, ImportKeyPair, self.driver.import_key_pair(name, public_key))
+        call!(
+            self,
+            ImportKeyPair,
+            self.driver.import_key_pair(name, public_key)
+        )
     }
 
     /// Deletes a key pair.
@@ -289,7 +310,10 @@ impl Compute {
             if let Some(dead) = nodes.iter().find(|n| n.state.is_terminal()) {
                 return Err(Error::new(
                     ErrorKind::Provider,
-                    format!("node `{}` entered state {} while waiting for it to run", dead.id, dead.state),
+                    format!(
+                        "node `{}` entered state {} while waiting for it to run",
+                        dead.id, dead.state
+                    ),
                 )
                 .with_provider(self.provider()));
             }

@@ -249,7 +249,12 @@ pub struct StorageVolume {
 
 impl StorageVolume {
     /// A volume with only the required fields set.
-    pub fn new(id: impl Into<String>, name: impl Into<String>, size_gb: u64, state: VolumeState) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        size_gb: u64,
+        state: VolumeState,
+    ) -> Self {
         StorageVolume {
             id: id.into(),
             name: name.into(),

@@ -95,18 +95,27 @@ pub trait DnsDriver: Debug + Send + Sync {
     /// Creates a record.
     async fn create_record(&self, zone: &str, spec: &RecordSpec) -> Result<Record> {
         let _ = (zone, spec);
-        Err(Error::unsupported(self.provider(), Capability::CreateRecord))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::CreateRecord,
+        ))
     }
 
     /// Replaces a record's content.
     async fn update_record(&self, zone: &str, id: &str, spec: &RecordSpec) -> Result<Record> {
         let _ = (zone, id, spec);
-        Err(Error::unsupported(self.provider(), Capability::UpdateRecord))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::UpdateRecord,
+        ))
     }
 
     /// Deletes a record.
     async fn delete_record(&self, zone: &str, id: &str) -> Result<()> {
         let _ = (zone, id);
-        Err(Error::unsupported(self.provider(), Capability::DeleteRecord))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::DeleteRecord,
+        ))
     }
 }

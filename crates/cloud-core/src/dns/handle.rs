@@ -89,9 +89,12 @@ impl Dns {
         paginate(self.page_size, self.provider(), move |req| {
             let driver = driver.clone();
             async move {
-                invoke(driver.provider(), driver.capabilities(), Capability::ListZones, || {
-                    driver.list_zones(req)
-                })
+                invoke(
+                    driver.provider(),
+                    driver.capabilities(),
+                    Capability::ListZones,
+                    || driver.list_zones(req),
+                )
                 .await
             }
         })
@@ -112,10 +115,12 @@ impl Dns {
     pub async fn create_zone(&self, request: &CreateZone) -> Result<Zone> {
         let mut request = request.clone();
         request.domain = check_domain(&request.domain)?;
-        if let Some(email) = &request.email {
-            if !email.contains('@') || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(Error::invalid_input(format!("`{email}` is not an e-mail address")));
-            }
+        if let Some(email) = &request.email
+            && (!email.contains('@') || email.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return Err(Error::invalid_input(format!(
+                "`{email}` is not an e-mail address"
+            )));
         }
         call!(self, CreateZone, self.driver.create_zone(&request))
     }
@@ -146,9 +151,12 @@ impl Dns {
             let driver = driver.clone();
             let zone = zone.clone();
             async move {
-                invoke(driver.provider(), driver.capabilities(), Capability::ListRecords, || {
-                    driver.list_records(&zone, req)
-                })
+                invoke(
+                    driver.provider(),
+                    driver.capabilities(),
+                    Capability::ListRecords,
+                    || driver.list_records(&zone, req),
+                )
                 .await
             }
         })
@@ -191,7 +199,11 @@ impl Dns {
         check_id("zone id", zone)?;
         check_id("record id", id)?;
         let spec = self.check_spec(spec)?;
-        call!(self, UpdateRecord, self.driver.update_record(zone, id, &spec))
+        call!(
+            self,
+            UpdateRecord,
+            self.driver.update_record(zone, id, &spec)
+        )
     }
 
     /// Deletes a record.
@@ -231,21 +243,33 @@ impl Dns {
         }
         let mut created: Vec<Record> = Vec::with_capacity(to_create.len());
         for spec in &to_create {
-            match call!(self, CreateRecord, self.driver.create_record(&zone.id, spec)) {
+            match call!(
+                self,
+                CreateRecord,
+                self.driver.create_record(&zone.id, spec)
+            ) {
                 Ok(record) => created.push(record),
                 Err(err) => {
                     // Undo what this import created, newest first, so a failed
                     // import leaves the zone as it was.
                     let mut left = 0;
                     for record in created.iter().rev() {
-                        if self.driver.delete_record(&zone.id, &record.id).await.is_err() {
+                        if self
+                            .driver
+                            .delete_record(&zone.id, &record.id)
+                            .await
+                            .is_err()
+                        {
                             left += 1;
                         }
                     }
                     let note = if left == 0 {
                         format!("import rolled back {} created records", created.len())
                     } else {
-                        format!("import could not roll back {left} of {} created records", created.len())
+                        format!(
+                            "import could not roll back {left} of {} created records",
+                            created.len()
+                        )
                     };
                     let message = format!("{} ({note})", err.message());
                     return Err(err.with_message(message));

@@ -10,4 +10,6 @@ pub use driver::DnsDriver;
 pub use handle::{Dns, ImportReport};
 pub use names::{check_domain, check_record_name, normalize_record};
 pub use types::{CreateZone, Record, RecordSpec, RecordType, UpdateZone, Zone, ZoneType};
-pub use zonefile::{DEFAULT_TTL, ZoneFile, export_zone_file, parse_ttl, parse_zone_file, record_line};
+pub use zonefile::{
+    DEFAULT_TTL, ZoneFile, export_zone_file, parse_ttl, parse_zone_file, record_line,
+};

@@ -35,7 +35,9 @@ pub fn check_domain(domain: &str) -> Result<String> {
 
 fn check_label(label: &str, whole: &str, allow_wildcard: bool) -> Result<()> {
     if label.is_empty() {
-        return Err(Error::invalid_input(format!("`{whole}` has an empty label")));
+        return Err(Error::invalid_input(format!(
+            "`{whole}` has an empty label"
+        )));
     }
     if label.len() > 63 {
         return Err(Error::invalid_input(format!(
@@ -94,23 +96,29 @@ pub fn normalize_record(spec: &RecordSpec) -> Result<RecordSpec> {
     let kind = spec.record_type;
     let bad = |why: &str| Error::invalid_input(format!("{kind} data `{data}` {why}"));
     if data.is_empty() {
-        return Err(Error::invalid_input(format!("{kind} record data must not be empty")));
+        return Err(Error::invalid_input(format!(
+            "{kind} record data must not be empty"
+        )));
     }
     if data.chars().any(|c| c.is_control() && c != '\t') {
         return Err(bad("must not contain control characters"));
     }
-    if let Some(ttl) = spec.ttl {
-        if ttl > i32::MAX as u32 {
-            return Err(Error::invalid_input(format!("TTL {ttl} is larger than 2^31-1")));
-        }
+    if let Some(ttl) = spec.ttl
+        && ttl > i32::MAX as u32
+    {
+        return Err(Error::invalid_input(format!(
+            "TTL {ttl} is larger than 2^31-1"
+        )));
     }
     let data = match kind {
         RecordType::A => {
-            data.parse::<Ipv4Addr>().map_err(|_| bad("is not an IPv4 address"))?;
+            data.parse::<Ipv4Addr>()
+                .map_err(|_| bad("is not an IPv4 address"))?;
             data.to_owned()
         }
         RecordType::AAAA => {
-            data.parse::<Ipv6Addr>().map_err(|_| bad("is not an IPv6 address"))?;
+            data.parse::<Ipv6Addr>()
+                .map_err(|_| bad("is not an IPv6 address"))?;
             data.to_owned()
         }
         RecordType::TXT | RecordType::SPF => quote_text(data).map_err(|why| bad(&why))?,
@@ -127,20 +135,27 @@ pub fn normalize_record(spec: &RecordSpec) -> Result<RecordSpec> {
                 RecordType::CAA if fields.len() < 3 || fields[0].parse::<u8>().is_err() => {
                     return Err(bad("must be `<flags> <tag> <value>`"));
                 }
-                RecordType::CNAME | RecordType::NS | RecordType::PTR | RecordType::DNAME | RecordType::ALIAS
+                RecordType::CNAME
+                | RecordType::NS
+                | RecordType::PTR
+                | RecordType::DNAME
+                | RecordType::ALIAS
                     if fields.len() != 1 =>
                 {
                     return Err(bad("must be a single domain name"));
                 }
                 _ => {}
             }
-            if let Some(i) = kind.domain_name_field() {
-                let target = fields[i];
+            for &i in kind.domain_name_fields() {
+                let Some(target) = fields.get(i).copied() else {
+                    continue;
+                };
                 if target != "." {
                     let bare = target.strip_suffix('.').unwrap_or(target);
                     for (n, label) in bare.split('.').enumerate() {
-                        check_label(label, target, n == 0)
-                            .map_err(|e| Error::invalid_input(format!("{kind} target: {}", e.message())))?;
+                        check_label(label, target, n == 0).map_err(|e| {
+                            Error::invalid_input(format!("{kind} target: {}", e.message()))
+                        })?;
                     }
                 }
             }
@@ -257,7 +272,10 @@ mod tests {
 
     #[test]
     fn record_data() {
-        assert_eq!(norm(RecordType::MX, " 10   mail.example.com. ").unwrap(), "10 mail.example.com.");
+        assert_eq!(
+            norm(RecordType::MX, " 10   mail.example.com. ").unwrap(),
+            "10 mail.example.com."
+        );
         assert!(norm(RecordType::MX, "mail.example.com.").is_err());
         assert!(norm(RecordType::SRV, "1 2 5060 sip.example.com.").is_ok());
         assert!(norm(RecordType::SRV, "1 2 sip.example.com.").is_err());
@@ -271,7 +289,10 @@ mod tests {
 
     #[test]
     fn txt_is_quoted_and_split() {
-        assert_eq!(norm(RecordType::TXT, "say \"hi\"").unwrap(), r#""say \"hi\"""#);
+        assert_eq!(
+            norm(RecordType::TXT, "say \"hi\"").unwrap(),
+            r#""say \"hi\"""#
+        );
         assert_eq!(norm(RecordType::TXT, r#""a" "b""#).unwrap(), r#""a" "b""#);
         assert!(norm(RecordType::TXT, r#""open"#).is_err());
         let long = norm(RecordType::TXT, &"k".repeat(300)).unwrap();

@@ -135,14 +135,19 @@ record_types! {
 }
 
 impl RecordType {
-    /// Whether the record data holds a domain name that a zone file would
-    /// read relative to `$ORIGIN` unless it ends with a dot, and which field it is.
-    pub(crate) fn domain_name_field(self) -> Option<usize> {
+    /// Which fields of the record data are domain names, which a zone file
+    /// reads relative to `$ORIGIN` unless they end with a dot.
+    pub(crate) fn domain_name_fields(self) -> &'static [usize] {
         match self {
-            RecordType::CNAME | RecordType::DNAME | RecordType::NS | RecordType::PTR | RecordType::ALIAS => Some(0),
-            RecordType::MX => Some(1),
-            RecordType::SRV => Some(3),
-            _ => None,
+            RecordType::CNAME
+            | RecordType::DNAME
+            | RecordType::NS
+            | RecordType::PTR
+            | RecordType::ALIAS => &[0],
+            RecordType::MX | RecordType::AFSDB => &[1],
+            RecordType::SRV => &[3],
+            RecordType::SOA | RecordType::RP => &[0, 1],
+            _ => &[],
         }
     }
 }

@@ -40,7 +40,11 @@ pub fn export_zone_file<'a>(zone: &Zone, records: impl IntoIterator<Item = &'a R
 
 /// One record as a zone-file line, without the newline.
 pub fn record_line(record: &Record) -> String {
-    let owner = if record.name.is_empty() { "@" } else { &record.name };
+    let owner = if record.name.is_empty() {
+        "@"
+    } else {
+        &record.name
+    };
     let data = absolute_names(record.record_type, &record.data);
     match record.ttl {
         Some(ttl) => format!("{owner}\t{ttl}\tIN\t{}\t{data}", record.record_type),
@@ -49,12 +53,15 @@ pub fn record_line(record: &Record) -> String {
 }
 
 fn absolute_names(kind: RecordType, data: &str) -> String {
-    let Some(field) = kind.domain_name_field() else {
+    let positions = kind.domain_name_fields();
+    if positions.is_empty() {
         return data.to_owned();
-    };
+    }
     let mut fields: Vec<String> = data.split_whitespace().map(str::to_owned).collect();
-    if let Some(name) = fields.get_mut(field) {
-        if !name.ends_with('.') {
+    for &i in positions {
+        if let Some(name) = fields.get_mut(i)
+            && !name.ends_with('.')
+        {
             name.push('.');
         }
     }
@@ -105,7 +112,11 @@ pub fn parse_zone_file(domain: &str, text: &str) -> Result<ZoneFile> {
     let mut last_owner: Option<String> = None;
     let mut records = Vec::new();
     for line in logical_lines(text)? {
-        let LogicalLine { number, indented, tokens } = line;
+        let LogicalLine {
+            number,
+            indented,
+            tokens,
+        } = line;
         let at = |msg: String| Error::invalid_input(format!("zone file line {number}: {msg}"));
         let first = &tokens[0];
         if !indented && !first.quoted && first.text.starts_with('$') {
@@ -143,8 +154,14 @@ pub fn parse_zone_file(domain: &str, text: &str) -> Result<ZoneFile> {
                 ttl = Some(t);
             } else if token.text.eq_ignore_ascii_case("IN") {
                 continue;
-            } else if ["CH", "HS", "CS", "ANY"].iter().any(|c| token.text.eq_ignore_ascii_case(c)) {
-                return Err(at(format!("class {} is not supported; only IN", token.text)));
+            } else if ["CH", "HS", "CS", "ANY"]
+                .iter()
+                .any(|c| token.text.eq_ignore_ascii_case(c))
+            {
+                return Err(at(format!(
+                    "class {} is not supported; only IN",
+                    token.text
+                )));
             } else {
                 record_type = Some(
                     token
@@ -175,8 +192,12 @@ pub fn parse_zone_file(domain: &str, text: &str) -> Result<ZoneFile> {
     })
 }
 
-fn qualify_data(kind: RecordType, mut fields: Vec<String>, origin: &str) -> std::result::Result<String, String> {
-    if let Some(i) = kind.domain_name_field() {
+fn qualify_data(
+    kind: RecordType,
+    mut fields: Vec<String>,
+    origin: &str,
+) -> std::result::Result<String, String> {
+    for &i in kind.domain_name_fields() {
         if let Some(name) = fields.get_mut(i) {
             *name = format!("{}.", absolute(name, origin)?);
             if name == ".." {
@@ -230,7 +251,12 @@ pub fn parse_ttl(text: &str) -> Option<u32> {
     let mut number: Option<u64> = None;
     for c in text.chars() {
         if let Some(d) = c.to_digit(10) {
-            number = Some(number.unwrap_or(0).checked_mul(10)?.checked_add(u64::from(d))?);
+            number = Some(
+                number
+                    .unwrap_or(0)
+                    .checked_mul(10)?
+                    .checked_add(u64::from(d))?,
+            );
             continue;
         }
         let unit = match c.to_ascii_lowercase() {
@@ -270,10 +296,10 @@ fn logical_lines(text: &str) -> Result<Vec<LogicalLine>> {
         let number = index + 1;
         let at = |msg: &str| Error::invalid_input(format!("zone file line {number}: {msg}"));
         if depth == 0 {
-            if let Some(done) = current.take() {
-                if !done.tokens.is_empty() {
-                    lines.push(done);
-                }
+            if let Some(done) = current.take()
+                && !done.tokens.is_empty()
+            {
+                lines.push(done);
             }
             current = Some(LogicalLine {
                 number,
@@ -306,7 +332,11 @@ fn logical_lines(text: &str) -> Result<Vec<LogicalLine>> {
                     while let Some(c) = chars.next() {
                         s.push(c);
                         if c == '\\' {
-                            s.push(chars.next().ok_or_else(|| at("line ends inside an escape"))?);
+                            s.push(
+                                chars
+                                    .next()
+                                    .ok_or_else(|| at("line ends inside an escape"))?,
+                            );
                         } else if c == '"' {
                             closed = true;
                             break;
@@ -315,7 +345,10 @@ fn logical_lines(text: &str) -> Result<Vec<LogicalLine>> {
                     if !closed {
                         return Err(at("unterminated quoted string"));
                     }
-                    line.tokens.push(Token { text: s, quoted: true });
+                    line.tokens.push(Token {
+                        text: s,
+                        quoted: true,
+                    });
                 }
                 _ => {
                     let mut s = String::new();
@@ -329,7 +362,10 @@ fn logical_lines(text: &str) -> Result<Vec<LogicalLine>> {
                         s.push(c);
                         chars.next();
                     }
-                    line.tokens.push(Token { text: s, quoted: false });
+                    line.tokens.push(Token {
+                        text: s,
+                        quoted: false,
+                    });
                 }
             }
         }
@@ -337,10 +373,10 @@ fn logical_lines(text: &str) -> Result<Vec<LogicalLine>> {
     if depth != 0 {
         return Err(Error::invalid_input("zone file ends inside parentheses"));
     }
-    if let Some(done) = current {
-        if !done.tokens.is_empty() {
-            lines.push(done);
-        }
+    if let Some(done) = current
+        && !done.tokens.is_empty()
+    {
+        lines.push(done);
     }
     Ok(lines)
 }
@@ -375,7 +411,7 @@ www.example.com. CNAME api
         assert_eq!(zone.records[0].record_type, RecordType::SOA);
         assert_eq!(
             zone.records[0].data,
-            "ns1 hostmaster 2024010101 3600 900 604800 300"
+            "ns1.example.com. hostmaster.example.com. 2024010101 3600 900 604800 300"
         );
         assert_eq!(zone.records[1].name, "api.dev");
         assert_eq!(zone.records[1].ttl, Some(60));

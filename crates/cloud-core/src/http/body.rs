@@ -26,7 +26,10 @@ pub struct Body {
 enum Inner {
     Empty,
     Bytes(Bytes),
-    Stream { stream: ByteStream, len: Option<u64> },
+    Stream {
+        stream: ByteStream,
+        len: Option<u64>,
+    },
 }
 
 impl Body {
@@ -155,7 +158,10 @@ impl http_body::Body for Body {
     type Data = Bytes;
     type Error = Error;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>>>> {
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>>>> {
         let this = self.get_mut();
         let polled = match &mut this.inner {
             Inner::Empty => return Poll::Ready(None),

@@ -32,6 +32,30 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 /// Adds authentication to each attempt of a request (SigV4, tokens...).
 ///
 /// Called again for every retry, so time-based signatures stay fresh.
+///
+/// ```
+/// use std::sync::Arc;
+/// use cloud_core::http::{Body, HttpClient, Request, Signer};
+/// use cloud_core::{Result, Secret};
+///
+/// /// Sends a bearer token; the token is a `Secret`, so `Debug` hides it.
+/// #[derive(Debug)]
+/// struct Bearer(Secret);
+///
+/// #[async_trait::async_trait]
+/// impl Signer for Bearer {
+///     async fn sign(&self, request: &mut Request<Body>) -> Result<()> {
+///         let value = format!("Bearer {}", self.0.expose());
+///         let value = value.parse().map_err(|_| cloud_core::Error::invalid_input("bad token"))?;
+///         request.headers_mut().insert("authorization", value);
+///         Ok(())
+///     }
+/// }
+///
+/// let client = HttpClient::builder("example").signer(Arc::new(Bearer(Secret::new("t0k3n")))).build()?;
+/// assert!(!format!("{client:?}").contains("t0k3n"));
+/// # Ok::<(), cloud_core::Error>(())
+/// ```
 #[async_trait]
 pub trait Signer: Debug + Send + Sync {
     /// Adds headers or query parameters that authenticate `request`.
@@ -45,6 +69,26 @@ pub trait Signer: Debug + Send + Sync {
 }
 
 /// Decides whether an error response is a transient failure worth retrying.
+///
+/// ```
+/// use cloud_core::http::{HeaderMap, RetryClassifier, StatusCode, is_retryable_status};
+///
+/// /// Also retries EC2-style throttling, which arrives as HTTP 400.
+/// #[derive(Debug)]
+/// struct Ec2Throttling;
+///
+/// impl RetryClassifier for Ec2Throttling {
+///     fn is_retryable(&self, status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> bool {
+///         is_retryable_status(status)
+///             || (status == StatusCode::BAD_REQUEST
+///                 && String::from_utf8_lossy(body).contains("<Code>Throttling</Code>"))
+///     }
+/// }
+///
+/// let body = b"<Response><Errors><Error><Code>Throttling</Code></Error></Errors></Response>";
+/// assert!(Ec2Throttling.is_retryable(StatusCode::BAD_REQUEST, &HeaderMap::new(), body));
+/// assert!(!Ec2Throttling.is_retryable(StatusCode::NOT_FOUND, &HeaderMap::new(), b""));
+/// ```
 pub trait RetryClassifier: Debug + Send + Sync {
     /// `body` holds up to 64 KiB of the error response.
     fn is_retryable(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> bool;
@@ -206,10 +250,10 @@ impl HttpRequest {
             if !headers.contains_key(USER_AGENT) {
                 headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
             }
-            if let Some(len) = body.len() {
-                if len > 0 || matches!(self.method, Method::PUT | Method::POST | Method::PATCH) {
-                    headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
-                }
+            if let Some(len) = body.len()
+                && (len > 0 || matches!(self.method, Method::PUT | Method::POST | Method::PATCH))
+            {
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
             }
         }
         Some(
@@ -402,7 +446,10 @@ impl HttpClientBuilder {
 
 enum Outcome {
     Done(Result<HttpResponse>),
-    Retry { delay: Option<Duration>, last: Result<HttpResponse> },
+    Retry {
+        delay: Option<Duration>,
+        last: Result<HttpResponse>,
+    },
     Reauthenticate(Result<HttpResponse>),
 }
 
@@ -449,7 +496,9 @@ impl HttpClient {
                 .with_provider(&inner.provider));
             }
             other => {
-                return Err(Error::invalid_input(format!("unsupported URL scheme `{other}`")));
+                return Err(Error::invalid_input(format!(
+                    "unsupported URL scheme `{other}`"
+                )));
             }
         }
         let idempotent = request.is_idempotent();
@@ -460,7 +509,9 @@ impl HttpClient {
         loop {
             attempt += 1;
             let Some(http_request) = request.attempt(attempt == 1) else {
-                return Err(Error::transport("a streamed request body cannot be sent twice"));
+                return Err(Error::transport(
+                    "a streamed request body cannot be sent twice",
+                ));
             };
             let mut http_request = http_request?;
             http_request
@@ -503,20 +554,36 @@ impl HttpClient {
                 return last;
             }
             match &last {
-                Ok(r) => tracing::debug!(status = r.status().as_u16(), ?delay, attempt, "retrying after error status"),
+                Ok(r) => tracing::debug!(
+                    status = r.status().as_u16(),
+                    ?delay,
+                    attempt,
+                    "retrying after error status"
+                ),
                 Err(e) => tracing::debug!(error = %e, ?delay, attempt, "retrying after failure"),
             }
             tokio::time::sleep(delay).await;
         }
     }
 
-    async fn attempt_once(&self, request: http::Request<Body>, idempotent: bool, refreshed: &mut bool) -> Outcome {
+    async fn attempt_once(
+        &self,
+        request: http::Request<Body>,
+        idempotent: bool,
+        refreshed: &mut bool,
+    ) -> Outcome {
         let inner = &self.inner;
         let is_head = request.method() == Method::HEAD;
         let progress = Progress::new();
         let (parts, body) = request.into_parts();
         let request = http::Request::from_parts(parts, body.with_progress(progress.clone()));
-        let result = send_with_inactivity_timeout(&*inner.transport, request, &progress, inner.timeouts.request).await;
+        let result = send_with_inactivity_timeout(
+            &*inner.transport,
+            request,
+            &progress,
+            inner.timeouts.request,
+        )
+        .await;
         let response = match result {
             Ok(r) => r,
             Err(e) => {
@@ -524,7 +591,10 @@ impl HttpClient {
                 let retryable = matches!(e.kind(), ErrorKind::Transport | ErrorKind::Timeout)
                     && (idempotent || e.was_not_sent());
                 return if retryable {
-                    Outcome::Retry { delay: None, last: Err(e) }
+                    Outcome::Retry {
+                        delay: None,
+                        last: Err(e),
+                    }
                 } else {
                     Outcome::Done(Err(e))
                 };
@@ -534,7 +604,10 @@ impl HttpClient {
         let status = parts.status;
         tracing::Span::current().record("status", status.as_u16());
         if status.is_success() || status.is_redirection() || status.is_informational() {
-            let expected = if is_head || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+            let expected = if is_head
+                || status == StatusCode::NO_CONTENT
+                || status == StatusCode::NOT_MODIFIED
+            {
                 None
             } else {
                 content_length(&parts.headers)
@@ -544,33 +617,50 @@ impl HttpClient {
         }
         // An error status: read a bounded amount of the body so the
         // classifier (and later the driver) can see the provider's code.
-        let body_bytes = match body.guarded(None, inner.timeouts.read).bytes_limited(MAX_ERROR_BODY).await {
+        let body_bytes = match body
+            .guarded(None, inner.timeouts.read)
+            .bytes_limited(MAX_ERROR_BODY)
+            .await
+        {
             Ok(b) => b,
             Err(e) => return Outcome::Done(Err(e.with_provider(&inner.provider))),
         };
-        let response = HttpResponse::new(status, parts.headers, ResponseBody::from_bytes(body_bytes.clone()));
-        if status == StatusCode::UNAUTHORIZED && !*refreshed {
-            if let Some(signer) = &inner.signer {
-                *refreshed = true;
-                return match signer.refresh().await {
-                    Ok(true) => Outcome::Reauthenticate(Ok(response)),
-                    Ok(false) => Outcome::Done(Ok(response)),
-                    Err(e) => Outcome::Done(Err(e)),
-                };
-            }
+        let response = HttpResponse::new(
+            status,
+            parts.headers,
+            ResponseBody::from_bytes(body_bytes.clone()),
+        );
+        if status == StatusCode::UNAUTHORIZED
+            && !*refreshed
+            && let Some(signer) = &inner.signer
+        {
+            *refreshed = true;
+            return match signer.refresh().await {
+                Ok(true) => Outcome::Reauthenticate(Ok(response)),
+                Ok(false) => Outcome::Done(Ok(response)),
+                Err(e) => Outcome::Done(Err(e)),
+            };
         }
         let throttled = status == StatusCode::TOO_MANY_REQUESTS;
         if !(idempotent || throttled)
-            || !inner.classifier.is_retryable(status, response.headers(), &body_bytes)
+            || !inner
+                .classifier
+                .is_retryable(status, response.headers(), &body_bytes)
         {
             return Outcome::Done(Ok(response));
         }
         match retry_after(response.headers()) {
             Some(wait) => match inner.retry.honour_retry_after(wait) {
-                Some(delay) => Outcome::Retry { delay: Some(delay), last: Ok(response) },
+                Some(delay) => Outcome::Retry {
+                    delay: Some(delay),
+                    last: Ok(response),
+                },
                 None => Outcome::Done(Ok(response)),
             },
-            None => Outcome::Retry { delay: None, last: Ok(response) },
+            None => Outcome::Retry {
+                delay: None,
+                last: Ok(response),
+            },
         }
     }
 }

@@ -24,6 +24,33 @@ use crate::secret::Secret;
 
 /// Sends one request and returns the response headers with a streaming body.
 /// No retries, no timeouts: [`HttpClient`](super::HttpClient) adds those.
+///
+/// Implement it to put something between a driver and the network: the
+/// testkit's record, replay and fault-injecting transports do.
+///
+/// ```
+/// use cloud_core::http::{Body, HttpClient, HttpRequest, Method, Request, Response, ResponseBody, Transport};
+/// use cloud_core::{Result, Url};
+///
+/// /// Answers every request with `204 No Content`.
+/// #[derive(Debug)]
+/// struct NoContent;
+///
+/// #[async_trait::async_trait]
+/// impl Transport for NoContent {
+///     async fn send(&self, _request: Request<Body>) -> Result<Response<ResponseBody>> {
+///         Ok(Response::builder().status(204).body(ResponseBody::empty()).unwrap())
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<()> {
+/// let client = HttpClient::builder("example").transport(std::sync::Arc::new(NoContent)).build()?;
+/// let url = Url::parse("https://example.com/anything").unwrap();
+/// let response = client.send(HttpRequest::new(Method::DELETE, url)).await?;
+/// assert_eq!(response.status().as_u16(), 204);
+/// # Ok(()) }
+/// ```
 #[async_trait]
 pub trait Transport: Debug + Send + Sync {
     /// Sends `request`. Errors that happen before any byte of the request
@@ -53,7 +80,10 @@ impl std::fmt::Debug for TlsOptions {
         f.debug_struct("TlsOptions")
             .field("extra_roots", &self.extra_roots.len())
             .field("only_extra_roots", &self.only_extra_roots)
-            .field("client_cert", &self.client_cert.as_ref().map(|_| "[redacted]"))
+            .field(
+                "client_cert",
+                &self.client_cert.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -80,7 +110,8 @@ impl TlsOptions {
 
     /// Also trusts the CA certificates in a PEM file.
     pub fn add_ca_file(self, path: &Path) -> Result<Self> {
-        let pem = std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let pem =
+            std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
         self.add_ca_pem(&pem)
     }
 
@@ -97,7 +128,9 @@ impl TlsOptions {
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| Error::invalid_input(format!("invalid client certificate: {e}")))?;
         if certs.is_empty() {
-            return Err(Error::invalid_input("the client certificate PEM holds no certificate"));
+            return Err(Error::invalid_input(
+                "the client certificate PEM holds no certificate",
+            ));
         }
         PrivateKeyDer::from_pem_slice(key.expose().as_bytes())
             .map_err(|_| Error::invalid_input("the client key PEM holds no usable private key"))?;
@@ -123,8 +156,9 @@ impl TlsOptions {
         match &self.client_cert {
             None => Ok(builder.with_no_client_auth()),
             Some((chain, key)) => {
-                let key = PrivateKeyDer::from_pem_slice(key.expose().as_bytes())
-                    .map_err(|_| Error::invalid_input("the client key PEM holds no usable private key"))?;
+                let key = PrivateKeyDer::from_pem_slice(key.expose().as_bytes()).map_err(|_| {
+                    Error::invalid_input("the client key PEM holds no usable private key")
+                })?;
                 builder
                     .with_client_auth_cert(chain.clone(), key)
                     .map_err(|e| Error::invalid_input(format!("client certificate refused: {e}")))
@@ -178,7 +212,9 @@ impl Transport for HyperTransport {
         let (parts, body) = response.into_parts();
         let stream = body
             .into_data_stream()
-            .map_err(|e| transport_error(e).with_message("the connection failed while reading the body"))
+            .map_err(|e| {
+                transport_error(e).with_message("the connection failed while reading the body")
+            })
             .boxed();
         Ok(http::Response::from_parts(parts, ResponseBody::new(stream)))
     }
@@ -203,6 +239,10 @@ fn transport_error(error: impl Into<BoxError>) -> Error {
         source = s.source();
     }
     timed_out |= chain.contains("timed out");
-    let kind = if timed_out { ErrorKind::Timeout } else { ErrorKind::Transport };
+    let kind = if timed_out {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Transport
+    };
     Error::new(kind, chain).with_source(error)
 }

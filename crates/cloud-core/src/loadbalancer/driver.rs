@@ -47,18 +47,27 @@ pub trait LoadBalancerDriver: Debug + Send + Sync {
 
     /// The protocols a balancer can listen with.
     async fn list_protocols(&self) -> Result<Vec<Protocol>> {
-        Err(Error::unsupported(self.provider(), Capability::ListProtocols))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::ListProtocols,
+        ))
     }
 
     /// The algorithms a balancer can use.
     async fn list_supported_algorithms(&self) -> Result<Vec<Algorithm>> {
-        Err(Error::unsupported(self.provider(), Capability::ListAlgorithms))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::ListAlgorithms,
+        ))
     }
 
     /// One page of balancers.
     async fn list_balancers(&self, page: PageRequest) -> Result<Page<LoadBalancer>> {
         let _ = page;
-        Err(Error::unsupported(self.provider(), Capability::ListBalancers))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::ListBalancers,
+        ))
     }
 
     /// One balancer by id.
@@ -70,19 +79,28 @@ pub trait LoadBalancerDriver: Debug + Send + Sync {
     /// Creates a balancer with its initial members.
     async fn create_balancer(&self, request: &CreateBalancer) -> Result<LoadBalancer> {
         let _ = request;
-        Err(Error::unsupported(self.provider(), Capability::CreateBalancer))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::CreateBalancer,
+        ))
     }
 
     /// Changes a balancer's name, port, protocol or algorithm.
     async fn update_balancer(&self, id: &str, update: &UpdateBalancer) -> Result<LoadBalancer> {
         let _ = (id, update);
-        Err(Error::unsupported(self.provider(), Capability::UpdateBalancer))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::UpdateBalancer,
+        ))
     }
 
     /// Destroys a balancer.
     async fn destroy_balancer(&self, id: &str) -> Result<()> {
         let _ = id;
-        Err(Error::unsupported(self.provider(), Capability::DestroyBalancer))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::DestroyBalancer,
+        ))
     }
 
     /// The members of a balancer (a bounded list).
@@ -94,12 +112,18 @@ pub trait LoadBalancerDriver: Debug + Send + Sync {
     /// Adds a member; the result carries its provider id.
     async fn attach_member(&self, balancer: &str, member: &Member) -> Result<Member> {
         let _ = (balancer, member);
-        Err(Error::unsupported(self.provider(), Capability::AttachMember))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::AttachMember,
+        ))
     }
 
     /// Removes a member by id.
     async fn detach_member(&self, balancer: &str, member_id: &str) -> Result<()> {
         let _ = (balancer, member_id);
-        Err(Error::unsupported(self.provider(), Capability::DetachMember))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::DetachMember,
+        ))
     }
 }

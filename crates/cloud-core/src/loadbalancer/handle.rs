@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::driver::LoadBalancerDriver;
-use super::types::{Algorithm, BalancerState, CreateBalancer, LoadBalancer, Member, Protocol, UpdateBalancer};
+use super::types::{
+    Algorithm, BalancerState, CreateBalancer, LoadBalancer, Member, Protocol, UpdateBalancer,
+};
 use crate::capability::{Capabilities, Capability};
 use crate::compute::Node;
 use crate::error::{Error, ErrorKind, Result};
@@ -73,7 +75,11 @@ impl LoadBalancers {
 
     /// The algorithms a balancer can use.
     pub async fn list_supported_algorithms(&self) -> Result<Vec<Algorithm>> {
-        call!(self, ListAlgorithms, self.driver.list_supported_algorithms())
+        call!(
+            self,
+            ListAlgorithms,
+            self.driver.list_supported_algorithms()
+        )
     }
 
     /// Every balancer, fetched page by page.
@@ -126,7 +132,11 @@ impl LoadBalancers {
         if let Some(port) = update.port {
             check_port(port)?;
         }
-        call!(self, UpdateBalancer, self.driver.update_balancer(id, update))
+        call!(
+            self,
+            UpdateBalancer,
+            self.driver.update_balancer(id, update)
+        )
     }
 
     /// Destroys a balancer.
@@ -145,14 +155,27 @@ impl LoadBalancers {
     pub async fn attach_member(&self, balancer: &str, member: &Member) -> Result<Member> {
         check_id("balancer id", balancer)?;
         check_member(member)?;
-        call!(self, AttachMember, self.driver.attach_member(balancer, member))
+        call!(
+            self,
+            AttachMember,
+            self.driver.attach_member(balancer, member)
+        )
     }
 
     /// Adds a compute node as a member: by node id where the provider
     /// balances nodes (EC2), otherwise by its first public, then private, address.
-    pub async fn attach_compute_node(&self, balancer: &str, node: &Node, port: u16) -> Result<Member> {
+    pub async fn attach_compute_node(
+        &self,
+        balancer: &str,
+        node: &Node,
+        port: u16,
+    ) -> Result<Member> {
         check_port(port)?;
-        let ip = node.public_ips.first().or(node.private_ips.first()).copied();
+        let ip = node
+            .public_ips
+            .first()
+            .or(node.private_ips.first())
+            .copied();
         let mut member = match ip {
             Some(ip) => Member::ip(ip, port),
             None => Member::node(node.id.clone(), Some(port)),
@@ -165,13 +188,22 @@ impl LoadBalancers {
     pub async fn detach_member(&self, balancer: &str, member_id: &str) -> Result<()> {
         check_id("balancer id", balancer)?;
         check_id("member id", member_id)?;
-        call!(self, DetachMember, self.driver.detach_member(balancer, member_id))
+        call!(
+            self,
+            DetachMember,
+            self.driver.detach_member(balancer, member_id)
+        )
     }
 
     /// Polls until the balancer is running, and returns it. Fails with
     /// [`ErrorKind::Timeout`] when `timeout` passes, and at once if the
     /// balancer reaches an error or deleted state.
-    pub async fn wait_until_running(&self, id: &str, timeout: Duration, poll_interval: Duration) -> Result<LoadBalancer> {
+    pub async fn wait_until_running(
+        &self,
+        id: &str,
+        timeout: Duration,
+        poll_interval: Duration,
+    ) -> Result<LoadBalancer> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let balancer = self.get_balancer(id).await?;
@@ -180,7 +212,10 @@ impl LoadBalancers {
                 BalancerState::Error | BalancerState::Deleted => {
                     return Err(Error::new(
                         ErrorKind::Provider,
-                        format!("balancer `{id}` entered state {} while waiting for it to run", balancer.state),
+                        format!(
+                            "balancer `{id}` entered state {} while waiting for it to run",
+                            balancer.state
+                        ),
                     )
                     .with_provider(self.provider()));
                 }
@@ -208,7 +243,9 @@ fn check_port(port: u16) -> Result<()> {
 
 fn check_member(member: &Member) -> Result<()> {
     if member.ip.is_none() && member.node_id.is_none() {
-        return Err(Error::invalid_input("a member needs an address or a node id"));
+        return Err(Error::invalid_input(
+            "a member needs an address or a node id",
+        ));
     }
     if let Some(port) = member.port {
         check_port(port)?;

@@ -177,7 +177,12 @@ pub struct LoadBalancer {
 
 impl LoadBalancer {
     /// A balancer with only the required fields set.
-    pub fn new(id: impl Into<String>, name: impl Into<String>, state: BalancerState, port: u16) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        state: BalancerState,
+        port: u16,
+    ) -> Self {
         LoadBalancer {
             id: id.into(),
             name: name.into(),
@@ -369,6 +374,9 @@ impl UpdateBalancer {
 
     /// Whether nothing would change.
     pub fn is_empty(&self) -> bool {
-        self.name.is_none() && self.port.is_none() && self.protocol.is_none() && self.algorithm.is_none()
+        self.name.is_none()
+            && self.port.is_none()
+            && self.protocol.is_none()
+            && self.algorithm.is_none()
     }
 }

@@ -54,29 +54,45 @@ pub trait StorageDriver: Debug + Send + Sync {
     /// One page of containers.
     async fn list_containers(&self, page: PageRequest) -> Result<Page<Container>> {
         let _ = page;
-        Err(Error::unsupported(self.provider(), Capability::ListContainers))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::ListContainers,
+        ))
     }
 
     /// One container by name.
     async fn get_container(&self, name: &str) -> Result<Container> {
         let _ = name;
-        Err(Error::unsupported(self.provider(), Capability::GetContainer))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::GetContainer,
+        ))
     }
 
     /// Creates a container; `AlreadyExists` if the name is taken.
     async fn create_container(&self, name: &str) -> Result<Container> {
         let _ = name;
-        Err(Error::unsupported(self.provider(), Capability::CreateContainer))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::CreateContainer,
+        ))
     }
 
     /// Deletes an empty container; `NotEmpty` if it holds objects.
     async fn delete_container(&self, name: &str) -> Result<()> {
         let _ = name;
-        Err(Error::unsupported(self.provider(), Capability::DeleteContainer))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::DeleteContainer,
+        ))
     }
 
     /// One page of a listing, in lexicographic (byte) order of names.
-    async fn list_objects(&self, container: &str, request: &ListObjectsRequest) -> Result<Page<ListEntry>> {
+    async fn list_objects(
+        &self,
+        container: &str,
+        request: &ListObjectsRequest,
+    ) -> Result<Page<ListEntry>> {
         let _ = (container, request);
         Err(Error::unsupported(self.provider(), Capability::ListObjects))
     }
@@ -88,19 +104,36 @@ pub trait StorageDriver: Debug + Send + Sync {
     }
 
     /// Starts a download; the body streams as it is read.
-    async fn download(&self, container: &str, name: &str, options: &DownloadOptions) -> Result<Download> {
+    async fn download(
+        &self,
+        container: &str,
+        name: &str,
+        options: &DownloadOptions,
+    ) -> Result<Download> {
         let _ = (container, name, options);
         Err(Error::unsupported(self.provider(), Capability::Download))
     }
 
     /// Uploads a body. The object appears whole, or not at all.
-    async fn upload(&self, container: &str, name: &str, body: ByteStream, options: &UploadOptions) -> Result<Object> {
+    async fn upload(
+        &self,
+        container: &str,
+        name: &str,
+        body: ByteStream,
+        options: &UploadOptions,
+    ) -> Result<Object> {
         let _ = (container, name, body, options);
         Err(Error::unsupported(self.provider(), Capability::Upload))
     }
 
     /// Copies an object server-side, keeping content type and metadata.
-    async fn copy_object(&self, from_container: &str, from_name: &str, to_container: &str, to_name: &str) -> Result<Object> {
+    async fn copy_object(
+        &self,
+        from_container: &str,
+        from_name: &str,
+        to_container: &str,
+        to_name: &str,
+    ) -> Result<Object> {
         let _ = (from_container, from_name, to_container, to_name);
         Err(Error::unsupported(self.provider(), Capability::CopyObject))
     }
@@ -108,11 +141,20 @@ pub trait StorageDriver: Debug + Send + Sync {
     /// Deletes an object; `NotFound` if it does not exist.
     async fn delete_object(&self, container: &str, name: &str) -> Result<()> {
         let _ = (container, name);
-        Err(Error::unsupported(self.provider(), Capability::DeleteObject))
+        Err(Error::unsupported(
+            self.provider(),
+            Capability::DeleteObject,
+        ))
     }
 
     /// A URL that lets anyone holding it `method` the object until it expires.
-    async fn signed_url(&self, container: &str, name: &str, method: UrlMethod, expires_in: Duration) -> Result<Url> {
+    async fn signed_url(
+        &self,
+        container: &str,
+        name: &str,
+        method: UrlMethod,
+        expires_in: Duration,
+    ) -> Result<Url> {
         let _ = (container, name, method, expires_in);
         Err(Error::unsupported(self.provider(), Capability::SignedUrl))
     }

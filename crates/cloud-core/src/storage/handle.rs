@@ -11,7 +11,9 @@ use url::Url;
 
 use super::driver::StorageDriver;
 use super::names::{check_container_name, check_metadata, check_object_name, guess_content_type};
-use super::types::{Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, ListOptions};
+use super::types::{
+    Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, ListOptions,
+};
 use super::types::{Object, UploadOptions, UrlMethod, WriteCondition};
 use crate::byte_stream::{ByteStream, LengthSource, checked_length, open_file};
 use crate::capability::{Capabilities, Capability};
@@ -154,7 +156,11 @@ impl Storage {
     }
 
     /// Every object under `prefix` (no delimiter), collected. Small listings only.
-    pub async fn list_objects_vec(&self, container: &str, prefix: Option<&str>) -> Result<Vec<Object>> {
+    pub async fn list_objects_vec(
+        &self,
+        container: &str,
+        prefix: Option<&str>,
+    ) -> Result<Vec<Object>> {
         let mut options = ListOptions::new();
         if let Some(p) = prefix {
             options = options.prefix(p);
@@ -178,7 +184,12 @@ impl Storage {
 
     /// Starts a streamed download. The body fails (rather than ends) if the
     /// provider sends fewer bytes than it announced.
-    pub async fn download(&self, container: &str, name: &str, options: &DownloadOptions) -> Result<Download> {
+    pub async fn download(
+        &self,
+        container: &str,
+        name: &str,
+        options: &DownloadOptions,
+    ) -> Result<Download> {
         check_container_name(container)?;
         check_object_name(name)?;
         let cap = if options.range_value().is_some() {
@@ -186,8 +197,15 @@ impl Storage {
         } else {
             Capability::Download
         };
-        if options.if_match_value().is_some() && !self.capabilities().contains(Capability::ConditionalDownload) {
-            return Err(Error::unsupported(self.provider(), Capability::ConditionalDownload));
+        if options.if_match_value().is_some()
+            && !self
+                .capabilities()
+                .contains(Capability::ConditionalDownload)
+        {
+            return Err(Error::unsupported(
+                self.provider(),
+                Capability::ConditionalDownload,
+            ));
         }
         let driver = &self.driver;
         let mut download = invoke(driver.provider(), driver.capabilities(), cap, || {
@@ -201,8 +219,14 @@ impl Storage {
     }
 
     /// Downloads `range` of an object.
-    pub async fn download_range(&self, container: &str, name: &str, range: super::ByteRange) -> Result<Download> {
-        self.download(container, name, &DownloadOptions::new().range(range)).await
+    pub async fn download_range(
+        &self,
+        container: &str,
+        name: &str,
+        range: super::ByteRange,
+    ) -> Result<Download> {
+        self.download(container, name, &DownloadOptions::new().range(range))
+            .await
     }
 
     /// Downloads a whole object into memory. Small objects only.
@@ -217,15 +241,17 @@ impl Storage {
     /// `path` or not at all: bytes go to a temporary file beside it, which is
     /// renamed into place only after the whole body arrived.
     pub async fn download_file(&self, container: &str, name: &str, path: &Path) -> Result<Object> {
-        let download = self.download(container, name, &DownloadOptions::new()).await?;
+        let download = self
+            .download(container, name, &DownloadOptions::new())
+            .await?;
         let object = download.object.clone();
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => std::path::PathBuf::from("."),
         };
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| Error::invalid_input(format!("`{}` is not a file path", path.display())))?;
+        let file_name = path.file_name().ok_or_else(|| {
+            Error::invalid_input(format!("`{}` is not a file path", path.display()))
+        })?;
         let temp = dir.join(format!(
             ".{}.cloud-partial-{}",
             file_name.to_string_lossy(),
@@ -246,17 +272,29 @@ impl Storage {
 
     /// Uploads a stream. With [`UploadOptions::content_length`], a stream of
     /// any other length fails the upload and leaves nothing behind.
-    pub async fn upload(&self, container: &str, name: &str, body: ByteStream, options: &UploadOptions) -> Result<Object> {
+    pub async fn upload(
+        &self,
+        container: &str,
+        name: &str,
+        body: ByteStream,
+        options: &UploadOptions,
+    ) -> Result<Object> {
         check_container_name(container)?;
         check_object_name(name)?;
         check_metadata(options.metadata_map())?;
         let caps = self.capabilities();
         if !options.metadata_map().is_empty() && !caps.contains(Capability::UserMetadata) {
-            return Err(Error::unsupported(self.provider(), Capability::UserMetadata));
+            return Err(Error::unsupported(
+                self.provider(),
+                Capability::UserMetadata,
+            ));
         }
         if let Some(cond) = options.condition_value() {
             if !caps.contains(Capability::ConditionalUpload) {
-                return Err(Error::unsupported(self.provider(), Capability::ConditionalUpload));
+                return Err(Error::unsupported(
+                    self.provider(),
+                    Capability::ConditionalUpload,
+                ));
             }
             if let WriteCondition::IfMatch(etag) = cond {
                 crate::invoke::check_id("If-Match etag", etag)?;
@@ -269,31 +307,54 @@ impl Storage {
             Some(len) => checked_length(body, len, LengthSource::Caller),
             None => body,
         };
-        call!(self, Upload, self.driver.upload(container, name, body, options))
+        call!(
+            self,
+            Upload,
+            self.driver.upload(container, name, body, options)
+        )
     }
 
     /// Uploads an in-memory buffer.
-    pub async fn upload_bytes(&self, container: &str, name: &str, bytes: impl Into<Bytes>, options: &UploadOptions) -> Result<Object> {
+    pub async fn upload_bytes(
+        &self,
+        container: &str,
+        name: &str,
+        bytes: impl Into<Bytes>,
+        options: &UploadOptions,
+    ) -> Result<Object> {
         let bytes = bytes.into();
         let options = options.clone().content_length(bytes.len() as u64);
-        self.upload(container, name, crate::byte_stream::once(bytes), &options).await
+        self.upload(container, name, crate::byte_stream::once(bytes), &options)
+            .await
     }
 
     /// Streams a local file into an object. The content type is guessed from
     /// the file name unless `options` sets one.
-    pub async fn upload_file(&self, container: &str, name: &str, path: &Path, options: &UploadOptions) -> Result<Object> {
+    pub async fn upload_file(
+        &self,
+        container: &str,
+        name: &str,
+        path: &Path,
+        options: &UploadOptions,
+    ) -> Result<Object> {
         let (stream, len) = open_file(path).await?;
         let mut options = options.clone().content_length(len);
-        if options.content_type_str().is_none() {
-            if let Some(ct) = guess_content_type(name) {
-                options = options.content_type(ct);
-            }
+        if options.content_type_str().is_none()
+            && let Some(ct) = guess_content_type(name)
+        {
+            options = options.content_type(ct);
         }
         self.upload(container, name, stream, &options).await
     }
 
     /// Copies an object within the provider, keeping content type and metadata.
-    pub async fn copy_object(&self, from_container: &str, from_name: &str, to_container: &str, to_name: &str) -> Result<Object> {
+    pub async fn copy_object(
+        &self,
+        from_container: &str,
+        from_name: &str,
+        to_container: &str,
+        to_name: &str,
+    ) -> Result<Object> {
         check_container_name(from_container)?;
         check_object_name(from_name)?;
         check_container_name(to_container)?;
@@ -301,7 +362,8 @@ impl Storage {
         call!(
             self,
             CopyObject,
-            self.driver.copy_object(from_container, from_name, to_container, to_name)
+            self.driver
+                .copy_object(from_container, from_name, to_container, to_name)
         )
     }
 
@@ -309,12 +371,22 @@ impl Storage {
     pub async fn delete_object(&self, container: &str, name: &str) -> Result<()> {
         check_container_name(container)?;
         check_object_name(name)?;
-        call!(self, DeleteObject, self.driver.delete_object(container, name))
+        call!(
+            self,
+            DeleteObject,
+            self.driver.delete_object(container, name)
+        )
     }
 
     /// A URL anyone can use to `method` the object until `expires_in` passes
     /// (at most seven days).
-    pub async fn signed_url(&self, container: &str, name: &str, method: UrlMethod, expires_in: Duration) -> Result<Url> {
+    pub async fn signed_url(
+        &self,
+        container: &str,
+        name: &str,
+        method: UrlMethod,
+        expires_in: Duration,
+    ) -> Result<Url> {
         check_container_name(container)?;
         check_object_name(name)?;
         if expires_in.is_zero() || expires_in > MAX_SIGNED_URL_LIFETIME {
@@ -322,7 +394,11 @@ impl Storage {
                 "signed URL lifetime must be between 1 s and 7 days, not {expires_in:?}"
             )));
         }
-        call!(self, SignedUrl, self.driver.signed_url(container, name, method, expires_in))
+        call!(
+            self,
+            SignedUrl,
+            self.driver.signed_url(container, name, method, expires_in)
+        )
     }
 
     /// The object's public CDN URL.
@@ -334,7 +410,8 @@ impl Storage {
 }
 
 fn check_content_type(ct: &str) -> Result<()> {
-    let valid = ct.contains('/') && ct.len() <= 255 && ct.bytes().all(|b| (0x20..0x7f).contains(&b));
+    let valid =
+        ct.contains('/') && ct.len() <= 255 && ct.bytes().all(|b| (0x20..0x7f).contains(&b));
     if valid {
         Ok(())
     } else {

@@ -85,7 +85,10 @@ impl ListingPage {
             if name <= marker.as_str() {
                 return Ok(Flow::Continue);
             }
-            let marker_is_prefix = self.delimiter.as_deref().is_some_and(|d| marker.ends_with(d));
+            let marker_is_prefix = self
+                .delimiter
+                .as_deref()
+                .is_some_and(|d| marker.ends_with(d));
             if marker_is_prefix && name.starts_with(marker.as_str()) {
                 return Ok(Flow::SkipPrefix(marker.clone()));
             }
@@ -95,10 +98,10 @@ impl ListingPage {
             rest.find(d)
                 .map(|i| name[..self.prefix.len() + i + d.len()].to_owned())
         });
-        if let Some(common) = &common {
-            if self.last_prefix.as_ref() == Some(common) {
-                return Ok(Flow::SkipPrefix(common.clone()));
-            }
+        if let Some(common) = &common
+            && self.last_prefix.as_ref() == Some(common)
+        {
+            return Ok(Flow::SkipPrefix(common.clone()));
         }
         if self.entries.len() == self.limit {
             self.more = true;
@@ -164,7 +167,10 @@ mod tests {
 
     #[test]
     fn delimiter_groups_at_the_root() {
-        assert_eq!(list_all(None, Some("/"), 100), vec![vec!["a.txt", "dir/", "dirx", "z"]]);
+        assert_eq!(
+            list_all(None, Some("/"), 100),
+            vec![vec!["a.txt", "dir/", "dirx", "z"]]
+        );
     }
 
     #[test]
@@ -187,12 +193,18 @@ mod tests {
     fn exact_pages_have_no_empty_tail() {
         assert_eq!(
             list_all(None, None, 3),
-            vec![vec!["a.txt", "dir/1", "dir/2"], vec!["dir/sub/3", "dirx", "z"]]
+            vec![
+                vec!["a.txt", "dir/1", "dir/2"],
+                vec!["dir/sub/3", "dirx", "z"]
+            ]
         );
     }
 
     #[test]
     fn prefix_without_delimiter() {
-        assert_eq!(list_all(Some("dir"), None, 10), vec![vec!["dir/1", "dir/2", "dir/sub/3", "dirx"]]);
+        assert_eq!(
+            list_all(Some("dir"), None, 10),
+            vec![vec!["dir/1", "dir/2", "dir/sub/3", "dirx"]]
+        );
     }
 }

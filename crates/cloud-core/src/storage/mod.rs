@@ -1,11 +1,13 @@
 //! Object storage: containers and objects, streamed both ways.
 
+mod conditions;
 mod driver;
 mod handle;
 mod listing;
 mod names;
 mod types;
 
+pub use conditions::{check_if_match, etag_matches};
 pub use driver::StorageDriver;
 pub use handle::{MAX_SIGNED_URL_LIFETIME, Storage};
 pub use listing::{Flow, ListingPage};

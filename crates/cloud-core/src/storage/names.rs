@@ -25,9 +25,14 @@ pub fn check_container_name(name: &str) -> Result<()> {
         )));
     }
     if name == "." || name == ".." {
-        return Err(Error::invalid_input(format!("container name `{name}` is reserved")));
+        return Err(Error::invalid_input(format!(
+            "container name `{name}` is reserved"
+        )));
     }
-    if let Some(c) = name.chars().find(|c| *c == '/' || *c == '\\' || c.is_control()) {
+    if let Some(c) = name
+        .chars()
+        .find(|c| *c == '/' || *c == '\\' || c.is_control())
+    {
         return Err(Error::invalid_input(format!(
             "container name must not contain {c:?}"
         )));
@@ -104,6 +109,8 @@ pub fn guess_content_type(name: &str) -> Option<&'static str> {
         "txt" | "log" => "text/plain",
         "csv" => "text/csv",
         "md" => "text/markdown",
+        "rs" => "text/x-rust",
+        "toml" => "application/toml",
         "xml" => "application/xml",
         "json" => "application/json",
         "yaml" | "yml" => "application/yaml",

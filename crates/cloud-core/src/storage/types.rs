@@ -439,7 +439,11 @@ impl Download {
     pub async fn bytes(self) -> Result<bytes::Bytes> {
         use futures::StreamExt;
         let mut body = self.body;
-        let mut out = bytes::BytesMut::with_capacity(usize::try_from(self.range.end - self.range.start).unwrap_or(0).min(64 << 20));
+        let mut out = bytes::BytesMut::with_capacity(
+            usize::try_from(self.range.end - self.range.start)
+                .unwrap_or(0)
+                .min(64 << 20),
+        );
         while let Some(chunk) = body.next().await {
             out.extend_from_slice(&chunk?);
         }

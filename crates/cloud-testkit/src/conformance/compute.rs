@@ -11,8 +11,7 @@ use futures::TryStreamExt;
 use crate::assert_kind;
 
 /// A real ed25519 public key (its private half is not kept anywhere).
-pub const TEST_PUBLIC_KEY: &str =
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEt9t2Od97PvgSdApnPynYacolg/+QWN08Xhqvjwjy/E cloud-conformance";
+pub const TEST_PUBLIC_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEt9t2Od97PvgSdApnPynYacolg/+QWN08Xhqvjwjy/E cloud-conformance";
 
 /// What the compute suite runs against.
 #[derive(Debug, Clone)]
@@ -88,7 +87,10 @@ impl ComputeFixture {
 
     /// Why `case` is skipped, if it is.
     pub fn skip_reason(&self, case: &str) -> Option<&str> {
-        self.skips.iter().find(|(c, _)| *c == case).map(|(_, r)| r.as_str())
+        self.skips
+            .iter()
+            .find(|(c, _)| *c == case)
+            .map(|(_, r)| r.as_str())
     }
 
     fn supports(&self, cap: Capability) -> bool {
@@ -110,7 +112,10 @@ impl ComputeFixture {
     async fn create(&self, name: &str) -> Node {
         let (size, image) = self.template().await;
         let request = CreateNode::new(format!("{}-{name}", self.namespace), size, image);
-        self.compute.create_node(&request).await.unwrap_or_else(|e| panic!("create {name}: {e}"))
+        self.compute
+            .create_node(&request)
+            .await
+            .unwrap_or_else(|e| panic!("create {name}: {e}"))
     }
 
     async fn wait_for(&self, id: &str, wanted: NodeState) -> Node {
@@ -158,7 +163,10 @@ pub async fn catalogue(fx: &ComputeFixture) {
         if fx.supports(Capability::GetImage) {
             let image = c.get_image(&images[0].id).await.unwrap();
             assert_eq!(image.id, images[0].id);
-            assert_kind!(c.get_image("image-does-not-exist").await, ErrorKind::NotFound { .. } | ErrorKind::Provider);
+            assert_kind!(
+                c.get_image("image-does-not-exist").await,
+                ErrorKind::NotFound { .. } | ErrorKind::Provider
+            );
         }
     }
     if fx.supports(Capability::ListLocations) {
@@ -213,7 +221,13 @@ pub async fn node_lifecycle(fx: &ComputeFixture) {
 pub async fn errors(fx: &ComputeFixture) {
     let c = &fx.compute;
     let missing = &fx.missing_node_id;
-    let err = assert_kind!(c.get_node(missing).await, ErrorKind::NotFound { resource: ResourceKind::Node, .. });
+    let err = assert_kind!(
+        c.get_node(missing).await,
+        ErrorKind::NotFound {
+            resource: ResourceKind::Node,
+            ..
+        }
+    );
     assert!(err.to_string().contains(missing.as_str()), "{err}");
     if fx.supports(Capability::DestroyNode) {
         assert_kind!(c.destroy_node(missing).await, ErrorKind::NotFound { .. });
@@ -222,8 +236,14 @@ pub async fn errors(fx: &ComputeFixture) {
         assert_kind!(c.reboot_node(missing).await, ErrorKind::NotFound { .. });
     }
     assert_kind!(c.get_node("").await, ErrorKind::InvalidInput);
-    assert_kind!(c.create_node(&CreateNode::new("", "s", "i")).await, ErrorKind::InvalidInput);
-    assert_kind!(c.create_node(&CreateNode::new("n", "s", "")).await, ErrorKind::InvalidInput);
+    assert_kind!(
+        c.create_node(&CreateNode::new("", "s", "i")).await,
+        ErrorKind::InvalidInput
+    );
+    assert_kind!(
+        c.create_node(&CreateNode::new("n", "s", "")).await,
+        ErrorKind::InvalidInput
+    );
     let (size, image) = fx.template().await;
     let unknown = CreateNode::new(format!("{}-bad-option", fx.namespace), size, image)
         .option("no_such_option", "1");
@@ -238,14 +258,21 @@ pub async fn errors(fx: &ComputeFixture) {
 pub async fn wait_timeout(fx: &ComputeFixture) {
     let c = &fx.compute;
     let node = fx.create("wait-timeout").await;
-    let result = c.wait_until_running(&[&node.id], Duration::ZERO, fx.poll_interval).await;
+    let result = c
+        .wait_until_running(&[&node.id], Duration::ZERO, fx.poll_interval)
+        .await;
     match result {
-        Ok(nodes) => assert_eq!(nodes[0].state, NodeState::Running, "already running is fine"),
+        Ok(nodes) => assert_eq!(
+            nodes[0].state,
+            NodeState::Running,
+            "already running is fine"
+        ),
         Err(e) => assert_eq!(e.kind(), &ErrorKind::Timeout, "{e}"),
     }
     let missing = fx.missing_node_id.clone();
     assert_kind!(
-        c.wait_until_running(&[&missing], Duration::from_secs(1), fx.poll_interval).await,
+        c.wait_until_running(&[&missing], Duration::from_secs(1), fx.poll_interval)
+            .await,
         ErrorKind::NotFound { .. }
     );
     fx.destroy(&node.id).await;
@@ -263,7 +290,11 @@ pub async fn node_pagination(fx: &ComputeFixture) {
     let paged = fx.compute.clone().with_page_size(2);
     let listed: Vec<Node> = paged.list_nodes().try_collect().await.unwrap();
     for id in &ids {
-        assert_eq!(listed.iter().filter(|n| &n.id == id).count(), 1, "{id} listed exactly once");
+        assert_eq!(
+            listed.iter().filter(|n| &n.id == id).count(),
+            1,
+            "{id} listed exactly once"
+        );
     }
     let mut unique: Vec<&str> = listed.iter().map(|n| n.id.as_str()).collect();
     unique.sort_unstable();
@@ -280,22 +311,33 @@ pub async fn volumes_and_snapshots(fx: &ComputeFixture) {
     if !fx.supports(Capability::CreateVolume) {
         return;
     }
-    let location = c.list_locations().await.ok().and_then(|l| l.first().map(|x| x.id.clone()));
+    let location = c
+        .list_locations()
+        .await
+        .ok()
+        .and_then(|l| l.first().map(|x| x.id.clone()));
     let mut request = CreateVolume::new(format!("{}-vol", fx.namespace), 1);
     if let Some(l) = location {
         request = request.location(l);
     }
     let volume = c.create_volume(&request).await.unwrap();
     assert_eq!(volume.size_gb, 1);
-    assert_kind!(c.create_volume(&CreateVolume::new("zero", 0)).await, ErrorKind::InvalidInput);
+    assert_kind!(
+        c.create_volume(&CreateVolume::new("zero", 0)).await,
+        ErrorKind::InvalidInput
+    );
     if fx.supports(Capability::ListVolumes) {
         let all: Vec<_> = c.list_volumes().try_collect().await.unwrap();
         assert!(all.iter().any(|v| v.id == volume.id));
     }
     if fx.supports(Capability::AttachVolume) {
         let node = fx.create("with-volume").await;
-        c.wait_until_running(&[&node.id], fx.boot_timeout, fx.poll_interval).await.unwrap();
-        c.attach_volume(&volume.id, &node.id, Some("/dev/sdf")).await.unwrap();
+        c.wait_until_running(&[&node.id], fx.boot_timeout, fx.poll_interval)
+            .await
+            .unwrap();
+        c.attach_volume(&volume.id, &node.id, Some("/dev/sdf"))
+            .await
+            .unwrap();
         if fx.supports(Capability::ListVolumes) {
             let all: Vec<_> = c.list_volumes().try_collect().await.unwrap();
             let attached = all.iter().find(|v| v.id == volume.id).unwrap();
@@ -305,7 +347,10 @@ pub async fn volumes_and_snapshots(fx: &ComputeFixture) {
         fx.destroy(&node.id).await;
     }
     if fx.supports(Capability::CreateSnapshot) {
-        let snapshot = c.create_snapshot(&volume.id, Some("conformance")).await.unwrap();
+        let snapshot = c
+            .create_snapshot(&volume.id, Some("conformance"))
+            .await
+            .unwrap();
         assert_eq!(snapshot.volume_id.as_deref(), Some(volume.id.as_str()));
         if fx.supports(Capability::ListSnapshots) {
             let all: Vec<_> = c.list_snapshots().try_collect().await.unwrap();
@@ -317,7 +362,8 @@ pub async fn volumes_and_snapshots(fx: &ComputeFixture) {
     if fx.supports(Capability::ListVolumes) {
         let all: Vec<_> = c.list_volumes().try_collect().await.unwrap();
         assert!(
-            all.iter().all(|v| v.id != volume.id || v.state == cloud_core::VolumeState::Deleting),
+            all.iter()
+                .all(|v| v.id != volume.id || v.state == cloud_core::VolumeState::Deleting),
             "destroyed volume is gone"
         );
     }
@@ -333,7 +379,10 @@ pub async fn key_pairs(fx: &ComputeFixture) {
     let _ = c.delete_key_pair(&name).await;
     let key = c.import_key_pair(&name, TEST_PUBLIC_KEY).await.unwrap();
     assert_eq!(key.name, name);
-    assert!(key.private_key.is_none(), "an imported key has no private half");
+    assert!(
+        key.private_key.is_none(),
+        "an imported key has no private half"
+    );
     if fx.supports(Capability::GetKeyPair) {
         let got = c.get_key_pair(&name).await.unwrap();
         assert_eq!(got.name, name);
@@ -355,9 +404,15 @@ pub async fn key_pairs(fx: &ComputeFixture) {
         let generated = format!("{}-generated", fx.namespace);
         let _ = c.delete_key_pair(&generated).await;
         let key = c.create_key_pair(&generated).await.unwrap();
-        let private = key.private_key.as_ref().expect("a created key pair carries its private key");
+        let private = key
+            .private_key
+            .as_ref()
+            .expect("a created key pair carries its private key");
         assert!(private.expose().contains("PRIVATE KEY"));
-        assert!(!format!("{key:?}").contains("PRIVATE KEY"), "never in Debug");
+        assert!(
+            !format!("{key:?}").contains("PRIVATE KEY"),
+            "never in Debug"
+        );
         c.delete_key_pair(&generated).await.unwrap();
     }
 }
@@ -367,7 +422,11 @@ pub async fn undeclared_are_unsupported(fx: &ComputeFixture) {
     let c = &fx.compute;
     let d = c.driver();
     let caps = c.capabilities();
-    for cap in Capability::ALL.iter().copied().filter(|c| c.api() == Api::Compute) {
+    for cap in Capability::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.api() == Api::Compute)
+    {
         if caps.contains(cap) {
             continue;
         }
@@ -375,7 +434,10 @@ pub async fn undeclared_are_unsupported(fx: &ComputeFixture) {
         let result: Result<(), Error> = match cap {
             Capability::ListNodes => d.list_nodes(Default::default()).await.map(drop),
             Capability::GetNode => d.get_node(id).await.map(drop),
-            Capability::CreateNode => d.create_node(&CreateNode::new("n", "s", "i")).await.map(drop),
+            Capability::CreateNode => d
+                .create_node(&CreateNode::new("n", "s", "i"))
+                .await
+                .map(drop),
             Capability::DestroyNode => d.destroy_node(id).await,
             Capability::RebootNode => d.reboot_node(id).await,
             Capability::StartNode => d.start_node(id).await,
@@ -420,15 +482,19 @@ pub const CASES: &[&str] = &[
 #[macro_export]
 macro_rules! compute_suite {
     ($factory:expr) => {
-        $crate::__suite!(compute, $factory, [
-            catalogue,
-            node_lifecycle,
-            errors,
-            wait_timeout,
-            node_pagination,
-            volumes_and_snapshots,
-            key_pairs,
-            undeclared_are_unsupported,
-        ]);
+        $crate::__suite!(
+            compute,
+            $factory,
+            [
+                catalogue,
+                node_lifecycle,
+                errors,
+                wait_timeout,
+                node_pagination,
+                volumes_and_snapshots,
+                key_pairs,
+                undeclared_are_unsupported,
+            ]
+        );
     };
 }

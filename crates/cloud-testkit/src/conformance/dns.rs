@@ -60,7 +60,10 @@ impl DnsFixture {
 
     /// Why `case` is skipped, if it is.
     pub fn skip_reason(&self, case: &str) -> Option<&str> {
-        self.skips.iter().find(|(c, _)| *c == case).map(|(_, r)| r.as_str())
+        self.skips
+            .iter()
+            .find(|(c, _)| *c == case)
+            .map(|(_, r)| r.as_str())
     }
 
     fn supports(&self, cap: Capability) -> bool {
@@ -72,7 +75,11 @@ impl DnsFixture {
         let domain = format!("{case}.{}", self.domain);
         self.remove_zone(&domain).await;
         self.dns
-            .create_zone(&CreateZone::new(&domain).ttl(3600).email(format!("hostmaster@{domain}")))
+            .create_zone(
+                &CreateZone::new(&domain)
+                    .ttl(3600)
+                    .email(format!("hostmaster@{domain}")),
+            )
             .await
             .unwrap_or_else(|e| panic!("creating zone {domain}: {e}"))
     }
@@ -121,13 +128,19 @@ pub async fn zone_lifecycle(fx: &DnsFixture) {
         ErrorKind::AlreadyExists { .. }
     );
     if fx.supports(Capability::UpdateZone) {
-        let updated = dns.update_zone(&zone.id, &UpdateZone::new().ttl(7200)).await.unwrap();
+        let updated = dns
+            .update_zone(&zone.id, &UpdateZone::new().ttl(7200))
+            .await
+            .unwrap();
         assert_eq!(updated.ttl, Some(7200));
     }
     dns.delete_zone(&zone.id).await.unwrap();
     assert_kind!(
         dns.get_zone(&zone.id).await,
-        ErrorKind::NotFound { resource: ResourceKind::Zone, .. }
+        ErrorKind::NotFound {
+            resource: ResourceKind::Zone,
+            ..
+        }
     );
 }
 
@@ -136,25 +149,40 @@ pub async fn record_lifecycle(fx: &DnsFixture) {
     let dns = &fx.dns;
     let zone = fx.fresh_zone("records").await;
     let mut created = Vec::new();
-    for spec in sample_records().into_iter().filter(|s| dns.record_types().contains(&s.record_type)) {
-        let record = dns.create_record(&zone.id, &spec).await.unwrap_or_else(|e| panic!("{spec:?}: {e}"));
+    for spec in sample_records()
+        .into_iter()
+        .filter(|s| dns.record_types().contains(&s.record_type))
+    {
+        let record = dns
+            .create_record(&zone.id, &spec)
+            .await
+            .unwrap_or_else(|e| panic!("{spec:?}: {e}"));
         assert_eq!(record.spec(), spec, "the record reads back as written");
         created.push(record);
     }
-    assert_eq!(fx.specs(&zone.id).await, created.iter().map(|r| r.spec()).collect());
+    assert_eq!(
+        fx.specs(&zone.id).await,
+        created.iter().map(|r| r.spec()).collect()
+    );
     let www = &created[0];
     let got = dns.get_record(&zone.id, &www.id).await.unwrap();
     assert_eq!(got.data, "192.0.2.80");
     if fx.supports(Capability::UpdateRecord) {
         let changed = RecordSpec::new("www", RecordType::A, "192.0.2.81").ttl(120);
-        let updated = dns.update_record(&zone.id, &www.id, &changed).await.unwrap();
+        let updated = dns
+            .update_record(&zone.id, &www.id, &changed)
+            .await
+            .unwrap();
         assert_eq!(updated.spec(), changed);
         let listed = fx.specs(&zone.id).await;
         assert!(listed.contains(&changed) && !listed.contains(&www.spec()));
     }
     // Unquoted TXT data is quoted, so every provider stores the same thing.
     let txt = dns
-        .create_record(&zone.id, &RecordSpec::new("note", RecordType::TXT, "hello world").ttl(300))
+        .create_record(
+            &zone.id,
+            &RecordSpec::new("note", RecordType::TXT, "hello world").ttl(300),
+        )
         .await
         .unwrap();
     assert_eq!(txt.data, "\"hello world\"");
@@ -164,7 +192,10 @@ pub async fn record_lifecycle(fx: &DnsFixture) {
         ErrorKind::AlreadyExists { .. }
     );
     dns.delete_record(&zone.id, &www.id).await.unwrap();
-    assert_kind!(dns.get_record(&zone.id, &www.id).await, ErrorKind::NotFound { .. });
+    assert_kind!(
+        dns.get_record(&zone.id, &www.id).await,
+        ErrorKind::NotFound { .. }
+    );
     dns.delete_zone(&zone.id).await.unwrap();
 }
 
@@ -173,20 +204,33 @@ pub async fn record_lifecycle(fx: &DnsFixture) {
 pub async fn zone_file_round_trip(fx: &DnsFixture) {
     let dns = &fx.dns;
     let zone = fx.fresh_zone("roundtrip").await;
-    for spec in sample_records().into_iter().filter(|s| dns.record_types().contains(&s.record_type)) {
+    for spec in sample_records()
+        .into_iter()
+        .filter(|s| dns.record_types().contains(&s.record_type))
+    {
         dns.create_record(&zone.id, &spec).await.unwrap();
     }
-    dns.create_record(&zone.id, &RecordSpec::new("long", RecordType::TXT, "k".repeat(300)))
-        .await
-        .unwrap();
+    dns.create_record(
+        &zone.id,
+        &RecordSpec::new("long", RecordType::TXT, "k".repeat(300)),
+    )
+    .await
+    .unwrap();
     let before = fx.specs(&zone.id).await;
     let text = dns.export_zone(&zone.id).await.unwrap();
-    assert!(text.contains(&format!("$ORIGIN {}.", zone.domain)), "{text}");
+    assert!(
+        text.contains(&format!("$ORIGIN {}.", zone.domain)),
+        "{text}"
+    );
     dns.delete_zone(&zone.id).await.unwrap();
     let again = fx.fresh_zone("roundtrip").await;
     let report = dns.import_zone(&again.id, &text).await.unwrap();
     assert!(report.created.len() >= before.len() - fx.managed_types.len());
-    assert_eq!(fx.specs(&again.id).await, before, "records differ after export and import:\n{text}");
+    assert_eq!(
+        fx.specs(&again.id).await,
+        before,
+        "records differ after export and import:\n{text}"
+    );
     dns.delete_zone(&again.id).await.unwrap();
 }
 
@@ -196,10 +240,16 @@ pub async fn bad_zone_file_changes_nothing(fx: &DnsFixture) {
     let zone = fx.fresh_zone("badfile").await;
     let before = fx.specs(&zone.id).await;
     let text = "www 300 IN A 192.0.2.1\nbroken 300 IN A not-an-address\n";
-    let err = assert_kind!(dns.import_zone(&zone.id, text).await, ErrorKind::InvalidInput);
+    let err = assert_kind!(
+        dns.import_zone(&zone.id, text).await,
+        ErrorKind::InvalidInput
+    );
     assert!(err.to_string().contains("not-an-address"), "{err}");
     let text = "www 300 IN A 192.0.2.1\nx 300 IN BOGUS data\n";
-    assert_kind!(dns.import_zone(&zone.id, text).await, ErrorKind::InvalidInput);
+    assert_kind!(
+        dns.import_zone(&zone.id, text).await,
+        ErrorKind::InvalidInput
+    );
     assert_eq!(fx.specs(&zone.id).await, before);
     dns.delete_zone(&zone.id).await.unwrap();
 }
@@ -209,13 +259,22 @@ pub async fn errors(fx: &DnsFixture) {
     let dns = &fx.dns;
     assert_kind!(
         dns.get_zone(&fx.missing_zone_id).await,
-        ErrorKind::NotFound { resource: ResourceKind::Zone, .. }
+        ErrorKind::NotFound {
+            resource: ResourceKind::Zone,
+            ..
+        }
     );
     if fx.supports(Capability::DeleteZone) {
-        assert_kind!(dns.delete_zone(&fx.missing_zone_id).await, ErrorKind::NotFound { .. });
+        assert_kind!(
+            dns.delete_zone(&fx.missing_zone_id).await,
+            ErrorKind::NotFound { .. }
+        );
     }
     for bad in ["", "bad..example", "-x.example", "a b.example"] {
-        assert_kind!(dns.create_zone(&CreateZone::new(bad)).await, ErrorKind::InvalidInput);
+        assert_kind!(
+            dns.create_zone(&CreateZone::new(bad)).await,
+            ErrorKind::InvalidInput
+        );
     }
     let zone = fx.fresh_zone("errors").await;
     for spec in [
@@ -225,9 +284,15 @@ pub async fn errors(fx: &DnsFixture) {
         RecordSpec::new("", RecordType::MX, "mail.example.net."),
         RecordSpec::new("x", RecordType::CNAME, ""),
     ] {
-        assert_kind!(dns.create_record(&zone.id, &spec).await, ErrorKind::InvalidInput);
+        assert_kind!(
+            dns.create_record(&zone.id, &spec).await,
+            ErrorKind::InvalidInput
+        );
     }
-    assert_kind!(dns.get_record(&zone.id, "record-does-not-exist").await, ErrorKind::NotFound { .. });
+    assert_kind!(
+        dns.get_record(&zone.id, "record-does-not-exist").await,
+        ErrorKind::NotFound { .. }
+    );
     dns.delete_zone(&zone.id).await.unwrap();
 }
 
@@ -237,7 +302,8 @@ pub async fn record_pagination(fx: &DnsFixture) {
     let zone = fx.fresh_zone("pages").await;
     let mut wanted = BTreeSet::new();
     for i in 0..11u8 {
-        let spec = RecordSpec::new(format!("host{i}"), RecordType::A, format!("192.0.2.{i}")).ttl(300);
+        let spec =
+            RecordSpec::new(format!("host{i}"), RecordType::A, format!("192.0.2.{i}")).ttl(300);
         dns.create_record(&zone.id, &spec).await.unwrap();
         wanted.insert(spec);
     }
@@ -249,7 +315,14 @@ pub async fn record_pagination(fx: &DnsFixture) {
         .map(|r| r.spec())
         .collect();
     assert_eq!(specs, wanted);
-    assert_eq!(listed.iter().filter(|r| r.record_type == RecordType::A).count(), 11, "no duplicates");
+    assert_eq!(
+        listed
+            .iter()
+            .filter(|r| r.record_type == RecordType::A)
+            .count(),
+        11,
+        "no duplicates"
+    );
     dns.delete_zone(&zone.id).await.unwrap();
 }
 
@@ -258,7 +331,11 @@ pub async fn undeclared_are_unsupported(fx: &DnsFixture) {
     let d = fx.dns.driver();
     let caps = fx.dns.capabilities();
     let spec = RecordSpec::new("x", RecordType::A, "192.0.2.1");
-    for cap in Capability::ALL.iter().copied().filter(|c| c.api() == Api::Dns) {
+    for cap in Capability::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.api() == Api::Dns)
+    {
         if caps.contains(cap) {
             continue;
         }
@@ -266,7 +343,10 @@ pub async fn undeclared_are_unsupported(fx: &DnsFixture) {
             Capability::ListZones => d.list_zones(Default::default()).await.map(drop),
             Capability::GetZone => d.get_zone("z").await.map(drop),
             Capability::CreateZone => d.create_zone(&CreateZone::new("x.example")).await.map(drop),
-            Capability::UpdateZone => d.update_zone("z", &UpdateZone::new().ttl(60)).await.map(drop),
+            Capability::UpdateZone => d
+                .update_zone("z", &UpdateZone::new().ttl(60))
+                .await
+                .map(drop),
             Capability::DeleteZone => d.delete_zone("z").await,
             Capability::ListRecords => d.list_records("z", Default::default()).await.map(drop),
             Capability::GetRecord => d.get_record("z", "r").await.map(drop),
@@ -295,14 +375,18 @@ pub const CASES: &[&str] = &[
 #[macro_export]
 macro_rules! dns_suite {
     ($factory:expr) => {
-        $crate::__suite!(dns, $factory, [
-            zone_lifecycle,
-            record_lifecycle,
-            zone_file_round_trip,
-            bad_zone_file_changes_nothing,
-            errors,
-            record_pagination,
-            undeclared_are_unsupported,
-        ]);
+        $crate::__suite!(
+            dns,
+            $factory,
+            [
+                zone_lifecycle,
+                record_lifecycle,
+                zone_file_round_trip,
+                bad_zone_file_changes_nothing,
+                errors,
+                record_pagination,
+                undeclared_are_unsupported,
+            ]
+        );
     };
 }

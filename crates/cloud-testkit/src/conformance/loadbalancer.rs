@@ -35,7 +35,11 @@ impl LoadBalancerFixture {
         LoadBalancerFixture {
             lb,
             namespace: "ct".into(),
-            members: vec![Member::ip(ip(10), 8080), Member::ip(ip(11), 8080), Member::ip(ip(12), 8080)],
+            members: vec![
+                Member::ip(ip(10), 8080),
+                Member::ip(ip(11), 8080),
+                Member::ip(ip(12), 8080),
+            ],
             missing_balancer_id: "balancer-does-not-exist".into(),
             ready_timeout: Duration::from_secs(60),
             poll_interval: Duration::from_millis(50),
@@ -73,7 +77,10 @@ impl LoadBalancerFixture {
 
     /// Why `case` is skipped, if it is.
     pub fn skip_reason(&self, case: &str) -> Option<&str> {
-        self.skips.iter().find(|(c, _)| *c == case).map(|(_, r)| r.as_str())
+        self.skips
+            .iter()
+            .find(|(c, _)| *c == case)
+            .map(|(_, r)| r.as_str())
     }
 
     fn supports(&self, cap: Capability) -> bool {
@@ -124,10 +131,16 @@ pub async fn balancer_lifecycle(fx: &LoadBalancerFixture) {
         .unwrap();
     assert_eq!(running.id, created.id);
     let members = lb.list_members(&created.id).await.unwrap();
-    let keys: Vec<_> = members.iter().map(LoadBalancerFixture::member_key).collect();
+    let keys: Vec<_> = members
+        .iter()
+        .map(LoadBalancerFixture::member_key)
+        .collect();
     assert_eq!(members.len(), 2, "{members:?}");
     for wanted in &fx.members[..2] {
-        assert!(keys.contains(&LoadBalancerFixture::member_key(wanted)), "{wanted:?} in {members:?}");
+        assert!(
+            keys.contains(&LoadBalancerFixture::member_key(wanted)),
+            "{wanted:?} in {members:?}"
+        );
     }
     if fx.supports(Capability::AttachMember) {
         let added = lb.attach_member(&created.id, &fx.members[2]).await.unwrap();
@@ -138,19 +151,31 @@ pub async fn balancer_lifecycle(fx: &LoadBalancerFixture) {
             let left = lb.list_members(&created.id).await.unwrap();
             assert_eq!(left.len(), 2);
             assert!(left.iter().all(|m| m.id != added.id));
-            assert_kind!(lb.detach_member(&created.id, &added.id).await, ErrorKind::NotFound { .. });
+            assert_kind!(
+                lb.detach_member(&created.id, &added.id).await,
+                ErrorKind::NotFound { .. }
+            );
         }
     }
     if fx.supports(Capability::UpdateBalancer) {
         let updated = lb
-            .update_balancer(&created.id, &UpdateBalancer::new().name(format!("{name}-renamed")))
+            .update_balancer(
+                &created.id,
+                &UpdateBalancer::new().name(format!("{name}-renamed")),
+            )
             .await
             .unwrap();
         assert_eq!(updated.name, format!("{name}-renamed"));
-        assert_eq!(lb.get_balancer(&created.id).await.unwrap().name, format!("{name}-renamed"));
+        assert_eq!(
+            lb.get_balancer(&created.id).await.unwrap().name,
+            format!("{name}-renamed")
+        );
     }
     lb.destroy_balancer(&created.id).await.unwrap();
-    assert_kind!(lb.get_balancer(&created.id).await, ErrorKind::NotFound { .. });
+    assert_kind!(
+        lb.get_balancer(&created.id).await,
+        ErrorKind::NotFound { .. }
+    );
 }
 
 /// Missing balancers are `NotFound`; bad requests are refused before sending.
@@ -159,24 +184,41 @@ pub async fn errors(fx: &LoadBalancerFixture) {
     let missing = &fx.missing_balancer_id;
     assert_kind!(
         lb.get_balancer(missing).await,
-        ErrorKind::NotFound { resource: ResourceKind::Balancer, .. }
+        ErrorKind::NotFound {
+            resource: ResourceKind::Balancer,
+            ..
+        }
     );
     if fx.supports(Capability::DestroyBalancer) {
-        assert_kind!(lb.destroy_balancer(missing).await, ErrorKind::NotFound { .. });
+        assert_kind!(
+            lb.destroy_balancer(missing).await,
+            ErrorKind::NotFound { .. }
+        );
     }
     if fx.supports(Capability::ListMembers) {
         assert_kind!(lb.list_members(missing).await, ErrorKind::NotFound { .. });
     }
-    assert_kind!(lb.create_balancer(&CreateBalancer::new("x", 0)).await, ErrorKind::InvalidInput);
-    assert_kind!(lb.create_balancer(&CreateBalancer::new("", 80)).await, ErrorKind::InvalidInput);
+    assert_kind!(
+        lb.create_balancer(&CreateBalancer::new("x", 0)).await,
+        ErrorKind::InvalidInput
+    );
+    assert_kind!(
+        lb.create_balancer(&CreateBalancer::new("", 80)).await,
+        ErrorKind::InvalidInput
+    );
     let mut nowhere = Member::ip(IpAddr::from([192, 0, 2, 1]), 80);
     nowhere.ip = None;
     assert_kind!(
-        lb.create_balancer(&CreateBalancer::new("x", 80).member(nowhere)).await,
+        lb.create_balancer(&CreateBalancer::new("x", 80).member(nowhere))
+            .await,
         ErrorKind::InvalidInput
     );
-    assert_kind!(lb.update_balancer("id", &UpdateBalancer::new()).await, ErrorKind::InvalidInput);
-    let unknown = CreateBalancer::new(format!("{}-bad-option", fx.namespace), 80).option("no_such_option", "1");
+    assert_kind!(
+        lb.update_balancer("id", &UpdateBalancer::new()).await,
+        ErrorKind::InvalidInput
+    );
+    let unknown = CreateBalancer::new(format!("{}-bad-option", fx.namespace), 80)
+        .option("no_such_option", "1");
     assert_kind!(lb.create_balancer(&unknown).await, ErrorKind::InvalidInput);
 }
 
@@ -191,7 +233,13 @@ pub async fn balancer_pagination(fx: &LoadBalancerFixture) {
             .member(fx.members[0].clone());
         ids.push(fx.lb.create_balancer(&request).await.unwrap().id);
     }
-    let listed = fx.lb.clone().with_page_size(2).list_balancers_vec().await.unwrap();
+    let listed = fx
+        .lb
+        .clone()
+        .with_page_size(2)
+        .list_balancers_vec()
+        .await
+        .unwrap();
     for id in &ids {
         assert_eq!(listed.iter().filter(|b| &b.id == id).count(), 1);
     }
@@ -204,7 +252,11 @@ pub async fn balancer_pagination(fx: &LoadBalancerFixture) {
 pub async fn undeclared_are_unsupported(fx: &LoadBalancerFixture) {
     let d = fx.lb.driver();
     let caps = fx.lb.capabilities();
-    for cap in Capability::ALL.iter().copied().filter(|c| c.api() == Api::LoadBalancer) {
+    for cap in Capability::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.api() == Api::LoadBalancer)
+    {
         if caps.contains(cap) {
             continue;
         }
@@ -213,8 +265,14 @@ pub async fn undeclared_are_unsupported(fx: &LoadBalancerFixture) {
             Capability::ListAlgorithms => d.list_supported_algorithms().await.map(drop),
             Capability::ListBalancers => d.list_balancers(Default::default()).await.map(drop),
             Capability::GetBalancer => d.get_balancer("x").await.map(drop),
-            Capability::CreateBalancer => d.create_balancer(&CreateBalancer::new("x", 80)).await.map(drop),
-            Capability::UpdateBalancer => d.update_balancer("x", &UpdateBalancer::new().port(81)).await.map(drop),
+            Capability::CreateBalancer => d
+                .create_balancer(&CreateBalancer::new("x", 80))
+                .await
+                .map(drop),
+            Capability::UpdateBalancer => d
+                .update_balancer("x", &UpdateBalancer::new().port(81))
+                .await
+                .map(drop),
             Capability::DestroyBalancer => d.destroy_balancer("x").await,
             Capability::ListMembers => d.list_members("x").await.map(drop),
             Capability::AttachMember => d.attach_member("x", &fx.members[0]).await.map(drop),
@@ -239,12 +297,16 @@ pub const CASES: &[&str] = &[
 #[macro_export]
 macro_rules! loadbalancer_suite {
     ($factory:expr) => {
-        $crate::__suite!(loadbalancer, $factory, [
-            catalogue,
-            balancer_lifecycle,
-            errors,
-            balancer_pagination,
-            undeclared_are_unsupported,
-        ]);
+        $crate::__suite!(
+            loadbalancer,
+            $factory,
+            [
+                catalogue,
+                balancer_lifecycle,
+                errors,
+                balancer_pagination,
+                undeclared_are_unsupported,
+            ]
+        );
     };
 }

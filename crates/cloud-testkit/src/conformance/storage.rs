@@ -164,7 +164,10 @@ pub async fn container_lifecycle(fx: &StorageFixture) {
     let name = fx.container("lifecycle");
     remove_container(s, &name).await;
     if !fx.supports(Capability::CreateContainer) {
-        assert_kind!(s.driver().create_container(&name).await, ErrorKind::Unsupported { .. });
+        assert_kind!(
+            s.driver().create_container(&name).await,
+            ErrorKind::Unsupported { .. }
+        );
         return;
     }
     let created = s.create_container(&name).await.unwrap();
@@ -174,15 +177,24 @@ pub async fn container_lifecycle(fx: &StorageFixture) {
     }
     if fx.supports(Capability::ListContainers) {
         let all = s.list_containers_vec().await.unwrap();
-        assert!(all.iter().any(|c| c.name == name), "{name} missing from {all:?}");
+        assert!(
+            all.iter().any(|c| c.name == name),
+            "{name} missing from {all:?}"
+        );
     }
-    let err = assert_kind!(s.create_container(&name).await, ErrorKind::AlreadyExists { .. });
+    let err = assert_kind!(
+        s.create_container(&name).await,
+        ErrorKind::AlreadyExists { .. }
+    );
     assert!(err.to_string().contains(&name), "{err}");
     s.delete_container(&name).await.unwrap();
     if fx.supports(Capability::GetContainer) {
         assert_kind!(
             s.get_container(&name).await,
-            ErrorKind::NotFound { resource: ResourceKind::Container, .. }
+            ErrorKind::NotFound {
+                resource: ResourceKind::Container,
+                ..
+            }
         );
     }
     assert_kind!(s.delete_container(&name).await, ErrorKind::NotFound { .. });
@@ -192,10 +204,15 @@ pub async fn container_lifecycle(fx: &StorageFixture) {
 pub async fn container_not_empty(fx: &StorageFixture) {
     let s = &fx.storage;
     let c = fx.fresh("notempty").await;
-    s.upload_bytes(&c, "keep.txt", "x", &UploadOptions::new()).await.unwrap();
+    s.upload_bytes(&c, "keep.txt", "x", &UploadOptions::new())
+        .await
+        .unwrap();
     assert_kind!(
         s.delete_container(&c).await,
-        ErrorKind::NotEmpty { resource: ResourceKind::Container, .. }
+        ErrorKind::NotEmpty {
+            resource: ResourceKind::Container,
+            ..
+        }
     );
     assert_eq!(s.download_bytes(&c, "keep.txt").await.unwrap(), "x");
     fx.cleanup(&c).await;
@@ -204,11 +221,20 @@ pub async fn container_not_empty(fx: &StorageFixture) {
 /// Bad names are refused before any request, the same way everywhere.
 pub async fn invalid_names(fx: &StorageFixture) {
     let s = &fx.storage;
-    for bad in ["", "a/b", "nul\0"].iter().map(|s| s.to_string()).chain(fx.invalid_container_names.clone()) {
+    for bad in ["", "a/b", "nul\0"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(fx.invalid_container_names.clone())
+    {
         assert_kind!(s.create_container(&bad).await, ErrorKind::InvalidInput);
     }
     let c = fx.fresh("badnames").await;
-    let mut bad_objects: Vec<String> = vec!["".into(), "nul\0byte".into(), "line\nbreak".into(), "x".repeat(1025)];
+    let mut bad_objects: Vec<String> = vec![
+        "".into(),
+        "nul\0byte".into(),
+        "line\nbreak".into(),
+        "x".repeat(1025),
+    ];
     bad_objects.extend(fx.invalid_object_names.iter().cloned());
     for bad in &bad_objects {
         let err = assert_kind!(
@@ -221,8 +247,14 @@ pub async fn invalid_names(fx: &StorageFixture) {
         assert_kind!(s.delete_object(&c, bad).await, ErrorKind::InvalidInput);
     }
     let bad_meta = UploadOptions::new().metadata("Bad Key", "v");
-    assert_kind!(s.upload_bytes(&c, "m", "x", &bad_meta).await, ErrorKind::InvalidInput);
-    assert!(s.list_objects_vec(&c, None).await.unwrap().is_empty(), "nothing was written");
+    assert_kind!(
+        s.upload_bytes(&c, "m", "x", &bad_meta).await,
+        ErrorKind::InvalidInput
+    );
+    assert!(
+        s.list_objects_vec(&c, None).await.unwrap().is_empty(),
+        "nothing was written"
+    );
     fx.cleanup(&c).await;
 }
 
@@ -233,9 +265,14 @@ pub async fn object_round_trip(fx: &StorageFixture) {
     let body = data::bytes(1, 10_000);
     let mut options = UploadOptions::new().content_type("application/x-test");
     if fx.supports(Capability::UserMetadata) {
-        options = options.metadata("owner", "ada").metadata("purpose", "conformance test");
+        options = options
+            .metadata("owner", "ada")
+            .metadata("purpose", "conformance test");
     }
-    let uploaded = s.upload_bytes(&c, "docs/report.bin", body.clone(), &options).await.unwrap();
+    let uploaded = s
+        .upload_bytes(&c, "docs/report.bin", body.clone(), &options)
+        .await
+        .unwrap();
     assert_eq!(uploaded.name, "docs/report.bin");
     assert_eq!(uploaded.size, 10_000);
     let meta = s.get_object(&c, "docs/report.bin").await.unwrap();
@@ -253,7 +290,10 @@ pub async fn object_round_trip(fx: &StorageFixture) {
         .into();
         assert_eq!(meta.metadata, expected);
     }
-    let download = s.download(&c, "docs/report.bin", &DownloadOptions::new()).await.unwrap();
+    let download = s
+        .download(&c, "docs/report.bin", &DownloadOptions::new())
+        .await
+        .unwrap();
     assert_eq!(download.object.size, 10_000);
     assert_eq!(download.range, 0..10_000);
     assert_eq!(download.bytes().await.unwrap(), body);
@@ -268,13 +308,21 @@ pub async fn object_round_trip(fx: &StorageFixture) {
 pub async fn empty_object(fx: &StorageFixture) {
     let s = &fx.storage;
     let c = fx.fresh("empty").await;
-    let o = s.upload_bytes(&c, "empty", Bytes::new(), &UploadOptions::new()).await.unwrap();
+    let o = s
+        .upload_bytes(&c, "empty", Bytes::new(), &UploadOptions::new())
+        .await
+        .unwrap();
     assert_eq!(o.size, 0);
     assert_eq!(s.get_object(&c, "empty").await.unwrap().size, 0);
     assert_eq!(s.download_bytes(&c, "empty").await.unwrap().len(), 0);
     // And an empty stream of unknown length.
     let o = s
-        .upload(&c, "empty-stream", futures::stream::empty().boxed(), &UploadOptions::new())
+        .upload(
+            &c,
+            "empty-stream",
+            futures::stream::empty().boxed(),
+            &UploadOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(o.size, 0);
@@ -286,8 +334,12 @@ pub async fn empty_object(fx: &StorageFixture) {
 pub async fn overwrite(fx: &StorageFixture) {
     let s = &fx.storage;
     let c = fx.fresh("overwrite").await;
-    s.upload_bytes(&c, "o", "first version", &UploadOptions::new()).await.unwrap();
-    s.upload_bytes(&c, "o", "second", &UploadOptions::new()).await.unwrap();
+    s.upload_bytes(&c, "o", "first version", &UploadOptions::new())
+        .await
+        .unwrap();
+    s.upload_bytes(&c, "o", "second", &UploadOptions::new())
+        .await
+        .unwrap();
     assert_eq!(s.download_bytes(&c, "o").await.unwrap(), "second");
     assert_eq!(s.get_object(&c, "o").await.unwrap().size, 6);
     assert_eq!(s.list_objects_vec(&c, None).await.unwrap().len(), 1);
@@ -300,14 +352,21 @@ pub async fn missing(fx: &StorageFixture) {
     let c = fx.fresh("missing").await;
     let err = assert_kind!(s.get_object(&c, "nope").await, ErrorKind::NotFound { .. });
     assert!(err.to_string().contains("nope"), "{err}");
-    assert_kind!(s.download_bytes(&c, "nope").await, ErrorKind::NotFound { .. });
+    assert_kind!(
+        s.download_bytes(&c, "nope").await,
+        ErrorKind::NotFound { .. }
+    );
     let gone = fx.container("never-created");
     assert_kind!(s.get_object(&gone, "x").await, ErrorKind::NotFound { .. });
     assert_kind!(
-        s.upload_bytes(&gone, "x", "data", &UploadOptions::new()).await,
+        s.upload_bytes(&gone, "x", "data", &UploadOptions::new())
+            .await,
         ErrorKind::NotFound { .. }
     );
-    let listed: Result<Vec<_>, Error> = s.list_objects(&gone, &ListOptions::new()).try_collect().await;
+    let listed: Result<Vec<_>, Error> = s
+        .list_objects(&gone, &ListOptions::new())
+        .try_collect()
+        .await;
     assert_kind!(listed, ErrorKind::NotFound { .. });
     fx.cleanup(&c).await;
 }
@@ -317,9 +376,18 @@ pub async fn ranges(fx: &StorageFixture) {
     let s = &fx.storage;
     let c = fx.fresh("ranges").await;
     let body = data::bytes(2, 1000);
-    s.upload_bytes(&c, "r", body.clone(), &UploadOptions::new()).await.unwrap();
+    s.upload_bytes(&c, "r", body.clone(), &UploadOptions::new())
+        .await
+        .unwrap();
     if !fx.supports(Capability::DownloadRange) {
-        let unsupported = s.driver().download(&c, "r", &DownloadOptions::new().range(ByteRange::from_offset(1))).await;
+        let unsupported = s
+            .driver()
+            .download(
+                &c,
+                "r",
+                &DownloadOptions::new().range(ByteRange::from_offset(1)),
+            )
+            .await;
         assert_kind!(unsupported, ErrorKind::Unsupported { .. });
         fx.cleanup(&c).await;
         return;
@@ -334,18 +402,27 @@ pub async fn ranges(fx: &StorageFixture) {
         (ByteRange::last(5000), 0..1000),
     ];
     for (range, expected) in cases {
-        let d = s.download_range(&c, "r", range).await.unwrap_or_else(|e| panic!("{range}: {e}"));
+        let d = s
+            .download_range(&c, "r", range)
+            .await
+            .unwrap_or_else(|e| panic!("{range}: {e}"));
         assert_eq!(d.range, expected, "{range}");
         assert_eq!(d.object.size, 1000, "{range}: size is the whole object's");
         let got = d.bytes().await.unwrap();
-        assert_eq!(got, body.slice(expected.start as usize..expected.end as usize), "{range}");
+        assert_eq!(
+            got,
+            body.slice(expected.start as usize..expected.end as usize),
+            "{range}"
+        );
     }
     assert_kind!(
-        s.download_range(&c, "r", ByteRange::from_offset(1000)).await,
+        s.download_range(&c, "r", ByteRange::from_offset(1000))
+            .await,
         ErrorKind::RangeNotSatisfiable
     );
     assert_kind!(
-        s.download_range(&c, "r", ByteRange::bounded(5000, 6000).unwrap()).await,
+        s.download_range(&c, "r", ByteRange::bounded(5000, 6000).unwrap())
+            .await,
         ErrorKind::RangeNotSatisfiable
     );
     assert_kind!(ByteRange::bounded(5, 5), ErrorKind::InvalidInput);
@@ -357,18 +434,36 @@ pub async fn large_streamed(fx: &StorageFixture) {
     let s = &fx.storage;
     let c = fx.fresh("large").await;
     let len = fx.large_object_bytes;
-    let o = s.upload(&c, "big.bin", data::stream(3, len), &UploadOptions::new()).await.unwrap();
+    let o = s
+        .upload(&c, "big.bin", data::stream(3, len), &UploadOptions::new())
+        .await
+        .unwrap();
     assert_eq!(o.size, len);
-    let d = s.download(&c, "big.bin", &DownloadOptions::new()).await.unwrap();
+    let d = s
+        .download(&c, "big.bin", &DownloadOptions::new())
+        .await
+        .unwrap();
     assert_eq!(d.len(), len);
     let (got_len, digest) = data::digest_stream(d.body).await.unwrap();
     assert_eq!(got_len, len);
-    assert_eq!(digest, data::digest(3, len), "content differs after the round trip");
+    assert_eq!(
+        digest,
+        data::digest(3, len),
+        "content differs after the round trip"
+    );
     // The same with the length announced.
     let options = UploadOptions::new().content_length(len);
-    s.upload(&c, "big-known.bin", data::stream(4, len), &options).await.unwrap();
-    let d = s.download(&c, "big-known.bin", &DownloadOptions::new()).await.unwrap();
-    assert_eq!(data::digest_stream(d.body).await.unwrap().1, data::digest(4, len));
+    s.upload(&c, "big-known.bin", data::stream(4, len), &options)
+        .await
+        .unwrap();
+    let d = s
+        .download(&c, "big-known.bin", &DownloadOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        data::digest_stream(d.body).await.unwrap().1,
+        data::digest(4, len)
+    );
     fx.cleanup(&c).await;
 }
 
@@ -377,27 +472,54 @@ pub async fn large_streamed(fx: &StorageFixture) {
 pub async fn failed_upload_keeps_old_data(fx: &StorageFixture) {
     let s = &fx.storage;
     let c = fx.fresh("failed").await;
-    s.upload_bytes(&c, "precious", "version one", &UploadOptions::new()).await.unwrap();
+    s.upload_bytes(&c, "precious", "version one", &UploadOptions::new())
+        .await
+        .unwrap();
     let failing = data::stream(5, 200_000)
         .take(2)
         .chain(futures::stream::once(async {
             Err(Error::new(ErrorKind::Io, "the source broke"))
         }))
         .boxed();
-    let err = s.upload(&c, "precious", failing, &UploadOptions::new()).await.unwrap_err();
-    assert!(err.to_string().contains("the source broke"), "the cause is kept: {err}");
-    assert_eq!(s.download_bytes(&c, "precious").await.unwrap(), "version one");
+    let err = s
+        .upload(&c, "precious", failing, &UploadOptions::new())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("the source broke"),
+        "the cause is kept: {err}"
+    );
+    assert_eq!(
+        s.download_bytes(&c, "precious").await.unwrap(),
+        "version one"
+    );
 
     let short = UploadOptions::new().content_length(100);
-    let err = s.upload(&c, "precious", data::stream(6, 40), &short).await.unwrap_err();
+    let err = s
+        .upload(&c, "precious", data::stream(6, 40), &short)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err}");
     let long = UploadOptions::new().content_length(10);
-    assert!(s.upload(&c, "precious", data::stream(6, 40), &long).await.is_err());
-    assert_eq!(s.download_bytes(&c, "precious").await.unwrap(), "version one");
+    assert!(
+        s.upload(&c, "precious", data::stream(6, 40), &long)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        s.download_bytes(&c, "precious").await.unwrap(),
+        "version one"
+    );
 
-    let err = s.upload(&c, "new-object", data::stream(7, 40), &short).await.unwrap_err();
+    let err = s
+        .upload(&c, "new-object", data::stream(7, 40), &short)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidInput);
-    assert_kind!(s.get_object(&c, "new-object").await, ErrorKind::NotFound { .. });
+    assert_kind!(
+        s.get_object(&c, "new-object").await,
+        ErrorKind::NotFound { .. }
+    );
     let names = names(s, &c, &ListOptions::new()).await;
     assert_eq!(names, ["precious"], "no partial object is listed");
     fx.cleanup(&c).await;
@@ -423,11 +545,19 @@ pub async fn special_names(fx: &StorageFixture) {
             .unwrap_or_else(|e| panic!("{name:?}: {e}"));
     }
     for (i, name) in wanted.iter().enumerate() {
-        assert_eq!(s.download_bytes(&c, name).await.unwrap(), format!("body {i}"), "{name:?}");
+        assert_eq!(
+            s.download_bytes(&c, name).await.unwrap(),
+            format!("body {i}"),
+            "{name:?}"
+        );
         assert_eq!(s.get_object(&c, name).await.unwrap().name, *name);
     }
     wanted.sort_unstable();
-    assert_eq!(names(s, &c, &ListOptions::new()).await, wanted, "byte order");
+    assert_eq!(
+        names(s, &c, &ListOptions::new()).await,
+        wanted,
+        "byte order"
+    );
     fx.cleanup(&c).await;
 }
 
@@ -436,7 +566,9 @@ pub async fn list_prefix_delimiter(fx: &StorageFixture) {
     let s = &fx.storage;
     let c = fx.fresh("listing").await;
     for name in ["a.txt", "dir/1", "dir/2", "dir/sub/3", "dirx", "z"] {
-        s.upload_bytes(&c, name, name.to_string(), &UploadOptions::new()).await.unwrap();
+        s.upload_bytes(&c, name, name.to_string(), &UploadOptions::new())
+            .await
+            .unwrap();
     }
     let all = ["a.txt", "dir/1", "dir/2", "dir/sub/3", "dirx", "z"];
     assert_eq!(names(s, &c, &ListOptions::new()).await, all);
@@ -452,7 +584,11 @@ pub async fn list_prefix_delimiter(fx: &StorageFixture) {
         names(s, &c, &ListOptions::new().prefix("dir")).await,
         ["dir/1", "dir/2", "dir/sub/3", "dirx"]
     );
-    assert!(names(s, &c, &ListOptions::new().prefix("nothing/")).await.is_empty());
+    assert!(
+        names(s, &c, &ListOptions::new().prefix("nothing/"))
+            .await
+            .is_empty()
+    );
     let listed = s.list_objects_vec(&c, Some("dir/sub/")).await.unwrap();
     assert_eq!(listed[0].size, "dir/sub/3".len() as u64);
     fx.cleanup(&c).await;
@@ -465,7 +601,9 @@ pub async fn pagination(fx: &StorageFixture) {
     let mut expected: Vec<String> = (0..23).map(|i| format!("item-{i:03}")).collect();
     expected.extend((0..4).map(|i| format!("folder-{i}/inner")));
     for name in &expected {
-        s.upload_bytes(&c, name, "x", &UploadOptions::new()).await.unwrap();
+        s.upload_bytes(&c, name, "x", &UploadOptions::new())
+            .await
+            .unwrap();
     }
     expected.sort();
     for page in [1, 5, 7, 1000] {
@@ -474,7 +612,10 @@ pub async fn pagination(fx: &StorageFixture) {
     }
     let folders = names(s, &c, &ListOptions::new().delimiter("/").page_size(3)).await;
     assert_eq!(folders.len(), 27);
-    assert_eq!(folders.iter().filter(|n| n.ends_with("(prefix)")).count(), 4);
+    assert_eq!(
+        folders.iter().filter(|n| n.ends_with("(prefix)")).count(),
+        4
+    );
     fx.cleanup(&c).await;
 }
 
@@ -487,9 +628,14 @@ pub async fn copy_object(fx: &StorageFixture) {
     if fx.supports(Capability::UserMetadata) {
         options = options.metadata("origin", "source");
     }
-    s.upload_bytes(&c, "src.txt", "copied body", &options).await.unwrap();
+    s.upload_bytes(&c, "src.txt", "copied body", &options)
+        .await
+        .unwrap();
     if !fx.supports(Capability::CopyObject) {
-        assert_kind!(s.driver().copy_object(&c, "src.txt", &d, "dst.txt").await, ErrorKind::Unsupported { .. });
+        assert_kind!(
+            s.driver().copy_object(&c, "src.txt", &d, "dst.txt").await,
+            ErrorKind::Unsupported { .. }
+        );
     } else {
         let copied = s.copy_object(&c, "src.txt", &d, "dst.txt").await.unwrap();
         assert_eq!(copied.name, "dst.txt");
@@ -497,12 +643,26 @@ pub async fn copy_object(fx: &StorageFixture) {
         assert_eq!(meta.size, 11);
         assert_eq!(meta.content_type.as_deref(), Some("text/plain"));
         if fx.supports(Capability::UserMetadata) {
-            assert_eq!(meta.metadata.get("origin").map(String::as_str), Some("source"));
+            assert_eq!(
+                meta.metadata.get("origin").map(String::as_str),
+                Some("source")
+            );
         }
-        assert_eq!(s.download_bytes(&d, "dst.txt").await.unwrap(), "copied body");
-        s.copy_object(&c, "src.txt", &c, "same-container.txt").await.unwrap();
-        assert_eq!(s.download_bytes(&c, "same-container.txt").await.unwrap(), "copied body");
-        assert_kind!(s.copy_object(&c, "absent", &d, "x").await, ErrorKind::NotFound { .. });
+        assert_eq!(
+            s.download_bytes(&d, "dst.txt").await.unwrap(),
+            "copied body"
+        );
+        s.copy_object(&c, "src.txt", &c, "same-container.txt")
+            .await
+            .unwrap();
+        assert_eq!(
+            s.download_bytes(&c, "same-container.txt").await.unwrap(),
+            "copied body"
+        );
+        assert_kind!(
+            s.copy_object(&c, "absent", &d, "x").await,
+            ErrorKind::NotFound { .. }
+        );
     }
     fx.cleanup(&c).await;
     fx.cleanup(&d).await;
@@ -512,7 +672,10 @@ pub async fn copy_object(fx: &StorageFixture) {
 pub async fn conditional(fx: &StorageFixture) {
     let s = &fx.storage;
     let c = fx.fresh("conditional").await;
-    let first = s.upload_bytes(&c, "o", "one", &UploadOptions::new()).await.unwrap();
+    let first = s
+        .upload_bytes(&c, "o", "one", &UploadOptions::new())
+        .await
+        .unwrap();
     if fx.supports(Capability::ConditionalUpload) {
         let create_only = UploadOptions::new().condition(WriteCondition::IfNotExists);
         assert_kind!(
@@ -520,23 +683,43 @@ pub async fn conditional(fx: &StorageFixture) {
             ErrorKind::AlreadyExists { .. }
         );
         assert_eq!(s.download_bytes(&c, "o").await.unwrap(), "one");
-        s.upload_bytes(&c, "fresh", "new", &create_only).await.unwrap();
-        let etag = first.etag.clone().or(s.get_object(&c, "o").await.unwrap().etag).unwrap();
-        let stale = UploadOptions::new().condition(WriteCondition::IfMatch("0123456789abcdef0123456789abcdef".into()));
-        assert_kind!(s.upload_bytes(&c, "o", "two", &stale).await, ErrorKind::PreconditionFailed);
+        s.upload_bytes(&c, "fresh", "new", &create_only)
+            .await
+            .unwrap();
+        let etag = first
+            .etag
+            .clone()
+            .or(s.get_object(&c, "o").await.unwrap().etag)
+            .unwrap();
+        let stale = UploadOptions::new().condition(WriteCondition::IfMatch(
+            "0123456789abcdef0123456789abcdef".into(),
+        ));
+        assert_kind!(
+            s.upload_bytes(&c, "o", "two", &stale).await,
+            ErrorKind::PreconditionFailed
+        );
         let current = UploadOptions::new().condition(WriteCondition::IfMatch(etag));
         s.upload_bytes(&c, "o", "two", &current).await.unwrap();
         assert_eq!(s.download_bytes(&c, "o").await.unwrap(), "two");
     } else {
         let create_only = UploadOptions::new().condition(WriteCondition::IfNotExists);
-        assert_kind!(s.upload_bytes(&c, "o", "two", &create_only).await, ErrorKind::Unsupported { .. });
+        assert_kind!(
+            s.upload_bytes(&c, "o", "two", &create_only).await,
+            ErrorKind::Unsupported { .. }
+        );
     }
     if fx.supports(Capability::ConditionalDownload) {
         let etag = s.get_object(&c, "o").await.unwrap().etag.unwrap();
-        let ok = s.download(&c, "o", &DownloadOptions::new().if_match(etag)).await.unwrap();
+        let ok = s
+            .download(&c, "o", &DownloadOptions::new().if_match(etag))
+            .await
+            .unwrap();
         assert!(!ok.bytes().await.unwrap().is_empty());
         let stale = DownloadOptions::new().if_match("0123456789abcdef0123456789abcdef");
-        assert_kind!(s.download(&c, "o", &stale).await, ErrorKind::PreconditionFailed);
+        assert_kind!(
+            s.download(&c, "o", &stale).await,
+            ErrorKind::PreconditionFailed
+        );
     }
     fx.cleanup(&c).await;
 }
@@ -545,8 +728,12 @@ pub async fn conditional(fx: &StorageFixture) {
 pub async fn delete_object(fx: &StorageFixture) {
     let s = &fx.storage;
     let c = fx.fresh("delete").await;
-    s.upload_bytes(&c, "a", "1", &UploadOptions::new()).await.unwrap();
-    s.upload_bytes(&c, "b", "2", &UploadOptions::new()).await.unwrap();
+    s.upload_bytes(&c, "a", "1", &UploadOptions::new())
+        .await
+        .unwrap();
+    s.upload_bytes(&c, "b", "2", &UploadOptions::new())
+        .await
+        .unwrap();
     s.delete_object(&c, "a").await.unwrap();
     assert_kind!(s.get_object(&c, "a").await, ErrorKind::NotFound { .. });
     assert_eq!(names(s, &c, &ListOptions::new()).await, ["b"]);
@@ -562,21 +749,34 @@ pub async fn delete_object(fx: &StorageFixture) {
 pub async fn signed_urls(fx: &StorageFixture) {
     let s = &fx.storage;
     let c = fx.fresh("signed").await;
-    s.upload_bytes(&c, "shared.txt", "for your eyes", &UploadOptions::new()).await.unwrap();
+    s.upload_bytes(&c, "shared.txt", "for your eyes", &UploadOptions::new())
+        .await
+        .unwrap();
     if !fx.supports(Capability::SignedUrl) {
-        let r = s.driver().signed_url(&c, "shared.txt", UrlMethod::Get, Duration::from_secs(60)).await;
+        let r = s
+            .driver()
+            .signed_url(&c, "shared.txt", UrlMethod::Get, Duration::from_secs(60))
+            .await;
         assert_kind!(r, ErrorKind::Unsupported { .. });
         fx.cleanup(&c).await;
         return;
     }
     assert_kind!(
-        s.signed_url(&c, "shared.txt", UrlMethod::Get, Duration::ZERO).await,
+        s.signed_url(&c, "shared.txt", UrlMethod::Get, Duration::ZERO)
+            .await,
         ErrorKind::InvalidInput
     );
-    let url = s.signed_url(&c, "shared.txt", UrlMethod::Get, Duration::from_secs(300)).await.unwrap();
+    let url = s
+        .signed_url(&c, "shared.txt", UrlMethod::Get, Duration::from_secs(300))
+        .await
+        .unwrap();
     if let Some(http) = &fx.http {
         let response = http.send(HttpRequest::new(Method::GET, url)).await.unwrap();
-        assert!(response.status().is_success(), "GET on the signed URL: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "GET on the signed URL: {}",
+            response.status()
+        );
         assert_eq!(response.bytes().await.unwrap(), "for your eyes");
     }
     fx.cleanup(&c).await;
@@ -589,7 +789,11 @@ pub async fn undeclared_are_unsupported(fx: &StorageFixture) {
     let d = s.driver();
     let caps = s.capabilities();
     let c = fx.container("undeclared");
-    for cap in Capability::ALL.iter().copied().filter(|c| c.api() == cloud_core::Api::Storage) {
+    for cap in Capability::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.api() == cloud_core::Api::Storage)
+    {
         if caps.contains(cap) {
             continue;
         }
@@ -602,12 +806,20 @@ pub async fn undeclared_are_unsupported(fx: &StorageFixture) {
             Capability::GetObject => d.get_object(&c, "o").await.map(drop),
             Capability::Download => d.download(&c, "o", &DownloadOptions::new()).await.map(drop),
             Capability::Upload => d
-                .upload(&c, "o", futures::stream::empty().boxed(), &UploadOptions::new())
+                .upload(
+                    &c,
+                    "o",
+                    futures::stream::empty().boxed(),
+                    &UploadOptions::new(),
+                )
                 .await
                 .map(drop),
             Capability::CopyObject => d.copy_object(&c, "o", &c, "p").await.map(drop),
             Capability::DeleteObject => d.delete_object(&c, "o").await,
-            Capability::SignedUrl => d.signed_url(&c, "o", UrlMethod::Get, Duration::from_secs(60)).await.map(drop),
+            Capability::SignedUrl => d
+                .signed_url(&c, "o", UrlMethod::Get, Duration::from_secs(60))
+                .await
+                .map(drop),
             Capability::CdnUrl => d.cdn_url(&c, "o").await.map(drop),
             // Options of other operations; covered by their own cases.
             _ => continue,
@@ -647,25 +859,29 @@ pub const CASES: &[&str] = &[
 #[macro_export]
 macro_rules! storage_suite {
     ($factory:expr) => {
-        $crate::__suite!(storage, $factory, [
-            container_lifecycle,
-            container_not_empty,
-            invalid_names,
-            object_round_trip,
-            empty_object,
-            overwrite,
-            missing,
-            ranges,
-            large_streamed,
-            failed_upload_keeps_old_data,
-            special_names,
-            list_prefix_delimiter,
-            pagination,
-            copy_object,
-            conditional,
-            delete_object,
-            signed_urls,
-            undeclared_are_unsupported,
-        ]);
+        $crate::__suite!(
+            storage,
+            $factory,
+            [
+                container_lifecycle,
+                container_not_empty,
+                invalid_names,
+                object_round_trip,
+                empty_object,
+                overwrite,
+                missing,
+                ranges,
+                large_streamed,
+                failed_upload_keeps_old_data,
+                special_names,
+                list_prefix_delimiter,
+                pagination,
+                copy_object,
+                conditional,
+                delete_object,
+                signed_urls,
+                undeclared_are_unsupported,
+            ]
+        );
     };
 }

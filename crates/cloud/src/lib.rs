@@ -1,0 +1,49 @@
+//! `cloud`: one async interface over many cloud providers.
+//!
+//! The Rust successor to Apache Libcloud. Write against four portable
+//! handles, [`Compute`], [`Storage`], [`LoadBalancers`] and [`Dns`], and pick
+//! the provider at compile time (one crate per provider, behind a cargo
+//! feature) or at run time through the [`Registry`].
+//!
+//! | feature  | crate          | APIs |
+//! |----------|----------------|------|
+//! | `memory` (default) | [`memory`] | compute, storage, load balancer, DNS |
+//! | `local` (default)  | [`local`] | storage |
+//!
+//! Only the providers you enable are compiled; `local` and `memory` need no
+//! HTTP stack at all.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> cloud::Result<()> {
+//! use cloud::{ProviderConfig, Registry, UploadOptions};
+//!
+//! let registry = Registry::new();
+//! let storage = registry.storage("memory", &ProviderConfig::new())?;
+//! storage.create_container("reports").await?;
+//! storage.upload_bytes("reports", "q1.csv", "region,total\n", &UploadOptions::new()).await?;
+//! for object in storage.list_objects_vec("reports", None).await? {
+//!     println!("{} ({} bytes)", object.name, object.size);
+//! }
+//! # Ok(()) }
+//! ```
+
+/// The README's Rust examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
+mod matrix;
+mod registry;
+
+pub use cloud_core::*;
+pub use matrix::provider_matrix;
+pub use registry::{KNOWN_PROVIDERS, Registry};
+
+/// The in-memory provider (feature `memory`).
+#[cfg(feature = "memory")]
+pub use cloud_memory as memory;
+
+/// The local file-system provider (feature `local`).
+#[cfg(feature = "local")]
+pub use cloud_local as local;

@@ -1,0 +1,198 @@
+//! Recorded HTTP fixtures under `fixtures/<provider>/`.
+//!
+//! `check` parses every cassette and fails if one holds something that looks
+//! like a credential (an Authorization header or signature that was not
+//! scrubbed). `record PROVIDER` re-records a provider's fixtures by running
+//! its live suites against its local servers with `CLOUD_FIXTURES=record`.
+
+use std::path::{Path, PathBuf};
+
+use cloud_testkit::cassette::{Cassette, REDACTED};
+
+use crate::workspace_root;
+
+/// Header and query names whose values must always be scrubbed.
+const MUST_BE_REDACTED: &[&str] = &[
+    "authorization",
+    "x-amz-security-token",
+    "x-auth-token",
+    "x-subject-token",
+    "x-storage-token",
+    "x-auth-key",
+];
+
+/// Providers whose fixtures the xtask can record, with the test target that
+/// records them. None yet: the embedded providers make no HTTP requests.
+const RECORDABLE: &[(&str, &str)] = &[];
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    match args.first().map(String::as_str) {
+        Some("check") => check(),
+        Some("record") => {
+            let provider = args
+                .get(1)
+                .ok_or("usage: cargo xtask fixtures record PROVIDER")?;
+            record(provider)
+        }
+        _ => Err("usage: cargo xtask fixtures <check | record PROVIDER>".into()),
+    }
+}
+
+fn cassettes(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("reading {}: {e}", dir.display()))?
+            .path();
+        if path.is_dir() {
+            cassettes(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Problems with one cassette, if any.
+pub(crate) fn audit(cassette: &Cassette) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (i, interaction) in cassette.interactions.iter().enumerate() {
+        let all_headers = interaction
+            .request
+            .headers
+            .iter()
+            .chain(interaction.response.headers.iter());
+        for (name, value) in all_headers {
+            if MUST_BE_REDACTED.contains(&name.as_str()) && value != REDACTED {
+                problems.push(format!("exchange {i}: header `{name}` is not redacted"));
+            }
+        }
+        let query = interaction
+            .request
+            .uri
+            .split_once('?')
+            .map_or("", |(_, q)| q);
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let signed = [
+                "x-amz-signature",
+                "signature",
+                "temp_url_sig",
+                "x-amz-security-token",
+            ]
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(name));
+            let redacted = value == REDACTED || value.eq_ignore_ascii_case("%5Bredacted%5D");
+            if signed && !redacted {
+                problems.push(format!(
+                    "exchange {i}: query parameter `{name}` is not redacted"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn check() -> Result<(), String> {
+    let root = workspace_root().join("fixtures");
+    let mut files = Vec::new();
+    cassettes(&root, &mut files)?;
+    let mut problems = Vec::new();
+    for file in &files {
+        match Cassette::load(file) {
+            Ok(cassette) => {
+                for p in audit(&cassette) {
+                    problems.push(format!("{}: {p}", file.display()));
+                }
+            }
+            Err(e) => problems.push(e),
+        }
+    }
+    if problems.is_empty() {
+        eprintln!("xtask: {} fixture files checked", files.len());
+        Ok(())
+    } else {
+        Err(format!("fixture problems:\n  {}", problems.join("\n  ")))
+    }
+}
+
+fn record(provider: &str) -> Result<(), String> {
+    match RECORDABLE.iter().find(|(p, _)| *p == provider) {
+        Some((_, test)) => {
+            let mut command = crate::cargo();
+            command
+                .args(["test", "--test", test])
+                .env("CLOUD_FIXTURES", "record")
+                .env(cloud_testkit::servers::REQUIRE_SERVERS_VAR, "1");
+            crate::run_command(command)
+        }
+        None => Err(format!(
+            "no recordable fixtures for provider `{provider}`; recordable: {}",
+            if RECORDABLE.is_empty() {
+                "none yet (the embedded providers make no HTTP requests)".to_owned()
+            } else {
+                RECORDABLE
+                    .iter()
+                    .map(|(p, _)| *p)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cloud_testkit::cassette::{Interaction, RecordedBody, RecordedRequest, RecordedResponse};
+
+    use super::*;
+
+    fn cassette(header: (&str, &str), uri: &str) -> Cassette {
+        Cassette {
+            source: String::new(),
+            interactions: vec![Interaction {
+                request: RecordedRequest {
+                    method: "GET".into(),
+                    uri: uri.into(),
+                    headers: [(header.0.to_owned(), header.1.to_owned())].into(),
+                    body: RecordedBody::Empty,
+                },
+                response: RecordedResponse {
+                    status: 200,
+                    headers: Default::default(),
+                    body: RecordedBody::Empty,
+                },
+            }],
+        }
+    }
+
+    #[test]
+    fn unscrubbed_credentials_are_caught() {
+        assert!(
+            audit(&cassette(
+                ("authorization", REDACTED),
+                "/b?X-Amz-Signature=[redacted]"
+            ))
+            .is_empty()
+        );
+        assert_eq!(
+            audit(&cassette(("authorization", "AWS4-HMAC-SHA256 x"), "/b")).len(),
+            1
+        );
+        assert_eq!(
+            audit(&cassette(
+                ("content-type", "x"),
+                "/b?X-Amz-Signature=abcdef"
+            ))
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn every_committed_fixture_is_clean() {
+        check().unwrap();
+    }
+}
