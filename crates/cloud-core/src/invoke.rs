@@ -53,3 +53,59 @@ pub(crate) fn check_id(what: &str, id: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// A lazy listing over `fetch`, each page passing through [`invoke`] (so
+/// the capability check and tracing apply to every page request).
+pub(crate) fn list_pages<D, T, F, Fut>(
+    driver: std::sync::Arc<D>,
+    capability: Capability,
+    size: Option<u32>,
+    fetch: F,
+) -> crate::paging::ListStream<T>
+where
+    D: ?Sized + DriverInfo + Send + Sync + 'static,
+    T: Send + 'static,
+    F: Fn(std::sync::Arc<D>, crate::PageRequest) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<crate::Page<T>>> + Send + 'static,
+{
+    let provider = driver.provider_name().to_owned();
+    let fetch = std::sync::Arc::new(fetch);
+    crate::paging::paginate(size, &provider, move |request| {
+        let driver = driver.clone();
+        let fetch = fetch.clone();
+        async move {
+            let provider = driver.provider_name().to_owned();
+            let capabilities = driver.declared();
+            invoke(&provider, capabilities, capability, || {
+                fetch(driver, request)
+            })
+            .await
+        }
+    })
+}
+
+/// What [`list_pages`] needs to know about any driver trait object.
+pub(crate) trait DriverInfo {
+    fn provider_name(&self) -> &str;
+    fn declared(&self) -> Capabilities;
+}
+
+macro_rules! driver_info {
+    ($($trait:path),*) => {$(
+        impl DriverInfo for dyn $trait {
+            fn provider_name(&self) -> &str {
+                self.provider()
+            }
+            fn declared(&self) -> Capabilities {
+                self.capabilities()
+            }
+        }
+    )*};
+}
+
+driver_info!(
+    crate::ComputeDriver,
+    crate::StorageDriver,
+    crate::LoadBalancerDriver,
+    crate::DnsDriver
+);

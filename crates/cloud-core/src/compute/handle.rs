@@ -8,8 +8,8 @@ use super::types::{CreateNode, CreateVolume, KeyPair, Node, NodeImage, NodeLocat
 use super::types::{NodeState, StorageVolume, VolumeSnapshot};
 use crate::capability::{Capabilities, Capability};
 use crate::error::{Error, ErrorKind, Result};
-use crate::invoke::{check_id, invoke};
-use crate::paging::{ListStream, collect_all, paginate};
+use crate::invoke::{check_id, invoke, list_pages};
+use crate::paging::{ListStream, collect_all};
 
 /// A compute service: any provider, one interface.
 ///
@@ -70,31 +70,14 @@ impl Compute {
         self.driver.capabilities()
     }
 
-    fn stream<T, F, Fut>(&self, cap: Capability, fetch: F) -> ListStream<T>
-    where
-        T: Send + 'static,
-        F: Fn(Arc<dyn ComputeDriver>, crate::PageRequest) -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = Result<crate::Page<T>>> + Send + 'static,
-    {
-        let driver = self.driver.clone();
-        let provider = driver.provider().to_owned();
-        let fetch = Arc::new(fetch);
-        paginate(self.page_size, &provider, move |req| {
-            let driver = driver.clone();
-            let fetch = fetch.clone();
-            async move {
-                let provider = driver.provider().to_owned();
-                let caps = driver.capabilities();
-                invoke(&provider, caps, cap, || fetch(driver.clone(), req)).await
-            }
-        })
-    }
-
     /// Every node, fetched page by page.
     pub fn list_nodes(&self) -> ListStream<Node> {
-        self.stream(Capability::ListNodes, |d, req| async move {
-            d.list_nodes(req).await
-        })
+        list_pages(
+            self.driver.clone(),
+            Capability::ListNodes,
+            self.page_size,
+            |d, req| async move { d.list_nodes(req).await },
+        )
     }
 
     /// Every node, collected.
@@ -147,9 +130,12 @@ impl Compute {
 
     /// Every image, fetched page by page.
     pub fn list_images(&self) -> ListStream<NodeImage> {
-        self.stream(Capability::ListImages, |d, req| async move {
-            d.list_images(req).await
-        })
+        list_pages(
+            self.driver.clone(),
+            Capability::ListImages,
+            self.page_size,
+            |d, req| async move { d.list_images(req).await },
+        )
     }
 
     /// Every image, collected.
@@ -170,9 +156,12 @@ impl Compute {
 
     /// Every volume, fetched page by page.
     pub fn list_volumes(&self) -> ListStream<StorageVolume> {
-        self.stream(Capability::ListVolumes, |d, req| async move {
-            d.list_volumes(req).await
-        })
+        list_pages(
+            self.driver.clone(),
+            Capability::ListVolumes,
+            self.page_size,
+            |d, req| async move { d.list_volumes(req).await },
+        )
     }
 
     /// Every volume, collected.
@@ -222,9 +211,12 @@ impl Compute {
 
     /// Every snapshot, fetched page by page.
     pub fn list_snapshots(&self) -> ListStream<VolumeSnapshot> {
-        self.stream(Capability::ListSnapshots, |d, req| async move {
-            d.list_snapshots(req).await
-        })
+        list_pages(
+            self.driver.clone(),
+            Capability::ListSnapshots,
+            self.page_size,
+            |d, req| async move { d.list_snapshots(req).await },
+        )
     }
 
     /// Snapshots a volume.
@@ -252,9 +244,12 @@ impl Compute {
 
     /// Every key pair, fetched page by page.
     pub fn list_key_pairs(&self) -> ListStream<KeyPair> {
-        self.stream(Capability::ListKeyPairs, |d, req| async move {
-            d.list_key_pairs(req).await
-        })
+        list_pages(
+            self.driver.clone(),
+            Capability::ListKeyPairs,
+            self.page_size,
+            |d, req| async move { d.list_key_pairs(req).await },
+        )
     }
 
     /// One key pair by name.

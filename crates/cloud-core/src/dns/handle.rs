@@ -10,8 +10,8 @@ use super::types::{CreateZone, Record, RecordSpec, RecordType, UpdateZone, Zone}
 use super::zonefile::{export_zone_file, parse_zone_file};
 use crate::capability::{Capabilities, Capability};
 use crate::error::{Error, Result};
-use crate::invoke::{check_id, invoke};
-use crate::paging::{ListStream, collect_all, paginate};
+use crate::invoke::{check_id, invoke, list_pages};
+use crate::paging::{ListStream, collect_all};
 
 /// A DNS service: any provider, one interface.
 #[derive(Debug, Clone)]
@@ -85,19 +85,12 @@ impl Dns {
 
     /// Every zone, fetched page by page.
     pub fn list_zones(&self) -> ListStream<Zone> {
-        let driver = self.driver.clone();
-        paginate(self.page_size, self.provider(), move |req| {
-            let driver = driver.clone();
-            async move {
-                invoke(
-                    driver.provider(),
-                    driver.capabilities(),
-                    Capability::ListZones,
-                    || driver.list_zones(req),
-                )
-                .await
-            }
-        })
+        list_pages(
+            self.driver.clone(),
+            Capability::ListZones,
+            self.page_size,
+            |d, req| async move { d.list_zones(req).await },
+        )
     }
 
     /// Every zone, collected.
@@ -145,21 +138,16 @@ impl Dns {
         if let Err(e) = check_id("zone id", zone) {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
-        let driver = self.driver.clone();
-        let zone = zone.to_owned();
-        paginate(self.page_size, self.provider(), move |req| {
-            let driver = driver.clone();
-            let zone = zone.clone();
-            async move {
-                invoke(
-                    driver.provider(),
-                    driver.capabilities(),
-                    Capability::ListRecords,
-                    || driver.list_records(&zone, req),
-                )
-                .await
-            }
-        })
+        let zone: std::sync::Arc<str> = zone.into();
+        list_pages(
+            self.driver.clone(),
+            Capability::ListRecords,
+            self.page_size,
+            move |d, req| {
+                let zone = zone.clone();
+                async move { d.list_records(&zone, req).await }
+            },
+        )
     }
 
     /// Every record of a zone, collected.

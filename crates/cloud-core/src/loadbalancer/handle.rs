@@ -10,8 +10,8 @@ use super::types::{
 use crate::capability::{Capabilities, Capability};
 use crate::compute::Node;
 use crate::error::{Error, ErrorKind, Result};
-use crate::invoke::{check_id, invoke};
-use crate::paging::{ListStream, collect_all, paginate};
+use crate::invoke::{check_id, invoke, list_pages};
+use crate::paging::{ListStream, collect_all};
 
 /// A load-balancer service: any provider, one interface.
 #[derive(Debug, Clone)]
@@ -84,19 +84,12 @@ impl LoadBalancers {
 
     /// Every balancer, fetched page by page.
     pub fn list_balancers(&self) -> ListStream<LoadBalancer> {
-        let driver = self.driver.clone();
-        paginate(self.page_size, self.provider(), move |req| {
-            let driver = driver.clone();
-            async move {
-                invoke(
-                    driver.provider(),
-                    driver.capabilities(),
-                    Capability::ListBalancers,
-                    || driver.list_balancers(req),
-                )
-                .await
-            }
-        })
+        list_pages(
+            self.driver.clone(),
+            Capability::ListBalancers,
+            self.page_size,
+            |d, req| async move { d.list_balancers(req).await },
+        )
     }
 
     /// Every balancer, collected.

@@ -18,8 +18,8 @@ use super::types::{Object, UploadOptions, UrlMethod, WriteCondition};
 use crate::byte_stream::{ByteStream, LengthSource, checked_length, open_file};
 use crate::capability::{Capabilities, Capability};
 use crate::error::{Error, Result};
-use crate::invoke::invoke;
-use crate::paging::{ListStream, collect_all, paginate};
+use crate::invoke::{invoke, list_pages};
+use crate::paging::{ListStream, collect_all};
 
 /// Longest lifetime accepted for a signed URL (S3's limit: seven days).
 pub const MAX_SIGNED_URL_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -85,19 +85,12 @@ impl Storage {
 
     /// Every container, fetched page by page.
     pub fn list_containers(&self) -> ListStream<Container> {
-        let driver = self.driver.clone();
-        paginate(self.page_size, self.provider(), move |req| {
-            let driver = driver.clone();
-            async move {
-                invoke(
-                    driver.provider(),
-                    driver.capabilities(),
-                    Capability::ListContainers,
-                    || driver.list_containers(req),
-                )
-                .await
-            }
-        })
+        list_pages(
+            self.driver.clone(),
+            Capability::ListContainers,
+            self.page_size,
+            |d, req| async move { d.list_containers(req).await },
+        )
     }
 
     /// Every container, collected.
@@ -134,25 +127,20 @@ impl Storage {
             let e = Error::invalid_input("the delimiter must not be empty");
             return futures::stream::once(async move { Err(e) }).boxed();
         }
-        let driver = self.driver.clone();
-        let container = container.to_owned();
+        let container: std::sync::Arc<str> = container.into();
         let prefix = options.prefix_str().map(str::to_owned);
         let delimiter = options.delimiter_str().map(str::to_owned);
         let size = options.page_size_value().or(self.page_size);
-        paginate(size, self.provider(), move |page| {
-            let driver = driver.clone();
-            let container = container.clone();
-            let request = ListObjectsRequest::new(prefix.clone(), delimiter.clone(), page);
-            async move {
-                invoke(
-                    driver.provider(),
-                    driver.capabilities(),
-                    Capability::ListObjects,
-                    || driver.list_objects(&container, &request),
-                )
-                .await
-            }
-        })
+        list_pages(
+            self.driver.clone(),
+            Capability::ListObjects,
+            size,
+            move |d, page| {
+                let container = container.clone();
+                let request = ListObjectsRequest::new(prefix.clone(), delimiter.clone(), page);
+                async move { d.list_objects(&container, &request).await }
+            },
+        )
     }
 
     /// Every object under `prefix` (no delimiter), collected. Small listings only.
