@@ -5,7 +5,7 @@
 use crate::{cargo, workspace_root};
 
 /// Provider crates: each may depend on `cloud-core` and third-party crates only.
-const PROVIDER_CRATES: &[&str] = &["cloud-memory", "cloud-local"];
+const PROVIDER_CRATES: &[&str] = &["cloud-memory", "cloud-local", "cloud-aws"];
 
 /// Crates that mean "an HTTP/TLS stack was compiled".
 const HTTP_STACK: &[&str] = &["hyper", "hyper-util", "hyper-rustls", "rustls", "h2"];
@@ -91,10 +91,18 @@ pub(crate) fn run() -> Result<(), String> {
         &["cloud-local", "cloud-testkit"],
         &mut problems,
     );
+    let aws = tree(&["-p", "cloud", "--no-default-features", "--features", "aws"])?;
+    forbid(
+        "cloud with only `aws`",
+        &aws,
+        &["cloud-memory", "cloud-local", "cloud-testkit"],
+        &mut problems,
+    );
     eprintln!(
-        "xtask: cloud[local]: {} crates; cloud[memory]: {} crates; neither has an HTTP stack",
+        "xtask: cloud[local]: {} crates; cloud[memory]: {} crates (neither has an HTTP stack); cloud[aws]: {} crates, no other provider",
         local.len(),
-        memory.len()
+        memory.len(),
+        aws.len()
     );
     if problems.is_empty() {
         Ok(())

@@ -21,9 +21,11 @@ const MUST_BE_REDACTED: &[&str] = &[
     "x-auth-key",
 ];
 
-/// Providers whose fixtures the xtask can record, with the test target that
-/// records them. None yet: the embedded providers make no HTTP requests.
-const RECORDABLE: &[(&str, &str)] = &[];
+/// Providers whose fixtures the xtask can record: the package and test
+/// target that records them, and the fixture folders it rewrites (folders
+/// of hand-written fixtures are left alone).
+const RECORDABLE: &[(&str, &str, &str, &[&str])] =
+    &[("aws", "cloud-aws", "live", &["aws/moto", "aws/s3s"])];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
@@ -50,6 +52,9 @@ fn cassettes(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
             cassettes(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "json") {
             out.push(path);
+        } else if let Some(plain) = path.to_str().and_then(|p| p.strip_suffix(".json.gz")) {
+            // Cassette::load finds the compressed form from the plain name.
+            out.push(PathBuf::from(format!("{plain}.json")));
         }
     }
     Ok(())
@@ -119,28 +124,33 @@ fn check() -> Result<(), String> {
 }
 
 fn record(provider: &str) -> Result<(), String> {
-    match RECORDABLE.iter().find(|(p, _)| *p == provider) {
-        Some((_, test)) => {
-            let mut command = crate::cargo();
-            command
-                .args(["test", "--test", test])
-                .env("CLOUD_FIXTURES", "record")
-                .env(cloud_testkit::servers::REQUIRE_SERVERS_VAR, "1");
-            crate::run_command(command)
-        }
-        None => Err(format!(
+    let Some((_, package, test, folders)) = RECORDABLE.iter().find(|(p, ..)| *p == provider) else {
+        let known: Vec<&str> = RECORDABLE.iter().map(|(p, ..)| *p).collect();
+        return Err(format!(
             "no recordable fixtures for provider `{provider}`; recordable: {}",
-            if RECORDABLE.is_empty() {
-                "none yet (the embedded providers make no HTTP requests)".to_owned()
-            } else {
-                RECORDABLE
-                    .iter()
-                    .map(|(p, _)| *p)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        )),
+            known.join(", ")
+        ));
+    };
+    let running = crate::servers::start_all()?;
+    for folder in *folders {
+        let path = workspace_root().join("fixtures").join(folder);
+        if path.exists() {
+            std::fs::remove_dir_all(&path)
+                .map_err(|e| format!("clearing {}: {e}", path.display()))?;
+        }
     }
+    let mut command = crate::cargo();
+    command
+        .args(["test", "-p", package, "--test", test])
+        .env("CLOUD_FIXTURES", "record")
+        .env(cloud_testkit::servers::REQUIRE_SERVERS_VAR, "1");
+    for (var, value) in &running.env {
+        command.env(var, value);
+    }
+    let result = crate::run_command(command);
+    drop(running);
+    result?;
+    check()
 }
 
 #[cfg(test)]

@@ -109,15 +109,31 @@ impl RecordedBody {
     }
 }
 
+/// Cassettes larger than this are stored gzip-compressed (`.json.gz`).
+pub const COMPRESS_ABOVE: usize = 256 * 1024;
+
 impl Cassette {
-    /// Reads a cassette file.
+    /// Reads a cassette from `path`, or from `path` + `.gz` when only the
+    /// compressed form exists.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read fixture {}: {e}", path.display()))?;
+        let gz = gz_path(path);
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && gz.exists() => {
+                let file = std::fs::File::open(&gz)
+                    .map_err(|e| format!("cannot read fixture {}: {e}", gz.display()))?;
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text)
+                    .map_err(|e| format!("cannot decompress fixture {}: {e}", gz.display()))?;
+                text
+            }
+            Err(e) => return Err(format!("cannot read fixture {}: {e}", path.display())),
+        };
         serde_json::from_str(&text).map_err(|e| format!("invalid fixture {}: {e}", path.display()))
     }
 
-    /// Writes the cassette, creating parent folders.
+    /// Writes the cassette, creating parent folders; large ones go to
+    /// `path` + `.gz`, and whichever form is not written is removed.
     pub fn save(&self, path: &Path) -> Result<(), String> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
@@ -125,8 +141,30 @@ impl Cassette {
         }
         let mut text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
         text.push('\n');
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        let gz = gz_path(path);
+        let (written, stale) = if text.len() > COMPRESS_ABOVE {
+            let file = std::fs::File::create(&gz)
+                .map_err(|e| format!("cannot write {}: {e}", gz.display()))?;
+            let mut encoder = flate2::write::GzEncoder::new(file, flate2::Compression::best());
+            std::io::Write::write_all(&mut encoder, text.as_bytes())
+                .and_then(|()| encoder.finish().map(drop))
+                .map_err(|e| format!("cannot write {}: {e}", gz.display()))?;
+            (gz, path.to_path_buf())
+        } else {
+            std::fs::write(path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            (path.to_path_buf(), gz)
+        };
+        let _ = std::fs::remove_file(stale);
+        debug_assert!(written.exists());
+        Ok(())
     }
+}
+
+fn gz_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".gz");
+    std::path::PathBuf::from(name)
 }
 
 /// Decides what is kept, matched and hidden.
@@ -326,6 +364,23 @@ mod tests {
             body,
             RecordedBody::Text(r#"{"password": "[redacted]"}"#.into())
         );
+    }
+
+    #[test]
+    fn large_cassettes_are_compressed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("case.json");
+        let big = Cassette {
+            source: "x".repeat(COMPRESS_ABOVE),
+            interactions: Vec::new(),
+        };
+        big.save(&path).unwrap();
+        assert!(!path.exists() && dir.path().join("case.json.gz").exists());
+        assert_eq!(Cassette::load(&path).unwrap(), big);
+        let small = Cassette::default();
+        small.save(&path).unwrap();
+        assert!(path.exists() && !dir.path().join("case.json.gz").exists());
+        assert_eq!(Cassette::load(&path).unwrap(), small);
     }
 
     #[test]

@@ -105,6 +105,20 @@ impl ReplayTransport {
     }
 }
 
+impl Drop for ReplayTransport {
+    fn drop(&mut self) {
+        let unused = self.unused();
+        // A recording with exchanges nobody asked for means the code under
+        // test stopped doing something it used to do: fail, unless a test is
+        // already failing for its own reason.
+        if unused > 0 && !std::thread::panicking() {
+            panic!(
+                "replay: {unused} recorded exchange(s) were never requested; re-record with `cargo xtask fixtures record`"
+            );
+        }
+    }
+}
+
 fn bodies_equal(a: &RecordedBody, b: &RecordedBody) -> bool {
     if a == b {
         return true;

@@ -9,6 +9,7 @@
 //! |----------|----------------|------|
 //! | `memory` (default) | [`memory`] | compute, storage, load balancer, DNS |
 //! | `local` (default)  | [`local`] | storage |
+//! | `aws`              | `aws` (`cloud_aws`) | compute (EC2), storage (S3), load balancer (classic ELB), DNS (Route 53) |
 //!
 //! Only the providers you enable are compiled; `local` and `memory` need no
 //! HTTP stack at all.
@@ -47,3 +48,7 @@ pub use cloud_memory as memory;
 /// The local file-system provider (feature `local`).
 #[cfg(feature = "local")]
 pub use cloud_local as local;
+
+/// Amazon Web Services (feature `aws`).
+#[cfg(feature = "aws")]
+pub use cloud_aws as aws;

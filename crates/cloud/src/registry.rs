@@ -10,7 +10,13 @@ use cloud_core::{
 
 /// Every provider this project ships, with the cargo feature of the
 /// `cloud` crate that compiles it in.
-pub const KNOWN_PROVIDERS: &[(&str, &str)] = &[("memory", "memory"), ("local", "local")];
+pub const KNOWN_PROVIDERS: &[(&str, &str)] = &[
+    ("memory", "memory"),
+    ("local", "local"),
+    ("aws", "aws"),
+    ("openstack", "openstack"),
+    ("rackspace", "rackspace"),
+];
 
 type Make<T> = fn(&ProviderConfig) -> Result<T>;
 
@@ -22,6 +28,11 @@ struct Entry {
     storage: Option<Make<Storage>>,
     load_balancer: Option<Make<LoadBalancers>>,
     dns: Option<Make<Dns>>,
+}
+
+#[cfg(feature = "aws")]
+fn aws(config: &ProviderConfig) -> Result<cloud_aws::Aws> {
+    cloud_aws::AwsBuilder::from_config(config)?.build()
 }
 
 /// The providers compiled into this build, by name.
@@ -83,6 +94,14 @@ impl Registry {
             storage: Some(|c| Ok(Storage::new(cloud_local::LocalStorage::from_config(c)?))),
             load_balancer: None,
             dns: None,
+        });
+        #[cfg(feature = "aws")]
+        entries.push(Entry {
+            description: cloud_aws::DESCRIPTION,
+            compute: Some(|c| Ok(Compute::new(aws(c)?.ec2()?))),
+            storage: Some(|c| Ok(Storage::new(aws(c)?.s3()?))),
+            load_balancer: Some(|c| Ok(LoadBalancers::new(aws(c)?.elb()?))),
+            dns: Some(|c| Ok(Dns::new(aws(c)?.route53()?))),
         });
         Registry { entries }
     }

@@ -101,7 +101,8 @@ pub trait DnsDriver: Debug + Send + Sync {
         ))
     }
 
-    /// Replaces a record's content.
+    /// Replaces a record's content. The returned record's id may differ from
+    /// `id` where the provider identifies records by their content (Route 53).
     async fn update_record(&self, zone: &str, id: &str, spec: &RecordSpec) -> Result<Record> {
         let _ = (zone, id, spec);
         Err(Error::unsupported(

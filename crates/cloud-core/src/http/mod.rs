@@ -21,3 +21,8 @@ pub use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, St
 pub use retry::{RetryPolicy, is_retryable_status, retry_after};
 pub use status::{first_header, status_error};
 pub use transport::{HyperTransport, TlsOptions, Transport, mark_not_sent};
+
+/// Reads an HTTP date (`Last-Modified`, `Date`, `Expires`).
+pub fn parse_http_date(text: &str) -> Option<std::time::SystemTime> {
+    httpdate::parse_http_date(text.trim()).ok()
+}

@@ -1,0 +1,487 @@
+//! Building an AWS client: credentials, region, endpoints and tuning.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use cloud_core::http::{HttpClient, RetryPolicy, Timeouts, TlsOptions, Transport};
+use cloud_core::{Error, ProviderConfig, Result};
+use url::Url;
+
+use crate::credential::{AwsCredentials, Environment, resolve};
+use crate::ec2::Ec2Compute;
+use crate::elb::ElbLoadBalancer;
+use crate::error::{AwsRetryClassifier, Service};
+use crate::route53::Route53Dns;
+use crate::s3::S3Storage;
+use crate::signer::SigV4;
+
+/// How S3 uploads are split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MultipartConfig {
+    /// Bodies of unknown length, or longer than this, go up in parts.
+    pub threshold: u64,
+    /// The size of each part (S3 requires at least 5 MiB except the last).
+    pub part_size: u64,
+    /// How many parts are in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for MultipartConfig {
+    fn default() -> Self {
+        MultipartConfig {
+            threshold: 64 * 1024 * 1024,
+            part_size: 8 * 1024 * 1024,
+            concurrency: 4,
+        }
+    }
+}
+
+/// Where idempotency tokens (EC2 `ClientToken`, Route 53 `CallerReference`) come from.
+#[derive(Debug)]
+pub(crate) enum TokenSource {
+    Unique,
+    Sequential { prefix: String, next: AtomicU64 },
+}
+
+impl TokenSource {
+    pub(crate) fn next(&self) -> String {
+        match self {
+            TokenSource::Unique => format!("cloud-{}", cloud_core::unique::unique_token()),
+            TokenSource::Sequential { prefix, next } => {
+                format!("{prefix}-{}", next.fetch_add(1, Ordering::Relaxed))
+            }
+        }
+    }
+}
+
+/// Configures an [`Aws`] client.
+///
+/// ```
+/// use cloud_aws::{AwsBuilder, AwsCredentials};
+///
+/// let aws = AwsBuilder::new()
+///     .credentials(AwsCredentials::new("AKIDEXAMPLE", "secret"))
+///     .region("eu-west-1")
+///     .endpoint("http://127.0.0.1:5000")
+///     .build()
+///     .unwrap();
+/// assert_eq!(aws.region(), "eu-west-1");
+/// ```
+#[derive(Debug)]
+pub struct AwsBuilder {
+    env: Environment,
+    credentials: Option<AwsCredentials>,
+    region: Option<String>,
+    profile: Option<String>,
+    endpoint: Option<String>,
+    path_style: Option<bool>,
+    image_owners: Vec<String>,
+    multipart: MultipartConfig,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    tls: TlsOptions,
+    transport: Option<Arc<dyn Transport>>,
+    tokens: TokenSource,
+    balancer_zones: Vec<String>,
+}
+
+impl Default for AwsBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Options [`AwsBuilder::from_config`] understands.
+pub const CONFIG_OPTIONS: &[&str] = &[
+    "session_token",
+    "profile",
+    "path_style",
+    "image_owners",
+    "multipart_threshold",
+    "part_size",
+    "concurrency",
+    "balancer_zones",
+];
+
+impl AwsBuilder {
+    /// Reads the process environment and shared files for anything not set.
+    pub fn new() -> Self {
+        AwsBuilder {
+            env: Environment::process(),
+            credentials: None,
+            region: None,
+            profile: None,
+            endpoint: None,
+            path_style: None,
+            image_owners: vec!["self".to_owned()],
+            multipart: MultipartConfig::default(),
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+            tls: TlsOptions::default(),
+            transport: None,
+            tokens: TokenSource::Unique,
+            balancer_zones: Vec::new(),
+        }
+    }
+
+    /// From the provider-independent configuration the registry receives:
+    /// `key`/`secret` are the access key, `region`, `endpoint`, and the
+    /// options in [`CONFIG_OPTIONS`].
+    pub fn from_config(config: &ProviderConfig) -> Result<Self> {
+        config.check_options(crate::PROVIDER, CONFIG_OPTIONS)?;
+        let mut b = AwsBuilder::new();
+        match (config.key_value(), config.secret_value()) {
+            (Some(k), Some(s)) => {
+                let mut c = AwsCredentials::new(k.clone(), s.clone());
+                if let Some(t) = config.option_value("session_token") {
+                    c = c.with_session_token(t.clone());
+                }
+                b = b.credentials(c);
+            }
+            (None, None) => {}
+            _ => {
+                return Err(Error::invalid_input(
+                    "give both the access key id and the secret access key",
+                ));
+            }
+        }
+        if let Some(r) = config.region_str() {
+            b = b.region(r);
+        }
+        if let Some(e) = config.endpoint_str() {
+            b = b.endpoint(e);
+        }
+        if let Some(p) = config.option_value("profile") {
+            b = b.profile(p.expose());
+        }
+        if let Some(v) = config.bool_option("path_style")? {
+            b = b.path_style(v);
+        }
+        if let Some(o) = config.option_value("image_owners") {
+            b = b.image_owners(
+                o.expose()
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty()),
+            );
+        }
+        if let Some(z) = config.option_value("balancer_zones") {
+            b = b.balancer_zones(
+                z.expose()
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty()),
+            );
+        }
+        let mut m = b.multipart;
+        if let Some(v) = config.u64_option("multipart_threshold")? {
+            m.threshold = v;
+        }
+        if let Some(v) = config.u64_option("part_size")? {
+            m.part_size = v;
+        }
+        if let Some(v) = config.u64_option("concurrency")? {
+            m.concurrency = usize::try_from(v).unwrap_or(usize::MAX);
+        }
+        b.multipart(m)
+    }
+
+    /// Explicit credentials (otherwise: environment, then profile).
+    #[must_use]
+    pub fn credentials(mut self, credentials: AwsCredentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The region (otherwise `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile, then `us-east-1`).
+    #[must_use]
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The named profile in the shared files (otherwise `AWS_PROFILE`, then `default`).
+    #[must_use]
+    pub fn profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = Some(profile.into());
+        self
+    }
+
+    /// One endpoint for every service: an S3-compatible store (MinIO, Ceph,
+    /// R2...) or a local server. Plain `http://` is allowed only here.
+    #[must_use]
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Forces path-style S3 addressing (`endpoint/bucket/key`). On by default
+    /// for custom endpoints, off for AWS (virtual-hosted style).
+    #[must_use]
+    pub fn path_style(mut self, on: bool) -> Self {
+        self.path_style = Some(on);
+        self
+    }
+
+    /// Which owners' images `list_images` shows (default `self`; `amazon`
+    /// adds Amazon's public images).
+    #[must_use]
+    pub fn image_owners(mut self, owners: impl IntoIterator<Item = String>) -> Self {
+        self.image_owners = owners.into_iter().collect();
+        self
+    }
+
+    /// How S3 uploads are split.
+    pub fn multipart(mut self, multipart: MultipartConfig) -> Result<Self> {
+        if multipart.part_size == 0 || multipart.concurrency == 0 {
+            return Err(Error::invalid_input(
+                "part size and concurrency must be positive",
+            ));
+        }
+        if multipart.part_size > 5 * 1024 * 1024 * 1024 {
+            return Err(Error::invalid_input("S3 parts are at most 5 GiB"));
+        }
+        self.multipart = multipart;
+        Ok(self)
+    }
+
+    /// Availability zones for new classic load balancers (default: the
+    /// region's first zone).
+    #[must_use]
+    pub fn balancer_zones(mut self, zones: impl IntoIterator<Item = String>) -> Self {
+        self.balancer_zones = zones.into_iter().collect();
+        self
+    }
+
+    /// The retry policy of every request.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The timeouts of every request.
+    #[must_use]
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// TLS settings (extra CA bundle, client certificate).
+    #[must_use]
+    pub fn tls(mut self, tls: TlsOptions) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Sends through `transport` (record, replay, fault injection).
+    #[must_use]
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Reads variables from `env` instead of the process environment.
+    #[must_use]
+    pub fn environment(mut self, env: Environment) -> Self {
+        self.env = env;
+        self
+    }
+
+    /// Makes idempotency tokens `prefix-0`, `prefix-1`... so recorded
+    /// exchanges replay byte for byte. For tests only: real AWS remembers
+    /// tokens for days.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn sequential_tokens(mut self, prefix: impl Into<String>) -> Self {
+        self.tokens = TokenSource::Sequential {
+            prefix: prefix.into(),
+            next: AtomicU64::new(0),
+        };
+        self
+    }
+
+    /// Resolves everything and builds the client.
+    pub fn build(self) -> Result<Aws> {
+        let resolved = resolve(
+            &self.env,
+            self.credentials,
+            self.region,
+            self.profile.clone(),
+            self.endpoint.clone(),
+            None,
+        )?;
+        let mut endpoints = Vec::new();
+        for (service, suffix) in [
+            (Service::S3, "S3"),
+            (Service::Ec2, "EC2"),
+            (Service::Elb, "ELASTIC_LOAD_BALANCING"),
+            (Service::Route53, "ROUTE_53"),
+        ] {
+            let endpoint = match &self.endpoint {
+                Some(e) => Some(e.clone()),
+                None => {
+                    resolve(
+                        &self.env,
+                        Some(resolved.credentials.clone()),
+                        Some(resolved.region.clone()),
+                        self.profile.clone(),
+                        None,
+                        Some(suffix),
+                    )?
+                    .endpoint
+                }
+            };
+            let endpoint = endpoint
+                .map(|e| {
+                    Url::parse(&e).map_err(|err| {
+                        Error::invalid_input(format!("invalid endpoint `{e}`: {err}"))
+                    })
+                })
+                .transpose()?;
+            endpoints.push((service, endpoint));
+        }
+        let transport: Arc<dyn Transport> = match self.transport {
+            Some(t) => t,
+            None => Arc::new(cloud_core::http::HyperTransport::new(
+                self.timeouts.connect,
+                &self.tls,
+            )?),
+        };
+        Ok(Aws {
+            shared: Arc::new(Shared {
+                credentials: resolved.credentials,
+                region: resolved.region,
+                endpoints,
+                path_style: self.path_style,
+                image_owners: self.image_owners,
+                multipart: self.multipart,
+                retry: self.retry,
+                timeouts: self.timeouts,
+                transport,
+                tokens: self.tokens,
+                balancer_zones: self.balancer_zones,
+            }),
+        })
+    }
+}
+
+/// What every AWS driver made from one [`Aws`] shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) credentials: AwsCredentials,
+    pub(crate) region: String,
+    endpoints: Vec<(Service, Option<Url>)>,
+    pub(crate) path_style: Option<bool>,
+    pub(crate) image_owners: Vec<String>,
+    pub(crate) multipart: MultipartConfig,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    transport: Arc<dyn Transport>,
+    pub(crate) tokens: TokenSource,
+    pub(crate) balancer_zones: Vec<String>,
+}
+
+impl Shared {
+    /// A configured endpoint for `service`, if any.
+    pub(crate) fn custom_endpoint(&self, service: Service) -> Option<&Url> {
+        self.endpoints
+            .iter()
+            .find(|(s, _)| *s == service)
+            .and_then(|(_, e)| e.as_ref())
+    }
+
+    /// The endpoint of `service` in `region`.
+    pub(crate) fn endpoint(&self, service: Service, region: &str) -> Result<Url> {
+        if let Some(url) = self.custom_endpoint(service) {
+            return Ok(url.clone());
+        }
+        let suffix = if region.starts_with("cn-") {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        let host = match service {
+            Service::S3 => format!("s3.{region}.{suffix}"),
+            Service::Ec2 => format!("ec2.{region}.{suffix}"),
+            Service::Elb => format!("elasticloadbalancing.{region}.{suffix}"),
+            Service::Route53 => format!("route53.{suffix}"),
+        };
+        Url::parse(&format!("https://{host}/"))
+            .map_err(|e| Error::invalid_input(format!("invalid region `{region}`: {e}")))
+    }
+
+    /// An HTTP client signing for `service` in `region`, on the shared connection pool.
+    pub(crate) fn http(&self, service: Service, region: &str) -> Result<HttpClient> {
+        let signing = match service {
+            Service::S3 => "s3",
+            Service::Ec2 => "ec2",
+            Service::Elb => "elasticloadbalancing",
+            Service::Route53 => "route53",
+        };
+        let signing_region = if service == Service::Route53 {
+            "us-east-1"
+        } else {
+            region
+        };
+        let allow_http = self
+            .custom_endpoint(service)
+            .is_some_and(|u| u.scheme() == "http");
+        HttpClient::builder(crate::PROVIDER)
+            .transport(self.transport.clone())
+            .retry(self.retry.clone())
+            .timeouts(self.timeouts)
+            .signer(Arc::new(SigV4::new(
+                &self.credentials,
+                signing_region,
+                signing,
+            )))
+            .classifier(Arc::new(AwsRetryClassifier))
+            .allow_http(allow_http)
+            .user_agent_suffix("cloud-aws")
+            .build()
+    }
+
+    pub(crate) fn signer(&self, region: &str) -> SigV4 {
+        SigV4::new(&self.credentials, region, "s3")
+    }
+}
+
+/// An AWS account in one region: the factory for the four drivers, which
+/// share credentials and connections.
+#[derive(Debug, Clone)]
+pub struct Aws {
+    shared: Arc<Shared>,
+}
+
+impl Aws {
+    /// Starts configuring.
+    pub fn builder() -> AwsBuilder {
+        AwsBuilder::new()
+    }
+
+    /// The resolved region.
+    pub fn region(&self) -> &str {
+        &self.shared.region
+    }
+
+    /// The S3 storage driver.
+    pub fn s3(&self) -> Result<S3Storage> {
+        S3Storage::new(self.shared.clone())
+    }
+
+    /// The EC2 compute driver.
+    pub fn ec2(&self) -> Result<Ec2Compute> {
+        Ec2Compute::new(self.shared.clone())
+    }
+
+    /// The classic Elastic Load Balancing driver.
+    pub fn elb(&self) -> Result<ElbLoadBalancer> {
+        ElbLoadBalancer::new(self.shared.clone())
+    }
+
+    /// The Route 53 DNS driver.
+    pub fn route53(&self) -> Result<Route53Dns> {
+        Route53Dns::new(self.shared.clone())
+    }
+}

@@ -1,0 +1,153 @@
+//! Amazon Web Services for `cloud`: EC2 as compute, S3 as object storage,
+//! classic Elastic Load Balancing as load balancers, and Route 53 as DNS.
+//!
+//! One [`Aws`] value holds the resolved credentials, region and endpoints
+//! and hands out the four drivers, which share its connection pool.
+//! Credentials come from explicit configuration, the standard `AWS_*`
+//! environment variables, or the shared `credentials`/`config` files with
+//! named profiles; they never appear in `Debug` output, logs or errors.
+//! A custom endpoint serves S3-compatible stores (MinIO, Ceph, R2, Spaces)
+//! and local servers, with path-style addressing.
+//!
+//! ```no_run
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> cloud_core::Result<()> {
+//! use cloud_aws::AwsBuilder;
+//! use cloud_core::{Storage, UploadOptions};
+//!
+//! let aws = AwsBuilder::new().region("eu-west-1").build()?; // credentials from the environment
+//! let storage = Storage::new(aws.s3()?);
+//! storage.upload_bytes("my-bucket", "hello.txt", "hello", &UploadOptions::new()).await?;
+//! # Ok(()) }
+//! ```
+
+mod config;
+mod credential;
+pub mod ec2;
+pub mod elb;
+mod error;
+mod query;
+pub mod route53;
+pub mod s3;
+mod signer;
+mod xml;
+
+use cloud_core::{Api, ExtraOperation, ProviderDescription};
+
+pub use config::{Aws, AwsBuilder, CONFIG_OPTIONS, MultipartConfig};
+pub use credential::{AwsCredentials, DEFAULT_REGION, Environment};
+pub use ec2::Ec2Compute;
+pub use elb::ElbLoadBalancer;
+pub use route53::Route53Dns;
+pub use s3::S3Storage;
+
+/// The provider name in the registry.
+pub const PROVIDER: &str = "aws";
+
+/// What this provider offers, for the registry and the provider matrix.
+pub const DESCRIPTION: ProviderDescription = ProviderDescription {
+    name: PROVIDER,
+    title: "Amazon Web Services: EC2, S3 (and S3-compatible stores), classic ELB, Route 53",
+    feature: "aws",
+    compute: Some(ec2::CAPABILITIES),
+    storage: Some(s3::CAPABILITIES),
+    load_balancer: Some(elb::CAPABILITIES),
+    dns: Some(route53::CAPABILITIES),
+    extras: &[
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_list_nodes_filtered",
+            description: "Nodes matching EC2 filters",
+        },
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_list_security_groups",
+            description: "List security groups",
+        },
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_create_security_group",
+            description: "Create a security group",
+        },
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_authorize_security_group_ingress",
+            description: "Open ports in a security group",
+        },
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_delete_security_group",
+            description: "Delete a security group",
+        },
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_list_elastic_ips",
+            description: "List elastic IPs",
+        },
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_allocate_elastic_ip",
+            description: "Allocate an elastic IP",
+        },
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_associate_elastic_ip",
+            description: "Associate an elastic IP with a node",
+        },
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_disassociate_elastic_ip",
+            description: "Remove an elastic IP association",
+        },
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_release_elastic_ip",
+            description: "Release an elastic IP",
+        },
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_create_tags",
+            description: "Tag any EC2 resource",
+        },
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_delete_tags",
+            description: "Remove tags from any EC2 resource",
+        },
+        ExtraOperation {
+            api: Api::Storage,
+            name: "ex_list_multipart_uploads",
+            description: "Multipart uploads in progress (find orphans)",
+        },
+        ExtraOperation {
+            api: Api::Storage,
+            name: "ex_abort_multipart_upload",
+            description: "Abort a multipart upload",
+        },
+        ExtraOperation {
+            api: Api::Storage,
+            name: "ex_delete_objects",
+            description: "Delete up to 1000 objects in one request",
+        },
+        ExtraOperation {
+            api: Api::Storage,
+            name: "ex_bucket_region",
+            description: "The region a bucket lives in",
+        },
+        ExtraOperation {
+            api: Api::LoadBalancer,
+            name: "ex_member_health",
+            description: "Health of each member instance",
+        },
+        ExtraOperation {
+            api: Api::LoadBalancer,
+            name: "ex_create_listener",
+            description: "Add a listener",
+        },
+        ExtraOperation {
+            api: Api::LoadBalancer,
+            name: "ex_delete_listener",
+            description: "Remove a listener",
+        },
+    ],
+};

@@ -1,0 +1,593 @@
+//! S3 uploads in bounded memory.
+//!
+//! - A body known to fit in one part is buffered and sent with `Content-MD5`
+//!   (so S3 checks it, and the PUT can be retried).
+//! - A body of known length up to the multipart threshold streams in one PUT;
+//!   its MD5 is computed on the way and compared with the ETag S3 returns.
+//! - Anything larger, or of unknown length beyond one part, is a multipart
+//!   upload: parts of `part_size` bytes, up to `concurrency` in flight on
+//!   their own tasks, each with `Content-MD5`. Peak memory is about
+//!   `(concurrency + 1) * part_size`. Any failure, and a cancelled upload
+//!   too, aborts the multipart upload so no orphaned parts remain.
+
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use bytes::{Bytes, BytesMut};
+use cloud_core::http::{Body, HttpClient, HttpRequest, Method};
+use cloud_core::{
+    ByteStream, Error, ErrorKind, Object, ResourceKind, Result, UploadOptions, WriteCondition,
+};
+use futures::StreamExt;
+use md5::{Digest, Md5};
+use tokio::task::JoinSet;
+use url::Url;
+
+use super::{S3Storage, Target, encode, parse, text};
+use crate::error::{Service, response_error};
+
+/// S3's limit on parts per upload.
+const MAX_PARTS: u32 = 10_000;
+
+/// Base64 MD5, for `Content-MD5`.
+pub(crate) fn content_md5(data: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Md5::digest(data))
+}
+
+fn is_plain_md5(etag: &str) -> bool {
+    etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Headers every kind of upload carries: content type and user metadata.
+fn object_headers(mut request: HttpRequest, options: &UploadOptions) -> Result<HttpRequest> {
+    if let Some(ct) = options.content_type_str() {
+        request = request.header("content-type", ct)?;
+    }
+    for (k, v) in options.metadata_map() {
+        request = request.header(format!("x-amz-meta-{k}").as_str(), v)?;
+    }
+    Ok(request)
+}
+
+/// The headers that make a write conditional.
+fn condition_headers(mut request: HttpRequest, options: &UploadOptions) -> Result<HttpRequest> {
+    match options.condition_value() {
+        Some(WriteCondition::IfNotExists) => request = request.header("if-none-match", "*")?,
+        Some(WriteCondition::IfMatch(etag)) => {
+            request = request.header("if-match", &format!("\"{}\"", etag.trim_matches('"')))?;
+        }
+        _ => {}
+    }
+    Ok(request)
+}
+
+/// A failed conditional write reads "already exists" when it was create-only.
+fn condition_error(error: Error, options: &UploadOptions, bucket: &str, key: &str) -> Error {
+    if *error.kind() == ErrorKind::PreconditionFailed
+        && matches!(options.condition_value(), Some(WriteCondition::IfNotExists))
+    {
+        let mut e = Error::already_exists(ResourceKind::Object, format!("{bucket}/{key}"))
+            .with_provider(crate::PROVIDER);
+        if let Some(id) = error.request_id() {
+            e = e.with_request_id(id);
+        }
+        return e.with_status(412);
+    }
+    error
+}
+
+fn result_object(
+    bucket: &str,
+    key: &str,
+    size: u64,
+    etag: Option<String>,
+    options: &UploadOptions,
+) -> Object {
+    let mut object = Object::new(bucket, key, size);
+    object.etag = etag;
+    object.content_type = options.content_type_str().map(str::to_owned);
+    object.metadata = options.metadata_map().clone();
+    object
+}
+
+/// Reads a stream in parts of a given size.
+struct PartReader {
+    stream: ByteStream,
+    leftover: Option<Bytes>,
+    done: bool,
+}
+
+impl PartReader {
+    /// Up to `size` bytes; fewer only at the end of the stream.
+    async fn next_part(&mut self, size: usize) -> Result<BytesMut> {
+        let mut part = BytesMut::with_capacity(size.min(64 * 1024 * 1024));
+        while part.len() < size {
+            let chunk = match self.leftover.take() {
+                Some(c) => c,
+                None if self.done => break,
+                None => match self.stream.next().await {
+                    Some(chunk) => chunk?,
+                    None => {
+                        self.done = true;
+                        break;
+                    }
+                },
+            };
+            let room = size - part.len();
+            if chunk.len() > room {
+                part.extend_from_slice(&chunk[..room]);
+                self.leftover = Some(chunk.slice(room..));
+            } else {
+                part.extend_from_slice(&chunk);
+            }
+        }
+        Ok(part)
+    }
+
+    /// Whether the stream has nothing more, reading ahead if needed.
+    async fn at_end(&mut self) -> Result<bool> {
+        if self.leftover.as_ref().is_some_and(|l| !l.is_empty()) {
+            return Ok(false);
+        }
+        while !self.done {
+            match self.stream.next().await {
+                Some(chunk) => {
+                    let chunk = chunk?;
+                    if !chunk.is_empty() {
+                        self.leftover = Some(chunk);
+                        return Ok(false);
+                    }
+                }
+                None => self.done = true,
+            }
+        }
+        Ok(true)
+    }
+}
+
+pub(crate) async fn upload(
+    s3: &S3Storage,
+    bucket: &str,
+    key: &str,
+    body: ByteStream,
+    options: &UploadOptions,
+) -> Result<Object> {
+    let config = s3.shared().multipart;
+    let part_size = usize::try_from(config.part_size).unwrap_or(usize::MAX);
+    let mut reader = PartReader {
+        stream: body,
+        leftover: None,
+        done: false,
+    };
+    match options.content_length_value() {
+        Some(len) if len <= config.part_size => {
+            let data = reader.next_part(part_size).await?.freeze();
+            if !reader.at_end().await? {
+                return Err(Error::invalid_input(
+                    "the body is longer than its announced length",
+                ));
+            }
+            put_buffered(s3, bucket, key, data, options).await
+        }
+        Some(len) if len <= config.threshold => {
+            put_streamed(s3, bucket, key, reader.stream, len, options).await
+        }
+        _ => {
+            let first = reader.next_part(part_size).await?;
+            if reader.at_end().await? {
+                put_buffered(s3, bucket, key, first.freeze(), options).await
+            } else {
+                multipart(s3, bucket, key, first, reader, options).await
+            }
+        }
+    }
+}
+
+/// One PUT of an in-memory body, with `Content-MD5`; retried on transient errors.
+async fn put_buffered(
+    s3: &S3Storage,
+    bucket: &str,
+    key: &str,
+    data: Bytes,
+    options: &UploadOptions,
+) -> Result<Object> {
+    let md5 = content_md5(&data);
+    let md5_hex = hex::encode(Md5::digest(&data));
+    let target = Target::object(bucket, key);
+    let response = s3
+        .send(target, |s, region| {
+            let request = HttpRequest::new(Method::PUT, s.url(region, target, &[])?)
+                .header("content-md5", &md5)?;
+            let request = condition_headers(object_headers(request, options)?, options)?;
+            Ok(request.body(Body::from_bytes(data.clone())))
+        })
+        .await
+        .map_err(|e| condition_error(e, options, bucket, key))?;
+    let etag = response
+        .header_str("etag")
+        .map(|e| e.trim_matches('"').to_owned());
+    if let Some(etag) = &etag
+        && is_plain_md5(etag)
+        && !etag.eq_ignore_ascii_case(&md5_hex)
+    {
+        return Err(Error::new(
+            ErrorKind::HashMismatch {
+                expected: md5_hex,
+                actual: etag.clone(),
+            },
+            format!("S3 stored `{bucket}/{key}` with a different checksum"),
+        )
+        .with_provider(crate::PROVIDER));
+    }
+    Ok(result_object(bucket, key, data.len() as u64, etag, options))
+}
+
+/// One streamed PUT of a body of known length, hashed on the way.
+async fn put_streamed(
+    s3: &S3Storage,
+    bucket: &str,
+    key: &str,
+    body: ByteStream,
+    len: u64,
+    options: &UploadOptions,
+) -> Result<Object> {
+    let region = s3.locate(bucket).await?;
+    let hasher = Arc::new(Mutex::new(Md5::new()));
+    let tap = hasher.clone();
+    let body = body
+        .map(move |chunk| {
+            if let Ok(c) = &chunk {
+                tap.lock().unwrap_or_else(|p| p.into_inner()).update(c);
+            }
+            chunk
+        })
+        .boxed();
+    let target = Target::object(bucket, key);
+    let url = s3.url(&region, target, &[])?;
+    let request = condition_headers(
+        object_headers(HttpRequest::new(Method::PUT, url), options)?,
+        options,
+    )?
+    .body(Body::from_stream(body, Some(len)));
+    let response = s3.client(&region)?.send(request).await?;
+    let (status, headers, response_body) = response.into_parts();
+    if !status.is_success() {
+        let bytes = response_body
+            .bytes_limited(64 * 1024)
+            .await
+            .unwrap_or_default();
+        let id = format!("{bucket}/{key}");
+        let error = response_error(
+            Service::S3,
+            status,
+            &headers,
+            &bytes,
+            Some((ResourceKind::Object, &id)),
+        );
+        return Err(condition_error(error, options, bucket, key));
+    }
+    let etag = headers
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .map(|e| e.trim_matches('"').to_owned());
+    let md5_hex = hex::encode(
+        std::mem::take(&mut *hasher.lock().unwrap_or_else(|p| p.into_inner())).finalize(),
+    );
+    if let Some(etag) = &etag
+        && is_plain_md5(etag)
+        && !etag.eq_ignore_ascii_case(&md5_hex)
+    {
+        // The stored object is not what was sent: remove it rather than
+        // leave corrupt data under the name.
+        let _ = cloud_core::StorageDriver::delete_object(s3, bucket, key).await;
+        return Err(Error::new(
+            ErrorKind::HashMismatch {
+                expected: md5_hex,
+                actual: etag.clone(),
+            },
+            format!("S3 stored `{bucket}/{key}` with a different checksum; the object was removed"),
+        )
+        .with_provider(crate::PROVIDER));
+    }
+    Ok(result_object(bucket, key, len, etag, options))
+}
+
+/// Aborts the upload if dropped before [`disarm`](Self::disarm): a cancelled
+/// upload must not leave parts behind either.
+struct AbortOnDrop {
+    s3: S3Storage,
+    bucket: String,
+    key: String,
+    upload_id: String,
+    armed: bool,
+}
+
+impl AbortOnDrop {
+    fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let (s3, bucket, key, id) = (
+            self.s3.clone(),
+            self.bucket.clone(),
+            self.key.clone(),
+            self.upload_id.clone(),
+        );
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(async move {
+                    if let Err(e) = abort(&s3, &bucket, &key, &id).await {
+                        tracing::warn!(bucket, key, upload_id = id, error = %e, "could not abort a cancelled multipart upload");
+                    }
+                });
+            }
+            Err(_) => tracing::warn!(
+                bucket = self.bucket,
+                key = self.key,
+                upload_id = self.upload_id,
+                "a cancelled multipart upload could not be aborted (no runtime)"
+            ),
+        }
+    }
+}
+
+async fn multipart(
+    s3: &S3Storage,
+    bucket: &str,
+    key: &str,
+    first: BytesMut,
+    mut reader: PartReader,
+    options: &UploadOptions,
+) -> Result<Object> {
+    let region = s3.locate(bucket).await?;
+    let client = s3.client(&region)?;
+    let target = Target::object(bucket, key);
+    let response = s3
+        .send(target, |s, r| {
+            let request = HttpRequest::new(
+                Method::POST,
+                s.url(r, target, &[("uploads", String::new())])?,
+            );
+            object_headers(request, options)
+        })
+        .await?;
+    let upload_id = parse::upload_id(&text(response).await?)?;
+    let mut guard = AbortOnDrop {
+        s3: s3.clone(),
+        bucket: bucket.to_owned(),
+        key: key.to_owned(),
+        upload_id: upload_id.clone(),
+        armed: true,
+    };
+    let result = send_parts(
+        s3,
+        &client,
+        &region,
+        bucket,
+        key,
+        &upload_id,
+        first,
+        &mut reader,
+        options,
+    )
+    .await;
+    guard.disarm();
+    match result {
+        Ok(object) => Ok(object),
+        Err(error) => {
+            if let Err(abort_error) = abort(s3, bucket, key, &upload_id).await {
+                tracing::warn!(bucket, key, upload_id, error = %abort_error, "could not abort a failed multipart upload");
+                let message = format!(
+                    "{} (and the multipart upload {upload_id} could not be aborted: {abort_error})",
+                    error.message()
+                );
+                return Err(error.with_message(message));
+            }
+            Err(error)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn send_parts(
+    s3: &S3Storage,
+    client: &HttpClient,
+    region: &str,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    first: BytesMut,
+    reader: &mut PartReader,
+    options: &UploadOptions,
+) -> Result<Object> {
+    let config = s3.shared().multipart;
+    let part_size = usize::try_from(config.part_size).unwrap_or(usize::MAX);
+    let target = Target::object(bucket, key);
+    let mut tasks: JoinSet<Result<(u32, String)>> = JoinSet::new();
+    let mut done: Vec<(u32, String)> = Vec::new();
+    let mut total = 0u64;
+    let mut number = 0u32;
+    let mut next = Some(first);
+    while let Some(part) = next.take() {
+        if part.is_empty() && number > 0 {
+            break;
+        }
+        number += 1;
+        if number > MAX_PARTS {
+            return Err(Error::invalid_input(format!(
+                "the body needs more than {MAX_PARTS} parts of {part_size} bytes; raise the part size"
+            )));
+        }
+        total += part.len() as u64;
+        while tasks.len() >= config.concurrency {
+            done.push(join(&mut tasks).await?);
+        }
+        let url = s3.url(
+            region,
+            target,
+            &[
+                ("partNumber", number.to_string()),
+                ("uploadId", encode(upload_id)),
+            ],
+        )?;
+        tasks.spawn(upload_part(
+            client.clone(),
+            url,
+            number,
+            part.freeze(),
+            bucket.to_owned(),
+            key.to_owned(),
+        ));
+        if !reader.at_end().await? {
+            next = Some(reader.next_part(part_size).await?);
+        }
+    }
+    while !tasks.is_empty() {
+        done.push(join(&mut tasks).await?);
+    }
+    done.sort_by_key(|(n, _)| *n);
+    complete(s3, bucket, key, upload_id, &done, total, options).await
+}
+
+async fn join(tasks: &mut JoinSet<Result<(u32, String)>>) -> Result<(u32, String)> {
+    match tasks.join_next().await {
+        Some(Ok(result)) => result,
+        Some(Err(e)) => Err(Error::new(
+            ErrorKind::Transport,
+            format!("a part upload task failed: {e}"),
+        )),
+        None => Err(Error::new(ErrorKind::Transport, "no part upload in flight")),
+    }
+}
+
+async fn upload_part(
+    client: HttpClient,
+    url: Url,
+    number: u32,
+    data: Bytes,
+    bucket: String,
+    key: String,
+) -> Result<(u32, String)> {
+    let request = HttpRequest::new(Method::PUT, url)
+        .header("content-md5", &content_md5(&data))?
+        .body(Body::from_bytes(data));
+    let response = client.send(request).await?;
+    let (status, headers, body) = response.into_parts();
+    if !status.is_success() {
+        let bytes = body.bytes_limited(64 * 1024).await.unwrap_or_default();
+        let id = format!("{bucket}/{key}");
+        return Err(response_error(
+            Service::S3,
+            status,
+            &headers,
+            &bytes,
+            Some((ResourceKind::Upload, &id)),
+        ));
+    }
+    let etag = headers
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            Error::malformed(crate::PROVIDER, format!("S3 gave part {number} no ETag"))
+        })?;
+    Ok((number, etag.to_owned()))
+}
+
+async fn complete(
+    s3: &S3Storage,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    parts: &[(u32, String)],
+    total: u64,
+    options: &UploadOptions,
+) -> Result<Object> {
+    let mut xml =
+        String::from("<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+    for (number, etag) in parts {
+        xml.push_str(&format!(
+            "<Part><PartNumber>{number}</PartNumber><ETag>{}</ETag></Part>",
+            crate::xml::escape(etag)
+        ));
+    }
+    xml.push_str("</CompleteMultipartUpload>");
+    let target = Target::object(bucket, key);
+    let response = s3
+        .send(target, |s, region| {
+            let url = s.url(region, target, &[("uploadId", encode(upload_id))])?;
+            let request =
+                HttpRequest::new(Method::POST, url).header("content-type", "application/xml")?;
+            Ok(condition_headers(request, options)?
+                .body(Body::from_bytes(xml.clone()))
+                .idempotent(true))
+        })
+        .await
+        .map_err(|e| condition_error(e, options, bucket, key))?;
+    let body = text(response).await?;
+    if let Some((code, message)) = parse::embedded_error(&body) {
+        return Err(Error::new(
+            ErrorKind::Provider,
+            format!("S3: completing the upload failed: {message}"),
+        )
+        .with_provider(crate::PROVIDER)
+        .with_code(code));
+    }
+    let etag = parse::result_etag(&body)?;
+    Ok(result_object(bucket, key, total, Some(etag), options))
+}
+
+/// Aborts a multipart upload; one already gone counts as aborted.
+pub(crate) async fn abort(s3: &S3Storage, bucket: &str, key: &str, upload_id: &str) -> Result<()> {
+    let target = Target::object(bucket, key);
+    let result = s3
+        .send(target, |s, region| {
+            Ok(HttpRequest::new(
+                Method::DELETE,
+                s.url(region, target, &[("uploadId", encode(upload_id))])?,
+            ))
+        })
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some("NoSuchUpload") => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn parts_are_cut_at_the_part_size() {
+        let chunks: Vec<Result<Bytes>> = vec![
+            Ok(Bytes::from(vec![1u8; 7])),
+            Ok(Bytes::from(vec![2u8; 5])),
+            Ok(Bytes::new()),
+        ];
+        let mut reader = PartReader {
+            stream: futures::stream::iter(chunks).boxed(),
+            leftover: None,
+            done: false,
+        };
+        assert_eq!(reader.next_part(4).await.unwrap().len(), 4);
+        assert!(!reader.at_end().await.unwrap());
+        assert_eq!(&reader.next_part(4).await.unwrap()[..], &[1, 1, 1, 2]);
+        assert_eq!(reader.next_part(4).await.unwrap().len(), 4);
+        assert!(reader.at_end().await.unwrap());
+        assert!(reader.next_part(4).await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn md5_headers() {
+        assert_eq!(content_md5(b""), "1B2M2Y8AsgTpgAmY7PhCfg==");
+        assert!(is_plain_md5("d41d8cd98f00b204e9800998ecf8427e"));
+        assert!(!is_plain_md5("d41d8cd98f00b204e9800998ecf8427e-2"));
+    }
+}
