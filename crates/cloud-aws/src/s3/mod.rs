@@ -4,7 +4,7 @@
 //! buckets in another region are found through the `x-amz-bucket-region`
 //! header and requests re-sent there. Uploads go up in one PUT or, for
 //! large or unknown-length bodies, as a concurrent multipart upload that is
-//! aborted on any failure (see [`upload`]).
+//! aborted on any failure.
 
 mod names;
 pub mod parse;

@@ -130,6 +130,19 @@ pub fn replay(server: Server, api: &str, case: &str) -> Setup {
     setup(server, builder, Arc::new(transport))
 }
 
+/// A client replaying a hand-written error fixture from `fixtures/aws/errors/`.
+pub fn documented(name: &str) -> Setup {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/aws/errors")
+        .join(format!("{name}.json"));
+    let transport = ReplayTransport::load(&path, scrubber(Server::Moto)).unwrap();
+    setup(
+        Server::Moto,
+        base(Server::Moto, name).endpoint("http://replay.invalid"),
+        Arc::new(transport),
+    )
+}
+
 /// A client on the live server, recording when `CLOUD_FIXTURES=record`;
 /// `None` (skip) when the server is not running locally.
 pub fn live(server: Server, api: &str, case: &str) -> Option<Setup> {
