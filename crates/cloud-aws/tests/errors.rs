@@ -10,7 +10,7 @@ mod support;
 use cloud_core::{
     Compute, Dns, ErrorKind, LoadBalancers, RecordSpec, RecordType, ResourceKind, Storage,
 };
-use support::documented;
+use support::{documented, documented_on_aws};
 
 #[tokio::test]
 async fn s3_slowdown_is_retried_until_it_passes() {
@@ -125,5 +125,17 @@ async fn route53_invalid_change_batch_maps_to_typed_errors() {
     assert!(
         err.to_string().contains("conflicts with other records"),
         "{err}"
+    );
+}
+
+#[tokio::test]
+async fn s3_follows_a_bucket_to_its_region() {
+    let s3 = documented_on_aws("s3_region_redirect").aws.s3().unwrap();
+    let storage = Storage::new(s3.clone());
+    let objects = storage.list_objects_vec("ct-redirect", None).await.unwrap();
+    assert_eq!(objects[0].name, "far-away.txt");
+    assert_eq!(
+        s3.ex_bucket_region("ct-redirect").await.unwrap(),
+        "eu-west-1"
     );
 }

@@ -143,6 +143,16 @@ pub fn documented(name: &str) -> Setup {
     )
 }
 
+/// Like [`documented`], but addressing AWS's own hosts (virtual-hosted S3,
+/// region redirects), which the replay never contacts.
+pub fn documented_on_aws(name: &str) -> Setup {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/aws/errors")
+        .join(format!("{name}.json"));
+    let transport = ReplayTransport::load(&path, scrubber(Server::Moto)).unwrap();
+    setup(Server::Moto, base(Server::Moto, name), Arc::new(transport))
+}
+
 /// A client on the live server, recording when `CLOUD_FIXTURES=record`;
 /// `None` (skip) when the server is not running locally.
 pub fn live(server: Server, api: &str, case: &str) -> Option<Setup> {
