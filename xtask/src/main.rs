@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
 //!
 //! ```text
+//! cargo xtask tour                                   build the `cloud` tool and run the main job on the embedded providers
 //! cargo xtask test [--offline] [-- CARGO_TEST_ARGS]  install/start local servers, run every suite, stop them
 //! cargo xtask docs [--check]                          regenerate (or check) docs/providers.md
 //! cargo xtask check-deps                              provider crates pull in no other provider; embedded features no HTTP stack
@@ -13,6 +14,7 @@ mod docs;
 mod fixtures;
 mod servers;
 mod test;
+mod tour;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +22,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
+        Some("tour") => tour::run(),
         Some("test") => test::run(&args[1..]),
         Some("docs") => docs::run(&args[1..]),
         Some("check-deps") => deps::run(),
@@ -36,7 +39,7 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask <test [--offline] [-- ARGS] | docs [--check] | check-deps | fixtures check | fixtures record PROVIDER>"
+    "usage: cargo xtask <tour | test [--offline] [-- ARGS] | docs [--check] | check-deps | fixtures check | fixtures record PROVIDER>"
         .to_owned()
 }
 

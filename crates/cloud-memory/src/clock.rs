@@ -6,8 +6,10 @@
 
 use std::time::{Duration, SystemTime};
 
+use serde::{Deserialize, Serialize};
+
 /// A value that is `now` until `settles_at`, then `then`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Timed<S> {
     now: S,
     then: Option<(S, SystemTime)>,

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -14,9 +15,11 @@ use cloud_core::{
     Result, SnapshotState, StorageVolume, VolumeSnapshot, VolumeState,
 };
 use md5::{Digest, Md5};
+use serde::{Deserialize, Serialize};
 
 use crate::PROVIDER;
 use crate::clock::Timed;
+use crate::persist::StateFile;
 
 /// Everything but generating key pairs: the memory provider has no key
 /// generator, so it only imports public keys.
@@ -34,16 +37,17 @@ const PAGE_SIZE: u32 = 100;
 pub struct MemoryCompute {
     state: Arc<Mutex<State>>,
     delay: Duration,
+    file: Option<StateFile>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct NodeEntry {
     node: Node,
     state: Timed<NodeState>,
     token: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct State {
     next_id: u64,
     nodes: BTreeMap<String, NodeEntry>,
@@ -111,6 +115,26 @@ impl MemoryCompute {
         MemoryCompute {
             state: Arc::new(Mutex::new(state)),
             delay,
+            file: None,
+        }
+    }
+
+    /// A compute account kept in the JSON file `path` (created on the
+    /// first change), so other processes opening the same file see its nodes.
+    pub fn open(path: impl Into<PathBuf>, delay: Duration) -> Result<Self> {
+        let file = StateFile::new(path);
+        let mut compute = Self::new(delay);
+        if let Some(state) = file.load::<State>()? {
+            compute.state = Arc::new(Mutex::new(state));
+        }
+        compute.file = Some(file);
+        Ok(compute)
+    }
+
+    fn persist(&self, state: &State) -> Result<()> {
+        match &self.file {
+            Some(file) => file.save(state),
+            None => Ok(()),
         }
     }
 
@@ -123,19 +147,20 @@ impl MemoryCompute {
     }
 
     /// Adds an image to the catalogue (an extra: real providers build images from nodes).
-    pub fn ex_add_image(&self, id: &str, name: &str) -> NodeImage {
+    pub fn ex_add_image(&self, id: &str, name: &str) -> Result<NodeImage> {
         let image = NodeImage::new(id, name);
         let mut state = self.lock();
         state.images.retain(|i| i.id != id);
         state.images.push(image.clone());
-        image
+        self.persist(&state)?;
+        Ok(image)
     }
 
     /// Forces a node into `state` at once (an extra for tests: simulate a crash).
     pub fn ex_set_node_state(&self, id: &str, state: NodeState) -> Result<()> {
         let mut guard = self.lock();
         guard.node_mut(id)?.state = Timed::settled(state);
-        Ok(())
+        self.persist(&guard)
     }
 
     fn change_state(
@@ -156,7 +181,7 @@ impl MemoryCompute {
             )));
         }
         entry.state = Timed::transition(during, after, delay);
-        Ok(())
+        self.persist(&state)
     }
 }
 
@@ -276,6 +301,7 @@ impl ComputeDriver for MemoryCompute {
         };
         let snapshot = snapshot_of(&entry);
         state.nodes.insert(id, entry);
+        self.persist(&state)?;
         Ok(snapshot)
     }
 
@@ -289,7 +315,7 @@ impl ComputeDriver for MemoryCompute {
                 volume.state = VolumeState::Available;
             }
         }
-        Ok(())
+        self.persist(&state)
     }
 
     async fn reboot_node(&self, id: &str) -> Result<()> {
@@ -372,6 +398,7 @@ impl ComputeDriver for MemoryCompute {
             volume.extra.insert("snapshot".into(), snap.clone().into());
         }
         state.volumes.insert(id, volume.clone());
+        self.persist(&state)?;
         Ok(volume)
     }
 
@@ -392,7 +419,7 @@ impl ComputeDriver for MemoryCompute {
         if let Some(device) = device {
             vol.extra.insert("device".into(), device.into());
         }
-        Ok(())
+        self.persist(&state)
     }
 
     async fn detach_volume(&self, volume: &str) -> Result<()> {
@@ -404,7 +431,7 @@ impl ComputeDriver for MemoryCompute {
         vol.attached_to = None;
         vol.state = VolumeState::Available;
         vol.extra.remove("device");
-        Ok(())
+        self.persist(&state)
     }
 
     async fn destroy_volume(&self, volume: &str) -> Result<()> {
@@ -416,7 +443,7 @@ impl ComputeDriver for MemoryCompute {
             )));
         }
         state.volumes.remove(volume);
-        Ok(())
+        self.persist(&state)
     }
 
     async fn list_snapshots(&self, page: PageRequest) -> Result<Page<VolumeSnapshot>> {
@@ -433,15 +460,17 @@ impl ComputeDriver for MemoryCompute {
         snapshot.volume_id = Some(volume.to_owned());
         snapshot.created_at = Some(SystemTime::now());
         state.snapshots.insert(id, snapshot.clone());
+        self.persist(&state)?;
         Ok(snapshot)
     }
 
     async fn destroy_snapshot(&self, id: &str) -> Result<()> {
-        self.lock()
+        let mut state = self.lock();
+        state
             .snapshots
             .remove(id)
-            .map(|_| ())
-            .ok_or_else(|| Error::not_found(ResourceKind::Snapshot, id).with_provider(PROVIDER))
+            .ok_or_else(|| Error::not_found(ResourceKind::Snapshot, id).with_provider(PROVIDER))?;
+        self.persist(&state)
     }
 
     async fn list_key_pairs(&self, page: PageRequest) -> Result<Page<KeyPair>> {
@@ -467,14 +496,16 @@ impl ComputeDriver for MemoryCompute {
         key.fingerprint = Some(fingerprint);
         key.public_key = Some(public_key.trim().to_owned());
         state.key_pairs.insert(name.to_owned(), key.clone());
+        self.persist(&state)?;
         Ok(key)
     }
 
     async fn delete_key_pair(&self, name: &str) -> Result<()> {
-        self.lock()
+        let mut state = self.lock();
+        state
             .key_pairs
             .remove(name)
-            .map(|_| ())
-            .ok_or_else(|| Error::not_found(ResourceKind::KeyPair, name).with_provider(PROVIDER))
+            .ok_or_else(|| Error::not_found(ResourceKind::KeyPair, name).with_provider(PROVIDER))?;
+        self.persist(&state)
     }
 }

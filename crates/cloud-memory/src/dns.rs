@@ -2,6 +2,7 @@
 //! (no duplicate zones, no identical records, CNAME alone at its name).
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -11,7 +12,10 @@ use cloud_core::{
     RecordSpec, RecordType, ResourceKind, Result, UpdateZone, Zone, ZoneType,
 };
 
+use serde::{Deserialize, Serialize};
+
 use crate::PROVIDER;
+use crate::persist::StateFile;
 
 pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(Api::Dns);
 const PAGE_SIZE: u32 = 100;
@@ -20,15 +24,16 @@ const PAGE_SIZE: u32 = 100;
 #[derive(Debug, Clone, Default)]
 pub struct MemoryDns {
     state: Arc<Mutex<State>>,
+    file: Option<StateFile>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct State {
     next_id: u64,
     zones: BTreeMap<String, ZoneEntry>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct ZoneEntry {
     zone: Zone,
     records: BTreeMap<String, Record>,
@@ -93,6 +98,23 @@ impl MemoryDns {
         Self::default()
     }
 
+    /// An account kept in the JSON file `path`, shared with other processes.
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
+        let file = StateFile::new(path);
+        let state = file.load::<State>()?.unwrap_or_default();
+        Ok(MemoryDns {
+            state: Arc::new(Mutex::new(state)),
+            file: Some(file),
+        })
+    }
+
+    fn persist(&self, state: &State) -> Result<()> {
+        match &self.file {
+            Some(file) => file.save(state),
+            None => Ok(()),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()
@@ -153,6 +175,7 @@ impl DnsDriver for MemoryDns {
                 records: BTreeMap::new(),
             },
         );
+        self.persist(&state)?;
         Ok(zone)
     }
 
@@ -168,14 +191,16 @@ impl DnsDriver for MemoryDns {
                 .extra
                 .insert("email".into(), email.clone().into());
         }
-        Ok(entry.zone.clone())
+        let zone = entry.zone.clone();
+        self.persist(&state)?;
+        Ok(zone)
     }
 
     async fn delete_zone(&self, id: &str) -> Result<()> {
         let mut state = self.lock();
         state.zone(id)?;
         state.zones.remove(id);
-        Ok(())
+        self.persist(&state)
     }
 
     async fn list_records(&self, zone: &str, page: PageRequest) -> Result<Page<Record>> {
@@ -200,6 +225,7 @@ impl DnsDriver for MemoryDns {
         let mut record = Record::new(&id, zone, &spec.name, spec.record_type, &spec.data);
         record.ttl = spec.ttl;
         entry.records.insert(id, record.clone());
+        self.persist(&state)?;
         Ok(record)
     }
 
@@ -213,15 +239,17 @@ impl DnsDriver for MemoryDns {
         let mut record = Record::new(id, zone, &spec.name, spec.record_type, &spec.data);
         record.ttl = spec.ttl;
         entry.records.insert(id.to_owned(), record.clone());
+        self.persist(&state)?;
         Ok(record)
     }
 
     async fn delete_record(&self, zone: &str, id: &str) -> Result<()> {
-        self.lock()
+        let mut state = self.lock();
+        state
             .zone(zone)?
             .records
             .remove(id)
-            .map(|_| ())
-            .ok_or_else(|| no_record(id))
+            .ok_or_else(|| no_record(id))?;
+        self.persist(&state)
     }
 }

@@ -28,6 +28,7 @@ mod clock;
 mod compute;
 mod dns;
 mod loadbalancer;
+mod persist;
 mod storage;
 
 use std::time::Duration;

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -12,8 +13,11 @@ use cloud_core::{
     LoadBalancerDriver, Member, Page, PageRequest, Protocol, ResourceKind, Result, UpdateBalancer,
 };
 
+use serde::{Deserialize, Serialize};
+
 use crate::PROVIDER;
 use crate::clock::Timed;
+use crate::persist::StateFile;
 
 pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(Api::LoadBalancer);
 const PAGE_SIZE: u32 = 100;
@@ -30,15 +34,16 @@ const PROTOCOLS: [Protocol; 4] = [
 pub struct MemoryLoadBalancer {
     state: Arc<Mutex<State>>,
     delay: Duration,
+    file: Option<StateFile>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct State {
     next_id: u64,
     balancers: BTreeMap<String, Entry>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Entry {
     balancer: LoadBalancer,
     state: Timed<BalancerState>,
@@ -80,6 +85,25 @@ impl MemoryLoadBalancer {
         MemoryLoadBalancer {
             state: Arc::new(Mutex::new(State::default())),
             delay,
+            file: None,
+        }
+    }
+
+    /// An account kept in the JSON file `path`, shared with other processes.
+    pub fn open(path: impl Into<PathBuf>, delay: Duration) -> Result<Self> {
+        let file = StateFile::new(path);
+        let mut lb = Self::new(delay);
+        if let Some(state) = file.load::<State>()? {
+            lb.state = Arc::new(Mutex::new(state));
+        }
+        lb.file = Some(file);
+        Ok(lb)
+    }
+
+    fn persist(&self, state: &State) -> Result<()> {
+        match &self.file {
+            Some(file) => file.save(state),
+            None => Ok(()),
         }
     }
 
@@ -167,7 +191,9 @@ impl LoadBalancerDriver for MemoryLoadBalancer {
                 return Err(e);
             }
         }
-        Ok(view(state.entry(&id)?))
+        let created = view(state.entry(&id)?);
+        self.persist(&state)?;
+        Ok(created)
     }
 
     async fn update_balancer(&self, id: &str, update: &UpdateBalancer) -> Result<LoadBalancer> {
@@ -191,14 +217,16 @@ impl LoadBalancerDriver for MemoryLoadBalancer {
             b.algorithm = Some(a);
         }
         entry.state = Timed::transition(BalancerState::Pending, BalancerState::Running, delay);
-        Ok(view(entry))
+        let updated = view(entry);
+        self.persist(&state)?;
+        Ok(updated)
     }
 
     async fn destroy_balancer(&self, id: &str) -> Result<()> {
         let mut state = self.lock();
         state.entry(id)?;
         state.balancers.remove(id);
-        Ok(())
+        self.persist(&state)
     }
 
     async fn list_members(&self, balancer: &str) -> Result<Vec<Member>> {
@@ -206,7 +234,10 @@ impl LoadBalancerDriver for MemoryLoadBalancer {
     }
 
     async fn attach_member(&self, balancer: &str, member: &Member) -> Result<Member> {
-        Self::add_member(&mut self.lock(), balancer, member)
+        let mut state = self.lock();
+        let added = Self::add_member(&mut state, balancer, member)?;
+        self.persist(&state)?;
+        Ok(added)
     }
 
     async fn detach_member(&self, balancer: &str, member_id: &str) -> Result<()> {
@@ -217,6 +248,6 @@ impl LoadBalancerDriver for MemoryLoadBalancer {
         if entry.members.len() == before {
             return Err(Error::not_found(ResourceKind::Member, member_id).with_provider(PROVIDER));
         }
-        Ok(())
+        self.persist(&state)
     }
 }

@@ -603,6 +603,7 @@ impl HttpClient {
         let (parts, body) = response.into_parts();
         let status = parts.status;
         tracing::Span::current().record("status", status.as_u16());
+        tracing::debug!(status = status.as_u16(), "response");
         if status.is_success() || status.is_redirection() || status.is_informational() {
             let expected = if is_head
                 || status == StatusCode::NO_CONTENT

@@ -1,0 +1,238 @@
+//! The binary against a real server (moto): storage both ways and between
+//! providers, compute and DNS on AWS, and `--verbose` traces free of secrets.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use cloud_testkit::servers::live_server;
+use support::{Home, sample_tree};
+
+const KEY: &str = "AKIACLITESTKEY";
+const SECRET: &str = "cli-secret-never-printed";
+
+/// Flags that point the `aws` provider at moto.
+fn moto() -> Option<Vec<String>> {
+    let url = live_server("moto", "CLOUD_TEST_MOTO_URL")?;
+    Some(
+        [
+            "--endpoint",
+            &url,
+            "--key",
+            KEY,
+            "--secret",
+            SECRET,
+            "--region",
+            "us-east-1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+    )
+}
+
+fn with<'a>(flags: &'a [String], args: &[&'a str]) -> Vec<&'a str> {
+    let mut all: Vec<&str> = flags.iter().map(String::as_str).collect();
+    all.extend_from_slice(args);
+    all
+}
+
+#[test]
+fn storage_on_s3_and_between_providers() {
+    let Some(flags) = moto() else { return };
+    let home = Home::new();
+    let tree = sample_tree(home.path());
+    let _ = home
+        .cloud(&with(&flags, &["storage", "rb", "--force", "aws://ct-cli"]))
+        .output();
+    home.ok(&with(&flags, &["storage", "mb", "aws://ct-cli"]));
+    home.ok(&with(
+        &flags,
+        &[
+            "storage",
+            "cp",
+            "-r",
+            tree.to_str().unwrap(),
+            "aws://ct-cli/site",
+        ],
+    ));
+    let listing = home.json(&with(
+        &flags,
+        &["storage", "ls", "-r", "aws://ct-cli/site/"],
+    ));
+    let names: Vec<&str> = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["site/css/style.css", "site/index.html", "site/notes.txt"]
+    );
+    assert_eq!(
+        home.ok(&with(
+            &flags,
+            &["storage", "cat", "aws://ct-cli/site/index.html"]
+        )),
+        "<h1>hello</h1>"
+    );
+
+    // S3 to the local provider and back, streamed through the tool.
+    home.ok(&["storage", "mb", "local://mirror"]);
+    home.ok(&with(
+        &flags,
+        &[
+            "storage",
+            "cp",
+            "-r",
+            "aws://ct-cli/site",
+            "local://mirror/copy",
+        ],
+    ));
+    assert_eq!(
+        home.ok(&["storage", "cat", "local://mirror/copy/css/style.css"]),
+        "h1 { color: teal }"
+    );
+    home.ok(&with(
+        &flags,
+        &[
+            "storage",
+            "cp",
+            "local://mirror/copy/notes.txt",
+            "aws://ct-cli/back/notes.txt",
+        ],
+    ));
+    let stat = home.json(&with(
+        &flags,
+        &["storage", "stat", "aws://ct-cli/back/notes.txt"],
+    ));
+    assert_eq!(stat["size"], 5000);
+    assert_eq!(stat["content_type"], "text/plain");
+
+    let url = home.ok(&with(
+        &flags,
+        &[
+            "storage",
+            "sign",
+            "aws://ct-cli/site/index.html",
+            "--expires",
+            "60",
+        ],
+    ));
+    assert!(url.contains("X-Amz-Signature="), "{url}");
+    assert!(!url.contains(SECRET));
+    home.ok(&with(&flags, &["storage", "rb", "--force", "aws://ct-cli"]));
+    home.fails(&with(&flags, &["storage", "ls", "aws://ct-cli"]), 3);
+}
+
+#[test]
+fn compute_and_dns_on_aws() {
+    let Some(flags) = moto() else { return };
+    let home = Home::new();
+    let created = home.json(&with(
+        &flags,
+        &[
+            "--provider",
+            "aws",
+            "compute",
+            "create",
+            "ct-cli-node",
+            "--size",
+            "t2.micro",
+            "--image",
+            "ami-12c6146b",
+            "--wait",
+        ],
+    ));
+    assert_eq!(created[0]["state"], "running");
+    let id = created[0]["id"].as_str().unwrap().to_owned();
+    let nodes = home.json(&with(&flags, &["--provider", "aws", "compute", "ls"]));
+    assert!(
+        nodes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == id.as_str())
+    );
+    home.ok(&with(
+        &flags,
+        &["--provider", "aws", "compute", "destroy", &id],
+    ));
+
+    let _ = home
+        .cloud(&with(
+            &flags,
+            &["--provider", "aws", "dns", "delete-zone", "ct-cli.example"],
+        ))
+        .output();
+    home.ok(&with(
+        &flags,
+        &["--provider", "aws", "dns", "create-zone", "ct-cli.example"],
+    ));
+    home.ok(&with(
+        &flags,
+        &[
+            "--provider",
+            "aws",
+            "dns",
+            "add",
+            "ct-cli.example",
+            "www",
+            "A",
+            "192.0.2.5",
+            "--ttl",
+            "60",
+        ],
+    ));
+    let zone = home.ok(&with(
+        &flags,
+        &["--provider", "aws", "dns", "export", "ct-cli.example"],
+    ));
+    assert!(zone.contains("www\t60\tIN\tA\t192.0.2.5"), "{zone}");
+    home.ok(&with(
+        &flags,
+        &["--provider", "aws", "dns", "delete-zone", "ct-cli.example"],
+    ));
+}
+
+#[test]
+fn verbose_traces_show_requests_but_no_secrets() {
+    let Some(flags) = moto() else { return };
+    let home = Home::new();
+    let output = home
+        .cloud(&with(&flags, &["--verbose", "storage", "ls", "aws://"]))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("method=GET"),
+        "a request was traced: {stderr}"
+    );
+    assert!(stderr.contains("status=200"), "{stderr}");
+    assert!(
+        !stderr.contains(SECRET) && !stderr.contains(KEY),
+        "no credentials in traces: {stderr}"
+    );
+
+    let output = home
+        .cloud(&[
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--key",
+            KEY,
+            "--secret",
+            SECRET,
+            "storage",
+            "ls",
+            "aws://",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(7), "{stderr}");
+    assert!(
+        !stderr.contains(SECRET) && !stderr.contains(KEY),
+        "{stderr}"
+    );
+}
