@@ -5,7 +5,20 @@
 use crate::{cargo, workspace_root};
 
 /// Provider crates: each may depend on `cloud-core` and third-party crates only.
-const PROVIDER_CRATES: &[&str] = &["cloud-memory", "cloud-local", "cloud-aws"];
+const PROVIDER_CRATES: &[&str] = &[
+    "cloud-memory",
+    "cloud-local",
+    "cloud-aws",
+    "cloud-openstack",
+];
+
+/// Features of the `cloud` crate for network providers, and the one
+/// provider crate each may compile.
+const NETWORK_FEATURES: &[(&str, &str)] = &[
+    ("aws", "cloud-aws"),
+    ("openstack", "cloud-openstack"),
+    ("rackspace", "cloud-openstack"),
+];
 
 /// Crates that mean "an HTTP/TLS stack was compiled".
 const HTTP_STACK: &[&str] = &["hyper", "hyper-util", "hyper-rustls", "rustls", "h2"];
@@ -91,19 +104,32 @@ pub(crate) fn run() -> Result<(), String> {
         &["cloud-local", "cloud-testkit"],
         &mut problems,
     );
-    let aws = tree(&["-p", "cloud", "--no-default-features", "--features", "aws"])?;
-    forbid(
-        "cloud with only `aws`",
-        &aws,
-        &["cloud-memory", "cloud-local", "cloud-testkit"],
-        &mut problems,
-    );
     eprintln!(
-        "xtask: cloud[local]: {} crates; cloud[memory]: {} crates (neither has an HTTP stack); cloud[aws]: {} crates, no other provider",
+        "xtask: cloud[local]: {} crates; cloud[memory]: {} crates (neither has an HTTP stack)",
         local.len(),
         memory.len(),
-        aws.len()
     );
+    for (feature, own) in NETWORK_FEATURES {
+        let names = tree(&[
+            "-p",
+            "cloud",
+            "--no-default-features",
+            "--features",
+            feature,
+        ])?;
+        let others: Vec<&str> = PROVIDER_CRATES
+            .iter()
+            .copied()
+            .filter(|c| c != own)
+            .chain(["cloud-testkit"])
+            .collect();
+        let what = format!("cloud with only `{feature}`");
+        forbid(&what, &names, &others, &mut problems);
+        eprintln!(
+            "xtask: cloud[{feature}]: {} crates, no provider but {own}",
+            names.len()
+        );
+    }
     if problems.is_empty() {
         Ok(())
     } else {

@@ -21,11 +21,18 @@ const MUST_BE_REDACTED: &[&str] = &[
     "x-auth-key",
 ];
 
-/// Providers whose fixtures the xtask can record: the package and test
-/// target that records them, and the fixture folders it rewrites (folders
-/// of hand-written fixtures are left alone).
-const RECORDABLE: &[(&str, &str, &str, &[&str])] =
-    &[("aws", "cloud-aws", "live", &["aws/moto", "aws/s3s"])];
+/// Providers whose fixtures the xtask can record: the package, the test
+/// targets that record them, and the fixture folders they rewrite (folders
+/// of fixtures written from API references are left alone).
+const RECORDABLE: &[(&str, &str, &[&str], &[&str])] = &[
+    ("aws", "cloud-aws", &["live"], &["aws/moto", "aws/s3s"]),
+    (
+        "openstack",
+        "cloud-openstack",
+        &["live", "identity"],
+        &["openstack/swift", "openstack/keystone", "openstack/mimic"],
+    ),
+];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
@@ -72,6 +79,25 @@ pub(crate) fn audit(cassette: &Cassette) -> Vec<String> {
         for (name, value) in all_headers {
             if MUST_BE_REDACTED.contains(&name.as_str()) && value != REDACTED {
                 problems.push(format!("exchange {i}: header `{name}` is not redacted"));
+            }
+        }
+        let json_fields = cloud_testkit::cassette::Scrubber::new();
+        for body in [&interaction.request.body, &interaction.response.body] {
+            let cloud_testkit::cassette::RecordedBody::Text(text) = body else {
+                continue;
+            };
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+                continue;
+            };
+            for pointer in json_fields.json_fields() {
+                if value
+                    .pointer(pointer)
+                    .is_some_and(|v| v.as_str() != Some(REDACTED))
+                {
+                    problems.push(format!(
+                        "exchange {i}: JSON field `{pointer}` is not redacted"
+                    ));
+                }
             }
         }
         let query = interaction
@@ -124,7 +150,8 @@ fn check() -> Result<(), String> {
 }
 
 fn record(provider: &str) -> Result<(), String> {
-    let Some((_, package, test, folders)) = RECORDABLE.iter().find(|(p, ..)| *p == provider) else {
+    let Some((_, package, tests, folders)) = RECORDABLE.iter().find(|(p, ..)| *p == provider)
+    else {
         let known: Vec<&str> = RECORDABLE.iter().map(|(p, ..)| *p).collect();
         return Err(format!(
             "no recordable fixtures for provider `{provider}`; recordable: {}",
@@ -140,8 +167,11 @@ fn record(provider: &str) -> Result<(), String> {
         }
     }
     let mut command = crate::cargo();
+    command.args(["test", "-p", package]);
+    for test in *tests {
+        command.args(["--test", test]);
+    }
     command
-        .args(["test", "-p", package, "--test", test])
         .env("CLOUD_FIXTURES", "record")
         .env(cloud_testkit::servers::REQUIRE_SERVERS_VAR, "1");
     for (var, value) in &running.env {

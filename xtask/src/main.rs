@@ -5,6 +5,7 @@
 //! cargo xtask test [--offline] [-- CARGO_TEST_ARGS]  install/start local servers, run every suite, stop them
 //! cargo xtask docs [--check]                          regenerate (or check) docs/providers.md
 //! cargo xtask check-deps                              provider crates pull in no other provider; embedded features no HTTP stack
+//! cargo xtask servers [NAME...]                      start local servers (all, or those named), print their variables, wait for Ctrl-C
 //! cargo xtask fixtures check                          every recorded fixture parses and holds no credential
 //! cargo xtask fixtures record PROVIDER                re-record PROVIDER's fixtures from its local servers
 //! ```
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         Some("docs") => docs::run(&args[1..]),
         Some("check-deps") => deps::run(),
         Some("fixtures") => fixtures::run(&args[1..]),
+        Some("servers") => servers::serve(&args[1..]),
         _ => Err(usage()),
     };
     match result {
@@ -39,7 +41,7 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask <tour | test [--offline] [-- ARGS] | docs [--check] | check-deps | fixtures check | fixtures record PROVIDER>"
+    "usage: cargo xtask <tour | test [--offline] [-- ARGS] | docs [--check] | check-deps | servers [NAME...] | fixtures check | fixtures record PROVIDER>"
         .to_owned()
 }
 

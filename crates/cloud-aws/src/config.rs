@@ -1,7 +1,7 @@
 //! Building an AWS client: credentials, region, endpoints and tuning.
 
+use cloud_core::unique::TokenSource;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use cloud_core::http::{HttpClient, RetryPolicy, Timeouts, TlsOptions, Transport};
 use cloud_core::{Error, ProviderConfig, Result};
@@ -32,24 +32,6 @@ impl Default for MultipartConfig {
             threshold: 64 * 1024 * 1024,
             part_size: 8 * 1024 * 1024,
             concurrency: 4,
-        }
-    }
-}
-
-/// Where idempotency tokens (EC2 `ClientToken`, Route 53 `CallerReference`) come from.
-#[derive(Debug)]
-pub(crate) enum TokenSource {
-    Unique,
-    Sequential { prefix: String, next: AtomicU64 },
-}
-
-impl TokenSource {
-    pub(crate) fn next(&self) -> String {
-        match self {
-            TokenSource::Unique => format!("cloud-{}", cloud_core::unique::unique_token()),
-            TokenSource::Sequential { prefix, next } => {
-                format!("{prefix}-{}", next.fetch_add(1, Ordering::Relaxed))
-            }
         }
     }
 }
@@ -294,10 +276,7 @@ impl AwsBuilder {
     #[doc(hidden)]
     #[must_use]
     pub fn sequential_tokens(mut self, prefix: impl Into<String>) -> Self {
-        self.tokens = TokenSource::Sequential {
-            prefix: prefix.into(),
-            next: AtomicU64::new(0),
-        };
+        self.tokens = TokenSource::sequential(prefix);
         self
     }
 

@@ -68,63 +68,12 @@ impl fmt::Debug for AwsCredentials {
     }
 }
 
-/// The process environment, or a stand-in for tests.
-#[derive(Clone, Default)]
-pub struct Environment {
-    vars: Option<HashMap<String, String>>,
-}
+pub use cloud_core::Environment;
 
-impl fmt::Debug for Environment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.vars {
-            None => f.write_str("Environment(process)"),
-            Some(v) => write!(f, "Environment({} variables)", v.len()),
-        }
-    }
-}
-
-impl Environment {
-    /// The real process environment.
-    pub fn process() -> Self {
-        Environment { vars: None }
-    }
-
-    /// A fixed set of variables (for tests).
-    pub fn from_vars<I, K, V>(vars: I) -> Self
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
-        V: Into<String>,
-    {
-        Environment {
-            vars: Some(
-                vars.into_iter()
-                    .map(|(k, v)| (k.into(), v.into()))
-                    .collect(),
-            ),
-        }
-    }
-
-    /// A variable, if set and not empty.
-    pub fn var(&self, name: &str) -> Option<String> {
-        let value = match &self.vars {
-            None => std::env::var(name).ok(),
-            Some(vars) => vars.get(name).cloned(),
-        };
-        value.filter(|v| !v.trim().is_empty())
-    }
-
-    fn home(&self) -> Option<PathBuf> {
-        self.var("HOME")
-            .or_else(|| self.var("USERPROFILE"))
-            .map(PathBuf::from)
-    }
-
-    fn shared_file(&self, var: &str, default: &str) -> Option<PathBuf> {
-        self.var(var)
-            .map(PathBuf::from)
-            .or_else(|| self.home().map(|h| h.join(".aws").join(default)))
-    }
+fn shared_file(env: &Environment, var: &str, default: &str) -> Option<PathBuf> {
+    env.var(var)
+        .map(PathBuf::from)
+        .or_else(|| env.home().map(|h| h.join(".aws").join(default)))
 }
 
 /// One profile's settings, merged from the credentials and config files.
@@ -191,9 +140,9 @@ pub(crate) fn load_profile(env: &Environment, name: &str) -> Result<Option<Profi
     let mut profile = Profile::default();
     let mut found = false;
     let files = [
-        (env.shared_file("AWS_CONFIG_FILE", "config"), true),
+        (shared_file(env, "AWS_CONFIG_FILE", "config"), true),
         (
-            env.shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+            shared_file(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials"),
             false,
         ),
     ];

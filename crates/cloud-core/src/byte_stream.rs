@@ -136,6 +136,81 @@ pub fn checked_length(stream: ByteStream, expected: u64, source: LengthSource) -
     .boxed()
 }
 
+/// Reads a stream in parts of a chosen size: the building block of
+/// multipart and segmented uploads, which must hold at most one part.
+pub struct PartReader {
+    stream: ByteStream,
+    leftover: Option<Bytes>,
+    done: bool,
+}
+
+impl PartReader {
+    /// Reads `stream`.
+    pub fn new(stream: ByteStream) -> Self {
+        PartReader {
+            stream,
+            leftover: None,
+            done: false,
+        }
+    }
+
+    /// Up to `size` bytes; fewer only at the end of the stream.
+    pub async fn next_part(&mut self, size: usize) -> Result<BytesMut> {
+        let mut part = BytesMut::with_capacity(size.min(64 * 1024 * 1024));
+        while part.len() < size {
+            let chunk = match self.leftover.take() {
+                Some(c) => c,
+                None if self.done => break,
+                None => match self.stream.next().await {
+                    Some(chunk) => chunk?,
+                    None => {
+                        self.done = true;
+                        break;
+                    }
+                },
+            };
+            let room = size - part.len();
+            if chunk.len() > room {
+                part.extend_from_slice(&chunk[..room]);
+                self.leftover = Some(chunk.slice(room..));
+            } else {
+                part.extend_from_slice(&chunk);
+            }
+        }
+        Ok(part)
+    }
+
+    /// Whether the stream has nothing more, reading ahead if needed.
+    pub async fn at_end(&mut self) -> Result<bool> {
+        if self.leftover.as_ref().is_some_and(|l| !l.is_empty()) {
+            return Ok(false);
+        }
+        while !self.done {
+            match self.stream.next().await {
+                Some(chunk) => {
+                    let chunk = chunk?;
+                    if !chunk.is_empty() {
+                        self.leftover = Some(chunk);
+                        return Ok(false);
+                    }
+                }
+                None => self.done = true,
+            }
+        }
+        Ok(true)
+    }
+
+    /// The rest of the stream, whatever has been read ahead included.
+    pub fn into_stream(self) -> ByteStream {
+        match self.leftover {
+            Some(first) => futures::stream::once(async move { Ok(first) })
+                .chain(self.stream)
+                .boxed(),
+            None => self.stream,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use futures::TryStreamExt;
@@ -179,6 +254,22 @@ mod tests {
         assert_eq!(len, data.len() as u64);
         let parts: Vec<Bytes> = stream.try_collect().await.unwrap();
         assert_eq!(parts.concat(), data);
+    }
+
+    #[tokio::test]
+    async fn parts_are_cut_at_the_part_size() {
+        let chunks: Vec<Result<Bytes>> = vec![
+            Ok(Bytes::from(vec![1u8; 7])),
+            Ok(Bytes::from(vec![2u8; 5])),
+            Ok(Bytes::new()),
+        ];
+        let mut reader = PartReader::new(futures::stream::iter(chunks).boxed());
+        assert_eq!(reader.next_part(4).await.unwrap().len(), 4);
+        assert!(!reader.at_end().await.unwrap());
+        assert_eq!(&reader.next_part(4).await.unwrap()[..], &[1, 1, 1, 2]);
+        assert!(!reader.at_end().await.unwrap());
+        let rest: Vec<Bytes> = reader.into_stream().try_collect().await.unwrap();
+        assert_eq!(rest.concat(), vec![2u8; 4]);
     }
 
     #[tokio::test]

@@ -153,6 +153,62 @@ impl ProviderConfig {
     }
 }
 
+/// The process environment, or a fixed set of variables standing in for it
+/// (tests). Provider crates read their native variables (`AWS_*`, `OS_*`)
+/// through this.
+#[derive(Clone, Default)]
+pub struct Environment {
+    vars: Option<std::collections::HashMap<String, String>>,
+}
+
+impl fmt::Debug for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.vars {
+            None => f.write_str("Environment(process)"),
+            Some(v) => write!(f, "Environment({} variables)", v.len()),
+        }
+    }
+}
+
+impl Environment {
+    /// The real process environment.
+    pub fn process() -> Self {
+        Environment { vars: None }
+    }
+
+    /// A fixed set of variables.
+    pub fn from_vars<I, K, V>(vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Environment {
+            vars: Some(
+                vars.into_iter()
+                    .map(|(k, v)| (k.into(), v.into()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// A variable, if set and not blank.
+    pub fn var(&self, name: &str) -> Option<String> {
+        let value = match &self.vars {
+            None => std::env::var(name).ok(),
+            Some(vars) => vars.get(name).cloned(),
+        };
+        value.filter(|v| !v.trim().is_empty())
+    }
+
+    /// The user's home folder (`HOME`, else `USERPROFILE`).
+    pub fn home(&self) -> Option<std::path::PathBuf> {
+        self.var("HOME")
+            .or_else(|| self.var("USERPROFILE"))
+            .map(std::path::PathBuf::from)
+    }
+}
+
 impl fmt::Debug for ProviderConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProviderConfig")

@@ -51,6 +51,12 @@ pub enum ResourceKind {
     Record,
     /// A provider name in the registry.
     Provider,
+    /// A public IP address (floating IP, elastic IP).
+    Address,
+    /// A firewall rule set (security group).
+    SecurityGroup,
+    /// A job the provider runs in the background (an asynchronous change).
+    Job,
 }
 
 impl fmt::Display for ResourceKind {
@@ -71,6 +77,9 @@ impl fmt::Display for ResourceKind {
             ResourceKind::Zone => "zone",
             ResourceKind::Record => "record",
             ResourceKind::Provider => "provider",
+            ResourceKind::Address => "address",
+            ResourceKind::SecurityGroup => "security group",
+            ResourceKind::Job => "job",
         })
     }
 }

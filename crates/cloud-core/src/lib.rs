@@ -63,7 +63,7 @@ pub use compute::{
     Compute, ComputeDriver, CreateNode, CreateVolume, KeyPair, Node, NodeAuth, NodeImage,
     NodeLocation, NodeSize, NodeState, SnapshotState, StorageVolume, VolumeSnapshot, VolumeState,
 };
-pub use config::ProviderConfig;
+pub use config::{Environment, ProviderConfig};
 pub use dns::{
     CreateZone, Dns, DnsDriver, Record, RecordSpec, RecordType, UpdateZone, Zone, ZoneType,
 };

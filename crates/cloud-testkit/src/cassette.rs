@@ -174,6 +174,8 @@ pub struct Scrubber {
     redact_headers: Vec<String>,
     drop_headers: Vec<String>,
     redact_query: Vec<String>,
+    redact_json: Vec<String>,
+    pin_json: Vec<(String, String)>,
     match_headers: Vec<String>,
 }
 
@@ -215,6 +217,17 @@ impl Default for Scrubber {
                 "temp_url_sig",
                 "temp_url_expires",
             ]),
+            // Tokens that identity services return in a JSON body.
+            redact_json: owned(&["/access/token/id"]),
+            // Token expiry times, pinned far ahead so a replay never finds
+            // its recorded token expired and asks to log in again.
+            pin_json: [
+                ("/token/expires_at", "2999-12-31T00:00:00.000000Z"),
+                ("/access/token/expires", "2999-12-31T00:00:00.000Z"),
+            ]
+            .iter()
+            .map(|(p, v)| (p.to_string(), v.to_string()))
+            .collect(),
             match_headers: owned(&[
                 "content-type",
                 "range",
@@ -324,11 +337,59 @@ impl Scrubber {
             .collect()
     }
 
-    /// A body with literal secrets replaced (text bodies only).
+    /// Also replaces the JSON value at this pointer (e.g. `/access/token/id`)
+    /// in every body.
+    #[must_use]
+    pub fn json_field(mut self, pointer: impl Into<String>) -> Self {
+        self.redact_json.push(pointer.into());
+        self
+    }
+
+    /// The JSON pointers whose values must be scrubbed.
+    pub fn json_fields(&self) -> &[String] {
+        &self.redact_json
+    }
+
+    /// A body with literal secrets and secret JSON fields replaced (text
+    /// bodies only).
     pub fn scrub_body(&self, bytes: &[u8]) -> RecordedBody {
         match RecordedBody::from_bytes(bytes) {
-            RecordedBody::Text(t) => RecordedBody::Text(self.scrub_text(&t)),
+            RecordedBody::Text(t) => RecordedBody::Text(self.scrub_text(&self.scrub_json(t))),
             other => other,
+        }
+    }
+
+    /// `text` with the configured JSON fields redacted or pinned, when it is
+    /// JSON that has any of them; otherwise unchanged.
+    fn scrub_json(&self, text: String) -> String {
+        if !text.trim_start().starts_with('{') {
+            return text;
+        }
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) else {
+            return text;
+        };
+        let mut changed = false;
+        for pointer in &self.redact_json {
+            if let Some(field) = value.pointer_mut(pointer)
+                && field.as_str() != Some(REDACTED)
+            {
+                *field = serde_json::Value::String(REDACTED.to_owned());
+                changed = true;
+            }
+        }
+        for (pointer, pinned) in &self.pin_json {
+            if let Some(field) = value.pointer_mut(pointer)
+                && field.is_string()
+                && field.as_str() != Some(pinned)
+            {
+                *field = serde_json::Value::String(pinned.clone());
+                changed = true;
+            }
+        }
+        if changed {
+            serde_json::to_string(&value).unwrap_or(text)
+        } else {
+            text
         }
     }
 }
@@ -363,6 +424,23 @@ mod tests {
         assert_eq!(
             body,
             RecordedBody::Text(r#"{"password": "[redacted]"}"#.into())
+        );
+    }
+
+    #[test]
+    fn tokens_in_json_bodies_are_scrubbed() {
+        let scrubber = Scrubber::new();
+        let body =
+            br#"{"access": {"token": {"id": "tok-123", "expires": "2026-01-01T00:00:00Z"}}}"#;
+        let RecordedBody::Text(text) = scrubber.scrub_body(body) else {
+            panic!("text expected");
+        };
+        assert!(!text.contains("tok-123"));
+        assert!(text.contains(REDACTED) && text.contains("2999-12-31"));
+        let plain = br#"{"other": 1}"#;
+        assert_eq!(
+            scrubber.scrub_body(plain),
+            RecordedBody::Text(r#"{"other": 1}"#.into())
         );
     }
 

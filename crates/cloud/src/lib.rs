@@ -10,6 +10,8 @@
 //! | `memory` (default) | [`memory`] | compute, storage, load balancer, DNS |
 //! | `local` (default)  | [`local`] | storage |
 //! | `aws`              | `aws` (`cloud_aws`) | compute (EC2), storage (S3), load balancer (classic ELB), DNS (Route 53) |
+//! | `openstack`        | `openstack` (`cloud_openstack`) | storage (Swift); Keystone identity |
+//! | `rackspace`        | `openstack` (`cloud_openstack`) | storage (Cloud Files, with CDN) |
 //!
 //! Only the providers you enable are compiled; `local` and `memory` need no
 //! HTTP stack at all.
@@ -52,3 +54,7 @@ pub use cloud_local as local;
 /// Amazon Web Services (feature `aws`).
 #[cfg(feature = "aws")]
 pub use cloud_aws as aws;
+
+/// OpenStack and Rackspace (features `openstack`, `rackspace`: one crate).
+#[cfg(any(feature = "openstack", feature = "rackspace"))]
+pub use cloud_openstack as openstack;

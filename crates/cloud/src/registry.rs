@@ -35,6 +35,18 @@ fn aws(config: &ProviderConfig) -> Result<cloud_aws::Aws> {
     cloud_aws::AwsBuilder::from_config(config)?.build()
 }
 
+#[cfg(feature = "openstack")]
+fn openstack(config: &ProviderConfig) -> Result<cloud_openstack::OpenStack> {
+    cloud_openstack::OpenStackBuilder::from_config(config, cloud_openstack::Flavor::OpenStack)?
+        .build()
+}
+
+#[cfg(feature = "rackspace")]
+fn rackspace(config: &ProviderConfig) -> Result<cloud_openstack::OpenStack> {
+    cloud_openstack::OpenStackBuilder::from_config(config, cloud_openstack::Flavor::Rackspace)?
+        .build()
+}
+
 /// The providers compiled into this build, by name.
 ///
 /// ```
@@ -102,6 +114,22 @@ impl Registry {
             storage: Some(|c| Ok(Storage::new(aws(c)?.s3()?))),
             load_balancer: Some(|c| Ok(LoadBalancers::new(aws(c)?.elb()?))),
             dns: Some(|c| Ok(Dns::new(aws(c)?.route53()?))),
+        });
+        #[cfg(feature = "openstack")]
+        entries.push(Entry {
+            description: cloud_openstack::DESCRIPTION_OPENSTACK,
+            compute: None,
+            storage: Some(|c| Ok(Storage::new(openstack(c)?.swift()))),
+            load_balancer: None,
+            dns: None,
+        });
+        #[cfg(feature = "rackspace")]
+        entries.push(Entry {
+            description: cloud_openstack::DESCRIPTION_RACKSPACE,
+            compute: None,
+            storage: Some(|c| Ok(Storage::new(rackspace(c)?.swift()))),
+            load_balancer: None,
+            dns: None,
         });
         Registry { entries }
     }

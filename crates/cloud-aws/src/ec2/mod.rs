@@ -306,7 +306,7 @@ impl ComputeDriver for Ec2Compute {
         let token = request
             .idempotency_token_value()
             .map(str::to_owned)
-            .unwrap_or_else(|| self.shared.tokens.next());
+            .unwrap_or_else(|| self.shared.tokens.next_token());
         p.add("ClientToken", token);
         if let Some(key) = request.key_pair_name() {
             p.add("KeyName", key);
@@ -458,7 +458,7 @@ impl ComputeDriver for Ec2Compute {
         if let Some(snapshot) = &request.snapshot {
             p.add("SnapshotId", snapshot.as_str());
         }
-        p.add("ClientToken", self.shared.tokens.next());
+        p.add("ClientToken", self.shared.tokens.next_token());
         tag_spec(&mut p, 1, "volume", &[("Name", request.name.as_str())]);
         let mut volume =
             parse::create_volume(&self.query.call("CreateVolume", &p, true, None).await?)?;

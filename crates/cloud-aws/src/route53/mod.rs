@@ -370,7 +370,7 @@ impl DnsDriver for Route53Dns {
         let xml = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CreateHostedZoneRequest xmlns=\"{NAMESPACE}\"><Name>{}.</Name><CallerReference>{}</CallerReference><HostedZoneConfig><Comment>{}</Comment></HostedZoneConfig></CreateHostedZoneRequest>",
             escape(&request.domain),
-            escape(&self.shared.tokens.next()),
+            escape(&self.shared.tokens.next_token()),
             escape(&comment)
         );
         let request_http = HttpRequest::new(Method::POST, self.url("hostedzone", &[])?)

@@ -523,7 +523,7 @@ impl StorageDriver for S3Storage {
         let length = content_length(&response)?;
         let (range, size) = if response.status() == StatusCode::PARTIAL_CONTENT {
             let header = response.header_str("content-range").unwrap_or_default();
-            parse::content_range(header).ok_or_else(|| {
+            cloud_core::http::content_range(header).ok_or_else(|| {
                 Error::malformed(
                     crate::PROVIDER,
                     format!("S3 sent an invalid Content-Range `{header}`"),

@@ -104,19 +104,6 @@ pub fn object_from_headers(bucket: &str, key: &str, headers: &HeaderMap, size: u
     object
 }
 
-/// `Content-Range: bytes START-END/TOTAL` as (`START..END+1`, `TOTAL`).
-pub fn content_range(value: &str) -> Option<(std::ops::Range<u64>, u64)> {
-    let rest = value.trim().strip_prefix("bytes ")?;
-    let (span, total) = rest.split_once('/')?;
-    let (start, end) = span.split_once('-')?;
-    let (start, end, total): (u64, u64, u64) =
-        (start.parse().ok()?, end.parse().ok()?, total.parse().ok()?);
-    if start > end || end >= total {
-        return None;
-    }
-    Some((start..end + 1, total))
-}
-
 /// The `UploadId` of `InitiateMultipartUploadResult`.
 pub fn upload_id(body: &str) -> Result<String> {
     let doc = xml::parse(SERVICE, body)?;
@@ -245,15 +232,6 @@ mod tests {
                 "{bad}"
             );
         }
-    }
-
-    #[test]
-    fn content_ranges() {
-        assert_eq!(content_range("bytes 10-19/1000"), Some((10..20, 1000)));
-        assert_eq!(content_range("bytes 0-0/1"), Some((0..1, 1)));
-        assert_eq!(content_range("bytes 5-4/10"), None);
-        assert_eq!(content_range("bytes 0-10/10"), None);
-        assert_eq!(content_range("bytes */10"), None);
     }
 
     #[test]

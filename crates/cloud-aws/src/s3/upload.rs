@@ -14,13 +14,14 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
+use cloud_core::byte_stream::PartReader;
 use cloud_core::http::{Body, HttpClient, HttpRequest, Method};
+use cloud_core::storage::{PartPlan, upload_parts};
 use cloud_core::{
     ByteStream, Error, ErrorKind, Object, ResourceKind, Result, UploadOptions, WriteCondition,
 };
 use futures::StreamExt;
 use md5::{Digest, Md5};
-use tokio::task::JoinSet;
 use url::Url;
 
 use super::{S3Storage, Target, encode, parse, text};
@@ -90,61 +91,6 @@ fn result_object(
     object
 }
 
-/// Reads a stream in parts of a given size.
-struct PartReader {
-    stream: ByteStream,
-    leftover: Option<Bytes>,
-    done: bool,
-}
-
-impl PartReader {
-    /// Up to `size` bytes; fewer only at the end of the stream.
-    async fn next_part(&mut self, size: usize) -> Result<BytesMut> {
-        let mut part = BytesMut::with_capacity(size.min(64 * 1024 * 1024));
-        while part.len() < size {
-            let chunk = match self.leftover.take() {
-                Some(c) => c,
-                None if self.done => break,
-                None => match self.stream.next().await {
-                    Some(chunk) => chunk?,
-                    None => {
-                        self.done = true;
-                        break;
-                    }
-                },
-            };
-            let room = size - part.len();
-            if chunk.len() > room {
-                part.extend_from_slice(&chunk[..room]);
-                self.leftover = Some(chunk.slice(room..));
-            } else {
-                part.extend_from_slice(&chunk);
-            }
-        }
-        Ok(part)
-    }
-
-    /// Whether the stream has nothing more, reading ahead if needed.
-    async fn at_end(&mut self) -> Result<bool> {
-        if self.leftover.as_ref().is_some_and(|l| !l.is_empty()) {
-            return Ok(false);
-        }
-        while !self.done {
-            match self.stream.next().await {
-                Some(chunk) => {
-                    let chunk = chunk?;
-                    if !chunk.is_empty() {
-                        self.leftover = Some(chunk);
-                        return Ok(false);
-                    }
-                }
-                None => self.done = true,
-            }
-        }
-        Ok(true)
-    }
-}
-
 pub(crate) async fn upload(
     s3: &S3Storage,
     bucket: &str,
@@ -154,11 +100,7 @@ pub(crate) async fn upload(
 ) -> Result<Object> {
     let config = s3.shared().multipart;
     let part_size = usize::try_from(config.part_size).unwrap_or(usize::MAX);
-    let mut reader = PartReader {
-        stream: body,
-        leftover: None,
-        done: false,
-    };
+    let mut reader = PartReader::new(body);
     match options.content_length_value() {
         Some(len) if len <= config.part_size => {
             let data = reader.next_part(part_size).await?.freeze();
@@ -170,7 +112,7 @@ pub(crate) async fn upload(
             put_buffered(s3, bucket, key, data, options).await
         }
         Some(len) if len <= config.threshold => {
-            put_streamed(s3, bucket, key, reader.stream, len, options).await
+            put_streamed(s3, bucket, key, reader.into_stream(), len, options).await
         }
         _ => {
             let first = reader.next_part(part_size).await?;
@@ -408,26 +350,9 @@ async fn send_parts(
 ) -> Result<Object> {
     let config = s3.shared().multipart;
     let part_size = usize::try_from(config.part_size).unwrap_or(usize::MAX);
+    let plan = PartPlan::new(part_size, MAX_PARTS, config.concurrency, "part");
     let target = Target::object(bucket, key);
-    let mut tasks: JoinSet<Result<(u32, String)>> = JoinSet::new();
-    let mut done: Vec<(u32, String)> = Vec::new();
-    let mut total = 0u64;
-    let mut number = 0u32;
-    let mut next = Some(first);
-    while let Some(part) = next.take() {
-        if part.is_empty() && number > 0 {
-            break;
-        }
-        number += 1;
-        if number > MAX_PARTS {
-            return Err(Error::invalid_input(format!(
-                "the body needs more than {MAX_PARTS} parts of {part_size} bytes; raise the part size"
-            )));
-        }
-        total += part.len() as u64;
-        while tasks.len() >= config.concurrency {
-            done.push(join(&mut tasks).await?);
-        }
+    let parts = upload_parts(first, reader, &plan, |number, data| {
         let url = s3.url(
             region,
             target,
@@ -435,46 +360,31 @@ async fn send_parts(
                 ("partNumber", number.to_string()),
                 ("uploadId", encode(upload_id)),
             ],
-        )?;
-        tasks.spawn(upload_part(
+        );
+        upload_part(
             client.clone(),
             url,
             number,
-            part.freeze(),
+            data,
             bucket.to_owned(),
             key.to_owned(),
-        ));
-        if !reader.at_end().await? {
-            next = Some(reader.next_part(part_size).await?);
-        }
-    }
-    while !tasks.is_empty() {
-        done.push(join(&mut tasks).await?);
-    }
-    done.sort_by_key(|(n, _)| *n);
+        )
+    })
+    .await?;
+    let total = parts.iter().map(|p| p.size).sum();
+    let done: Vec<(u32, String)> = parts.into_iter().map(|p| (p.number, p.value)).collect();
     complete(s3, bucket, key, upload_id, &done, total, options).await
-}
-
-async fn join(tasks: &mut JoinSet<Result<(u32, String)>>) -> Result<(u32, String)> {
-    match tasks.join_next().await {
-        Some(Ok(result)) => result,
-        Some(Err(e)) => Err(Error::new(
-            ErrorKind::Transport,
-            format!("a part upload task failed: {e}"),
-        )),
-        None => Err(Error::new(ErrorKind::Transport, "no part upload in flight")),
-    }
 }
 
 async fn upload_part(
     client: HttpClient,
-    url: Url,
+    url: Result<Url>,
     number: u32,
     data: Bytes,
     bucket: String,
     key: String,
-) -> Result<(u32, String)> {
-    let request = HttpRequest::new(Method::PUT, url)
+) -> Result<String> {
+    let request = HttpRequest::new(Method::PUT, url?)
         .header("content-md5", &content_md5(&data))?
         .body(Body::from_bytes(data));
     let response = client.send(request).await?;
@@ -496,7 +406,7 @@ async fn upload_part(
         .ok_or_else(|| {
             Error::malformed(crate::PROVIDER, format!("S3 gave part {number} no ETag"))
         })?;
-    Ok((number, etag.to_owned()))
+    Ok(etag.to_owned())
 }
 
 async fn complete(
@@ -563,26 +473,6 @@ pub(crate) async fn abort(s3: &S3Storage, bucket: &str, key: &str, upload_id: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn parts_are_cut_at_the_part_size() {
-        let chunks: Vec<Result<Bytes>> = vec![
-            Ok(Bytes::from(vec![1u8; 7])),
-            Ok(Bytes::from(vec![2u8; 5])),
-            Ok(Bytes::new()),
-        ];
-        let mut reader = PartReader {
-            stream: futures::stream::iter(chunks).boxed(),
-            leftover: None,
-            done: false,
-        };
-        assert_eq!(reader.next_part(4).await.unwrap().len(), 4);
-        assert!(!reader.at_end().await.unwrap());
-        assert_eq!(&reader.next_part(4).await.unwrap()[..], &[1, 1, 1, 2]);
-        assert_eq!(reader.next_part(4).await.unwrap().len(), 4);
-        assert!(reader.at_end().await.unwrap());
-        assert!(reader.next_part(4).await.unwrap().is_empty());
-    }
 
     #[test]
     fn md5_headers() {

@@ -39,6 +39,9 @@ impl Home {
             "AWS_REGION",
             "AWS_DEFAULT_REGION",
             "AWS_ENDPOINT_URL",
+            "OS_AUTH_URL",
+            "OS_CLOUD",
+            "OS_CLIENT_CONFIG_FILE",
             "XDG_DATA_HOME",
             "XDG_CONFIG_HOME",
         ] {

@@ -26,3 +26,18 @@ pub use transport::{HyperTransport, TlsOptions, Transport, mark_not_sent};
 pub fn parse_http_date(text: &str) -> Option<std::time::SystemTime> {
     httpdate::parse_http_date(text.trim()).ok()
 }
+
+/// Reads `Content-Range: bytes START-END/TOTAL` as (`START..END+1`, `TOTAL`).
+///
+/// ```
+/// assert_eq!(cloud_core::http::content_range("bytes 10-19/1000"), Some((10..20, 1000)));
+/// assert_eq!(cloud_core::http::content_range("bytes */1000"), None);
+/// ```
+pub fn content_range(value: &str) -> Option<(std::ops::Range<u64>, u64)> {
+    let rest = value.trim().strip_prefix("bytes ")?;
+    let (span, total) = rest.split_once('/')?;
+    let (start, end) = span.split_once('-')?;
+    let (start, end, total): (u64, u64, u64) =
+        (start.parse().ok()?, end.parse().ok()?, total.parse().ok()?);
+    (start <= end && end < total).then_some((start..end + 1, total))
+}

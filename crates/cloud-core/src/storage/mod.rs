@@ -5,6 +5,7 @@ mod driver;
 mod handle;
 mod listing;
 mod names;
+mod parts;
 mod types;
 
 pub use conditions::{check_if_match, etag_matches};
@@ -15,6 +16,7 @@ pub use names::{
     MAX_CONTAINER_NAME_BYTES, MAX_METADATA_BYTES, MAX_OBJECT_NAME_BYTES, check_container_name,
     check_metadata, check_object_name, guess_content_type,
 };
+pub use parts::{PartPlan, SentPart, upload_parts};
 pub use types::{
     ByteRange, Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, ListOptions,
     Object, UploadOptions, UrlMethod, WriteCondition,

@@ -26,6 +26,7 @@ pub struct LoadBalancerFixture {
     /// How often to poll while waiting.
     pub poll_interval: Duration,
     skips: Vec<(&'static str, String)>,
+    untested: Vec<(Capability, String)>,
 }
 
 impl LoadBalancerFixture {
@@ -44,6 +45,7 @@ impl LoadBalancerFixture {
             ready_timeout: Duration::from_secs(60),
             poll_interval: Duration::from_millis(50),
             skips: Vec::new(),
+            untested: Vec::new(),
         }
     }
 
@@ -75,6 +77,22 @@ impl LoadBalancerFixture {
         self
     }
 
+    /// Leaves out the steps that use `capability`, which the driver has but
+    /// the server under test lacks (they are then covered elsewhere).
+    #[must_use]
+    pub fn untested(mut self, capability: Capability, reason: impl Into<String>) -> Self {
+        self.untested.push((capability, reason.into()));
+        self
+    }
+
+    /// Sets how long to wait for a balancer and how often to look.
+    #[must_use]
+    pub fn timing(mut self, ready_timeout: Duration, poll_interval: Duration) -> Self {
+        self.ready_timeout = ready_timeout;
+        self.poll_interval = poll_interval;
+        self
+    }
+
     /// Why `case` is skipped, if it is.
     pub fn skip_reason(&self, case: &str) -> Option<&str> {
         self.skips
@@ -84,6 +102,10 @@ impl LoadBalancerFixture {
     }
 
     fn supports(&self, cap: Capability) -> bool {
+        if let Some((_, reason)) = self.untested.iter().find(|(c, _)| *c == cap) {
+            eprintln!("not exercising {}: {reason}", cap.name());
+            return false;
+        }
         self.lb.capabilities().contains(cap)
     }
 

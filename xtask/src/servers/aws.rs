@@ -1,10 +1,5 @@
-//! The real local servers the live suites run against: how to install each
-//! one when it is missing and how to start it on loopback.
-//!
-//! Each server starts on a free port with its files under
-//! `<target>/xtask/servers/<name>/`, hands its address to the tests in
-//! environment variables, and stops when the run ends. The commands are the
-//! ones verified on these machines (`../shared/local-servers.md`).
+//! The AWS servers: moto (every API, signatures unchecked) and s3s-fs
+//! (S3 only, SigV4 verified).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,56 +7,10 @@ use std::time::Duration;
 
 use cloud_testkit::servers::{ServerProcess, free_port};
 
-/// One kind of local server.
-pub(crate) trait LocalServer {
-    /// Its name in messages and folder names.
-    fn name(&self) -> &'static str;
-    /// Installs it if it is missing (pip, or cargo install into `cache`).
-    fn ensure_installed(&self, cache: &Path) -> Result<(), String>;
-    /// Starts it with its files in `work`; returns the process and the
-    /// environment variables that tell the tests where it is.
-    fn start(
-        &self,
-        cache: &Path,
-        work: &Path,
-    ) -> Result<(ServerProcess, Vec<(String, String)>), String>;
-}
-
-/// Every server some live suite needs.
-pub(crate) fn all() -> Vec<Box<dyn LocalServer>> {
-    vec![Box::new(Moto), Box::new(S3sFs)]
-}
-
-fn on_path(program: &str) -> bool {
-    Command::new(program)
-        .arg("--help")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok()
-}
-
-fn run(mut command: Command, what: &str) -> Result<(), String> {
-    eprintln!("xtask: {what}: {command:?}");
-    let status = command
-        .status()
-        .map_err(|e| format!("{what}: cannot run {command:?}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what}: {command:?} failed: {status}"))
-    }
-}
-
-fn fresh_dir(path: &Path) -> Result<(), String> {
-    if path.exists() {
-        std::fs::remove_dir_all(path).map_err(|e| format!("clearing {}: {e}", path.display()))?;
-    }
-    std::fs::create_dir_all(path).map_err(|e| format!("creating {}: {e}", path.display()))
-}
+use super::{LocalServer, Started, fresh_dir, on_path, run};
 
 /// moto in server mode: S3, EC2, ELB, Route 53 (signatures not checked).
-struct Moto;
+pub(crate) struct Moto;
 
 impl LocalServer for Moto {
     fn name(&self) -> &'static str {
@@ -77,11 +26,7 @@ impl LocalServer for Moto {
         run(pip, "installing moto")
     }
 
-    fn start(
-        &self,
-        _cache: &Path,
-        work: &Path,
-    ) -> Result<(ServerProcess, Vec<(String, String)>), String> {
+    fn start(&self, _cache: &Path, work: &Path) -> Result<Started, String> {
         let port = free_port().map_err(|e| format!("moto: no free port: {e}"))?;
         let mut command = Command::new("moto_server");
         command
@@ -96,7 +41,7 @@ impl LocalServer for Moto {
             Duration::from_secs(60),
         )?;
         Ok((
-            process,
+            vec![process],
             vec![(
                 "CLOUD_TEST_MOTO_URL".into(),
                 format!("http://127.0.0.1:{port}"),
@@ -106,7 +51,7 @@ impl LocalServer for Moto {
 }
 
 /// s3s-fs: an S3 server on a folder that verifies SigV4.
-struct S3sFs;
+pub(crate) struct S3sFs;
 
 const S3S_VERSION: &str = "0.14.1";
 const S3S_KEY: &str = "cloudtest";
@@ -148,11 +93,7 @@ impl LocalServer for S3sFs {
         run(install, "installing s3s-fs (a few minutes, once)")
     }
 
-    fn start(
-        &self,
-        cache: &Path,
-        work: &Path,
-    ) -> Result<(ServerProcess, Vec<(String, String)>), String> {
+    fn start(&self, cache: &Path, work: &Path) -> Result<Started, String> {
         let data = work.join("data");
         fresh_dir(&data)?;
         let port = free_port().map_err(|e| format!("s3s-fs: no free port: {e}"))?;
@@ -185,45 +126,6 @@ impl LocalServer for S3sFs {
             ("CLOUD_TEST_S3S_SECRET".into(), S3S_SECRET.into()),
             ("CLOUD_TEST_S3S_DIR".into(), data.display().to_string()),
         ];
-        Ok((process, env))
+        Ok((vec![process], env))
     }
-}
-
-/// Servers started for one run; stopped when dropped.
-pub(crate) struct Running {
-    _processes: Vec<ServerProcess>,
-    /// Environment variables for the tests.
-    pub(crate) env: Vec<(String, String)>,
-}
-
-/// The cache and work folders under the target directory.
-pub(crate) fn folders() -> (PathBuf, PathBuf) {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| crate::workspace_root().join("target"));
-    (target.join("xtask/cache"), target.join("xtask/servers"))
-}
-
-/// Installs what is missing and starts every server, fresh.
-pub(crate) fn start_all() -> Result<Running, String> {
-    let (cache, work) = folders();
-    let mut processes = Vec::new();
-    let mut env = Vec::new();
-    for server in all() {
-        server.ensure_installed(&cache)?;
-        let dir = work.join(server.name());
-        fresh_dir(&dir)?;
-        let (process, vars) = server.start(&cache, &dir)?;
-        eprintln!(
-            "xtask: {} listening on 127.0.0.1:{}",
-            server.name(),
-            process.port
-        );
-        processes.push(process);
-        env.extend(vars);
-    }
-    Ok(Running {
-        _processes: processes,
-        env,
-    })
 }

@@ -1,0 +1,545 @@
+//! Building an OpenStack or Rackspace client.
+//!
+//! Rackspace is a preset, not a second implementation: its identity
+//! endpoint, API-key authentication, the service names in its catalog, and
+//! its own load-balancer and DNS APIs in place of Octavia and Designate.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cloud_core::http::{HttpClient, RetryPolicy, Timeouts, TlsOptions, Transport};
+use cloud_core::unique::TokenSource;
+use cloud_core::{Environment, Error, ProviderConfig, Result, Secret};
+use url::Url;
+
+use crate::identity::{Auth, Interface, Scope, Session, TokenSigner, env};
+
+/// Which cloud the configuration is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Flavor {
+    /// Any OpenStack cloud: Octavia and Designate.
+    OpenStack,
+    /// Rackspace: Cloud Load Balancers, Cloud DNS, Cloud Files CDN.
+    Rackspace,
+}
+
+impl Flavor {
+    /// The registry name.
+    pub fn provider(self) -> &'static str {
+        match self {
+            Flavor::OpenStack => crate::PROVIDER_OPENSTACK,
+            Flavor::Rackspace => crate::PROVIDER_RACKSPACE,
+        }
+    }
+
+    /// Preferred catalog service names for a service type.
+    pub(crate) fn names(self, service_type: &str) -> &'static [&'static str] {
+        match (self, service_type) {
+            (Flavor::Rackspace, "compute") => &["cloudServersOpenStack"],
+            (Flavor::Rackspace, "object-store") => &["cloudFiles"],
+            (Flavor::Rackspace, "rax:object-cdn") => &["cloudFilesCDN"],
+            (Flavor::Rackspace, "rax:load-balancer") => &["cloudLoadBalancers"],
+            (Flavor::Rackspace, "rax:dns") => &["cloudDNS"],
+            (Flavor::Rackspace, "volume" | "volumev2" | "volumev3" | "block-storage") => {
+                &["cloudBlockStorage"]
+            }
+            (Flavor::Rackspace, "image") => &["cloudImages"],
+            _ => &[],
+        }
+    }
+}
+
+/// The identity endpoint of Rackspace's public cloud.
+pub const RACKSPACE_IDENTITY: &str = "https://identity.api.rackspacecloud.com/v2.0/";
+
+/// How Swift uploads are split into Static Large Object segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SloConfig {
+    /// Bodies of unknown length, or longer than this, go up as segments.
+    pub threshold: u64,
+    /// The size of each segment (Swift's minimum is 1 MiB but for the last).
+    pub segment_size: u64,
+    /// How many segments are in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for SloConfig {
+    fn default() -> Self {
+        SloConfig {
+            threshold: 64 * 1024 * 1024,
+            segment_size: 8 * 1024 * 1024,
+            concurrency: 4,
+        }
+    }
+}
+
+/// Options [`OpenStackBuilder::from_config`] understands.
+pub const CONFIG_OPTIONS: &[&str] = &[
+    "auth_type",
+    "project_name",
+    "project_id",
+    "user_domain_name",
+    "project_domain_name",
+    "tenant_name",
+    "interface",
+    "cloud",
+    "temp_url_key",
+    "segment_size",
+    "slo_threshold",
+    "concurrency",
+    "nova_microversion",
+    "storage_url",
+    "compute_url",
+];
+
+/// Configures an [`OpenStack`] client.
+///
+/// ```
+/// use cloud_openstack::{Auth, OpenStackBuilder, Scope};
+/// use cloud_core::Secret;
+///
+/// let cloud = OpenStackBuilder::openstack()
+///     .auth(Auth::V3Password {
+///         url: "http://127.0.0.1:5000/v3".parse().unwrap(),
+///         user: "demo".into(),
+///         user_is_id: false,
+///         user_domain: None,
+///         password: Secret::new("secret"),
+///         scope: Scope::project("demo", None),
+///     })
+///     .region("RegionOne")
+///     .build()
+///     .unwrap();
+/// # let _ = cloud;
+/// ```
+#[derive(Debug)]
+pub struct OpenStackBuilder {
+    flavor: Flavor,
+    env: Environment,
+    auth: Option<Auth>,
+    region: Option<String>,
+    interface: Interface,
+    overrides: Vec<(String, Url)>,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    tls: TlsOptions,
+    transport: Option<Arc<dyn Transport>>,
+    refresh_margin: Duration,
+    slo: SloConfig,
+    temp_url_key: Option<Secret>,
+    nova_microversion: Option<String>,
+    allow_http: Option<bool>,
+    tokens: TokenSource,
+}
+
+impl OpenStackBuilder {
+    /// An OpenStack cloud; unset credentials come from `OS_*` or `clouds.yaml`.
+    pub fn openstack() -> Self {
+        Self::new(Flavor::OpenStack)
+    }
+
+    /// Rackspace's public cloud; set credentials with [`api_key`](Self::api_key).
+    pub fn rackspace() -> Self {
+        Self::new(Flavor::Rackspace)
+    }
+
+    fn new(flavor: Flavor) -> Self {
+        OpenStackBuilder {
+            flavor,
+            env: Environment::process(),
+            auth: None,
+            region: None,
+            interface: Interface::Public,
+            overrides: Vec::new(),
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+            tls: TlsOptions::default(),
+            transport: None,
+            refresh_margin: Duration::from_secs(120),
+            slo: SloConfig::default(),
+            temp_url_key: None,
+            nova_microversion: None,
+            allow_http: None,
+            tokens: TokenSource::Unique,
+        }
+    }
+
+    /// From the provider-independent configuration: for Rackspace `key` and
+    /// `secret` are the user name and API key; for OpenStack the user name and
+    /// password, with `endpoint` the identity URL (v3 unless it ends in
+    /// `/v2.0` or `/v1.0`). Options: [`CONFIG_OPTIONS`].
+    pub fn from_config(config: &ProviderConfig, flavor: Flavor) -> Result<Self> {
+        config.check_options(flavor.provider(), CONFIG_OPTIONS)?;
+        let mut b = Self::new(flavor);
+        let opt = |name: &str| config.option_value(name).map(|s| s.expose().to_owned());
+        if let Some(cloud) = opt("cloud") {
+            let s = env::from_clouds_yaml(&b.env, &cloud)?;
+            b.auth = Some(s.auth);
+            b.region = s.region;
+            b.interface = s.interface;
+        }
+        match (config.key_value(), config.secret_value()) {
+            (Some(user), Some(secret)) => {
+                let user = user.expose().to_owned();
+                b.auth = Some(match flavor {
+                    Flavor::Rackspace => Auth::V2ApiKey {
+                        url: config
+                            .endpoint_str()
+                            .map(Url::parse)
+                            .transpose()
+                            .map_err(|e| {
+                                Error::invalid_input(format!("invalid identity URL: {e}"))
+                            })?
+                            .unwrap_or(
+                                Url::parse(RACKSPACE_IDENTITY)
+                                    .map_err(|e| Error::invalid_input(e.to_string()))?,
+                            ),
+                        username: user,
+                        api_key: secret.clone(),
+                    },
+                    Flavor::OpenStack => {
+                        let url = config.endpoint_str().ok_or_else(|| {
+                            Error::invalid_input("OpenStack needs the identity URL as the endpoint")
+                        })?;
+                        let trimmed = url.trim_end_matches('/');
+                        let parsed = |u: &str| {
+                            Url::parse(u).map_err(|e| {
+                                Error::invalid_input(format!("invalid identity URL: {e}"))
+                            })
+                        };
+                        if trimmed.ends_with("/v1.0") {
+                            Auth::V1 {
+                                url: parsed(url)?,
+                                user,
+                                key: secret.clone(),
+                            }
+                        } else if trimmed.ends_with("/v2.0") {
+                            Auth::V2Password {
+                                url: parsed(url)?,
+                                username: user,
+                                password: secret.clone(),
+                                tenant_name: opt("tenant_name").or_else(|| opt("project_name")),
+                                tenant_id: opt("project_id"),
+                            }
+                        } else {
+                            let url = if trimmed.ends_with("/v3") {
+                                trimmed.to_owned()
+                            } else {
+                                format!("{trimmed}/v3")
+                            };
+                            let scope = Scope {
+                                project_name: opt("project_name"),
+                                project_id: opt("project_id"),
+                                project_domain_name: opt("project_domain_name")
+                                    .or_else(|| Some("Default".into())),
+                                ..Scope::default()
+                            };
+                            Auth::V3Password {
+                                url: parsed(&url)?,
+                                user,
+                                user_is_id: false,
+                                user_domain: opt("user_domain_name"),
+                                password: secret.clone(),
+                                scope,
+                            }
+                        }
+                    }
+                });
+            }
+            (None, None) => {}
+            _ => {
+                return Err(Error::invalid_input(
+                    "give both the user name and the password or API key",
+                ));
+            }
+        }
+        if let Some(r) = config.region_str() {
+            b.region = Some(r.to_owned());
+        }
+        if let Some(i) = opt("interface") {
+            b.interface = Interface::parse(&i)?;
+        }
+        if let Some(k) = config.option_value("temp_url_key") {
+            b.temp_url_key = Some(k.clone());
+        }
+        if let Some(v) = opt("nova_microversion") {
+            b.nova_microversion = Some(v);
+        }
+        for (option, service) in [("storage_url", "object-store"), ("compute_url", "compute")] {
+            if let Some(u) = opt(option) {
+                b = b.endpoint_override(
+                    service,
+                    Url::parse(&u)
+                        .map_err(|e| Error::invalid_input(format!("invalid {option}: {e}")))?,
+                );
+            }
+        }
+        let mut slo = b.slo;
+        if let Some(v) = config.u64_option("segment_size")? {
+            slo.segment_size = v;
+        }
+        if let Some(v) = config.u64_option("slo_threshold")? {
+            slo.threshold = v;
+        }
+        if let Some(v) = config.u64_option("concurrency")? {
+            slo.concurrency = usize::try_from(v).unwrap_or(usize::MAX);
+        }
+        b.slo(slo)
+    }
+
+    /// How to authenticate (otherwise `OS_*` variables or `OS_CLOUD`).
+    #[must_use]
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// Rackspace (or any Keystone v2.0) API-key authentication.
+    pub fn api_key(
+        mut self,
+        username: impl Into<String>,
+        api_key: impl Into<Secret>,
+    ) -> Result<Self> {
+        let url = match &self.auth {
+            Some(Auth::V2ApiKey { url, .. }) => url.clone(),
+            _ => Url::parse(RACKSPACE_IDENTITY).map_err(|e| Error::invalid_input(e.to_string()))?,
+        };
+        self.auth = Some(Auth::V2ApiKey {
+            url,
+            username: username.into(),
+            api_key: api_key.into(),
+        });
+        Ok(self)
+    }
+
+    /// The region (otherwise the identity service's default, or the first listed).
+    #[must_use]
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Public (default), internal or admin endpoints.
+    #[must_use]
+    pub fn interface(mut self, interface: Interface) -> Self {
+        self.interface = interface;
+        self
+    }
+
+    /// Uses `url` for `service_type` instead of the catalog's.
+    #[must_use]
+    pub fn endpoint_override(mut self, service_type: impl Into<String>, url: Url) -> Self {
+        self.overrides.push((service_type.into(), url));
+        self
+    }
+
+    /// Renew tokens this long before they expire (default 2 minutes).
+    #[must_use]
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// How Swift uploads are split.
+    pub fn slo(mut self, slo: SloConfig) -> Result<Self> {
+        if slo.segment_size == 0 || slo.concurrency == 0 {
+            return Err(Error::invalid_input(
+                "segment size and concurrency must be positive",
+            ));
+        }
+        self.slo = slo;
+        Ok(self)
+    }
+
+    /// The key for Swift temporary URLs (otherwise read from the account).
+    #[must_use]
+    pub fn temp_url_key(mut self, key: impl Into<Secret>) -> Self {
+        self.temp_url_key = Some(key.into());
+        self
+    }
+
+    /// The Nova microversion to request (`X-OpenStack-Nova-API-Version`).
+    #[must_use]
+    pub fn nova_microversion(mut self, version: impl Into<String>) -> Self {
+        self.nova_microversion = Some(version.into());
+        self
+    }
+
+    /// The retry policy of every request.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The timeouts of every request.
+    #[must_use]
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// TLS settings.
+    #[must_use]
+    pub fn tls(mut self, tls: TlsOptions) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Sends through `transport` (record, replay, fault injection).
+    #[must_use]
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Reads `OS_*` variables from `env` instead of the process.
+    #[must_use]
+    pub fn environment(mut self, env: Environment) -> Self {
+        self.env = env;
+        self
+    }
+
+    /// Allows plain `http://` (otherwise allowed only when the identity URL
+    /// itself is plain HTTP, i.e. configured that way on purpose).
+    #[must_use]
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = Some(allow);
+        self
+    }
+
+    /// Makes generated names (SLO segment prefixes) `prefix-0`,
+    /// `prefix-1`... so recorded exchanges replay byte for byte. For tests.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn sequential_tokens(mut self, prefix: impl Into<String>) -> Self {
+        self.tokens = TokenSource::sequential(prefix);
+        self
+    }
+
+    /// Resolves the credentials and builds the client (no request is sent yet).
+    pub fn build(self) -> Result<OpenStack> {
+        let (auth, region, interface) = match self.auth {
+            Some(a) => (a, self.region, self.interface),
+            None => match env::from_environment(&self.env)? {
+                Some(s) => (s.auth, self.region.or(s.region), s.interface),
+                None => {
+                    return Err(Error::new(
+                        cloud_core::ErrorKind::InvalidCredentials,
+                        "no credentials: configure them, or set OS_AUTH_URL and friends, or OS_CLOUD",
+                    )
+                    .with_provider(self.flavor.provider()));
+                }
+            },
+        };
+        let auth_url = match &auth {
+            Auth::V1 { url, .. }
+            | Auth::V2Password { url, .. }
+            | Auth::V2ApiKey { url, .. }
+            | Auth::V3Password { url, .. }
+            | Auth::V3ApplicationCredential { url, .. }
+            | Auth::V3Token { url, .. } => url.clone(),
+        };
+        let allow_http = self.allow_http.unwrap_or(auth_url.scheme() == "http");
+        let transport: Arc<dyn Transport> = match self.transport {
+            Some(t) => t,
+            None => Arc::new(cloud_core::http::HyperTransport::new(
+                self.timeouts.connect,
+                &self.tls,
+            )?),
+        };
+        let plain = HttpClient::builder(self.flavor.provider())
+            .transport(transport.clone())
+            .retry(self.retry.clone())
+            .timeouts(self.timeouts)
+            .allow_http(allow_http)
+            .user_agent_suffix("cloud-openstack")
+            .build()?;
+        let session = Session::new(auth, plain, region, interface, self.refresh_margin);
+        let signed = HttpClient::builder(self.flavor.provider())
+            .transport(transport)
+            .retry(self.retry)
+            .timeouts(self.timeouts)
+            .allow_http(allow_http)
+            .signer(Arc::new(TokenSigner::new(session.clone())))
+            .user_agent_suffix("cloud-openstack")
+            .build()?;
+        Ok(OpenStack {
+            shared: Arc::new(Shared {
+                flavor: self.flavor,
+                session,
+                http: signed,
+                overrides: self.overrides,
+                slo: self.slo,
+                temp_url_key: self.temp_url_key,
+                nova_microversion: self.nova_microversion,
+                tokens: self.tokens,
+            }),
+        })
+    }
+}
+
+/// What every driver made from one [`OpenStack`] shares: one session (one
+/// token), one connection pool.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) flavor: Flavor,
+    pub(crate) session: Session,
+    pub(crate) http: HttpClient,
+    pub(crate) overrides: Vec<(String, Url)>,
+    pub(crate) slo: SloConfig,
+    pub(crate) temp_url_key: Option<Secret>,
+    pub(crate) nova_microversion: Option<String>,
+    pub(crate) tokens: TokenSource,
+}
+
+impl Shared {
+    /// The endpoint of the first of `types` in the catalog (or overridden).
+    pub(crate) async fn endpoint(&self, types: &[&str]) -> Result<Url> {
+        for t in types {
+            if let Some((_, url)) = self.overrides.iter().find(|(s, _)| s == t) {
+                return Ok(url.clone());
+            }
+        }
+        let names: Vec<&str> = types
+            .iter()
+            .flat_map(|t| self.flavor.names(t).iter().copied())
+            .collect();
+        self.session.endpoint(types, &names).await
+    }
+}
+
+/// One authenticated account: the factory of its drivers.
+#[derive(Debug, Clone)]
+pub struct OpenStack {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl OpenStack {
+    /// The session every driver shares (its token, its catalog).
+    pub fn session(&self) -> &Session {
+        &self.shared.session
+    }
+
+    /// Which cloud this is.
+    pub fn flavor(&self) -> Flavor {
+        self.shared.flavor
+    }
+
+    /// Nova compute with Cinder volumes (Cloud Servers and Cloud Block
+    /// Storage for Rackspace).
+    pub fn nova(&self) -> crate::nova::NovaCompute {
+        crate::nova::NovaCompute::new(self.shared.clone())
+    }
+
+    /// Rackspace Cloud Load Balancers.
+    pub fn cloud_load_balancers(&self) -> crate::rackspace::clb::RackspaceLoadBalancers {
+        crate::rackspace::clb::RackspaceLoadBalancers::new(self.shared.clone())
+    }
+
+    /// Swift (Cloud Files for Rackspace) storage.
+    pub fn swift(&self) -> crate::swift::SwiftStorage {
+        crate::swift::SwiftStorage::new(self.shared.clone())
+    }
+}

@@ -1,0 +1,236 @@
+//! OpenStack and Rackspace error responses to typed errors.
+//!
+//! The services disagree on the envelope: Nova and Cinder wrap a fault
+//! (`{"itemNotFound": {"message", "code"}}`), Keystone uses
+//! `{"error": {"message", "code", "title"}}`, Neutron `{"NeutronError": …}`,
+//! Designate and Octavia flat objects, Rackspace's APIs `{"message", "code"}`,
+//! and Swift plain text. The status decides the kind; the body gives the
+//! message and the provider's code.
+
+use cloud_core::http::{HeaderMap, StatusCode, first_header, retry_after};
+use cloud_core::{Error, ErrorKind, ResourceKind};
+use serde_json::Value;
+
+/// Which API answered, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Api {
+    Identity,
+    Compute,
+    Volume,
+    Network,
+    ObjectStore,
+    LoadBalancer,
+    // Answered by the DNS drivers, which land next.
+    #[allow(dead_code)]
+    Dns,
+}
+
+impl Api {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Api::Identity => "identity",
+            Api::Compute => "compute",
+            Api::Volume => "block storage",
+            Api::Network => "network",
+            Api::ObjectStore => "object storage",
+            Api::LoadBalancer => "load balancer",
+            Api::Dns => "DNS",
+        }
+    }
+}
+
+/// What a 409 means for the request that got it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Conflict {
+    /// The thing being created exists.
+    Exists,
+    /// The thing being deleted still holds something.
+    NotEmpty,
+    /// Something else (a resource in the wrong state).
+    Other,
+}
+
+/// The provider's code and message, from any of the envelopes.
+pub(crate) fn parse_body(body: &[u8]) -> (Option<String>, Option<String>) {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        let plain =
+            (!text.is_empty() && !text.starts_with('<')).then(|| text.chars().take(300).collect());
+        // Swift answers HTML like `<html><h1>Not Found</h1><p>...</p></html>`.
+        let html = text
+            .find("<p>")
+            .and_then(|i| text[i + 3..].split("</p>").next())
+            .map(|s| s.trim().to_owned());
+        return (None, plain.or(html));
+    };
+    let message_of = |v: &Value| -> Option<String> {
+        ["message", "faultstring", "detail", "title"]
+            .iter()
+            .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_owned))
+    };
+    if let Some(object) = value.as_object() {
+        if object.len() == 1
+            && let Some((key, inner)) = object.iter().next()
+            && inner.is_object()
+        {
+            let code = inner
+                .get("type")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .or_else(|| (key != "error").then(|| key.clone()))
+                .or_else(|| {
+                    inner
+                        .get("title")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                });
+            return (code, message_of(inner));
+        }
+        let code = value
+            .get("type")
+            .and_then(Value::as_str)
+            .or_else(|| value.get("faultcode").and_then(Value::as_str))
+            .map(str::to_owned);
+        return (code, message_of(&value));
+    }
+    (None, None)
+}
+
+/// The error for a failed response.
+pub(crate) fn response_error(
+    api: Api,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    resource: Option<(ResourceKind, &str)>,
+) -> Error {
+    response_error_with(api, status, headers, body, resource, Conflict::Exists)
+}
+
+/// The error for a failed response, with what a 409 means here.
+pub(crate) fn response_error_with(
+    api: Api,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    resource: Option<(ResourceKind, &str)>,
+    conflict: Conflict,
+) -> Error {
+    let (code, message) = parse_body(body);
+    let named = |make: fn(ResourceKind, String) -> ErrorKind| {
+        resource.map(|(k, id)| make(k, id.to_owned()))
+    };
+    let kind = match status.as_u16() {
+        401 => Some(ErrorKind::InvalidCredentials),
+        403 => Some(ErrorKind::PermissionDenied),
+        404 => named(|resource, id| ErrorKind::NotFound { resource, id }),
+        409 => match conflict {
+            Conflict::Exists => named(|resource, id| ErrorKind::AlreadyExists { resource, id }),
+            Conflict::NotEmpty => named(|resource, id| ErrorKind::NotEmpty { resource, id }),
+            Conflict::Other => None,
+        },
+        412 => Some(ErrorKind::PreconditionFailed),
+        416 => Some(ErrorKind::RangeNotSatisfiable),
+        422 if api == Api::ObjectStore => Some(ErrorKind::HashMismatch {
+            expected: "the ETag sent".into(),
+            actual: "what Swift received".into(),
+        }),
+        413 | 429 | 498 => Some(ErrorKind::RateLimited {
+            retry_after: retry_after(headers),
+        }),
+        408 | 504 => Some(ErrorKind::Timeout),
+        _ => None,
+    }
+    .unwrap_or(ErrorKind::Provider);
+    let what = match (&kind, resource) {
+        (ErrorKind::NotFound { .. }, Some((k, id))) => Some(format!("{k} `{id}` not found")),
+        (ErrorKind::AlreadyExists { .. }, Some((k, id))) => {
+            Some(format!("{k} `{id}` already exists"))
+        }
+        (ErrorKind::NotEmpty { .. }, Some((k, id))) => Some(format!("{k} `{id}` is not empty")),
+        _ => None,
+    };
+    let text = match (what, message) {
+        (Some(w), Some(m)) => format!("{}: {w}: {m}", api.name()),
+        (Some(w), None) => format!("{}: {w}", api.name()),
+        (None, Some(m)) => format!("{}: {m}", api.name()),
+        (None, None) => format!(
+            "{} answered HTTP {} {}",
+            api.name(),
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        )
+        .trim_end()
+        .to_owned(),
+    };
+    let mut err = Error::new(kind, text)
+        .with_provider(crate::PROVIDER_OPENSTACK)
+        .with_status(status.as_u16());
+    if let Some(code) = code {
+        err = err.with_code(code);
+    }
+    if let Some(id) = first_header(
+        headers,
+        &[
+            "x-openstack-request-id",
+            "x-compute-request-id",
+            "x-trans-id",
+            "request-id",
+            "x-response-id",
+        ],
+    ) {
+        err = err.with_request_id(id);
+    }
+    err
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(status: u16, body: &str) -> Error {
+        response_error(
+            Api::Compute,
+            StatusCode::from_u16(status).unwrap(),
+            &HeaderMap::new(),
+            body.as_bytes(),
+            Some((ResourceKind::Node, "srv-1")),
+        )
+    }
+
+    #[test]
+    fn envelopes() {
+        let e = err(
+            404,
+            r#"{"itemNotFound": {"message": "Instance srv-1 could not be found.", "code": 404}}"#,
+        );
+        assert!(e.is_not_found());
+        assert_eq!(e.code(), Some("itemNotFound"));
+        assert!(e.to_string().contains("could not be found"), "{e}");
+        let e = err(
+            401,
+            r#"{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}"#,
+        );
+        assert_eq!(e.kind(), &ErrorKind::InvalidCredentials);
+        assert_eq!(e.code(), Some("Unauthorized"));
+        let e = err(
+            413,
+            r#"{"overLimit": {"message": "Over limit", "code": 413, "retryAfter": "5"}}"#,
+        );
+        assert!(matches!(e.kind(), ErrorKind::RateLimited { .. }));
+        let e = err(
+            404,
+            r#"{"code": 404, "type": "zone_not_found", "message": "Could not find Zone", "request_id": "req-1"}"#,
+        );
+        assert_eq!(e.code(), Some("zone_not_found"));
+        let e = err(
+            400,
+            "<html><h1>Bad Request</h1><p>Invalid UTF8 or contains NULL</p></html>",
+        );
+        assert!(e.to_string().contains("Invalid UTF8"), "{e}");
+        let e = err(500, "");
+        assert_eq!(e.kind(), &ErrorKind::Provider);
+        assert!(e.to_string().contains("HTTP 500"));
+    }
+}

@@ -1,0 +1,304 @@
+//! The service catalog: which URL serves which service, by type, name,
+//! region and interface.
+
+use cloud_core::{Error, ErrorKind, Result};
+use serde_json::Value;
+use url::Url;
+
+/// Which of a service's URLs to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Interface {
+    /// Reachable from anywhere (the default).
+    #[default]
+    Public,
+    /// Reachable from inside the cloud's network.
+    Internal,
+    /// The administrative endpoint.
+    Admin,
+}
+
+impl Interface {
+    /// Reads `public`, `internal` or `admin` (also `publicURL`...).
+    pub fn parse(text: &str) -> Result<Self> {
+        match text.trim().to_ascii_lowercase().trim_end_matches("url") {
+            "public" => Ok(Interface::Public),
+            "internal" => Ok(Interface::Internal),
+            "admin" => Ok(Interface::Admin),
+            _ => Err(Error::invalid_input(format!(
+                "`{text}` is not an interface (public, internal, admin)"
+            ))),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Interface::Public => "public",
+            Interface::Internal => "internal",
+            Interface::Admin => "admin",
+        }
+    }
+}
+
+/// One URL of a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The region, if the catalog says.
+    pub region: Option<String>,
+    /// Public, internal or admin.
+    pub interface: Interface,
+    /// The URL.
+    pub url: String,
+}
+
+/// One service of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// The service type (`compute`, `object-store`, `rax:load-balancer`...).
+    pub service_type: String,
+    /// The service name (`nova`, `cloudFiles`...).
+    pub name: String,
+    /// Its URLs.
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// The catalog a token came with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Catalog {
+    /// Every service.
+    pub services: Vec<Service>,
+}
+
+fn text(value: &Value, key: &str) -> Option<String> {
+    value.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+impl Catalog {
+    /// Reads a Keystone v3 `token.catalog`.
+    pub fn from_v3(catalog: &Value) -> Self {
+        let services = catalog
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|s| Service {
+                        service_type: text(s, "type").unwrap_or_default(),
+                        name: text(s, "name").unwrap_or_default(),
+                        endpoints: s
+                            .get("endpoints")
+                            .and_then(Value::as_array)
+                            .map(|eps| {
+                                eps.iter()
+                                    .filter_map(|e| {
+                                        Some(Endpoint {
+                                            region: text(e, "region_id")
+                                                .or_else(|| text(e, "region")),
+                                            interface: Interface::parse(
+                                                e.get("interface")?.as_str()?,
+                                            )
+                                            .ok()?,
+                                            url: text(e, "url")?,
+                                        })
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Catalog { services }
+    }
+
+    /// Reads a Keystone v2.0 `access.serviceCatalog`.
+    pub fn from_v2(catalog: &Value) -> Self {
+        let services = catalog
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|s| {
+                        let mut endpoints = Vec::new();
+                        for e in s
+                            .get("endpoints")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                        {
+                            for (key, interface) in [
+                                ("publicURL", Interface::Public),
+                                ("internalURL", Interface::Internal),
+                                ("adminURL", Interface::Admin),
+                            ] {
+                                if let Some(url) = text(e, key) {
+                                    endpoints.push(Endpoint {
+                                        region: text(e, "region"),
+                                        interface,
+                                        url,
+                                    });
+                                }
+                            }
+                        }
+                        Service {
+                            service_type: text(s, "type").unwrap_or_default(),
+                            name: text(s, "name").unwrap_or_default(),
+                            endpoints,
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Catalog { services }
+    }
+
+    /// The URL of the first service of one of `types` (in order), preferring
+    /// a service named one of `names`, in `region` (or the first region
+    /// listed), for `interface`.
+    pub fn find(
+        &self,
+        types: &[&str],
+        names: &[&str],
+        region: Option<&str>,
+        interface: Interface,
+    ) -> Result<Url> {
+        for service_type in types {
+            let mut candidates: Vec<&Service> = self
+                .services
+                .iter()
+                .filter(|s| s.service_type == *service_type)
+                .collect();
+            if candidates.is_empty() {
+                continue;
+            }
+            candidates.sort_by_key(|s| {
+                names
+                    .iter()
+                    .position(|n| *n == s.name)
+                    .unwrap_or(usize::MAX)
+            });
+            for service in candidates {
+                let endpoint = service.endpoints.iter().find(|e| {
+                    e.interface == interface
+                        && region.is_none_or(|r| {
+                            e.region
+                                .as_deref()
+                                .is_none_or(|er| er.eq_ignore_ascii_case(r))
+                        })
+                });
+                if let Some(e) = endpoint {
+                    return Url::parse(&e.url).map_err(|err| {
+                        Error::malformed(
+                            crate::PROVIDER_OPENSTACK,
+                            format!("catalog URL `{}` is invalid: {err}", e.url),
+                        )
+                    });
+                }
+            }
+            let regions: Vec<String> = self
+                .services
+                .iter()
+                .filter(|s| s.service_type == *service_type)
+                .flat_map(|s| s.endpoints.iter().filter_map(|e| e.region.clone()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            return Err(Error::new(
+                ErrorKind::Provider,
+                format!(
+                    "the catalog has no {} `{service_type}` endpoint{} (regions offering it: {})",
+                    interface.name(),
+                    region
+                        .map(|r| format!(" in region {r}"))
+                        .unwrap_or_default(),
+                    if regions.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        regions.join(", ")
+                    }
+                ),
+            )
+            .with_code("EndpointNotFound"));
+        }
+        Err(Error::new(
+            ErrorKind::Provider,
+            format!("the catalog offers no {} service", types.join(" or ")),
+        )
+        .with_code("EndpointNotFound"))
+    }
+
+    /// The region of the first endpoint of `types`, when the user named none.
+    pub fn first_region(&self, types: &[&str]) -> Option<String> {
+        types.iter().find_map(|t| {
+            self.services
+                .iter()
+                .filter(|s| s.service_type == *t)
+                .flat_map(|s| s.endpoints.iter())
+                .find_map(|e| e.region.clone())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v2() -> Catalog {
+        Catalog::from_v2(&serde_json::json!([
+            {"type": "compute", "name": "cloudServersBehavior", "endpoints": [{"region": "ORD", "publicURL": "https://behaviour/ord"}]},
+            {"type": "compute", "name": "cloudServersOpenStack", "endpoints": [
+                {"region": "DFW", "publicURL": "https://dfw.servers/v2/1", "internalURL": "https://snet-dfw/v2/1"},
+                {"region": "ORD", "publicURL": "https://ord.servers/v2/1"}
+            ]},
+            {"type": "object-store", "name": "cloudFiles", "endpoints": [{"region": "ORD", "publicURL": "https://storage/v1/MossoCloudFS_1", "internalURL": "https://snet-storage/v1/MossoCloudFS_1"}]}
+        ]))
+    }
+
+    #[test]
+    fn picks_by_type_name_region_and_interface() {
+        let c = v2();
+        let url = c
+            .find(
+                &["compute"],
+                &["cloudServersOpenStack"],
+                Some("ORD"),
+                Interface::Public,
+            )
+            .unwrap();
+        assert_eq!(url.as_str(), "https://ord.servers/v2/1");
+        let url = c
+            .find(
+                &["compute"],
+                &["cloudServersOpenStack"],
+                Some("dfw"),
+                Interface::Internal,
+            )
+            .unwrap();
+        assert_eq!(url.as_str(), "https://snet-dfw/v2/1");
+        let err = c
+            .find(&["compute"], &[], Some("SYD"), Interface::Public)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("regions offering it: DFW, ORD"),
+            "{err}"
+        );
+        assert!(c.find(&["volume"], &[], None, Interface::Public).is_err());
+        assert_eq!(c.first_region(&["object-store"]).as_deref(), Some("ORD"));
+    }
+
+    #[test]
+    fn v3_catalogs() {
+        let c = Catalog::from_v3(&serde_json::json!([
+            {"type": "identity", "name": "keystone", "endpoints": [
+                {"interface": "public", "region_id": "RegionOne", "region": "RegionOne", "url": "http://127.0.0.1:5000/v3"},
+                {"interface": "admin", "region_id": "RegionOne", "url": "http://127.0.0.1:35357/v3"}
+            ]}
+        ]));
+        assert_eq!(
+            c.find(&["identity"], &[], Some("RegionOne"), Interface::Admin)
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:35357/v3"
+        );
+        assert!(Interface::parse("publicURL").is_ok() && Interface::parse("sideways").is_err());
+    }
+}

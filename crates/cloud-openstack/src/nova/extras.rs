@@ -1,0 +1,408 @@
+//! Provider-specific extras of the compute driver: Neutron floating IPs and
+//! security groups, and Nova server metadata.
+
+use std::collections::BTreeMap;
+
+use cloud_core::{Error, ResourceKind, Result};
+use serde_json::{Map, Value, json};
+
+use super::NovaCompute;
+use crate::error::Conflict;
+use crate::rest::{Service, array, query, segment, text};
+
+/// A Neutron floating IP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FloatingIp {
+    /// Its id.
+    pub id: String,
+    /// The public address.
+    pub address: String,
+    /// The private address it forwards to, when associated.
+    pub fixed_address: Option<String>,
+    /// The port it is associated with.
+    pub port_id: Option<String>,
+    /// The external network it comes from.
+    pub network_id: Option<String>,
+    /// `ACTIVE`, `DOWN`, `ERROR`.
+    pub status: Option<String>,
+}
+
+/// A Neutron security group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SecurityGroup {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// Its rules.
+    pub rules: Vec<SecurityGroupRule>,
+}
+
+/// One rule of a security group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SecurityGroupRule {
+    /// Its id (empty until created).
+    pub id: String,
+    /// `ingress` or `egress`.
+    pub direction: String,
+    /// `IPv4` or `IPv6`.
+    pub ethertype: String,
+    /// `tcp`, `udp`, `icmp`... or any protocol when `None`.
+    pub protocol: Option<String>,
+    /// The first port of the range.
+    pub port_min: Option<u16>,
+    /// The last port of the range.
+    pub port_max: Option<u16>,
+    /// The source (ingress) or destination (egress) network.
+    pub remote_ip_prefix: Option<String>,
+    /// Or a security group whose members are the peers.
+    pub remote_group_id: Option<String>,
+}
+
+impl SecurityGroupRule {
+    /// Allows TCP `port` in from `cidr` (IPv4 or IPv6 by the CIDR's form).
+    pub fn ingress_tcp(port: u16, cidr: impl Into<String>) -> Self {
+        let cidr = cidr.into();
+        SecurityGroupRule {
+            id: String::new(),
+            direction: "ingress".into(),
+            ethertype: if cidr.contains(':') { "IPv6" } else { "IPv4" }.into(),
+            protocol: Some("tcp".into()),
+            port_min: Some(port),
+            port_max: Some(port),
+            remote_ip_prefix: Some(cidr),
+            remote_group_id: None,
+        }
+    }
+}
+
+/// Neutron's resource paths live under `v2.0/`, which some catalogs include.
+fn neutron_path(endpoint: &url::Url, path: &str) -> String {
+    if endpoint.path().trim_end_matches('/').ends_with("/v2.0") {
+        path.to_owned()
+    } else {
+        format!("v2.0/{path}")
+    }
+}
+
+fn port(value: &Value, key: &str) -> Option<u16> {
+    value
+        .get(key)
+        .and_then(Value::as_u64)
+        .and_then(|p| u16::try_from(p).ok())
+}
+
+fn floating_ip(neutron: &Service, value: &Value) -> Result<FloatingIp> {
+    Ok(FloatingIp {
+        id: text(value, "/id").ok_or_else(|| neutron.malformed("a floating IP without an id"))?,
+        address: text(value, "/floating_ip_address").unwrap_or_default(),
+        fixed_address: text(value, "/fixed_ip_address"),
+        port_id: text(value, "/port_id"),
+        network_id: text(value, "/floating_network_id"),
+        status: text(value, "/status"),
+    })
+}
+
+fn rule(value: &Value) -> SecurityGroupRule {
+    SecurityGroupRule {
+        id: text(value, "/id").unwrap_or_default(),
+        direction: text(value, "/direction").unwrap_or_default(),
+        ethertype: text(value, "/ethertype").unwrap_or_default(),
+        protocol: text(value, "/protocol"),
+        port_min: port(value, "port_range_min"),
+        port_max: port(value, "port_range_max"),
+        remote_ip_prefix: text(value, "/remote_ip_prefix"),
+        remote_group_id: text(value, "/remote_group_id"),
+    }
+}
+
+fn security_group(neutron: &Service, value: &Value) -> Result<SecurityGroup> {
+    Ok(SecurityGroup {
+        id: text(value, "/id")
+            .ok_or_else(|| neutron.malformed("a security group without an id"))?,
+        name: text(value, "/name").unwrap_or_default(),
+        description: text(value, "/description").unwrap_or_default(),
+        rules: value
+            .get("security_group_rules")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(rule)
+            .collect(),
+    })
+}
+
+fn string_map(value: Option<&Value>) -> BTreeMap<String, String> {
+    value
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+impl NovaCompute {
+    async fn neutron(&self, path: &str) -> Result<String> {
+        Ok(neutron_path(&self.neutron.endpoint().await?, path))
+    }
+
+    /// The project's floating IPs (Neutron).
+    pub async fn ex_list_floating_ips(&self) -> Result<Vec<FloatingIp>> {
+        let body = self
+            .neutron
+            .get(&self.neutron("floatingips").await?, None)
+            .await?;
+        array(&self.neutron, &body, "/floatingips")?
+            .iter()
+            .map(|v| floating_ip(&self.neutron, v))
+            .collect()
+    }
+
+    /// Allocates a floating IP from the external network `network_id`.
+    pub async fn ex_create_floating_ip(&self, network_id: &str) -> Result<FloatingIp> {
+        let body = json!({ "floatingip": { "floating_network_id": network_id } });
+        let answer = self
+            .neutron
+            .post(
+                &self.neutron("floatingips").await?,
+                &body,
+                None,
+                Conflict::Other,
+            )
+            .await?;
+        floating_ip(
+            &self.neutron,
+            answer.body.get("floatingip").unwrap_or(&Value::Null),
+        )
+    }
+
+    /// Associates floating IP `ip_id` with server `node_id` (its first port).
+    pub async fn ex_attach_floating_ip(&self, ip_id: &str, node_id: &str) -> Result<FloatingIp> {
+        let path = self
+            .neutron(&format!("ports{}", query(&[("device_id", node_id)])))
+            .await?;
+        let ports = self.neutron.get(&path, None).await?;
+        let port_id = array(&self.neutron, &ports, "/ports")?
+            .first()
+            .and_then(|p| text(p, "/id"))
+            .ok_or_else(|| {
+                Error::invalid_input(format!("server `{node_id}` has no network port"))
+            })?;
+        self.set_floating_port(ip_id, json!(port_id)).await
+    }
+
+    /// Dissociates floating IP `ip_id` from whatever it forwards to.
+    pub async fn ex_detach_floating_ip(&self, ip_id: &str) -> Result<FloatingIp> {
+        self.set_floating_port(ip_id, Value::Null).await
+    }
+
+    async fn set_floating_port(&self, ip_id: &str, port: Value) -> Result<FloatingIp> {
+        let path = self
+            .neutron(&format!("floatingips/{}", segment(ip_id)))
+            .await?;
+        let answer = self
+            .neutron
+            .put(
+                &path,
+                &json!({ "floatingip": { "port_id": port } }),
+                Some((ResourceKind::Address, ip_id)),
+            )
+            .await?;
+        floating_ip(
+            &self.neutron,
+            answer.body.get("floatingip").unwrap_or(&Value::Null),
+        )
+    }
+
+    /// Releases floating IP `ip_id`.
+    pub async fn ex_delete_floating_ip(&self, ip_id: &str) -> Result<()> {
+        let path = self
+            .neutron(&format!("floatingips/{}", segment(ip_id)))
+            .await?;
+        self.neutron
+            .delete(&path, Some((ResourceKind::Address, ip_id)))
+            .await?;
+        Ok(())
+    }
+
+    /// The project's security groups with their rules (Neutron).
+    pub async fn ex_list_security_groups(&self) -> Result<Vec<SecurityGroup>> {
+        let body = self
+            .neutron
+            .get(&self.neutron("security-groups").await?, None)
+            .await?;
+        array(&self.neutron, &body, "/security_groups")?
+            .iter()
+            .map(|v| security_group(&self.neutron, v))
+            .collect()
+    }
+
+    /// Creates a security group (Neutron adds its default egress rules).
+    pub async fn ex_create_security_group(
+        &self,
+        name: &str,
+        description: &str,
+    ) -> Result<SecurityGroup> {
+        let body = json!({ "security_group": { "name": name, "description": description } });
+        let answer = self
+            .neutron
+            .post(
+                &self.neutron("security-groups").await?,
+                &body,
+                Some((ResourceKind::SecurityGroup, name)),
+                Conflict::Exists,
+            )
+            .await?;
+        security_group(
+            &self.neutron,
+            answer.body.get("security_group").unwrap_or(&Value::Null),
+        )
+    }
+
+    /// Deletes security group `id`.
+    pub async fn ex_delete_security_group(&self, id: &str) -> Result<()> {
+        let path = self
+            .neutron(&format!("security-groups/{}", segment(id)))
+            .await?;
+        self.neutron
+            .delete(&path, Some((ResourceKind::SecurityGroup, id)))
+            .await?;
+        Ok(())
+    }
+
+    /// Adds `rule` to security group `group_id`; returns it with its id.
+    pub async fn ex_create_security_group_rule(
+        &self,
+        group_id: &str,
+        rule: &SecurityGroupRule,
+    ) -> Result<SecurityGroupRule> {
+        let mut body = Map::new();
+        body.insert("security_group_id".into(), json!(group_id));
+        body.insert("direction".into(), json!(rule.direction));
+        body.insert("ethertype".into(), json!(rule.ethertype));
+        for (key, value) in [
+            ("protocol", rule.protocol.clone().map(Value::from)),
+            ("port_range_min", rule.port_min.map(Value::from)),
+            ("port_range_max", rule.port_max.map(Value::from)),
+            (
+                "remote_ip_prefix",
+                rule.remote_ip_prefix.clone().map(Value::from),
+            ),
+            (
+                "remote_group_id",
+                rule.remote_group_id.clone().map(Value::from),
+            ),
+        ] {
+            if let Some(value) = value {
+                body.insert(key.into(), value);
+            }
+        }
+        let answer = self
+            .neutron
+            .post(
+                &self.neutron("security-group-rules").await?,
+                &json!({ "security_group_rule": body }),
+                Some((ResourceKind::SecurityGroup, group_id)),
+                Conflict::Exists,
+            )
+            .await?;
+        Ok(self::rule(
+            answer
+                .body
+                .get("security_group_rule")
+                .unwrap_or(&Value::Null),
+        ))
+    }
+
+    /// Deletes security-group rule `id`.
+    pub async fn ex_delete_security_group_rule(&self, id: &str) -> Result<()> {
+        let path = self
+            .neutron(&format!("security-group-rules/{}", segment(id)))
+            .await?;
+        self.neutron
+            .delete(&path, Some((ResourceKind::SecurityGroup, id)))
+            .await?;
+        Ok(())
+    }
+
+    /// A server's metadata.
+    pub async fn ex_get_metadata(&self, node_id: &str) -> Result<BTreeMap<String, String>> {
+        let body = self
+            .nova
+            .get(
+                &format!("servers/{}/metadata", segment(node_id)),
+                Some((ResourceKind::Node, node_id)),
+            )
+            .await?;
+        Ok(string_map(body.get("metadata")))
+    }
+
+    /// Replaces a server's metadata with `metadata`.
+    pub async fn ex_set_metadata(
+        &self,
+        node_id: &str,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>> {
+        let answer = self
+            .nova
+            .put(
+                &format!("servers/{}/metadata", segment(node_id)),
+                &json!({ "metadata": metadata }),
+                Some((ResourceKind::Node, node_id)),
+            )
+            .await?;
+        Ok(string_map(answer.body.get("metadata")))
+    }
+
+    /// Adds or changes the items of `metadata`, keeping the others.
+    pub async fn ex_update_metadata(
+        &self,
+        node_id: &str,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>> {
+        let answer = self
+            .nova
+            .post(
+                &format!("servers/{}/metadata", segment(node_id)),
+                &json!({ "metadata": metadata }),
+                Some((ResourceKind::Node, node_id)),
+                Conflict::Other,
+            )
+            .await?;
+        Ok(string_map(answer.body.get("metadata")))
+    }
+
+    /// Removes one metadata item.
+    pub async fn ex_delete_metadata_item(&self, node_id: &str, key: &str) -> Result<()> {
+        self.nova
+            .delete(
+                &format!("servers/{}/metadata/{}", segment(node_id), segment(key)),
+                Some((ResourceKind::Node, node_id)),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutron_paths_add_the_version_once() {
+        let bare = url::Url::parse("http://n:9696").unwrap();
+        let versioned = url::Url::parse("http://n:9696/v2.0/").unwrap();
+        assert_eq!(neutron_path(&bare, "floatingips"), "v2.0/floatingips");
+        assert_eq!(neutron_path(&versioned, "floatingips"), "floatingips");
+        let rule = SecurityGroupRule::ingress_tcp(22, "::/0");
+        assert_eq!(rule.ethertype, "IPv6");
+    }
+}

@@ -1,0 +1,569 @@
+//! Nova (Rackspace Cloud Servers) as a [`ComputeDriver`], with Cinder
+//! (Cloud Block Storage) volumes and snapshots.
+//!
+//! Servers, flavors, images (the compute images API, or Glance v2 when the
+//! configured microversion has retired that proxy), availability zones and
+//! key pairs come from Nova; volumes and snapshots from Cinder, attached
+//! through Nova. Listings page with `limit` and `marker`. Rackspace has no
+//! stop/start and no availability zones: its locations are its regions.
+
+mod extras;
+pub mod parse;
+mod volumes;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use cloud_core::{
+    Api as CoreApi, Capabilities, Capability, ComputeDriver, CreateNode, CreateVolume, Error,
+    KeyPair, Node, NodeAuth, NodeImage, NodeLocation, NodeSize, Page, PageRequest, ResourceKind,
+    Result, StorageVolume, VolumeSnapshot,
+};
+use serde_json::{Map, Value, json};
+
+pub use extras::{FloatingIp, SecurityGroup, SecurityGroupRule};
+
+use crate::config::{Flavor, Shared};
+use crate::error::{Api, Conflict};
+use crate::rest::{Service, array, query, segment};
+
+/// Nova on OpenStack: every compute operation.
+pub(crate) const CAPABILITIES_OPENSTACK: Capabilities = Capabilities::all(CoreApi::Compute);
+/// Cloud Servers on Rackspace: no stop and start.
+pub(crate) const CAPABILITIES_RACKSPACE: Capabilities = Capabilities::all(CoreApi::Compute)
+    .without(Capability::StopNode)
+    .without(Capability::StartNode);
+
+/// Options [`CreateNode::option`] understands here.
+pub const CREATE_NODE_OPTIONS: &[&str] = &["config_drive", "disk_config"];
+
+const COMPUTE: &[&str] = &["compute"];
+const VOLUME: &[&str] = &["volumev3", "block-storage", "volumev2", "volume"];
+const NETWORK: &[&str] = &["network"];
+const IMAGE: &[&str] = &["image"];
+/// Nova's largest page by default (`osapi_max_limit`).
+const PAGE_SIZE: u32 = 1000;
+
+/// The Nova driver.
+#[derive(Debug, Clone)]
+pub struct NovaCompute {
+    nova: Service,
+    cinder: Service,
+    neutron: Service,
+    glance: Service,
+}
+
+/// A microversion as `(major, minor)`.
+fn microversion(text: &str) -> Option<(u32, u32)> {
+    let (major, minor) = text.trim().split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
+/// One page's `limit`/`marker` query, and the size asked for.
+fn page_query(page: &PageRequest, extra: &[(&str, &str)]) -> (String, u32) {
+    let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, PAGE_SIZE);
+    let limit_text = limit.to_string();
+    let mut pairs: Vec<(&str, &str)> = extra.to_vec();
+    pairs.push(("limit", &limit_text));
+    if let Some(marker) = &page.token {
+        pairs.push(("marker", marker));
+    }
+    (query(&pairs), limit)
+}
+
+/// The next-page marker: the last id, when the page was exactly full (a
+/// server that ignores `limit` sends more, and then there is no next page).
+fn next_marker<T>(items: &[T], limit: u32, id: impl Fn(&T) -> &str) -> Option<String> {
+    (items.len() == limit as usize)
+        .then(|| items.last().map(|i| id(i).to_owned()))
+        .flatten()
+}
+
+impl NovaCompute {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        let mut nova = Service::new(shared.clone(), Api::Compute, COMPUTE);
+        if let Some(version) = &shared.nova_microversion {
+            nova = nova
+                .with_header("x-openstack-nova-api-version", version.clone())
+                .with_header("openstack-api-version", format!("compute {version}"));
+        }
+        NovaCompute {
+            nova,
+            cinder: Service::new(shared.clone(), Api::Volume, VOLUME),
+            neutron: Service::new(shared.clone(), Api::Network, NETWORK),
+            glance: Service::new(shared, Api::Compute, IMAGE),
+        }
+    }
+
+    fn shared(&self) -> &Shared {
+        &self.nova.shared
+    }
+
+    fn provider_name(&self) -> &'static str {
+        self.nova.provider()
+    }
+
+    fn at_least(&self, major: u32, minor: u32) -> bool {
+        self.shared()
+            .nova_microversion
+            .as_deref()
+            .and_then(microversion)
+            .is_some_and(|v| v >= (major, minor))
+    }
+
+    /// The region the servers live in, which is also the location of
+    /// clouds without availability zones.
+    async fn region(&self) -> Result<Option<String>> {
+        if self.shared().overrides_service("compute") {
+            return Ok(self.shared().session.region().map(str::to_owned));
+        }
+        self.shared().session.region_for(COMPUTE).await
+    }
+
+    /// An availability zone to send, unless `location` is just the region.
+    async fn zone(&self, location: Option<&str>) -> Result<Option<String>> {
+        let Some(location) = location else {
+            return Ok(None);
+        };
+        if self.shared().flavor == Flavor::Rackspace
+            || self.region().await?.as_deref() == Some(location)
+        {
+            return Ok(None);
+        }
+        Ok(Some(location.to_owned()))
+    }
+
+    async fn server_action(&self, id: &str, action: Value) -> Result<()> {
+        self.nova
+            .post(
+                &format!("servers/{}/action", segment(id)),
+                &action,
+                Some((ResourceKind::Node, id)),
+                Conflict::Other,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// A Glance v2 path: its catalog URL may or may not name the version.
+    async fn glance_path(&self, path: &str) -> Result<String> {
+        let endpoint = self.glance.endpoint().await?;
+        let versioned = endpoint.path().split('/').any(|segment| segment == "v2");
+        Ok(if versioned {
+            path.to_owned()
+        } else {
+            format!("v2/{path}")
+        })
+    }
+
+    /// Images from Glance v2, for microversions without the images proxy.
+    async fn glance_images(&self, page: PageRequest) -> Result<Page<NodeImage>> {
+        let (q, _) = page_query(&page, &[]);
+        let path = self.glance_path(&format!("images{q}")).await?;
+        let body = self.glance.get(&path, None).await?;
+        let images = array(&self.glance, &body, "/images")?
+            .iter()
+            .map(|v| parse::image(&self.glance, v))
+            .collect::<Result<Vec<_>>>()?;
+        // Glance links the next page only when there is one; its link is
+        // relative to its own root, so only the marker is taken from it.
+        let next = body
+            .get("next")
+            .and_then(Value::as_str)
+            .and_then(|_| images.last().map(|i| i.id.clone()));
+        Ok(Page::new(images, next))
+    }
+
+    /// Reboots by power cycle rather than asking the guest (an extra).
+    pub async fn ex_hard_reboot(&self, id: &str) -> Result<()> {
+        self.server_action(id, json!({ "reboot": { "type": "HARD" } }))
+            .await
+    }
+
+    /// Every page of a `limit`/`marker` listing, parsed.
+    async fn all_pages<T>(
+        &self,
+        service: &Service,
+        path: &str,
+        key: &str,
+        parse: impl Fn(&Service, &Value) -> Result<T>,
+        id: impl Fn(&T) -> &str,
+    ) -> Result<Vec<T>> {
+        let mut all = Vec::new();
+        let mut page = PageRequest::first();
+        loop {
+            let (q, limit) = page_query(&page, &[]);
+            let body = service.get(&format!("{path}{q}"), None).await?;
+            let items = array(service, &body, &format!("/{key}"))?
+                .iter()
+                .map(|v| parse(service, v))
+                .collect::<Result<Vec<T>>>()?;
+            let next = next_marker(&items, limit, &id);
+            all.extend(items);
+            match next {
+                Some(marker) if page.token.as_deref() != Some(marker.as_str()) => {
+                    page.token = Some(marker);
+                }
+                _ => return Ok(all),
+            }
+        }
+    }
+
+    fn create_body(&self, request: &CreateNode, zone: Option<String>) -> Result<Value> {
+        if let Some(unknown) = request
+            .options()
+            .keys()
+            .find(|k| !CREATE_NODE_OPTIONS.contains(&k.as_str()))
+        {
+            return Err(Error::invalid_input(format!(
+                "unknown option `{unknown}` for Nova servers (known: {})",
+                CREATE_NODE_OPTIONS.join(", ")
+            )));
+        }
+        let mut server = Map::new();
+        server.insert("name".into(), json!(request.name()));
+        server.insert("flavorRef".into(), json!(request.size()));
+        server.insert("imageRef".into(), json!(request.image()));
+        match request.auth_value() {
+            Some(NodeAuth::Password(password)) => {
+                server.insert("adminPass".into(), json!(password.expose()));
+            }
+            Some(NodeAuth::SshKey(_)) if request.key_pair_name().is_none() => {
+                return Err(Error::invalid_input(
+                    "Nova installs SSH keys from key pairs: import the key with import_key_pair and pass key_pair(NAME)",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(key) = request.key_pair_name() {
+            server.insert("key_name".into(), json!(key));
+        }
+        if let Some(data) = request.user_data_value() {
+            server.insert(
+                "user_data".into(),
+                json!(base64::engine::general_purpose::STANDARD.encode(data)),
+            );
+        }
+        if !request.networks().is_empty() {
+            let networks: Vec<Value> = request
+                .networks()
+                .iter()
+                .map(|n| json!({ "uuid": n }))
+                .collect();
+            server.insert("networks".into(), Value::Array(networks));
+        } else if self.at_least(2, 37) {
+            // From 2.37 Nova wants to be told; "auto" is what the CLI does.
+            server.insert("networks".into(), json!("auto"));
+        }
+        if !request.security_groups().is_empty() {
+            let groups: Vec<Value> = request
+                .security_groups()
+                .iter()
+                .map(|g| json!({ "name": g }))
+                .collect();
+            server.insert("security_groups".into(), Value::Array(groups));
+        }
+        if !request.tags().is_empty() {
+            server.insert("metadata".into(), json!(request.tags()));
+        }
+        if let Some(zone) = zone {
+            server.insert("availability_zone".into(), json!(zone));
+        }
+        if let Some(v) = request.options().get("config_drive") {
+            let on = match v.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(Error::invalid_input(format!(
+                        "config_drive must be true or false, not `{v}`"
+                    )));
+                }
+            };
+            server.insert("config_drive".into(), json!(on));
+        }
+        if let Some(v) = request.options().get("disk_config") {
+            let v = v.to_ascii_uppercase();
+            if v != "AUTO" && v != "MANUAL" {
+                return Err(Error::invalid_input("disk_config must be AUTO or MANUAL"));
+            }
+            server.insert("OS-DCF:diskConfig".into(), json!(v));
+        }
+        Ok(json!({ "server": server }))
+    }
+}
+
+impl Shared {
+    /// Whether `service_type` has an explicit endpoint.
+    pub(crate) fn overrides_service(&self, service_type: &str) -> bool {
+        self.overrides.iter().any(|(s, _)| s == service_type)
+    }
+}
+
+#[async_trait]
+impl ComputeDriver for NovaCompute {
+    fn provider(&self) -> &str {
+        self.provider_name()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        match self.shared().flavor {
+            Flavor::Rackspace => CAPABILITIES_RACKSPACE,
+            _ => CAPABILITIES_OPENSTACK,
+        }
+    }
+
+    async fn list_nodes(&self, page: PageRequest) -> Result<Page<Node>> {
+        let (q, limit) = page_query(&page, &[]);
+        let body = self.nova.get(&format!("servers/detail{q}"), None).await?;
+        let nodes = array(&self.nova, &body, "/servers")?
+            .iter()
+            .map(|v| parse::server(&self.nova, v))
+            .collect::<Result<Vec<_>>>()?;
+        let next = next_marker(&nodes, limit, |n| &n.id);
+        Ok(Page::new(nodes, next))
+    }
+
+    async fn get_node(&self, id: &str) -> Result<Node> {
+        let body = self
+            .nova
+            .get(
+                &format!("servers/{}", segment(id)),
+                Some((ResourceKind::Node, id)),
+            )
+            .await?;
+        let server = body
+            .get("server")
+            .ok_or_else(|| self.nova.malformed("the answer has no `server`"))?;
+        parse::server(&self.nova, server)
+    }
+
+    async fn create_node(&self, request: &CreateNode) -> Result<Node> {
+        let zone = self.zone(request.location_id()).await?;
+        let body = self.create_body(request, zone)?;
+        let answer = self
+            .nova
+            .post("servers", &body, None, Conflict::Other)
+            .await?;
+        let id = answer
+            .body
+            .pointer("/server/id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| self.nova.malformed("the new server has no id"))?
+            .to_owned();
+        self.get_node(&id).await
+    }
+
+    async fn destroy_node(&self, id: &str) -> Result<()> {
+        self.nova
+            .delete(
+                &format!("servers/{}", segment(id)),
+                Some((ResourceKind::Node, id)),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn reboot_node(&self, id: &str) -> Result<()> {
+        self.server_action(id, json!({ "reboot": { "type": "SOFT" } }))
+            .await
+    }
+
+    async fn start_node(&self, id: &str) -> Result<()> {
+        if self.shared().flavor == Flavor::Rackspace {
+            return Err(Error::unsupported(
+                self.provider_name(),
+                Capability::StartNode,
+            ));
+        }
+        self.server_action(id, json!({ "os-start": null })).await
+    }
+
+    async fn stop_node(&self, id: &str) -> Result<()> {
+        if self.shared().flavor == Flavor::Rackspace {
+            return Err(Error::unsupported(
+                self.provider_name(),
+                Capability::StopNode,
+            ));
+        }
+        self.server_action(id, json!({ "os-stop": null })).await
+    }
+
+    async fn list_sizes(&self) -> Result<Vec<NodeSize>> {
+        self.all_pages(
+            &self.nova,
+            "flavors/detail",
+            "flavors",
+            parse::flavor,
+            |s| &s.id,
+        )
+        .await
+    }
+
+    async fn list_images(&self, page: PageRequest) -> Result<Page<NodeImage>> {
+        if self.at_least(2, 36) {
+            return self.glance_images(page).await;
+        }
+        let (q, limit) = page_query(&page, &[]);
+        let body = self.nova.get(&format!("images/detail{q}"), None).await?;
+        let images = array(&self.nova, &body, "/images")?
+            .iter()
+            .map(|v| parse::image(&self.nova, v))
+            .collect::<Result<Vec<_>>>()?;
+        let next = next_marker(&images, limit, |i| &i.id);
+        Ok(Page::new(images, next))
+    }
+
+    async fn get_image(&self, id: &str) -> Result<NodeImage> {
+        let (service, path) = if self.at_least(2, 36) {
+            (
+                &self.glance,
+                self.glance_path(&format!("images/{}", segment(id))).await?,
+            )
+        } else {
+            (&self.nova, format!("images/{}", segment(id)))
+        };
+        let body = service.get(&path, Some((ResourceKind::Image, id))).await?;
+        parse::image(service, body.get("image").unwrap_or(&body))
+    }
+
+    async fn list_locations(&self) -> Result<Vec<NodeLocation>> {
+        let region = self.region().await?;
+        let region_location = || {
+            let name = region.clone().unwrap_or_else(|| "default".into());
+            vec![NodeLocation::new(name.clone(), name, None)]
+        };
+        if self.shared().flavor == Flavor::Rackspace {
+            return Ok(region_location());
+        }
+        match self.nova.get("os-availability-zone", None).await {
+            Ok(body) => {
+                let zones = parse::zones(&body);
+                Ok(if zones.is_empty() {
+                    region_location()
+                } else {
+                    zones
+                })
+            }
+            // Clouds that hide zones (policy) or lack the extension.
+            Err(e) if matches!(e.status(), Some(403 | 404)) => Ok(region_location()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn list_volumes(&self, page: PageRequest) -> Result<Page<StorageVolume>> {
+        volumes::list_volumes(&self.cinder, page).await
+    }
+
+    async fn create_volume(&self, request: &CreateVolume) -> Result<StorageVolume> {
+        let zone = self.zone(request.location.as_deref()).await?;
+        volumes::create_volume(&self.cinder, request, zone).await
+    }
+
+    async fn attach_volume(&self, volume: &str, node: &str, device: Option<&str>) -> Result<()> {
+        volumes::attach(&self.nova, volume, node, device).await
+    }
+
+    async fn detach_volume(&self, volume: &str) -> Result<()> {
+        volumes::detach(&self.nova, &self.cinder, volume).await
+    }
+
+    async fn destroy_volume(&self, volume: &str) -> Result<()> {
+        volumes::destroy_volume(&self.cinder, volume).await
+    }
+
+    async fn list_snapshots(&self, page: PageRequest) -> Result<Page<VolumeSnapshot>> {
+        volumes::list_snapshots(&self.cinder, page).await
+    }
+
+    async fn create_snapshot(&self, volume: &str, name: Option<&str>) -> Result<VolumeSnapshot> {
+        volumes::create_snapshot(&self.cinder, volume, name).await
+    }
+
+    async fn destroy_snapshot(&self, id: &str) -> Result<()> {
+        volumes::destroy_snapshot(&self.cinder, id).await
+    }
+
+    async fn list_key_pairs(&self, _page: PageRequest) -> Result<Page<KeyPair>> {
+        // Nova returns every key pair at once (paging needs microversion 2.35).
+        let body = self.nova.get("os-keypairs", None).await?;
+        let keys = array(&self.nova, &body, "/keypairs")?
+            .iter()
+            .filter_map(parse::key_pair)
+            .collect();
+        Ok(Page::last(keys))
+    }
+
+    async fn get_key_pair(&self, name: &str) -> Result<KeyPair> {
+        let body = self
+            .nova
+            .get(
+                &format!("os-keypairs/{}", segment(name)),
+                Some((ResourceKind::KeyPair, name)),
+            )
+            .await?;
+        parse::key_pair(&body).ok_or_else(|| self.nova.malformed("a key pair without a name"))
+    }
+
+    async fn create_key_pair(&self, name: &str) -> Result<KeyPair> {
+        let body = json!({ "keypair": { "name": name } });
+        let answer = self
+            .nova
+            .post(
+                "os-keypairs",
+                &body,
+                Some((ResourceKind::KeyPair, name)),
+                Conflict::Exists,
+            )
+            .await?;
+        parse::key_pair(&answer.body)
+            .ok_or_else(|| self.nova.malformed("a key pair without a name"))
+    }
+
+    async fn import_key_pair(&self, name: &str, public_key: &str) -> Result<KeyPair> {
+        let body = json!({ "keypair": { "name": name, "public_key": public_key } });
+        let answer = self
+            .nova
+            .post(
+                "os-keypairs",
+                &body,
+                Some((ResourceKind::KeyPair, name)),
+                Conflict::Exists,
+            )
+            .await?;
+        parse::key_pair(&answer.body)
+            .ok_or_else(|| self.nova.malformed("a key pair without a name"))
+    }
+
+    async fn delete_key_pair(&self, name: &str) -> Result<()> {
+        self.nova
+            .delete(
+                &format!("os-keypairs/{}", segment(name)),
+                Some((ResourceKind::KeyPair, name)),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn microversions_compare_numerically() {
+        assert_eq!(microversion("2.36"), Some((2, 36)));
+        assert!(microversion("2.9").unwrap() < (2, 36));
+        assert_eq!(microversion("latest"), None);
+    }
+
+    #[test]
+    fn pages() {
+        let mut page = PageRequest::first();
+        page.token = Some("abc".into());
+        page.size = Some(2);
+        assert_eq!(page_query(&page, &[]).0, "?limit=2&marker=abc");
+        assert_eq!(next_marker(&["a", "b"], 2, |s| s), Some("b".into()));
+        assert_eq!(next_marker(&["a"], 2, |s| s), None);
+    }
+}

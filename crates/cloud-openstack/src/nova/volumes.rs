@@ -1,0 +1,176 @@
+//! Cinder volumes and snapshots, attached to servers through Nova.
+
+use cloud_core::{
+    CreateVolume, Page, PageRequest, ResourceKind, Result, StorageVolume, VolumeSnapshot,
+};
+use serde_json::{Map, Value, json};
+
+use super::{next_marker, page_query, parse};
+use crate::error::Conflict;
+use crate::rest::{Service, array, segment, text};
+
+pub(super) async fn list_volumes(
+    cinder: &Service,
+    page: PageRequest,
+) -> Result<Page<StorageVolume>> {
+    let (q, limit) = page_query(&page, &[]);
+    let body = cinder.get(&format!("volumes/detail{q}"), None).await?;
+    let volumes = array(cinder, &body, "/volumes")?
+        .iter()
+        .map(|v| parse::volume(cinder, v))
+        .collect::<Result<Vec<_>>>()?;
+    let next = next_marker(&volumes, limit, |v| &v.id);
+    Ok(Page::new(volumes, next))
+}
+
+pub(super) async fn get_volume(cinder: &Service, id: &str) -> Result<StorageVolume> {
+    let body = cinder
+        .get(
+            &format!("volumes/{}", segment(id)),
+            Some((ResourceKind::Volume, id)),
+        )
+        .await?;
+    let volume = body
+        .get("volume")
+        .ok_or_else(|| cinder.malformed("the answer has no `volume`"))?;
+    parse::volume(cinder, volume)
+}
+
+pub(super) async fn create_volume(
+    cinder: &Service,
+    request: &CreateVolume,
+    zone: Option<String>,
+) -> Result<StorageVolume> {
+    let mut volume = Map::new();
+    volume.insert("size".into(), json!(request.size_gb));
+    volume.insert("name".into(), json!(request.name));
+    if let Some(zone) = zone {
+        volume.insert("availability_zone".into(), json!(zone));
+    }
+    if let Some(snapshot) = &request.snapshot {
+        volume.insert("snapshot_id".into(), json!(snapshot));
+    }
+    let answer = cinder
+        .post(
+            "volumes",
+            &json!({ "volume": volume }),
+            None,
+            Conflict::Other,
+        )
+        .await?;
+    let created = answer
+        .body
+        .get("volume")
+        .ok_or_else(|| cinder.malformed("the new volume is missing from the answer"))?;
+    parse::volume(cinder, created)
+}
+
+pub(super) async fn destroy_volume(cinder: &Service, id: &str) -> Result<()> {
+    cinder
+        .delete(
+            &format!("volumes/{}", segment(id)),
+            Some((ResourceKind::Volume, id)),
+        )
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn attach(
+    nova: &Service,
+    volume: &str,
+    node: &str,
+    device: Option<&str>,
+) -> Result<()> {
+    let mut attachment = Map::new();
+    attachment.insert("volumeId".into(), json!(volume));
+    if let Some(device) = device {
+        attachment.insert("device".into(), json!(device));
+    }
+    nova.post(
+        &format!("servers/{}/os-volume_attachments", segment(node)),
+        &json!({ "volumeAttachment": attachment }),
+        Some((ResourceKind::Node, node)),
+        Conflict::Other,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Detaches from whichever server the volume is attached to (Cinder says).
+pub(super) async fn detach(nova: &Service, cinder: &Service, volume: &str) -> Result<()> {
+    let current = get_volume(cinder, volume).await?;
+    let servers: Vec<String> = current
+        .extra
+        .get("attachments")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| text(a, "/server_id"))
+        .collect();
+    if servers.is_empty() {
+        return Err(cloud_core::Error::invalid_input(format!(
+            "volume `{volume}` is not attached"
+        )));
+    }
+    for server in servers {
+        nova.delete(
+            &format!(
+                "servers/{}/os-volume_attachments/{}",
+                segment(&server),
+                segment(volume)
+            ),
+            Some((ResourceKind::Volume, volume)),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn list_snapshots(
+    cinder: &Service,
+    page: PageRequest,
+) -> Result<Page<VolumeSnapshot>> {
+    let (q, limit) = page_query(&page, &[]);
+    let body = cinder.get(&format!("snapshots/detail{q}"), None).await?;
+    let snapshots = array(cinder, &body, "/snapshots")?
+        .iter()
+        .map(|v| parse::snapshot(cinder, v))
+        .collect::<Result<Vec<_>>>()?;
+    let next = next_marker(&snapshots, limit, |s| &s.id);
+    Ok(Page::new(snapshots, next))
+}
+
+pub(super) async fn create_snapshot(
+    cinder: &Service,
+    volume: &str,
+    name: Option<&str>,
+) -> Result<VolumeSnapshot> {
+    let mut snapshot = Map::new();
+    snapshot.insert("volume_id".into(), json!(volume));
+    if let Some(name) = name {
+        snapshot.insert("name".into(), json!(name));
+    }
+    let answer = cinder
+        .post(
+            "snapshots",
+            &json!({ "snapshot": snapshot }),
+            Some((ResourceKind::Volume, volume)),
+            Conflict::Other,
+        )
+        .await?;
+    let created = answer
+        .body
+        .get("snapshot")
+        .ok_or_else(|| cinder.malformed("the new snapshot is missing from the answer"))?;
+    parse::snapshot(cinder, created)
+}
+
+pub(super) async fn destroy_snapshot(cinder: &Service, id: &str) -> Result<()> {
+    cinder
+        .delete(
+            &format!("snapshots/{}", segment(id)),
+            Some((ResourceKind::Snapshot, id)),
+        )
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,303 @@
+//! Rackspace Cloud Load Balancers as a [`LoadBalancerDriver`].
+//!
+//! A balancer has one port, protocol and algorithm, a virtual IP, and nodes
+//! (the members) addressed by IP; members given as servers are resolved to
+//! their ServiceNet address through Nova. Each change leaves the balancer
+//! `PENDING_UPDATE` for a moment, during which the API refuses the next one
+//! (422 "immutable"): changes wait and retry. Deleted balancers linger with
+//! status `DELETED`; they read as gone.
+
+pub mod parse;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use cloud_core::{
+    Algorithm, Api as CoreApi, BalancerState, Capabilities, ComputeDriver, CreateBalancer, Error,
+    LoadBalancer, LoadBalancerDriver, Member, Page, PageRequest, Protocol, ResourceKind, Result,
+    UpdateBalancer,
+};
+use serde_json::{Map, Value, json};
+
+use crate::config::Shared;
+use crate::error::{Api, Conflict};
+use crate::rest::{Service, array, query, segment, while_busy};
+
+/// Cloud Load Balancers: every load-balancer operation.
+pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(CoreApi::LoadBalancer);
+
+/// Options [`CreateBalancer::option`] understands here.
+pub const CREATE_BALANCER_OPTIONS: &[&str] = &["virtual_ip_type", "virtual_ip_id", "timeout"];
+
+const TYPES: &[&str] = &["rax:load-balancer"];
+const PAGE_SIZE: u32 = 100;
+
+/// The Cloud Load Balancers driver.
+#[derive(Debug, Clone)]
+pub struct RackspaceLoadBalancers {
+    api: Service,
+    shared: Arc<Shared>,
+}
+
+impl RackspaceLoadBalancers {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        RackspaceLoadBalancers {
+            api: Service::new(shared.clone(), Api::LoadBalancer, TYPES),
+            shared,
+        }
+    }
+
+    fn path(id: &str) -> String {
+        format!("loadbalancers/{}", segment(id))
+    }
+
+    /// The API's node entry for `member`; servers become their address
+    /// (ServiceNet first, as Rackspace recommends for traffic inside a region).
+    async fn node_entry(&self, member: &Member, default_port: u16) -> Result<Value> {
+        let ip: IpAddr = match (member.ip, &member.node_id) {
+            (Some(ip), _) => ip,
+            (None, Some(node)) => {
+                let server = crate::nova::NovaCompute::new(self.shared.clone())
+                    .get_node(node)
+                    .await?;
+                server
+                    .private_ips
+                    .iter()
+                    .chain(server.public_ips.iter())
+                    .find(|ip| ip.is_ipv4())
+                    .copied()
+                    .ok_or_else(|| {
+                        Error::invalid_input(format!("server `{node}` has no IPv4 address"))
+                    })?
+            }
+            (None, None) => {
+                return Err(Error::invalid_input(
+                    "a Cloud Load Balancers node needs an address or a server",
+                ));
+            }
+        };
+        let mut node = Map::new();
+        node.insert("address".into(), json!(ip.to_string()));
+        node.insert("port".into(), json!(member.port.unwrap_or(default_port)));
+        node.insert("condition".into(), json!("ENABLED"));
+        if let Some(weight) = member.weight {
+            node.insert("weight".into(), json!(weight));
+        }
+        Ok(Value::Object(node))
+    }
+
+    fn algorithm_name(algorithm: Algorithm) -> Result<&'static str> {
+        parse::algorithm_name(algorithm).ok_or_else(|| {
+            Error::invalid_input(format!(
+                "Cloud Load Balancers has no `{}` algorithm",
+                algorithm.as_str()
+            ))
+        })
+    }
+
+    fn one(&self, body: &Value) -> Result<LoadBalancer> {
+        let value = body
+            .get("loadBalancer")
+            .ok_or_else(|| self.api.malformed("the answer has no `loadBalancer`"))?;
+        parse::balancer(&self.api, value)
+    }
+}
+
+#[async_trait]
+impl LoadBalancerDriver for RackspaceLoadBalancers {
+    fn provider(&self) -> &str {
+        self.api.provider()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+
+    async fn list_protocols(&self) -> Result<Vec<Protocol>> {
+        let body = self.api.get("loadbalancers/protocols", None).await?;
+        Ok(array(&self.api, &body, "/protocols")?
+            .iter()
+            .filter_map(|p| p.get("name").and_then(Value::as_str))
+            .map(Protocol::new)
+            .collect())
+    }
+
+    async fn list_supported_algorithms(&self) -> Result<Vec<Algorithm>> {
+        let body = self.api.get("loadbalancers/algorithms", None).await?;
+        Ok(array(&self.api, &body, "/algorithms")?
+            .iter()
+            .filter_map(|a| a.get("name").and_then(Value::as_str))
+            .filter_map(parse::algorithm)
+            .collect())
+    }
+
+    async fn list_balancers(&self, page: PageRequest) -> Result<Page<LoadBalancer>> {
+        let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, PAGE_SIZE);
+        let limit_text = limit.to_string();
+        let mut pairs = vec![("limit", limit_text.as_str())];
+        if let Some(marker) = &page.token {
+            pairs.push(("marker", marker));
+        }
+        let body = self
+            .api
+            .get(&format!("loadbalancers{}", query(&pairs)), None)
+            .await?;
+        let all = array(&self.api, &body, "/loadBalancers")?
+            .iter()
+            .map(|v| parse::balancer(&self.api, v))
+            .collect::<Result<Vec<_>>>()?;
+        // A server that ignores `limit` (mimic) sends everything at once.
+        let next = (all.len() == limit as usize)
+            .then(|| all.last().map(|b| b.id.clone()))
+            .flatten();
+        let live = all
+            .into_iter()
+            .filter(|b| b.state != BalancerState::Deleted)
+            .collect();
+        Ok(Page::new(live, next))
+    }
+
+    async fn get_balancer(&self, id: &str) -> Result<LoadBalancer> {
+        let body = self
+            .api
+            .get(&Self::path(id), Some((ResourceKind::Balancer, id)))
+            .await?;
+        let lb = self.one(&body)?;
+        if lb.state == BalancerState::Deleted {
+            return Err(Error::not_found(ResourceKind::Balancer, id).with_provider(self.provider()));
+        }
+        Ok(lb)
+    }
+
+    async fn create_balancer(&self, request: &CreateBalancer) -> Result<LoadBalancer> {
+        if let Some(unknown) = request
+            .options
+            .keys()
+            .find(|k| !CREATE_BALANCER_OPTIONS.contains(&k.as_str()))
+        {
+            return Err(Error::invalid_input(format!(
+                "unknown option `{unknown}` for Cloud Load Balancers (known: {})",
+                CREATE_BALANCER_OPTIONS.join(", ")
+            )));
+        }
+        let algorithm = Self::algorithm_name(request.algorithm)?;
+        let mut nodes = Vec::new();
+        for member in &request.members {
+            nodes.push(self.node_entry(member, request.port).await?);
+        }
+        let vip = match (
+            request.options.get("virtual_ip_id"),
+            request.options.get("virtual_ip_type"),
+        ) {
+            (Some(id), _) => json!({ "id": id }),
+            (None, Some(kind)) => json!({ "type": kind.to_ascii_uppercase() }),
+            (None, None) => json!({ "type": "PUBLIC" }),
+        };
+        let mut lb = Map::new();
+        lb.insert("name".into(), json!(request.name));
+        lb.insert("port".into(), json!(request.port));
+        lb.insert(
+            "protocol".into(),
+            json!(request.protocol.as_str().to_ascii_uppercase()),
+        );
+        lb.insert("algorithm".into(), json!(algorithm));
+        lb.insert("virtualIps".into(), json!([vip]));
+        lb.insert("nodes".into(), Value::Array(nodes));
+        if let Some(timeout) = request.options.get("timeout") {
+            let seconds: u32 = timeout.parse().map_err(|_| {
+                Error::invalid_input(format!("timeout must be seconds, not `{timeout}`"))
+            })?;
+            lb.insert("timeout".into(), json!(seconds));
+        }
+        let answer = self
+            .api
+            .post(
+                "loadbalancers",
+                &json!({ "loadBalancer": lb }),
+                None,
+                Conflict::Other,
+            )
+            .await?;
+        self.one(&answer.body)
+    }
+
+    async fn update_balancer(&self, id: &str, update: &UpdateBalancer) -> Result<LoadBalancer> {
+        let mut lb = Map::new();
+        if let Some(name) = &update.name {
+            lb.insert("name".into(), json!(name));
+        }
+        if let Some(port) = update.port {
+            lb.insert("port".into(), json!(port));
+        }
+        if let Some(protocol) = &update.protocol {
+            lb.insert(
+                "protocol".into(),
+                json!(protocol.as_str().to_ascii_uppercase()),
+            );
+        }
+        if let Some(algorithm) = update.algorithm {
+            lb.insert("algorithm".into(), json!(Self::algorithm_name(algorithm)?));
+        }
+        let body = json!({ "loadBalancer": lb });
+        let path = Self::path(id);
+        while_busy(|| {
+            self.api
+                .put(&path, &body, Some((ResourceKind::Balancer, id)))
+        })
+        .await?;
+        self.get_balancer(id).await
+    }
+
+    async fn destroy_balancer(&self, id: &str) -> Result<()> {
+        let path = Self::path(id);
+        while_busy(|| self.api.delete(&path, Some((ResourceKind::Balancer, id)))).await?;
+        Ok(())
+    }
+
+    async fn list_members(&self, balancer: &str) -> Result<Vec<Member>> {
+        let body = self
+            .api
+            .get(
+                &format!("{}/nodes", Self::path(balancer)),
+                Some((ResourceKind::Balancer, balancer)),
+            )
+            .await?;
+        array(&self.api, &body, "/nodes")?
+            .iter()
+            .map(|v| parse::member(&self.api, v))
+            .collect()
+    }
+
+    async fn attach_member(&self, balancer: &str, member: &Member) -> Result<Member> {
+        let current = self.get_balancer(balancer).await?;
+        let node = self.node_entry(member, current.port).await?;
+        let body = json!({ "nodes": [node] });
+        let path = format!("{}/nodes", Self::path(balancer));
+        let answer = while_busy(|| {
+            self.api.post(
+                &path,
+                &body,
+                Some((ResourceKind::Balancer, balancer)),
+                Conflict::Exists,
+            )
+        })
+        .await?;
+        let created = array(&self.api, &answer.body, "/nodes")?
+            .first()
+            .ok_or_else(|| self.api.malformed("no node in the answer"))?;
+        let mut attached = parse::member(&self.api, created)?;
+        attached.node_id.clone_from(&member.node_id);
+        Ok(attached)
+    }
+
+    async fn detach_member(&self, balancer: &str, member_id: &str) -> Result<()> {
+        let path = format!("{}/nodes/{}", Self::path(balancer), segment(member_id));
+        while_busy(|| {
+            self.api
+                .delete(&path, Some((ResourceKind::Member, member_id)))
+        })
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,731 @@
+//! OpenStack Swift (Rackspace Cloud Files) as a [`StorageDriver`].
+//!
+//! Objects up to one segment are buffered and sent with their MD5 as
+//! `ETag`, which Swift verifies; larger known lengths stream in one PUT
+//! whose returned ETag is checked; anything bigger or of unknown length
+//! becomes a Static Large Object (see `slo.rs`). Listings page with markers.
+
+pub mod parse;
+mod slo;
+mod tempurl;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use cloud_core::http::{Body, HeaderMap, HttpRequest, HttpResponse, Method, StatusCode};
+use cloud_core::{
+    Api as CoreApi, ByteStream, Capabilities, Capability, Container, Download, DownloadOptions,
+    Error, ErrorKind, ListEntry, ListObjectsRequest, Object, Page, PageRequest, ResourceKind,
+    Result, StorageDriver, UploadOptions, UrlMethod, WriteCondition,
+};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use url::Url;
+
+use crate::config::{Flavor, Shared};
+use crate::error::{Api, Conflict, response_error_with};
+
+/// Swift on OpenStack: everything but CDN URLs.
+pub(crate) const CAPABILITIES_OPENSTACK: Capabilities =
+    Capabilities::all(CoreApi::Storage).without(Capability::CdnUrl);
+/// Cloud Files on Rackspace: everything, CDN included.
+pub(crate) const CAPABILITIES_RACKSPACE: Capabilities = Capabilities::all(CoreApi::Storage);
+
+const PAGE_SIZE: u32 = 1000;
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+pub(crate) fn encode(text: &str) -> String {
+    utf8_percent_encode(text, PATH_SEGMENT).to_string()
+}
+
+/// The Swift driver.
+#[derive(Debug, Clone)]
+pub struct SwiftStorage {
+    shared: Arc<Shared>,
+}
+
+fn check_container(name: &str) -> Result<()> {
+    if name.len() > 256 {
+        return Err(Error::invalid_input(format!(
+            "Swift container name `{name}` is longer than 256 bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// The base64 MD5 of `data`, hex form (Swift's ETag).
+pub(crate) fn md5_hex(data: &[u8]) -> String {
+    use md5::Digest;
+    hex::encode(md5::Md5::digest(data))
+}
+
+impl SwiftStorage {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        SwiftStorage { shared }
+    }
+
+    /// The account's storage URL.
+    pub async fn storage_url(&self) -> Result<Url> {
+        self.shared.endpoint(&["object-store"]).await
+    }
+
+    pub(crate) async fn url(
+        &self,
+        container: Option<&str>,
+        name: Option<&str>,
+        query: &[(&str, &str)],
+    ) -> Result<Url> {
+        let mut url = self.storage_url().await?;
+        let mut path = url.path().trim_end_matches('/').to_owned();
+        if let Some(c) = container {
+            path.push('/');
+            path.push_str(&encode(c));
+        }
+        if let Some(n) = name {
+            for segment in n.split('/') {
+                path.push('/');
+                path.push_str(&encode(segment));
+            }
+        }
+        url.set_path(&path);
+        let query: Vec<String> = query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        let query = query.join("&");
+        url.set_query(if query.is_empty() { None } else { Some(&query) });
+        Ok(url)
+    }
+
+    /// Sends a request; a failure becomes a typed error about `resource`.
+    pub(crate) async fn send(
+        &self,
+        request: HttpRequest,
+        resource: Option<(ResourceKind, &str)>,
+        conflict: Conflict,
+    ) -> Result<HttpResponse> {
+        let response = self.shared.http.send(request).await?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let (status, headers, body) = response.into_parts();
+        let bytes = body.bytes_limited(64 * 1024).await.unwrap_or_default();
+        Err(response_error_with(
+            Api::ObjectStore,
+            status,
+            &headers,
+            &bytes,
+            resource,
+            conflict,
+        ))
+    }
+
+    fn object_id(container: &str, name: &str) -> String {
+        format!("{container}/{name}")
+    }
+
+    async fn head_object(&self, container: &str, name: &str) -> Result<HttpResponse> {
+        let id = Self::object_id(container, name);
+        let url = self.url(Some(container), Some(name), &[]).await?;
+        self.send(
+            HttpRequest::new(Method::HEAD, url),
+            Some((ResourceKind::Object, &id)),
+            Conflict::Other,
+        )
+        .await
+    }
+
+    /// Sets the account's temporary-URL key (an extra).
+    pub async fn ex_set_temp_url_key(&self, key: &str) -> Result<()> {
+        let url = self.url(None, None, &[]).await?;
+        let request = HttpRequest::new(Method::POST, url)
+            .header("x-account-meta-temp-url-key", key)?
+            .idempotent(true);
+        self.send(request, None, Conflict::Other).await?;
+        Ok(())
+    }
+
+    /// Publishes a container on the Rackspace CDN (an extra).
+    pub async fn ex_enable_cdn(&self, container: &str, ttl: Duration) -> Result<()> {
+        let url = crate::identity::join(
+            &self.shared.endpoint(&["rax:object-cdn"]).await?,
+            &encode(container),
+        )?;
+        let request = HttpRequest::new(Method::PUT, url)
+            .header("x-cdn-enabled", "True")?
+            .header("x-ttl", &ttl.as_secs().to_string())?;
+        self.send(
+            request,
+            Some((ResourceKind::Container, container)),
+            Conflict::Other,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The segment paths of an SLO manifest, if `name` is one.
+    async fn slo_segments(&self, container: &str, name: &str) -> Result<Option<Vec<String>>> {
+        match self.head_object(container, name).await {
+            Ok(head) => self.manifest_of(container, name, head.headers()).await,
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The segment paths of the object whose HEAD answered `headers`, if it is an SLO.
+    async fn manifest_of(
+        &self,
+        container: &str,
+        name: &str,
+        headers: &HeaderMap,
+    ) -> Result<Option<Vec<String>>> {
+        let is_slo = headers
+            .get("x-static-large-object")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if !is_slo {
+            return Ok(None);
+        }
+        let id = Self::object_id(container, name);
+        let url = self
+            .url(
+                Some(container),
+                Some(name),
+                &[("multipart-manifest", "get")],
+            )
+            .await?;
+        let response = self
+            .send(
+                HttpRequest::new(Method::GET, url),
+                Some((ResourceKind::Object, &id)),
+                Conflict::Other,
+            )
+            .await?;
+        parse::manifest_segments(&response.bytes().await?).map(Some)
+    }
+
+    /// Looks at the object a write will replace: checks `If-Match` (Swift
+    /// has no conditional PUT on an etag, so a concurrent writer can race
+    /// this) and returns the old manifest's segments, which the write must
+    /// delete once it succeeds. Create-only writes replace nothing.
+    async fn before_overwrite(
+        &self,
+        container: &str,
+        name: &str,
+        options: &UploadOptions,
+    ) -> Result<Option<Vec<String>>> {
+        let condition = options.condition_value();
+        if matches!(condition, Some(WriteCondition::IfNotExists)) {
+            return Ok(None);
+        }
+        let head = match self.head_object(container, name).await {
+            Ok(head) => head,
+            Err(e)
+                if e.is_not_found() && !matches!(condition, Some(WriteCondition::IfMatch(_))) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(WriteCondition::IfMatch(etag)) = condition {
+            let current = parse::object(container, name, head.headers(), 0);
+            cloud_core::storage::check_if_match(self.provider(), &current, etag)?;
+        }
+        self.manifest_of(container, name, head.headers()).await
+    }
+
+    /// Deletes objects given as `/container/name` paths, eight at a time;
+    /// already-missing ones are fine.
+    pub(crate) async fn delete_paths(&self, paths: &[String]) -> Result<()> {
+        use futures::StreamExt;
+        let jobs = paths.iter().cloned().map(|path| {
+            let swift = self.clone();
+            async move { swift.delete_path(path).await }
+        });
+        let results: Vec<Result<()>> = futures::stream::iter(jobs)
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        results.into_iter().collect()
+    }
+
+    /// Deletes one `/container/name` path; missing is fine.
+    async fn delete_path(&self, path: String) -> Result<()> {
+        let trimmed = path.trim_start_matches('/');
+        let (container, name) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+        let container = percent_encoding::percent_decode_str(container)
+            .decode_utf8_lossy()
+            .into_owned();
+        let name = percent_encoding::percent_decode_str(name)
+            .decode_utf8_lossy()
+            .into_owned();
+        let url = self.url(Some(&container), Some(&name), &[]).await?;
+        match self
+            .send(HttpRequest::new(Method::DELETE, url), None, Conflict::Other)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.status() == Some(404) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn object_headers(mut request: HttpRequest, options: &UploadOptions) -> Result<HttpRequest> {
+        if let Some(ct) = options.content_type_str() {
+            request = request.header("content-type", ct)?;
+        }
+        for (k, v) in options.metadata_map() {
+            request = request.header(format!("x-object-meta-{k}").as_str(), v)?;
+        }
+        if matches!(options.condition_value(), Some(WriteCondition::IfNotExists)) {
+            request = request.header("if-none-match", "*")?;
+        }
+        Ok(request)
+    }
+
+    /// A failed create-only write reads "already exists".
+    fn condition_error(
+        error: Error,
+        options: &UploadOptions,
+        container: &str,
+        name: &str,
+    ) -> Error {
+        if *error.kind() == ErrorKind::PreconditionFailed
+            && matches!(options.condition_value(), Some(WriteCondition::IfNotExists))
+        {
+            return Error::already_exists(ResourceKind::Object, Self::object_id(container, name))
+                .with_provider(crate::PROVIDER_OPENSTACK)
+                .with_status(412);
+        }
+        error
+    }
+
+    /// One PUT of an in-memory body with its MD5 as ETag (verified by Swift); retried on failure.
+    pub(crate) async fn put_buffered(
+        &self,
+        container: &str,
+        name: &str,
+        data: Bytes,
+        options: &UploadOptions,
+    ) -> Result<Object> {
+        let url = self.url(Some(container), Some(name), &[]).await?;
+        let md5 = md5_hex(&data);
+        let request = Self::object_headers(HttpRequest::new(Method::PUT, url), options)?
+            .header("etag", &md5)?
+            .body(Body::from_bytes(data.clone()));
+        let response = self
+            .send(
+                request,
+                Some((ResourceKind::Container, container)),
+                Conflict::Other,
+            )
+            .await
+            .map_err(|e| Self::condition_error(e, options, container, name))?;
+        let mut object = Object::new(container, name, data.len() as u64);
+        object.etag = response
+            .header_str("etag")
+            .map(|e| e.trim_matches('"').to_owned())
+            .or(Some(md5));
+        object.content_type = options.content_type_str().map(str::to_owned);
+        object.metadata = options.metadata_map().clone();
+        Ok(object)
+    }
+
+    /// One streamed PUT of a known length; its MD5, computed on the way, is
+    /// compared with the ETag Swift returns.
+    async fn put_streamed(
+        &self,
+        container: &str,
+        name: &str,
+        body: ByteStream,
+        len: u64,
+        options: &UploadOptions,
+    ) -> Result<Object> {
+        use futures::StreamExt;
+        use md5::Digest;
+        let hasher = Arc::new(std::sync::Mutex::new(md5::Md5::new()));
+        let tap = hasher.clone();
+        let body = body
+            .map(move |chunk| {
+                if let Ok(c) = &chunk {
+                    tap.lock().unwrap_or_else(|p| p.into_inner()).update(c);
+                }
+                chunk
+            })
+            .boxed();
+        let url = self.url(Some(container), Some(name), &[]).await?;
+        let request = Self::object_headers(HttpRequest::new(Method::PUT, url), options)?
+            .body(Body::from_stream(body, Some(len)));
+        let response = self
+            .send(
+                request,
+                Some((ResourceKind::Container, container)),
+                Conflict::Other,
+            )
+            .await
+            .map_err(|e| Self::condition_error(e, options, container, name))?;
+        let sent = hex::encode(
+            std::mem::take(&mut *hasher.lock().unwrap_or_else(|p| p.into_inner())).finalize(),
+        );
+        let etag = response
+            .header_str("etag")
+            .map(|e| e.trim_matches('"').to_owned());
+        if let Some(e) = &etag
+            && !e.eq_ignore_ascii_case(&sent)
+        {
+            let _ = StorageDriver::delete_object(self, container, name).await;
+            return Err(Error::new(
+                ErrorKind::HashMismatch { expected: sent, actual: e.clone() },
+                format!("Swift stored `{container}/{name}` with a different checksum; the object was removed"),
+            )
+            .with_provider(crate::PROVIDER_OPENSTACK));
+        }
+        let mut object = Object::new(container, name, len);
+        object.etag = etag;
+        object.content_type = options.content_type_str().map(str::to_owned);
+        object.metadata = options.metadata_map().clone();
+        Ok(object)
+    }
+}
+
+fn content_length(response: &HttpResponse) -> Result<u64> {
+    response
+        .header_str("content-length")
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| {
+            Error::malformed(
+                crate::PROVIDER_OPENSTACK,
+                "Swift answered without a Content-Length",
+            )
+        })
+}
+
+#[async_trait]
+impl StorageDriver for SwiftStorage {
+    fn provider(&self) -> &str {
+        self.shared.flavor.provider()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        match self.shared.flavor {
+            Flavor::Rackspace => CAPABILITIES_RACKSPACE,
+            _ => CAPABILITIES_OPENSTACK,
+        }
+    }
+
+    async fn list_containers(&self, page: PageRequest) -> Result<Page<Container>> {
+        let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, 10_000);
+        let limit_text = limit.to_string();
+        let mut query = vec![("format", "json"), ("limit", limit_text.as_str())];
+        if let Some(marker) = &page.token {
+            query.push(("marker", marker));
+        }
+        let url = self.url(None, None, &query).await?;
+        let response = self
+            .send(HttpRequest::new(Method::GET, url), None, Conflict::Other)
+            .await?;
+        let containers = parse::containers(&response.bytes().await?)?;
+        let next = (containers.len() == limit as usize)
+            .then(|| containers.last().map(|c| c.name.clone()))
+            .flatten();
+        Ok(Page::new(containers, next))
+    }
+
+    async fn get_container(&self, name: &str) -> Result<Container> {
+        check_container(name)?;
+        let url = self.url(Some(name), None, &[]).await?;
+        let response = self
+            .send(
+                HttpRequest::new(Method::HEAD, url),
+                Some((ResourceKind::Container, name)),
+                Conflict::Other,
+            )
+            .await?;
+        let mut c = Container::new(name);
+        for (header, key) in [
+            ("x-container-object-count", "count"),
+            ("x-container-bytes-used", "bytes"),
+        ] {
+            if let Some(v) = response
+                .header_str(header)
+                .and_then(|v| v.parse::<u64>().ok())
+            {
+                c.extra.insert(key.into(), v.into());
+            }
+        }
+        Ok(c)
+    }
+
+    async fn create_container(&self, name: &str) -> Result<Container> {
+        check_container(name)?;
+        let url = self.url(Some(name), None, &[]).await?;
+        let response = self
+            .send(
+                HttpRequest::new(Method::PUT, url),
+                Some((ResourceKind::Container, name)),
+                Conflict::Exists,
+            )
+            .await?;
+        // Swift's PUT is idempotent: 201 made it, 202 found it already there.
+        if response.status() == StatusCode::ACCEPTED {
+            return Err(
+                Error::already_exists(ResourceKind::Container, name).with_provider(self.provider())
+            );
+        }
+        Ok(Container::new(name))
+    }
+
+    async fn delete_container(&self, name: &str) -> Result<()> {
+        check_container(name)?;
+        let url = self.url(Some(name), None, &[]).await?;
+        self.send(
+            HttpRequest::new(Method::DELETE, url),
+            Some((ResourceKind::Container, name)),
+            Conflict::NotEmpty,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn list_objects(
+        &self,
+        container: &str,
+        request: &ListObjectsRequest,
+    ) -> Result<Page<ListEntry>> {
+        check_container(container)?;
+        let limit = request.page.size.unwrap_or(PAGE_SIZE).clamp(1, 10_000);
+        let limit_text = limit.to_string();
+        let mut query = vec![("format", "json"), ("limit", limit_text.as_str())];
+        if let Some(marker) = &request.page.token {
+            query.push(("marker", marker));
+        }
+        if let Some(p) = &request.prefix {
+            query.push(("prefix", p));
+        }
+        if let Some(d) = &request.delimiter {
+            query.push(("delimiter", d));
+        }
+        let url = self.url(Some(container), None, &query).await?;
+        let response = self
+            .send(
+                HttpRequest::new(Method::GET, url),
+                Some((ResourceKind::Container, container)),
+                Conflict::Other,
+            )
+            .await?;
+        let entries = parse::objects(container, &response.bytes().await?)?;
+        let next = (entries.len() == limit as usize)
+            .then(|| entries.last().map(|e| e.name().to_owned()))
+            .flatten();
+        Ok(Page::new(entries, next))
+    }
+
+    async fn get_object(&self, container: &str, name: &str) -> Result<Object> {
+        check_container(container)?;
+        let response = self.head_object(container, name).await?;
+        let size = content_length(&response)?;
+        Ok(parse::object(container, name, response.headers(), size))
+    }
+
+    async fn download(
+        &self,
+        container: &str,
+        name: &str,
+        options: &DownloadOptions,
+    ) -> Result<Download> {
+        check_container(container)?;
+        let id = Self::object_id(container, name);
+        let url = self.url(Some(container), Some(name), &[]).await?;
+        let mut request = HttpRequest::new(Method::GET, url);
+        if let Some(range) = options.range_value() {
+            request = request.header("range", &range.to_http_header())?;
+        }
+        if let Some(etag) = options.if_match_value() {
+            request = request.header("if-match", &format!("\"{}\"", etag.trim_matches('"')))?;
+        }
+        let response = self
+            .send(request, Some((ResourceKind::Object, &id)), Conflict::Other)
+            .await?;
+        let length = content_length(&response)?;
+        let (range, size) = if response.status() == StatusCode::PARTIAL_CONTENT {
+            let header = response.header_str("content-range").unwrap_or_default();
+            cloud_core::http::content_range(header).ok_or_else(|| {
+                Error::malformed(
+                    crate::PROVIDER_OPENSTACK,
+                    format!("Swift sent an invalid Content-Range `{header}`"),
+                )
+            })?
+        } else {
+            (0..length, length)
+        };
+        let object = parse::object(container, name, response.headers(), size);
+        Ok(Download::new(
+            object,
+            range,
+            response.into_body().into_stream(),
+        ))
+    }
+
+    async fn upload(
+        &self,
+        container: &str,
+        name: &str,
+        body: ByteStream,
+        options: &UploadOptions,
+    ) -> Result<Object> {
+        check_container(container)?;
+        let previous = self.before_overwrite(container, name, options).await?;
+        let slo = self.shared.slo;
+        let mut reader = cloud_core::byte_stream::PartReader::new(body);
+        let segment = usize::try_from(slo.segment_size).unwrap_or(usize::MAX);
+        let object = match options.content_length_value() {
+            Some(len) if len <= slo.segment_size => {
+                let data = reader.next_part(segment).await?.freeze();
+                self.put_buffered(container, name, data, options).await
+            }
+            Some(len) if len <= slo.threshold => {
+                self.put_streamed(container, name, reader.into_stream(), len, options)
+                    .await
+            }
+            _ => {
+                let first = reader.next_part(segment).await?;
+                if reader.at_end().await? {
+                    self.put_buffered(container, name, first.freeze(), options)
+                        .await
+                } else {
+                    slo::upload(self, container, name, first, reader, options).await
+                }
+            }
+        }?;
+        if let Some(old) = previous
+            && let Err(e) = self.delete_paths(&old).await
+        {
+            // The new object is in place; only storage is wasted.
+            tracing::warn!(error = %e, "could not delete the replaced object's segments");
+        }
+        Ok(object)
+    }
+
+    async fn copy_object(
+        &self,
+        from_container: &str,
+        from_name: &str,
+        to_container: &str,
+        to_name: &str,
+    ) -> Result<Object> {
+        check_container(from_container)?;
+        check_container(to_container)?;
+        let source = format!(
+            "/{}/{}",
+            encode(from_container),
+            from_name
+                .split('/')
+                .map(encode)
+                .collect::<Vec<_>>()
+                .join("/")
+        );
+        let url = self.url(Some(to_container), Some(to_name), &[]).await?;
+        let request = HttpRequest::new(Method::PUT, url)
+            .header("x-copy-from", &source)?
+            .body(Body::from_bytes(Bytes::new()));
+        let source_id = Self::object_id(from_container, from_name);
+        self.send(
+            request,
+            Some((ResourceKind::Object, &source_id)),
+            Conflict::Other,
+        )
+        .await?;
+        self.get_object(to_container, to_name).await
+    }
+
+    async fn delete_object(&self, container: &str, name: &str) -> Result<()> {
+        check_container(container)?;
+        let segments = self.slo_segments(container, name).await?;
+        let id = Self::object_id(container, name);
+        let url = self.url(Some(container), Some(name), &[]).await?;
+        self.send(
+            HttpRequest::new(Method::DELETE, url),
+            Some((ResourceKind::Object, &id)),
+            Conflict::Other,
+        )
+        .await?;
+        if let Some(segments) = segments {
+            // The manifest is gone; its segments would be orphans.
+            self.delete_paths(&segments).await?;
+        }
+        Ok(())
+    }
+
+    async fn signed_url(
+        &self,
+        container: &str,
+        name: &str,
+        method: UrlMethod,
+        expires_in: Duration,
+    ) -> Result<Url> {
+        check_container(container)?;
+        let url = self.url(Some(container), Some(name), &[]).await?;
+        let key = match &self.shared.temp_url_key {
+            Some(k) => k.expose().to_owned(),
+            None => {
+                let account = self.url(None, None, &[]).await?;
+                let response = self
+                    .send(
+                        HttpRequest::new(Method::HEAD, account),
+                        None,
+                        Conflict::Other,
+                    )
+                    .await?;
+                response
+                    .header_str("x-account-meta-temp-url-key")
+                    .map(str::to_owned)
+                    .ok_or_else(|| Error::invalid_input("the account has no temp URL key: set one with ex_set_temp_url_key or the temp_url_key option"))?
+            }
+        };
+        let method = match method {
+            UrlMethod::Get => "GET",
+            UrlMethod::Put => "PUT",
+            _ => return Err(Error::invalid_input("Swift signs GET and PUT URLs only")),
+        };
+        tempurl::sign(&url, method, expires_in, key.as_bytes())
+    }
+
+    async fn cdn_url(&self, container: &str, name: &str) -> Result<Url> {
+        if self.shared.flavor != Flavor::Rackspace {
+            return Err(Error::unsupported(self.provider(), Capability::CdnUrl));
+        }
+        check_container(container)?;
+        let url = crate::identity::join(
+            &self.shared.endpoint(&["rax:object-cdn"]).await?,
+            &encode(container),
+        )?;
+        let response = self
+            .send(
+                HttpRequest::new(Method::HEAD, url),
+                Some((ResourceKind::Container, container)),
+                Conflict::Other,
+            )
+            .await?;
+        let enabled = response
+            .header_str("x-cdn-enabled")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let base = response
+            .header_str("x-cdn-ssl-uri")
+            .or(response.header_str("x-cdn-uri"))
+            .filter(|_| enabled)
+            .ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "container `{container}` is not on the CDN: enable it with ex_enable_cdn"
+                ))
+            })?;
+        let path = name.split('/').map(encode).collect::<Vec<_>>().join("/");
+        Url::parse(&format!("{}/{path}", base.trim_end_matches('/'))).map_err(|e| {
+            Error::malformed(crate::PROVIDER_RACKSPACE, format!("invalid CDN URI: {e}"))
+        })
+    }
+}

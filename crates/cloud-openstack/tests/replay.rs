@@ -1,0 +1,36 @@
+//! The conformance suites replayed offline from `fixtures/openstack/`,
+//! recorded from Swift and mimic. No server is needed; any request that
+//! differs from the recording fails.
+
+mod support;
+
+use support::{Server, replay};
+
+mod swift_storage {
+    use super::*;
+    cloud_testkit::storage_suite!(|case: &'static str| async move {
+        Some(support::swift_storage_fixture(replay(Server::Swift, "storage", case), case).await)
+    });
+}
+
+mod mimic_compute {
+    use super::*;
+    cloud_testkit::compute_suite!(|case: &'static str| async move {
+        Some(support::mimic_compute_fixture(replay(
+            Server::Mimic,
+            "compute",
+            case,
+        )))
+    });
+}
+
+mod mimic_loadbalancer {
+    use super::*;
+    cloud_testkit::loadbalancer_suite!(|case: &'static str| async move {
+        Some(support::mimic_loadbalancer_fixture(replay(
+            Server::Mimic,
+            "loadbalancer",
+            case,
+        )))
+    });
+}
