@@ -29,8 +29,16 @@ const RECORDABLE: &[(&str, &str, &[&str], &[&str])] = &[
     (
         "openstack",
         "cloud-openstack",
-        &["live", "identity"],
-        &["openstack/swift", "openstack/keystone", "openstack/mimic"],
+        &["live", "identity", "faults"],
+        &[
+            "openstack/swift",
+            "openstack/keystone",
+            "openstack/mimic",
+            "openstack/reference/designate",
+            "openstack/reference/cloud-dns",
+            "openstack/reference/octavia",
+            "openstack/reference/faults",
+        ],
     ),
 ];
 

@@ -50,6 +50,39 @@ impl Flavor {
     }
 }
 
+/// How asynchronous changes are awaited: the pause between polls and the
+/// longest wait before the call fails with a timeout.
+///
+/// ```
+/// use std::time::Duration;
+/// use cloud_openstack::ChangeWait;
+///
+/// let quick = ChangeWait::new(Duration::from_millis(200), Duration::from_secs(60));
+/// assert_eq!(quick.timeout, Duration::from_secs(60));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChangeWait {
+    /// Between two polls.
+    pub interval: Duration,
+    /// In all.
+    pub timeout: Duration,
+}
+
+impl ChangeWait {
+    /// Polls every `interval` for at most `timeout`.
+    pub fn new(interval: Duration, timeout: Duration) -> Self {
+        ChangeWait { interval, timeout }
+    }
+}
+
+impl Default for ChangeWait {
+    /// Every second, for up to ten minutes.
+    fn default() -> Self {
+        ChangeWait::new(Duration::from_secs(1), Duration::from_secs(600))
+    }
+}
+
 /// The identity endpoint of Rackspace's public cloud.
 pub const RACKSPACE_IDENTITY: &str = "https://identity.api.rackspacecloud.com/v2.0/";
 
@@ -91,6 +124,8 @@ pub const CONFIG_OPTIONS: &[&str] = &[
     "nova_microversion",
     "storage_url",
     "compute_url",
+    "vip_subnet_id",
+    "vip_network_id",
 ];
 
 /// Configures an [`OpenStack`] client.
@@ -131,6 +166,8 @@ pub struct OpenStackBuilder {
     nova_microversion: Option<String>,
     allow_http: Option<bool>,
     tokens: TokenSource,
+    changes: ChangeWait,
+    vip: Option<(&'static str, String)>,
 }
 
 impl OpenStackBuilder {
@@ -162,6 +199,8 @@ impl OpenStackBuilder {
             nova_microversion: None,
             allow_http: None,
             tokens: TokenSource::Unique,
+            changes: ChangeWait::default(),
+            vip: None,
         }
     }
 
@@ -265,6 +304,11 @@ impl OpenStackBuilder {
         }
         if let Some(v) = opt("nova_microversion") {
             b.nova_microversion = Some(v);
+        }
+        if let Some(v) = opt("vip_subnet_id") {
+            b = b.vip_subnet_id(v);
+        } else if let Some(v) = opt("vip_network_id") {
+            b = b.vip_network_id(v);
         }
         for (option, service) in [("storage_url", "object-store"), ("compute_url", "compute")] {
             if let Some(u) = opt(option) {
@@ -409,6 +453,32 @@ impl OpenStackBuilder {
         self
     }
 
+    /// The subnet Octavia balancers get their virtual IP from, unless a
+    /// request says otherwise (its `vip_subnet_id`, `vip_network_id` or
+    /// `vip_port_id` option). Octavia needs one of them.
+    #[must_use]
+    pub fn vip_subnet_id(mut self, id: impl Into<String>) -> Self {
+        self.vip = Some(("vip_subnet_id", id.into()));
+        self
+    }
+
+    /// The network Octavia balancers get their virtual IP from (see
+    /// [`vip_subnet_id`](Self::vip_subnet_id)).
+    #[must_use]
+    pub fn vip_network_id(mut self, id: impl Into<String>) -> Self {
+        self.vip = Some(("vip_network_id", id.into()));
+        self
+    }
+
+    /// How often and how long to poll changes the APIs apply in the
+    /// background (Rackspace DNS jobs, Designate deletions, Octavia
+    /// provisioning) before the call returns.
+    #[must_use]
+    pub fn change_wait(mut self, wait: ChangeWait) -> Self {
+        self.changes = wait;
+        self
+    }
+
     /// Makes generated names (SLO segment prefixes) `prefix-0`,
     /// `prefix-1`... so recorded exchanges replay byte for byte. For tests.
     #[doc(hidden)]
@@ -454,6 +524,7 @@ impl OpenStackBuilder {
             .retry(self.retry.clone())
             .timeouts(self.timeouts)
             .allow_http(allow_http)
+            .classifier(Arc::new(crate::error::OpenStackRetryClassifier))
             .user_agent_suffix("cloud-openstack")
             .build()?;
         let session = Session::new(auth, plain, region, interface, self.refresh_margin);
@@ -463,6 +534,7 @@ impl OpenStackBuilder {
             .timeouts(self.timeouts)
             .allow_http(allow_http)
             .signer(Arc::new(TokenSigner::new(session.clone())))
+            .classifier(Arc::new(crate::error::OpenStackRetryClassifier))
             .user_agent_suffix("cloud-openstack")
             .build()?;
         Ok(OpenStack {
@@ -475,6 +547,8 @@ impl OpenStackBuilder {
                 temp_url_key: self.temp_url_key,
                 nova_microversion: self.nova_microversion,
                 tokens: self.tokens,
+                changes: self.changes,
+                vip: self.vip,
             }),
         })
     }
@@ -492,6 +566,9 @@ pub(crate) struct Shared {
     pub(crate) temp_url_key: Option<Secret>,
     pub(crate) nova_microversion: Option<String>,
     pub(crate) tokens: TokenSource,
+    pub(crate) changes: ChangeWait,
+    /// Where Octavia balancers get their virtual IP by default.
+    pub(crate) vip: Option<(&'static str, String)>,
 }
 
 impl Shared {
@@ -536,6 +613,21 @@ impl OpenStack {
     /// Rackspace Cloud Load Balancers.
     pub fn cloud_load_balancers(&self) -> crate::rackspace::clb::RackspaceLoadBalancers {
         crate::rackspace::clb::RackspaceLoadBalancers::new(self.shared.clone())
+    }
+
+    /// OpenStack Designate DNS.
+    pub fn designate(&self) -> crate::designate::DesignateDns {
+        crate::designate::DesignateDns::new(self.shared.clone())
+    }
+
+    /// OpenStack Octavia load balancers.
+    pub fn octavia(&self) -> crate::octavia::OctaviaLoadBalancers {
+        crate::octavia::OctaviaLoadBalancers::new(self.shared.clone())
+    }
+
+    /// Rackspace Cloud DNS.
+    pub fn cloud_dns(&self) -> crate::rackspace::dns::RackspaceDns {
+        crate::rackspace::dns::RackspaceDns::new(self.shared.clone())
     }
 
     /// Swift (Cloud Files for Rackspace) storage.

@@ -7,7 +7,9 @@
 //! and Swift plain text. The status decides the kind; the body gives the
 //! message and the provider's code.
 
-use cloud_core::http::{HeaderMap, StatusCode, first_header, retry_after};
+use cloud_core::http::{
+    HeaderMap, RetryClassifier, StatusCode, first_header, is_retryable_status, retry_after,
+};
 use cloud_core::{Error, ErrorKind, ResourceKind};
 use serde_json::Value;
 
@@ -20,8 +22,6 @@ pub(crate) enum Api {
     Network,
     ObjectStore,
     LoadBalancer,
-    // Answered by the DNS drivers, which land next.
-    #[allow(dead_code)]
     Dns,
 }
 
@@ -35,6 +35,28 @@ impl Api {
             Api::ObjectStore => "object storage",
             Api::LoadBalancer => "load balancer",
             Api::Dns => "DNS",
+        }
+    }
+}
+
+/// Retries what the default retries, plus the OpenStack family's own
+/// throttling answers: 413 with an `overLimit` body or a `Retry-After`
+/// (Nova, Cinder, Rackspace; 413 otherwise means a body too large, which
+/// would fail again) and Swift's 498 rate limit.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct OpenStackRetryClassifier;
+
+impl RetryClassifier for OpenStackRetryClassifier {
+    fn is_retryable(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> bool {
+        match status.as_u16() {
+            413 => {
+                headers.contains_key("retry-after")
+                    || body
+                        .windows(9)
+                        .any(|w| w.eq_ignore_ascii_case(b"overlimit"))
+            }
+            498 => true,
+            _ => is_retryable_status(status),
         }
     }
 }
@@ -197,6 +219,23 @@ mod tests {
             body.as_bytes(),
             Some((ResourceKind::Node, "srv-1")),
         )
+    }
+
+    #[test]
+    fn throttling_is_retried_but_too_large_is_not() {
+        let c = OpenStackRetryClassifier;
+        let status = StatusCode::PAYLOAD_TOO_LARGE;
+        assert!(c.is_retryable(
+            status,
+            &HeaderMap::new(),
+            br#"{"overLimit": {"code": 413}}"#
+        ));
+        assert!(!c.is_retryable(status, &HeaderMap::new(), b"Request Entity Too Large"));
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "3".parse().unwrap());
+        assert!(c.is_retryable(status, &headers, b""));
+        assert!(c.is_retryable(StatusCode::from_u16(498).unwrap(), &HeaderMap::new(), b""));
+        assert!(!c.is_retryable(StatusCode::NOT_FOUND, &HeaderMap::new(), b""));
     }
 
     #[test]

@@ -10,8 +10,14 @@
 //!   interface; one cached token is shared by every driver, renewed before it
 //!   expires and once more on a 401. Credentials also come from `OS_*`
 //!   variables and `clouds.yaml`.
+//! - Compute: Nova (Cloud Servers) with Glance images, Cinder volumes and
+//!   snapshots; Neutron floating IPs and security groups as extras.
 //! - Storage: Swift / Cloud Files, with Static Large Objects, temporary URLs,
 //!   and Rackspace CDN URLs.
+//! - Load balancers: Octavia ([`OctaviaLoadBalancers`]) and Rackspace Cloud
+//!   Load Balancers ([`RackspaceLoadBalancers`]).
+//! - DNS: Designate ([`DesignateDns`]) and Rackspace Cloud DNS
+//!   ([`RackspaceDns`]), whose asynchronous jobs are awaited.
 //!
 //! ```no_run
 //! # #[tokio::main(flavor = "current_thread")]
@@ -26,9 +32,11 @@
 //! ```
 
 mod config;
+pub mod designate;
 mod error;
 pub mod identity;
 pub mod nova;
+pub mod octavia;
 pub mod rackspace;
 mod rest;
 pub mod swift;
@@ -36,11 +44,14 @@ pub mod swift;
 use cloud_core::{Api, ExtraOperation, ProviderDescription};
 
 pub use config::{
-    CONFIG_OPTIONS, Flavor, OpenStack, OpenStackBuilder, RACKSPACE_IDENTITY, SloConfig,
+    CONFIG_OPTIONS, ChangeWait, Flavor, OpenStack, OpenStackBuilder, RACKSPACE_IDENTITY, SloConfig,
 };
+pub use designate::DesignateDns;
 pub use identity::{Auth, Interface, Scope, Session};
 pub use nova::NovaCompute;
+pub use octavia::OctaviaLoadBalancers;
 pub use rackspace::clb::RackspaceLoadBalancers;
+pub use rackspace::dns::RackspaceDns;
 pub use swift::SwiftStorage;
 
 /// The registry name of OpenStack clouds.
@@ -48,39 +59,75 @@ pub const PROVIDER_OPENSTACK: &str = "openstack";
 /// The registry name of Rackspace.
 pub const PROVIDER_RACKSPACE: &str = "rackspace";
 
-const SWIFT_EXTRAS: [ExtraOperation; 1] = [ExtraOperation {
-    api: Api::Storage,
-    name: "ex_set_temp_url_key",
-    description: "Set the account's temporary-URL key",
-}];
+const fn extra(api: Api, name: &'static str, description: &'static str) -> ExtraOperation {
+    ExtraOperation {
+        api,
+        name,
+        description,
+    }
+}
+
+/// Extras both flavours offer.
+const COMMON_EXTRAS: [ExtraOperation; 4] = [
+    extra(Api::Compute, "ex_hard_reboot", "Power-cycle a server"),
+    extra(
+        Api::Compute,
+        "ex_get_metadata / ex_set_metadata / ex_update_metadata / ex_delete_metadata_item",
+        "Read and change server metadata",
+    ),
+    extra(
+        Api::Compute,
+        "ex_list_security_groups / ex_create_security_group[_rule] / ex_delete_security_group[_rule]",
+        "Neutron security groups and rules",
+    ),
+    extra(
+        Api::Storage,
+        "ex_set_temp_url_key",
+        "Set the account's temporary-URL key",
+    ),
+];
+
+const FLOATING_IPS: ExtraOperation = extra(
+    Api::Compute,
+    "ex_list/create/attach/detach/delete_floating_ip",
+    "Neutron floating IPs",
+);
 
 /// What the OpenStack provider offers.
 pub const DESCRIPTION_OPENSTACK: ProviderDescription = ProviderDescription {
     name: PROVIDER_OPENSTACK,
-    title: "OpenStack: Keystone, Swift",
+    title: "OpenStack: Keystone, Nova + Cinder, Swift, Octavia, Designate",
     feature: "openstack",
-    compute: None,
+    compute: Some(nova::CAPABILITIES_OPENSTACK),
     storage: Some(swift::CAPABILITIES_OPENSTACK),
-    load_balancer: None,
-    dns: None,
-    extras: &SWIFT_EXTRAS,
+    load_balancer: Some(octavia::CAPABILITIES),
+    dns: Some(designate::CAPABILITIES),
+    extras: &[
+        COMMON_EXTRAS[0],
+        COMMON_EXTRAS[1],
+        COMMON_EXTRAS[2],
+        FLOATING_IPS,
+        COMMON_EXTRAS[3],
+    ],
 };
 
 /// What the Rackspace provider offers.
 pub const DESCRIPTION_RACKSPACE: ProviderDescription = ProviderDescription {
     name: PROVIDER_RACKSPACE,
-    title: "Rackspace: Cloud Files (with CDN)",
+    title: "Rackspace: Cloud Servers + Block Storage, Cloud Files (with CDN), Cloud Load Balancers, Cloud DNS",
     feature: "rackspace",
-    compute: None,
+    compute: Some(nova::CAPABILITIES_RACKSPACE),
     storage: Some(swift::CAPABILITIES_RACKSPACE),
-    load_balancer: None,
-    dns: None,
+    load_balancer: Some(rackspace::clb::CAPABILITIES),
+    dns: Some(rackspace::dns::CAPABILITIES),
     extras: &[
-        SWIFT_EXTRAS[0],
-        ExtraOperation {
-            api: Api::Storage,
-            name: "ex_enable_cdn",
-            description: "Publish a container on the CDN",
-        },
+        COMMON_EXTRAS[0],
+        COMMON_EXTRAS[1],
+        COMMON_EXTRAS[3],
+        extra(
+            Api::Storage,
+            "ex_enable_cdn",
+            "Publish a container on the CDN",
+        ),
     ],
 };

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use cloud_core::http::{Body, HeaderMap, HttpRequest, Method, StatusCode};
+use cloud_core::http::{Body, HttpRequest, Method};
 use cloud_core::{Error, ResourceKind, Result};
 use serde_json::Value;
 use url::Url;
@@ -24,14 +24,14 @@ pub(crate) struct Service {
     types: &'static [&'static str],
     /// Headers sent with every request (a microversion).
     headers: Vec<(&'static str, String)>,
+    /// The API version segment (`v2`) paths start with, unless the
+    /// catalog's endpoint already ends with it.
+    version: Option<&'static str>,
 }
 
 /// A successful JSON answer.
 #[derive(Debug)]
-#[allow(dead_code)] // status and headers are for the asynchronous DNS APIs, next
 pub(crate) struct Answer {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
     pub(crate) body: Value,
 }
 
@@ -42,7 +42,15 @@ impl Service {
             api,
             types,
             headers: Vec::new(),
+            version: None,
         }
+    }
+
+    /// Paths start with `version` (`v2`) unless the endpoint ends with it:
+    /// catalogs list Designate and Octavia both with and without it.
+    pub(crate) fn with_version(mut self, version: &'static str) -> Self {
+        self.version = Some(version);
+        self
     }
 
     /// Sends `name: value` with every request.
@@ -63,7 +71,18 @@ impl Service {
 
     /// The endpoint with `path` (and any `?query`) appended.
     pub(crate) async fn url(&self, path: &str) -> Result<Url> {
-        crate::identity::join(&self.endpoint().await?, path)
+        let endpoint = self.endpoint().await?;
+        match self.version {
+            Some(v)
+                if !endpoint
+                    .path()
+                    .trim_end_matches('/')
+                    .ends_with(&format!("/{v}")) =>
+            {
+                crate::identity::join(&endpoint, &format!("{v}/{path}"))
+            }
+            _ => crate::identity::join(&endpoint, path),
+        }
     }
 
     /// Sends a request; a failure becomes a typed error about `resource`.
@@ -106,11 +125,7 @@ impl Service {
                 )
             })?
         };
-        Ok(Answer {
-            status,
-            headers,
-            body,
-        })
+        Ok(Answer { body })
     }
 
     /// `GET path`, its JSON body.
@@ -152,7 +167,6 @@ impl Service {
     }
 
     /// `PATCH path` with a JSON body.
-    #[allow(dead_code)] // Designate updates with PATCH; it lands next
     pub(crate) async fn patch(
         &self,
         path: &str,
@@ -248,5 +262,67 @@ where
             }
             other => return other,
         }
+    }
+}
+
+/// Polls `check` every `wait.interval` until it answers `Some`, and fails
+/// with a timeout once `wait.timeout` has passed: for changes the APIs
+/// apply in the background (a job, a pending deletion).
+pub(crate) async fn wait_for<T, F, Fut>(
+    wait: crate::ChangeWait,
+    what: impl FnOnce() -> String,
+    mut check: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>>>,
+{
+    let started = tokio::time::Instant::now();
+    loop {
+        if let Some(done) = check().await? {
+            return Ok(done);
+        }
+        if started.elapsed() >= wait.timeout {
+            return Err(Error::timeout(format!(
+                "{} did not finish within {:?}",
+                what(),
+                wait.timeout
+            )));
+        }
+        tokio::time::sleep(wait.interval).await;
+    }
+}
+
+/// Copies the non-null `keys` of `value` into a result's `extra`.
+pub(crate) fn copy_extra(extra: &mut cloud_core::Extra, value: &Value, keys: &[&str]) {
+    for key in keys {
+        if let Some(v) = value.get(*key)
+            && !v.is_null()
+        {
+            extra.insert((*key).to_owned(), v.clone());
+        }
+    }
+}
+
+/// Remembers each zone's domain, for DNS APIs whose records name their
+/// owner fully qualified and whose record calls take only the zone id.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ZoneDomains(Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>);
+
+impl ZoneDomains {
+    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, String>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn remember(&self, zone: &cloud_core::Zone) {
+        self.map().insert(zone.id.clone(), zone.domain.clone());
+    }
+
+    pub(crate) fn get(&self, zone: &str) -> Option<String> {
+        self.map().get(zone).cloned()
+    }
+
+    pub(crate) fn forget(&self, zone: &str) {
+        self.map().remove(zone);
     }
 }

@@ -1,5 +1,6 @@
 //! The conformance suites against real local servers: Swift for storage,
-//! mimic for compute and load balancers. Run them with `cargo xtask test`;
+//! mimic for compute and load balancers, and the reference emulator (from
+//! the API references) for Designate and Rackspace Cloud DNS. Run them with `cargo xtask test`;
 //! set `CLOUD_FIXTURES=record` to re-record the fixtures the offline replay
 //! uses (`cargo xtask fixtures record openstack` does both).
 
@@ -26,5 +27,26 @@ mod mimic_loadbalancer {
     use super::*;
     cloud_testkit::loadbalancer_suite!(|case: &'static str| async move {
         live(Server::Mimic, "loadbalancer", case).map(support::mimic_loadbalancer_fixture)
+    });
+}
+
+mod designate_dns {
+    use super::*;
+    cloud_testkit::dns_suite!(|case: &'static str| async move {
+        live(Server::ReferenceOpenStack, "designate", case).map(support::designate_dns_fixture)
+    });
+}
+
+mod cloud_dns {
+    use super::*;
+    cloud_testkit::dns_suite!(|case: &'static str| async move {
+        live(Server::ReferenceRackspace, "cloud-dns", case).map(support::cloud_dns_fixture)
+    });
+}
+
+mod octavia_loadbalancer {
+    use super::*;
+    cloud_testkit::loadbalancer_suite!(|case: &'static str| async move {
+        live(Server::ReferenceOpenStack, "octavia", case).map(support::octavia_loadbalancer_fixture)
     });
 }

@@ -1,5 +1,5 @@
 //! The conformance suites replayed offline from `fixtures/openstack/`,
-//! recorded from Swift and mimic. No server is needed; any request that
+//! recorded from Swift, mimic and the reference emulator. No server is needed; any request that
 //! differs from the recording fails.
 
 mod support;
@@ -30,6 +30,39 @@ mod mimic_loadbalancer {
         Some(support::mimic_loadbalancer_fixture(replay(
             Server::Mimic,
             "loadbalancer",
+            case,
+        )))
+    });
+}
+
+mod designate_dns {
+    use super::*;
+    cloud_testkit::dns_suite!(|case: &'static str| async move {
+        Some(support::designate_dns_fixture(replay(
+            Server::ReferenceOpenStack,
+            "designate",
+            case,
+        )))
+    });
+}
+
+mod cloud_dns {
+    use super::*;
+    cloud_testkit::dns_suite!(|case: &'static str| async move {
+        Some(support::cloud_dns_fixture(replay(
+            Server::ReferenceRackspace,
+            "cloud-dns",
+            case,
+        )))
+    });
+}
+
+mod octavia_loadbalancer {
+    use super::*;
+    cloud_testkit::loadbalancer_suite!(|case: &'static str| async move {
+        Some(support::octavia_loadbalancer_fixture(replay(
+            Server::ReferenceOpenStack,
+            "octavia",
             case,
         )))
     });

@@ -118,18 +118,18 @@ impl Registry {
         #[cfg(feature = "openstack")]
         entries.push(Entry {
             description: cloud_openstack::DESCRIPTION_OPENSTACK,
-            compute: None,
+            compute: Some(|c| Ok(Compute::new(openstack(c)?.nova()))),
             storage: Some(|c| Ok(Storage::new(openstack(c)?.swift()))),
-            load_balancer: None,
-            dns: None,
+            load_balancer: Some(|c| Ok(LoadBalancers::new(openstack(c)?.octavia()))),
+            dns: Some(|c| Ok(Dns::new(openstack(c)?.designate()))),
         });
         #[cfg(feature = "rackspace")]
         entries.push(Entry {
             description: cloud_openstack::DESCRIPTION_RACKSPACE,
-            compute: None,
+            compute: Some(|c| Ok(Compute::new(rackspace(c)?.nova()))),
             storage: Some(|c| Ok(Storage::new(rackspace(c)?.swift()))),
-            load_balancer: None,
-            dns: None,
+            load_balancer: Some(|c| Ok(LoadBalancers::new(rackspace(c)?.cloud_load_balancers()))),
+            dns: Some(|c| Ok(Dns::new(rackspace(c)?.cloud_dns()))),
         });
         Registry { entries }
     }

@@ -36,6 +36,7 @@ pub(crate) fn all() -> Vec<Box<dyn LocalServer>> {
         Box::new(openstack::Swift),
         Box::new(openstack::Keystone),
         Box::new(openstack::Mimic),
+        Box::new(openstack::Reference),
     ]
 }
 

@@ -366,3 +366,47 @@ impl LocalServer for Mimic {
         ))
     }
 }
+
+/// The reference emulator of the services no real server here runs
+/// (Designate, Octavia, Rackspace Cloud DNS), written from their API
+/// references: `xtask/emulators/openstack_reference.py`, standard-library
+/// Python, nothing to install.
+pub(crate) struct Reference;
+
+fn reference_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("emulators/openstack_reference.py")
+}
+
+impl LocalServer for Reference {
+    fn name(&self) -> &'static str {
+        "reference"
+    }
+
+    fn ensure_installed(&self, _cache: &Path) -> Result<(), String> {
+        if reference_script().exists() {
+            Ok(())
+        } else {
+            Err(format!("{} is missing", reference_script().display()))
+        }
+    }
+
+    fn start(&self, _cache: &Path, work: &Path) -> Result<Started, String> {
+        let listen = port("reference")?;
+        let mut python = Command::new("python3");
+        python.arg(reference_script()).arg(listen.to_string());
+        let process = ServerProcess::start(
+            "reference",
+            python,
+            listen,
+            &work.join("reference.log"),
+            Duration::from_secs(20),
+        )?;
+        Ok((
+            vec![process],
+            vec![(
+                "CLOUD_TEST_REFERENCE_URL".into(),
+                format!("http://127.0.0.1:{listen}"),
+            )],
+        ))
+    }
+}

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use cloud_core::dns::{fqdn, relative_name as relative};
 use cloud_core::http::{Body, HttpClient, HttpRequest, HttpResponse, Method};
 use cloud_core::{
     Api, Capabilities, Capability, CreateZone, DnsDriver, Error, Page, PageRequest, Record,
@@ -85,26 +86,6 @@ fn parse_record_id(id: &str) -> Result<(RecordType, String, String)> {
         return Err(bad());
     }
     Ok((kind, name.to_owned(), value.to_owned()))
-}
-
-fn fqdn(name: &str, domain: &str) -> String {
-    if name.is_empty() {
-        format!("{domain}.")
-    } else {
-        format!("{name}.{domain}.")
-    }
-}
-
-fn relative(fqdn: &str, domain: &str) -> String {
-    let bare = fqdn.trim_end_matches('.');
-    if bare.eq_ignore_ascii_case(domain) {
-        return String::new();
-    }
-    let suffix = format!(".{domain}");
-    match bare.len().checked_sub(suffix.len()) {
-        Some(cut) if bare[cut..].eq_ignore_ascii_case(&suffix) => bare[..cut].to_owned(),
-        _ => bare.to_owned(),
-    }
 }
 
 fn set_xml(set: &RecordSet) -> String {

@@ -1,5 +1,6 @@
 //! The portable DNS handle users hold.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use futures::StreamExt;
@@ -26,7 +27,8 @@ pub struct Dns {
 pub struct ImportReport {
     /// The records created, in file order.
     pub created: Vec<Record>,
-    /// Records left alone because the provider manages them (SOA).
+    /// Records left alone: SOA (the provider manages its own) and records
+    /// the zone already held.
     pub skipped: Vec<RecordSpec>,
 }
 
@@ -213,7 +215,10 @@ impl Dns {
     /// The whole file is parsed and every record checked before the first
     /// one is created, so a bad file changes nothing. SOA records are
     /// skipped: providers manage their own. Records without a TTL get the
-    /// file's `$TTL` when it differs from the zone's default.
+    /// file's `$TTL` when it differs from the zone's default. Records the
+    /// zone already holds (same name, type and data; the provider's own apex
+    /// NS records, typically) are skipped too, so a zone exported from one
+    /// zone imports into a fresh zone of the same provider.
     pub async fn import_zone(&self, zone: &str, text: &str) -> Result<ImportReport> {
         let zone = self.get_zone(zone).await?;
         let file = parse_zone_file(&zone.domain, text)?;
@@ -229,6 +234,17 @@ impl Dns {
             }
             to_create.push(self.check_spec(&spec)?);
         }
+        let present: HashSet<(String, RecordType, String)> =
+            collect_all(self.list_records(&zone.id))
+                .await?
+                .into_iter()
+                .map(|r| (r.name.to_ascii_lowercase(), r.record_type, r.data))
+                .collect();
+        let (to_create, already): (Vec<RecordSpec>, Vec<RecordSpec>) =
+            to_create.into_iter().partition(|s| {
+                !present.contains(&(s.name.to_ascii_lowercase(), s.record_type, s.data.clone()))
+            });
+        skipped.extend(already);
         let mut created: Vec<Record> = Vec::with_capacity(to_create.len());
         for spec in &to_create {
             match call!(

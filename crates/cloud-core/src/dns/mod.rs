@@ -8,7 +8,9 @@ mod zonefile;
 
 pub use driver::DnsDriver;
 pub use handle::{Dns, ImportReport};
-pub use names::{check_domain, check_record_name, normalize_record};
+pub use names::{
+    check_domain, check_record_name, fqdn, normalize_record, relative_name, unquote_text,
+};
 pub use types::{CreateZone, Record, RecordSpec, RecordType, UpdateZone, Zone, ZoneType};
 pub use zonefile::{
     DEFAULT_TTL, ZoneFile, export_zone_file, parse_ttl, parse_zone_file, record_line,

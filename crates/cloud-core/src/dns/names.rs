@@ -80,6 +80,71 @@ pub fn check_record_name(name: &str) -> Result<String> {
     Ok(name.to_owned())
 }
 
+/// The fully qualified name (with the trailing dot) of a record named
+/// `name` (relative, `""` for the apex) in `domain`.
+///
+/// ```
+/// use cloud_core::dns::{fqdn, relative_name};
+///
+/// assert_eq!(fqdn("www", "example.com"), "www.example.com.");
+/// assert_eq!(fqdn("", "example.com"), "example.com.");
+/// assert_eq!(relative_name("WWW.example.com.", "example.com"), "WWW");
+/// assert_eq!(relative_name("example.com", "example.com"), "");
+/// ```
+pub fn fqdn(name: &str, domain: &str) -> String {
+    if name.is_empty() {
+        format!("{domain}.")
+    } else {
+        format!("{name}.{domain}.")
+    }
+}
+
+/// A record's owner name relative to `domain` (`""` for the apex), from a
+/// fully qualified name with or without the trailing dot. A name outside the
+/// domain comes back unchanged, without its dot.
+pub fn relative_name(fqdn: &str, domain: &str) -> String {
+    let bare = fqdn.trim_end_matches('.');
+    if bare.eq_ignore_ascii_case(domain) {
+        return String::new();
+    }
+    let suffix = format!(".{domain}");
+    match bare.len().checked_sub(suffix.len()) {
+        Some(cut) if bare.is_char_boundary(cut) && bare[cut..].eq_ignore_ascii_case(&suffix) => {
+            bare[..cut].to_owned()
+        }
+        _ => bare.to_owned(),
+    }
+}
+
+/// The text of TXT data in presentation form (`"a b" "c"`): the strings
+/// joined, quotes removed and escapes resolved, for APIs that store TXT
+/// values unquoted. Unquoted data comes back as it is.
+///
+/// ```
+/// use cloud_core::dns::unquote_text;
+///
+/// assert_eq!(unquote_text(r#""v=spf1 -all""#), "v=spf1 -all");
+/// assert_eq!(unquote_text(r#""ab" "c\"d""#), r#"abc"d"#);
+/// ```
+pub fn unquote_text(data: &str) -> String {
+    let Ok(strings) = split_quoted(data) else {
+        return data.to_owned();
+    };
+    let mut out = String::new();
+    for s in strings {
+        let mut escaped = false;
+        for c in s[1..s.len() - 1].chars() {
+            if escaped || c != '\\' {
+                out.push(c);
+                escaped = false;
+            } else {
+                escaped = true;
+            }
+        }
+    }
+    out
+}
+
 /// Checks a record and returns it in canonical form.
 ///
 /// ```

@@ -81,6 +81,20 @@ fn next_marker<T>(items: &[T], limit: u32, id: impl Fn(&T) -> &str) -> Option<St
 }
 
 impl NovaCompute {
+    /// The address a load balancer reaches server `id` at: its first
+    /// private IPv4 (ServiceNet at Rackspace, the tenant network elsewhere),
+    /// else its first public one.
+    pub(crate) async fn balancer_address(&self, id: &str) -> Result<std::net::IpAddr> {
+        let server = self.get_node(id).await?;
+        server
+            .private_ips
+            .iter()
+            .chain(server.public_ips.iter())
+            .find(|ip| ip.is_ipv4())
+            .copied()
+            .ok_or_else(|| Error::invalid_input(format!("server `{id}` has no IPv4 address")))
+    }
+
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         let mut nova = Service::new(shared.clone(), Api::Compute, COMPUTE);
         if let Some(version) = &shared.nova_microversion {

@@ -7,12 +7,12 @@
 use std::net::IpAddr;
 
 use cloud_core::{
-    Extra, KeyPair, Node, NodeImage, NodeLocation, NodeSize, NodeState, Result, Secret,
-    SnapshotState, StorageVolume, VolumeSnapshot, VolumeState,
+    KeyPair, Node, NodeImage, NodeLocation, NodeSize, NodeState, Result, Secret, SnapshotState,
+    StorageVolume, VolumeSnapshot, VolumeState,
 };
 use serde_json::Value;
 
-use crate::rest::{Service, text};
+use crate::rest::{Service, copy_extra, text};
 
 fn id_of(service: &Service, value: &Value, what: &str) -> Result<String> {
     match value.get("id") {
@@ -27,16 +27,6 @@ fn time(value: &Value, key: &str) -> Option<std::time::SystemTime> {
         .get(key)
         .and_then(Value::as_str)
         .and_then(cloud_core::time::parse_rfc3339)
-}
-
-fn copy_extra(extra: &mut Extra, value: &Value, keys: &[&str]) {
-    for key in keys {
-        if let Some(v) = value.get(*key)
-            && !v.is_null()
-        {
-            extra.insert((*key).to_owned(), v.clone());
-        }
-    }
 }
 
 /// Nova's server status (and task state) to the portable state.

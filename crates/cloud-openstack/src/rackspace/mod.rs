@@ -2,3 +2,4 @@
 //! Balancers and Cloud DNS.
 
 pub mod clb;
+pub mod dns;

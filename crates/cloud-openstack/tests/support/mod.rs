@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use cloud_core::http::{HttpClient, HyperTransport, RetryPolicy, TlsOptions, Transport};
 use cloud_core::{Environment, Secret};
-use cloud_openstack::{Auth, OpenStack, OpenStackBuilder, Scope, SloConfig};
+use cloud_openstack::{Auth, ChangeWait, OpenStack, OpenStackBuilder, Scope, SloConfig};
 use cloud_testkit::cassette::Scrubber;
 use cloud_testkit::record::RecordingTransport;
 use cloud_testkit::replay::ReplayTransport;
@@ -25,12 +25,25 @@ pub enum Server {
     Keystone,
     /// mimic: Rackspace identity v2.0, Cloud Servers, Cloud Load Balancers.
     Mimic,
+    /// The reference emulator (`xtask/emulators/openstack_reference.py`)
+    /// logged in to with Keystone v3: Designate, Octavia.
+    ReferenceOpenStack,
+    /// The reference emulator logged in to with a Rackspace API key: Cloud DNS.
+    ReferenceRackspace,
 }
 
 /// The Rackspace user mimic is asked for (it accepts any).
 pub const MIMIC_USER: &str = "cloudtest";
 /// Its API key (mimic does not check it; still scrubbed from fixtures).
 pub const MIMIC_API_KEY: &str = "cloudtest-api-key";
+/// The reference emulator's user, password and API key.
+pub const REFERENCE_USER: &str = "cloudtest";
+pub const REFERENCE_PASSWORD: &str = "cloudtest-reference";
+pub const REFERENCE_API_KEY: &str = "cloudtest-reference-key";
+
+/// The subnet Octavia balancers take their address from.
+pub const REFERENCE_SUBNET: &str = "f9a5c8e2-0000-4000-8000-000000000001";
+
 /// The temp-URL key the Swift suite sets on its account.
 pub const TEMP_URL_KEY: &str = "cloudtest-temp-url-key";
 
@@ -40,6 +53,7 @@ impl Server {
             Server::Swift => "swift",
             Server::Keystone => "keystone",
             Server::Mimic => "mimic",
+            Server::ReferenceOpenStack | Server::ReferenceRackspace => "reference",
         }
     }
 
@@ -48,6 +62,17 @@ impl Server {
             Server::Swift => "CLOUD_TEST_SWIFT_URL",
             Server::Keystone => "CLOUD_TEST_KEYSTONE_URL",
             Server::Mimic => "CLOUD_TEST_MIMIC_URL",
+            Server::ReferenceOpenStack | Server::ReferenceRackspace => "CLOUD_TEST_REFERENCE_URL",
+        }
+    }
+
+    /// The identity path under the server's URL (the reference emulator
+    /// serves both Keystone versions).
+    fn identity_path(self) -> Option<&'static str> {
+        match self {
+            Server::ReferenceOpenStack => Some("identity/v3"),
+            Server::ReferenceRackspace => Some("identity/v2.0"),
+            _ => None,
         }
     }
 
@@ -56,7 +81,8 @@ impl Server {
         let path = match self {
             Server::Swift => "auth/v1.0",
             Server::Keystone => "v3",
-            Server::Mimic => "identity/v2.0",
+            Server::Mimic | Server::ReferenceRackspace => "identity/v2.0",
+            Server::ReferenceOpenStack => "identity/v3",
         };
         Url::parse(&format!("http://replay.invalid/{path}")).unwrap()
     }
@@ -67,6 +93,8 @@ impl Server {
             Server::Keystone => std::env::var("CLOUD_TEST_KEYSTONE_PASSWORD")
                 .unwrap_or_else(|_| "cloudtest-admin".into()),
             Server::Mimic => MIMIC_API_KEY.into(),
+            Server::ReferenceOpenStack => REFERENCE_PASSWORD.into(),
+            Server::ReferenceRackspace => REFERENCE_API_KEY.into(),
         }
     }
 
@@ -91,6 +119,19 @@ impl Server {
                 username: MIMIC_USER.into(),
                 api_key: Secret::new(self.password()),
             },
+            Server::ReferenceOpenStack => Auth::V3Password {
+                url,
+                user: REFERENCE_USER.into(),
+                user_is_id: false,
+                user_domain: None,
+                password: Secret::new(self.password()),
+                scope: Scope::project(REFERENCE_USER, None),
+            },
+            Server::ReferenceRackspace => Auth::V2ApiKey {
+                url,
+                username: REFERENCE_USER.into(),
+                api_key: Secret::new(self.password()),
+            },
         }
     }
 
@@ -98,6 +139,10 @@ impl Server {
         match self {
             // ORD: the one region where mimic offers every service.
             Server::Mimic => OpenStackBuilder::rackspace().region("ORD"),
+            Server::ReferenceRackspace => OpenStackBuilder::rackspace(),
+            Server::ReferenceOpenStack => {
+                OpenStackBuilder::openstack().vip_subnet_id(REFERENCE_SUBNET)
+            }
             _ => OpenStackBuilder::openstack(),
         }
     }
@@ -118,6 +163,20 @@ fn fixture_path(server: Server, api: &str, case: &str) -> PathBuf {
         .join(server.name())
         .join(api)
         .join(format!("{case}.json"))
+}
+
+/// Where a recording says it came from.
+fn source(server: Server) -> String {
+    match server {
+        Server::ReferenceOpenStack | Server::ReferenceRackspace => "the reference emulator \
+            xtask/emulators/openstack_reference.py, written from the public API references; \
+            not a real cloud (recorded by cargo xtask fixtures record openstack)"
+            .into(),
+        _ => format!(
+            "{} at 127.0.0.1 (recorded by cargo xtask fixtures record openstack)",
+            server.name()
+        ),
+    }
 }
 
 fn scrubber(server: Server) -> Scrubber {
@@ -145,6 +204,11 @@ pub fn base(server: Server, url: Url, case: &str) -> OpenStackBuilder {
         .slo(small_segments())
         .unwrap()
         .sequential_tokens(format!("ct-{case}"))
+        // The emulator and the replays finish changes at once: poll quickly.
+        .change_wait(ChangeWait::new(
+            Duration::from_millis(5),
+            Duration::from_secs(30),
+        ))
 }
 
 /// What a test gets: the client, and a plain HTTP client on the same
@@ -183,23 +247,43 @@ pub fn replay(server: Server, api: &str, case: &str) -> Setup {
     setup(server, builder, transport)
 }
 
-/// A client replaying a fixture written from the API reference
-/// (`fixtures/openstack/documented/<api>/<name>.json`), for services no
-/// server here runs. `server` picks the identity flavour to log in with.
-pub fn documented(server: Server, api: &str, case: &str) -> Setup {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/openstack/documented")
-        .join(api)
-        .join(format!("{case}.json"));
-    let transport = ReplayTransport::load(&path, scrubber(server)).unwrap();
-    let transport: Arc<dyn Transport> = Arc::new(transport);
-    let builder = base(server, server.replay_url(), case).transport(transport.clone());
-    setup(server, builder, transport)
-}
-
 /// The live server's identity URL, or `None` (skip) when it is not running.
 pub fn live_url(server: Server) -> Option<Url> {
-    live_server(server.name(), server.env_var()).map(|u| Url::parse(&u).unwrap())
+    let url = Url::parse(&live_server(server.name(), server.env_var())?).unwrap();
+    Some(match server.identity_path() {
+        Some(path) => join(&url, path),
+        None => url,
+    })
+}
+
+/// The reference emulator's base URL, when it runs.
+pub fn reference_base() -> Option<Url> {
+    std::env::var("CLOUD_TEST_REFERENCE_URL")
+        .ok()
+        .map(|u| Url::parse(&u).unwrap())
+}
+
+/// Makes the reference emulator fail the next `count` requests under
+/// `path` with `status` (and a `Retry-After`), outside any recording.
+pub async fn inject_fault(path: &str, status: u16, count: u32, retry_after: Option<u32>) {
+    let base = reference_base().expect("the reference emulator runs");
+    let http = HttpClient::builder("test")
+        .transport(real_transport())
+        .allow_http(true)
+        .build()
+        .unwrap();
+    let body = serde_json::json!({
+        "path": path, "status": status, "count": count, "retry_after": retry_after
+    });
+    let request = cloud_core::http::HttpRequest::new(
+        cloud_core::http::Method::POST,
+        join(&base, "_reference/faults"),
+    )
+    .header("content-type", "application/json")
+    .unwrap()
+    .body(cloud_core::http::Body::from_bytes(body.to_string()));
+    let response = http.send(request).await.unwrap();
+    assert_eq!(response.status().as_u16(), 204);
 }
 
 fn real_transport() -> Arc<dyn Transport> {
@@ -218,10 +302,7 @@ pub fn live(server: Server, api: &str, case: &str) -> Option<Setup> {
     let real = real_transport();
     let recording = recording();
     let transport: Arc<dyn Transport> = if recording {
-        let source = format!(
-            "{} at 127.0.0.1 (recorded by cargo xtask fixtures record openstack)",
-            server.name()
-        );
+        let source = source(server);
         Arc::new(RecordingTransport::new(
             real,
             fixture_path(server, api, case),
@@ -314,4 +395,23 @@ pub fn mimic_loadbalancer_fixture(setup: Setup) -> cloud_testkit::LoadBalancerFi
         .untested(Capability::ListProtocols, lacks)
         .untested(Capability::ListAlgorithms, lacks)
         .untested(Capability::UpdateBalancer, lacks)
+}
+
+/// The DNS fixture for Designate on the reference emulator.
+pub fn designate_dns_fixture(setup: Setup) -> cloud_testkit::DnsFixture {
+    cloud_testkit::DnsFixture::new(cloud_core::Dns::new(setup.cloud.designate()))
+        .missing_zone_id("00000000-0000-4000-8000-000000000000")
+}
+
+/// The DNS fixture for Rackspace Cloud DNS on the reference emulator.
+pub fn cloud_dns_fixture(setup: Setup) -> cloud_testkit::DnsFixture {
+    cloud_testkit::DnsFixture::new(cloud_core::Dns::new(setup.cloud.cloud_dns()))
+        .missing_zone_id("999999")
+}
+
+/// The load-balancer fixture for Octavia on the reference emulator.
+pub fn octavia_loadbalancer_fixture(setup: Setup) -> cloud_testkit::LoadBalancerFixture {
+    cloud_testkit::LoadBalancerFixture::new(cloud_core::LoadBalancers::new(setup.cloud.octavia()))
+        .missing_balancer_id("00000000-0000-4000-8000-000000000000")
+        .timing(Duration::from_secs(30), Duration::from_millis(5))
 }

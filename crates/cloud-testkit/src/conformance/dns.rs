@@ -168,7 +168,7 @@ pub async fn record_lifecycle(fx: &DnsFixture) {
     let got = dns.get_record(&zone.id, &www.id).await.unwrap();
     assert_eq!(got.data, "192.0.2.80");
     if fx.supports(Capability::UpdateRecord) {
-        let changed = RecordSpec::new("www", RecordType::A, "192.0.2.81").ttl(120);
+        let changed = RecordSpec::new("www", RecordType::A, "192.0.2.81").ttl(900);
         let updated = dns
             .update_record(&zone.id, &www.id, &changed)
             .await

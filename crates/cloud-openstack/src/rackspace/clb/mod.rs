@@ -14,9 +14,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use cloud_core::{
-    Algorithm, Api as CoreApi, BalancerState, Capabilities, ComputeDriver, CreateBalancer, Error,
-    LoadBalancer, LoadBalancerDriver, Member, Page, PageRequest, Protocol, ResourceKind, Result,
-    UpdateBalancer,
+    Algorithm, Api as CoreApi, BalancerState, Capabilities, CreateBalancer, Error, LoadBalancer,
+    LoadBalancerDriver, Member, Page, PageRequest, Protocol, ResourceKind, Result, UpdateBalancer,
 };
 use serde_json::{Map, Value, json};
 
@@ -58,18 +57,9 @@ impl RackspaceLoadBalancers {
         let ip: IpAddr = match (member.ip, &member.node_id) {
             (Some(ip), _) => ip,
             (None, Some(node)) => {
-                let server = crate::nova::NovaCompute::new(self.shared.clone())
-                    .get_node(node)
-                    .await?;
-                server
-                    .private_ips
-                    .iter()
-                    .chain(server.public_ips.iter())
-                    .find(|ip| ip.is_ipv4())
-                    .copied()
-                    .ok_or_else(|| {
-                        Error::invalid_input(format!("server `{node}` has no IPv4 address"))
-                    })?
+                crate::nova::NovaCompute::new(self.shared.clone())
+                    .balancer_address(node)
+                    .await?
             }
             (None, None) => {
                 return Err(Error::invalid_input(

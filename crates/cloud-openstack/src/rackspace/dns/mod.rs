@@ -1,0 +1,395 @@
+//! Rackspace Cloud DNS as a [`DnsDriver`].
+//!
+//! Domains are zones and records are records, one value each, with ids of
+//! their own. Every change is an asynchronous job ([`job`]) that the driver
+//! waits for, so a call returns once the change is done. Cloud DNS takes
+//! TTLs of 300 seconds and more, and the record types below.
+
+mod job;
+pub mod parse;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use cloud_core::{
+    Api as CoreApi, Capabilities, CreateZone, DnsDriver, Error, Page, PageRequest, Record,
+    RecordSpec, RecordType, ResourceKind, Result, UpdateZone, Zone, ZoneType,
+};
+use serde_json::{Map, Value, json};
+
+use crate::config::Shared;
+use crate::error::{Api, Conflict};
+use crate::rest::{Service, ZoneDomains, array, query, segment};
+
+/// Cloud DNS: every DNS operation.
+pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(CoreApi::Dns);
+
+/// Options [`CreateZone::option`] understands here.
+pub const CREATE_ZONE_OPTIONS: &[&str] = &["comment"];
+
+/// Record types Cloud DNS accepts.
+pub const RECORD_TYPES: &[RecordType] = &[
+    RecordType::A,
+    RecordType::AAAA,
+    RecordType::CNAME,
+    RecordType::MX,
+    RecordType::NS,
+    RecordType::PTR,
+    RecordType::SRV,
+    RecordType::TXT,
+];
+
+/// The shortest TTL Cloud DNS accepts.
+pub const MIN_TTL: u32 = 300;
+
+const TYPES: &[&str] = &["rax:dns"];
+const PAGE_SIZE: u32 = 100;
+
+/// The Cloud DNS driver.
+#[derive(Debug, Clone)]
+pub struct RackspaceDns {
+    api: Service,
+    /// Domain id to name, to turn record names relative.
+    domains: ZoneDomains,
+}
+
+fn domain_path(id: &str) -> String {
+    format!("domains/{}", segment(id))
+}
+
+fn records_path(zone: &str) -> String {
+    format!("domains/{}/records", segment(zone))
+}
+
+fn record_path(zone: &str, id: &str) -> String {
+    format!("domains/{}/records/{}", segment(zone), segment(id))
+}
+
+fn check_ttl(ttl: Option<u32>) -> Result<()> {
+    match ttl {
+        Some(t) if t < MIN_TTL => Err(Error::invalid_input(format!(
+            "Rackspace Cloud DNS needs a TTL of at least {MIN_TTL} seconds, not {t}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+impl RackspaceDns {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        RackspaceDns {
+            api: Service::new(shared, Api::Dns, TYPES),
+            domains: ZoneDomains::default(),
+        }
+    }
+
+    async fn domain(&self, zone: &str) -> Result<String> {
+        match self.domains.get(zone) {
+            Some(d) => Ok(d),
+            None => Ok(self.get_zone(zone).await?.domain),
+        }
+    }
+
+    /// Sends a change and waits for its job.
+    async fn change(
+        &self,
+        method: cloud_core::http::Method,
+        path: &str,
+        body: Option<&Value>,
+        resource: Option<(ResourceKind, &str)>,
+        conflict: Conflict,
+    ) -> Result<Value> {
+        let url = self.api.url(path).await?;
+        let accepted = self
+            .api
+            .send(method, url, body, resource, conflict)
+            .await?
+            .body;
+        job::finish(&self.api, accepted, resource, conflict).await
+    }
+
+    fn one_record(&self, zone: &str, domain: &str, value: &Value) -> Result<Record> {
+        parse::record(&self.api, zone, domain, value)?
+            .ok_or_else(|| self.api.malformed("a record of an unknown type"))
+    }
+
+    /// Refuses a record the zone already holds: Cloud DNS would accept it
+    /// (or fail the job with a message that varies).
+    async fn refuse_duplicate(&self, zone: &str, domain: &str, spec: &RecordSpec) -> Result<()> {
+        let body = parse::record_body(spec, domain)?;
+        let name = body["name"].as_str().unwrap_or_default().to_owned();
+        let path = format!(
+            "{}{}",
+            records_path(zone),
+            query(&[("type", spec.record_type.as_str()), ("name", &name)])
+        );
+        let found = self
+            .api
+            .get(&path, Some((ResourceKind::Zone, zone)))
+            .await?;
+        for value in array(&self.api, &found, "/records")? {
+            if let Some(record) = parse::record(&self.api, zone, domain, value)?
+                && record.record_type == spec.record_type
+                && record.name.eq_ignore_ascii_case(&spec.name)
+                && record.data == spec.data
+            {
+                return Err(Error::already_exists(ResourceKind::Record, record.id)
+                    .with_provider(self.provider()));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl DnsDriver for RackspaceDns {
+    fn provider(&self) -> &str {
+        self.api.provider()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+
+    fn record_types(&self) -> &[RecordType] {
+        RECORD_TYPES
+    }
+
+    async fn list_zones(&self, page: PageRequest) -> Result<Page<Zone>> {
+        let limit = page
+            .size
+            .unwrap_or(PAGE_SIZE)
+            .clamp(1, PAGE_SIZE)
+            .to_string();
+        let offset = page.token.as_deref().unwrap_or("0");
+        let offset_n: u64 = offset.parse().map_err(|_| {
+            Error::invalid_input(format!("`{offset}` is not a Cloud DNS page token"))
+        })?;
+        let body = self
+            .api
+            .get(
+                &format!("domains{}", query(&[("limit", &limit), ("offset", offset)])),
+                None,
+            )
+            .await?;
+        let mut zones = Vec::new();
+        for value in array(&self.api, &body, "/domains")? {
+            let zone = parse::domain(&self.api, value)?;
+            self.domains.remember(&zone);
+            zones.push(zone);
+        }
+        Ok(Page::new(
+            zones,
+            parse::next_offset(&body, "domains", offset_n),
+        ))
+    }
+
+    async fn get_zone(&self, id: &str) -> Result<Zone> {
+        let path = format!(
+            "{}{}",
+            domain_path(id),
+            query(&[("showRecords", "false"), ("showSubdomains", "false")])
+        );
+        let body = self.api.get(&path, Some((ResourceKind::Zone, id))).await?;
+        let zone = parse::domain(&self.api, &body)?;
+        self.domains.remember(&zone);
+        Ok(zone)
+    }
+
+    async fn create_zone(&self, request: &CreateZone) -> Result<Zone> {
+        if let Some(unknown) = request
+            .options
+            .keys()
+            .find(|k| !CREATE_ZONE_OPTIONS.contains(&k.as_str()))
+        {
+            return Err(Error::invalid_input(format!(
+                "unknown option `{unknown}` for Cloud DNS domains (known: comment)"
+            )));
+        }
+        if request.zone_type != ZoneType::Master {
+            return Err(Error::invalid_input("Cloud DNS hosts primary zones only"));
+        }
+        check_ttl(request.ttl)?;
+        let mut domain = Map::new();
+        domain.insert("name".into(), json!(request.domain));
+        // Cloud DNS requires a contact address.
+        domain.insert(
+            "emailAddress".into(),
+            json!(
+                request
+                    .email
+                    .clone()
+                    .unwrap_or_else(|| format!("hostmaster@{}", request.domain))
+            ),
+        );
+        if let Some(ttl) = request.ttl {
+            domain.insert("ttl".into(), json!(ttl));
+        }
+        if let Some(comment) = request.options.get("comment") {
+            domain.insert("comment".into(), json!(comment));
+        }
+        let body = json!({ "domains": [Value::Object(domain)] });
+        let response = self
+            .change(
+                cloud_core::http::Method::POST,
+                "domains",
+                Some(&body),
+                Some((ResourceKind::Zone, &request.domain)),
+                Conflict::Exists,
+            )
+            .await?;
+        let created = response
+            .pointer("/domains/0")
+            .ok_or_else(|| self.api.malformed("the finished job names no domain"))?;
+        let zone = parse::domain(&self.api, created)?;
+        self.domains.remember(&zone);
+        Ok(zone)
+    }
+
+    async fn update_zone(&self, id: &str, update: &UpdateZone) -> Result<Zone> {
+        check_ttl(update.ttl)?;
+        let mut body = Map::new();
+        if let Some(ttl) = update.ttl {
+            body.insert("ttl".into(), json!(ttl));
+        }
+        if let Some(email) = &update.email {
+            body.insert("emailAddress".into(), json!(email));
+        }
+        if !body.is_empty() {
+            self.change(
+                cloud_core::http::Method::PUT,
+                &domain_path(id),
+                Some(&Value::Object(body)),
+                Some((ResourceKind::Zone, id)),
+                Conflict::Other,
+            )
+            .await?;
+        }
+        self.get_zone(id).await
+    }
+
+    async fn delete_zone(&self, id: &str) -> Result<()> {
+        let path = format!(
+            "{}{}",
+            domain_path(id),
+            query(&[("deleteSubdomains", "true")])
+        );
+        self.change(
+            cloud_core::http::Method::DELETE,
+            &path,
+            None,
+            Some((ResourceKind::Zone, id)),
+            Conflict::Other,
+        )
+        .await?;
+        self.domains.forget(id);
+        Ok(())
+    }
+
+    async fn list_records(&self, zone: &str, page: PageRequest) -> Result<Page<Record>> {
+        let domain = self.domain(zone).await?;
+        let limit = page
+            .size
+            .unwrap_or(PAGE_SIZE)
+            .clamp(1, PAGE_SIZE)
+            .to_string();
+        let offset = page.token.as_deref().unwrap_or("0");
+        let offset_n: u64 = offset.parse().map_err(|_| {
+            Error::invalid_input(format!("`{offset}` is not a Cloud DNS page token"))
+        })?;
+        let body = self
+            .api
+            .get(
+                &format!(
+                    "{}{}",
+                    records_path(zone),
+                    query(&[("limit", &limit), ("offset", offset)])
+                ),
+                Some((ResourceKind::Zone, zone)),
+            )
+            .await?;
+        let mut records = Vec::new();
+        for value in array(&self.api, &body, "/records")? {
+            if let Some(record) = parse::record(&self.api, zone, &domain, value)? {
+                records.push(record);
+            }
+        }
+        Ok(Page::new(
+            records,
+            parse::next_offset(&body, "records", offset_n),
+        ))
+    }
+
+    async fn get_record(&self, zone: &str, id: &str) -> Result<Record> {
+        let domain = self.domain(zone).await?;
+        let body = self
+            .api
+            .get(&record_path(zone, id), Some((ResourceKind::Record, id)))
+            .await?;
+        self.one_record(zone, &domain, &body)
+    }
+
+    async fn create_record(&self, zone: &str, spec: &RecordSpec) -> Result<Record> {
+        check_ttl(spec.ttl)?;
+        let domain = self.domain(zone).await?;
+        self.refuse_duplicate(zone, &domain, spec).await?;
+        let body = json!({ "records": [parse::record_body(spec, &domain)?] });
+        let response = self
+            .change(
+                cloud_core::http::Method::POST,
+                &records_path(zone),
+                Some(&body),
+                Some((ResourceKind::Record, &spec.name)),
+                Conflict::Exists,
+            )
+            .await?;
+        let created = response
+            .pointer("/records/0")
+            .ok_or_else(|| self.api.malformed("the finished job names no record"))?;
+        self.one_record(zone, &domain, created)
+    }
+
+    async fn update_record(&self, zone: &str, id: &str, spec: &RecordSpec) -> Result<Record> {
+        check_ttl(spec.ttl)?;
+        let current = self.get_record(zone, id).await?;
+        if current.spec() == *spec {
+            return Ok(current);
+        }
+        let domain = self.domain(zone).await?;
+        if current.record_type != spec.record_type {
+            // Cloud DNS cannot change a record's type: add the new record,
+            // then remove the old one, so a failure loses nothing.
+            let record = self.create_record(zone, spec).await?;
+            self.delete_record(zone, id).await?;
+            return Ok(record);
+        }
+        if current.data != spec.data || current.name != spec.name {
+            self.refuse_duplicate(zone, &domain, spec).await?;
+        }
+        let mut body = parse::record_body(spec, &domain)?;
+        if let Some(fields) = body.as_object_mut() {
+            // The type is the record's already; the API refuses to be told again.
+            fields.remove("type");
+        }
+        self.change(
+            cloud_core::http::Method::PUT,
+            &record_path(zone, id),
+            Some(&body),
+            Some((ResourceKind::Record, id)),
+            Conflict::Exists,
+        )
+        .await?;
+        self.get_record(zone, id).await
+    }
+
+    async fn delete_record(&self, zone: &str, id: &str) -> Result<()> {
+        self.change(
+            cloud_core::http::Method::DELETE,
+            &record_path(zone, id),
+            None,
+            Some((ResourceKind::Record, id)),
+            Conflict::Other,
+        )
+        .await?;
+        Ok(())
+    }
+}
