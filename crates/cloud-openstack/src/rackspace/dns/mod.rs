@@ -1,7 +1,7 @@
 //! Rackspace Cloud DNS as a [`DnsDriver`].
 //!
 //! Domains are zones and records are records, one value each, with ids of
-//! their own. Every change is an asynchronous job ([`job`]) that the driver
+//! their own. Every change is an asynchronous job (see `job.rs`) that the driver
 //! waits for, so a call returns once the change is done. Cloud DNS takes
 //! TTLs of 300 seconds and more, and the record types below.
 
