@@ -400,8 +400,6 @@ JOBS = {}      # id -> job dict
 
 
 def rax_error(status, message, details=""):
-    names = {400: "badRequest", 401: "unauthorized", 404: "itemNotFound", 409: "conflict",
-             413: "overLimit"}
     if status == 400:
         return Reply(400, {"validationErrors": {"messages": [details or message]},
                            "code": 400, "message": "Validation failed"})

@@ -512,31 +512,19 @@ impl OpenStackBuilder {
             | Auth::V3Token { url, .. } => url.clone(),
         };
         let allow_http = self.allow_http.unwrap_or(auth_url.scheme() == "http");
-        let transport: Arc<dyn Transport> = match self.transport {
-            Some(t) => t,
-            None => Arc::new(cloud_core::http::HyperTransport::new(
-                self.timeouts.connect,
-                &self.tls,
-            )?),
-        };
-        let plain = HttpClient::builder(self.flavor.provider())
-            .transport(transport.clone())
-            .retry(self.retry.clone())
-            .timeouts(self.timeouts)
-            .allow_http(allow_http)
-            .classifier(Arc::new(crate::error::OpenStackRetryClassifier))
-            .user_agent_suffix("cloud-openstack")
-            .build()?;
-        let session = Session::new(auth, plain, region, interface, self.refresh_margin);
-        let signed = HttpClient::builder(self.flavor.provider())
-            .transport(transport)
+        let mut plain = HttpClient::builder(self.flavor.provider())
             .retry(self.retry)
             .timeouts(self.timeouts)
+            .tls(self.tls)
             .allow_http(allow_http)
-            .signer(Arc::new(TokenSigner::new(session.clone())))
             .classifier(Arc::new(crate::error::OpenStackRetryClassifier))
-            .user_agent_suffix("cloud-openstack")
-            .build()?;
+            .user_agent_suffix("cloud-openstack");
+        if let Some(transport) = self.transport {
+            plain = plain.transport(transport);
+        }
+        let plain = plain.build()?;
+        let session = Session::new(auth, plain.clone(), region, interface, self.refresh_margin);
+        let signed = plain.with_signer(Arc::new(TokenSigner::new(session.clone())));
         Ok(OpenStack {
             shared: Arc::new(Shared {
                 flavor: self.flavor,

@@ -72,17 +72,7 @@ impl Service {
     /// The endpoint with `path` (and any `?query`) appended.
     pub(crate) async fn url(&self, path: &str) -> Result<Url> {
         let endpoint = self.endpoint().await?;
-        match self.version {
-            Some(v)
-                if !endpoint
-                    .path()
-                    .trim_end_matches('/')
-                    .ends_with(&format!("/{v}")) =>
-            {
-                crate::identity::join(&endpoint, &format!("{v}/{path}"))
-            }
-            _ => crate::identity::join(&endpoint, path),
-        }
+        crate::identity::join(&endpoint, &versioned(&endpoint, self.version, path))
     }
 
     /// Sends a request; a failure becomes a typed error about `resource`.
@@ -192,6 +182,21 @@ impl Service {
     /// A malformed-response error for this service.
     pub(crate) fn malformed(&self, what: impl std::fmt::Display) -> Error {
         Error::malformed(self.provider(), format!("{}: {what}", self.api.name()))
+    }
+}
+
+/// `path` under `version` unless the endpoint already ends with it.
+fn versioned(endpoint: &Url, version: Option<&str>, path: &str) -> String {
+    match version {
+        Some(v)
+            if !endpoint
+                .path()
+                .trim_end_matches('/')
+                .ends_with(&format!("/{v}")) =>
+        {
+            format!("{v}/{path}")
+        }
+        _ => path.to_owned(),
     }
 }
 
@@ -324,5 +329,27 @@ impl ZoneDomains {
 
     pub(crate) fn forget(&self, zone: &str) {
         self.map().remove(zone);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_added_once() {
+        let bare = Url::parse("http://n:9696").unwrap();
+        let versioned_url = Url::parse("http://n:9696/v2.0/").unwrap();
+        assert_eq!(
+            versioned(&bare, Some("v2.0"), "floatingips"),
+            "v2.0/floatingips"
+        );
+        assert_eq!(
+            versioned(&versioned_url, Some("v2.0"), "floatingips"),
+            "floatingips"
+        );
+        assert_eq!(versioned(&versioned_url, None, "x"), "x");
+        let image = Url::parse("http://h/image/v2").unwrap();
+        assert_eq!(versioned(&image, Some("v2"), "images"), "images");
     }
 }

@@ -350,10 +350,7 @@ pub(crate) async fn text(response: HttpResponse) -> Result<String> {
 }
 
 fn content_length(response: &HttpResponse) -> Result<u64> {
-    response
-        .header_str("content-length")
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| Error::malformed(crate::PROVIDER, "S3 answered without a Content-Length"))
+    cloud_core::http::content_length(response, crate::PROVIDER, "S3")
 }
 
 #[async_trait]
@@ -509,35 +506,13 @@ impl StorageDriver for S3Storage {
         let target = Target::object(container, name);
         let response = self
             .send(target, |s, region| {
-                let mut request = HttpRequest::new(Method::GET, s.url(region, target, &[])?);
-                if let Some(range) = options.range_value() {
-                    request = request.header("range", &range.to_http_header())?;
-                }
-                if let Some(etag) = options.if_match_value() {
-                    request =
-                        request.header("if-match", &format!("\"{}\"", etag.trim_matches('"')))?;
-                }
-                Ok(request)
+                cloud_core::http::with_download_options(
+                    HttpRequest::new(Method::GET, s.url(region, target, &[])?),
+                    options,
+                )
             })
             .await?;
-        let length = content_length(&response)?;
-        let (range, size) = if response.status() == StatusCode::PARTIAL_CONTENT {
-            let header = response.header_str("content-range").unwrap_or_default();
-            cloud_core::http::content_range(header).ok_or_else(|| {
-                Error::malformed(
-                    crate::PROVIDER,
-                    format!("S3 sent an invalid Content-Range `{header}`"),
-                )
-            })?
-        } else {
-            (0..length, length)
-        };
-        if range.end - range.start != length {
-            return Err(Error::malformed(
-                crate::PROVIDER,
-                "S3's Content-Range and Content-Length disagree",
-            ));
-        }
+        let (range, size) = cloud_core::http::download_span(&response, crate::PROVIDER, "S3")?;
         let object = parse::object_from_headers(container, name, response.headers(), size);
         let body: ByteStream = response.into_body().into_stream();
         Ok(Download::new(object, range, body))

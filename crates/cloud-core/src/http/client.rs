@@ -320,7 +320,7 @@ pub struct HttpClient {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Inner {
     provider: String,
     transport: Arc<dyn Transport>,
@@ -454,6 +454,17 @@ enum Outcome {
 }
 
 impl HttpClient {
+    /// The same client (transport and its connection pool, retries,
+    /// timeouts, classifier) signing every attempt with `signer`: for a
+    /// provider whose login is itself an unsigned request on that client.
+    pub fn with_signer(&self, signer: Arc<dyn Signer>) -> HttpClient {
+        let mut inner = (*self.inner).clone();
+        inner.signer = Some(signer);
+        HttpClient {
+            inner: Arc::new(inner),
+        }
+    }
+
     /// Starts configuring a client for `provider` (used in errors and traces).
     pub fn builder(provider: impl Into<String>) -> HttpClientBuilder {
         HttpClientBuilder {

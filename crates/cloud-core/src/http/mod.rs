@@ -8,6 +8,7 @@
 
 mod body;
 mod client;
+mod object;
 mod retry;
 mod status;
 mod transport;
@@ -18,6 +19,7 @@ pub use client::{
     Signer, Timeouts, USER_AGENT_VALUE,
 };
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
+pub use object::{content_length, download_span, with_download_options};
 pub use retry::{RetryPolicy, is_retryable_status, retry_after};
 pub use status::{first_header, status_error};
 pub use transport::{HyperTransport, TlsOptions, Transport, mark_not_sent};

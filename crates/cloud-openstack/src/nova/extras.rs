@@ -81,15 +81,6 @@ impl SecurityGroupRule {
     }
 }
 
-/// Neutron's resource paths live under `v2.0/`, which some catalogs include.
-fn neutron_path(endpoint: &url::Url, path: &str) -> String {
-    if endpoint.path().trim_end_matches('/').ends_with("/v2.0") {
-        path.to_owned()
-    } else {
-        format!("v2.0/{path}")
-    }
-}
-
 fn port(value: &Value, key: &str) -> Option<u16> {
     value
         .get(key)
@@ -150,16 +141,9 @@ fn string_map(value: Option<&Value>) -> BTreeMap<String, String> {
 }
 
 impl NovaCompute {
-    async fn neutron(&self, path: &str) -> Result<String> {
-        Ok(neutron_path(&self.neutron.endpoint().await?, path))
-    }
-
     /// The project's floating IPs (Neutron).
     pub async fn ex_list_floating_ips(&self) -> Result<Vec<FloatingIp>> {
-        let body = self
-            .neutron
-            .get(&self.neutron("floatingips").await?, None)
-            .await?;
+        let body = self.neutron.get("floatingips", None).await?;
         array(&self.neutron, &body, "/floatingips")?
             .iter()
             .map(|v| floating_ip(&self.neutron, v))
@@ -171,12 +155,7 @@ impl NovaCompute {
         let body = json!({ "floatingip": { "floating_network_id": network_id } });
         let answer = self
             .neutron
-            .post(
-                &self.neutron("floatingips").await?,
-                &body,
-                None,
-                Conflict::Other,
-            )
+            .post("floatingips", &body, None, Conflict::Other)
             .await?;
         floating_ip(
             &self.neutron,
@@ -186,9 +165,7 @@ impl NovaCompute {
 
     /// Associates floating IP `ip_id` with server `node_id` (its first port).
     pub async fn ex_attach_floating_ip(&self, ip_id: &str, node_id: &str) -> Result<FloatingIp> {
-        let path = self
-            .neutron(&format!("ports{}", query(&[("device_id", node_id)])))
-            .await?;
+        let path = format!("ports{}", query(&[("device_id", node_id)]));
         let ports = self.neutron.get(&path, None).await?;
         let port_id = array(&self.neutron, &ports, "/ports")?
             .first()
@@ -205,9 +182,7 @@ impl NovaCompute {
     }
 
     async fn set_floating_port(&self, ip_id: &str, port: Value) -> Result<FloatingIp> {
-        let path = self
-            .neutron(&format!("floatingips/{}", segment(ip_id)))
-            .await?;
+        let path = format!("floatingips/{}", segment(ip_id));
         let answer = self
             .neutron
             .put(
@@ -224,9 +199,7 @@ impl NovaCompute {
 
     /// Releases floating IP `ip_id`.
     pub async fn ex_delete_floating_ip(&self, ip_id: &str) -> Result<()> {
-        let path = self
-            .neutron(&format!("floatingips/{}", segment(ip_id)))
-            .await?;
+        let path = format!("floatingips/{}", segment(ip_id));
         self.neutron
             .delete(&path, Some((ResourceKind::Address, ip_id)))
             .await?;
@@ -235,10 +208,7 @@ impl NovaCompute {
 
     /// The project's security groups with their rules (Neutron).
     pub async fn ex_list_security_groups(&self) -> Result<Vec<SecurityGroup>> {
-        let body = self
-            .neutron
-            .get(&self.neutron("security-groups").await?, None)
-            .await?;
+        let body = self.neutron.get("security-groups", None).await?;
         array(&self.neutron, &body, "/security_groups")?
             .iter()
             .map(|v| security_group(&self.neutron, v))
@@ -255,7 +225,7 @@ impl NovaCompute {
         let answer = self
             .neutron
             .post(
-                &self.neutron("security-groups").await?,
+                "security-groups",
                 &body,
                 Some((ResourceKind::SecurityGroup, name)),
                 Conflict::Exists,
@@ -269,9 +239,7 @@ impl NovaCompute {
 
     /// Deletes security group `id`.
     pub async fn ex_delete_security_group(&self, id: &str) -> Result<()> {
-        let path = self
-            .neutron(&format!("security-groups/{}", segment(id)))
-            .await?;
+        let path = format!("security-groups/{}", segment(id));
         self.neutron
             .delete(&path, Some((ResourceKind::SecurityGroup, id)))
             .await?;
@@ -308,7 +276,7 @@ impl NovaCompute {
         let answer = self
             .neutron
             .post(
-                &self.neutron("security-group-rules").await?,
+                "security-group-rules",
                 &json!({ "security_group_rule": body }),
                 Some((ResourceKind::SecurityGroup, group_id)),
                 Conflict::Exists,
@@ -324,9 +292,7 @@ impl NovaCompute {
 
     /// Deletes security-group rule `id`.
     pub async fn ex_delete_security_group_rule(&self, id: &str) -> Result<()> {
-        let path = self
-            .neutron(&format!("security-group-rules/{}", segment(id)))
-            .await?;
+        let path = format!("security-group-rules/{}", segment(id));
         self.neutron
             .delete(&path, Some((ResourceKind::SecurityGroup, id)))
             .await?;
@@ -397,11 +363,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn neutron_paths_add_the_version_once() {
-        let bare = url::Url::parse("http://n:9696").unwrap();
-        let versioned = url::Url::parse("http://n:9696/v2.0/").unwrap();
-        assert_eq!(neutron_path(&bare, "floatingips"), "v2.0/floatingips");
-        assert_eq!(neutron_path(&versioned, "floatingips"), "floatingips");
+    fn ipv6_rules_say_so() {
         let rule = SecurityGroupRule::ingress_tcp(22, "::/0");
         assert_eq!(rule.ethertype, "IPv6");
     }

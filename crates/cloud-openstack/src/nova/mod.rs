@@ -80,21 +80,33 @@ fn next_marker<T>(items: &[T], limit: u32, id: impl Fn(&T) -> &str) -> Option<St
         .flatten()
 }
 
-impl NovaCompute {
-    /// The address a load balancer reaches server `id` at: its first
-    /// private IPv4 (ServiceNet at Rackspace, the tenant network elsewhere),
-    /// else its first public one.
-    pub(crate) async fn balancer_address(&self, id: &str) -> Result<std::net::IpAddr> {
-        let server = self.get_node(id).await?;
-        server
-            .private_ips
-            .iter()
-            .chain(server.public_ips.iter())
-            .find(|ip| ip.is_ipv4())
-            .copied()
-            .ok_or_else(|| Error::invalid_input(format!("server `{id}` has no IPv4 address")))
-    }
+/// The address a load balancer reaches `member` at: its IP, else its
+/// server's first private IPv4 (ServiceNet at Rackspace, the tenant network
+/// elsewhere), else the server's first public one.
+pub(crate) async fn member_address(
+    shared: &Arc<Shared>,
+    member: &cloud_core::Member,
+) -> Result<std::net::IpAddr> {
+    let id = match (member.ip, &member.node_id) {
+        (Some(ip), _) => return Ok(ip),
+        (None, Some(id)) => id,
+        (None, None) => {
+            return Err(Error::invalid_input(
+                "a load-balancer member needs an address or a server",
+            ));
+        }
+    };
+    let server = NovaCompute::new(shared.clone()).get_node(id).await?;
+    server
+        .private_ips
+        .iter()
+        .chain(server.public_ips.iter())
+        .find(|ip| ip.is_ipv4())
+        .copied()
+        .ok_or_else(|| Error::invalid_input(format!("server `{id}` has no IPv4 address")))
+}
 
+impl NovaCompute {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         let mut nova = Service::new(shared.clone(), Api::Compute, COMPUTE);
         if let Some(version) = &shared.nova_microversion {
@@ -105,8 +117,8 @@ impl NovaCompute {
         NovaCompute {
             nova,
             cinder: Service::new(shared.clone(), Api::Volume, VOLUME),
-            neutron: Service::new(shared.clone(), Api::Network, NETWORK),
-            glance: Service::new(shared, Api::Compute, IMAGE),
+            neutron: Service::new(shared.clone(), Api::Network, NETWORK).with_version("v2.0"),
+            glance: Service::new(shared, Api::Compute, IMAGE).with_version("v2"),
         }
     }
 
@@ -160,21 +172,10 @@ impl NovaCompute {
         Ok(())
     }
 
-    /// A Glance v2 path: its catalog URL may or may not name the version.
-    async fn glance_path(&self, path: &str) -> Result<String> {
-        let endpoint = self.glance.endpoint().await?;
-        let versioned = endpoint.path().split('/').any(|segment| segment == "v2");
-        Ok(if versioned {
-            path.to_owned()
-        } else {
-            format!("v2/{path}")
-        })
-    }
-
     /// Images from Glance v2, for microversions without the images proxy.
     async fn glance_images(&self, page: PageRequest) -> Result<Page<NodeImage>> {
         let (q, _) = page_query(&page, &[]);
-        let path = self.glance_path(&format!("images{q}")).await?;
+        let path = format!("images{q}");
         let body = self.glance.get(&path, None).await?;
         let images = array(&self.glance, &body, "/images")?
             .iter()
@@ -430,10 +431,7 @@ impl ComputeDriver for NovaCompute {
 
     async fn get_image(&self, id: &str) -> Result<NodeImage> {
         let (service, path) = if self.at_least(2, 36) {
-            (
-                &self.glance,
-                self.glance_path(&format!("images/{}", segment(id))).await?,
-            )
+            (&self.glance, format!("images/{}", segment(id)))
         } else {
             (&self.nova, format!("images/{}", segment(id)))
         };

@@ -136,19 +136,7 @@ impl OctaviaLoadBalancers {
 
     /// The API's member entry: servers are resolved to an address through Nova.
     async fn member_entry(&self, member: &Member, default_port: u16) -> Result<Value> {
-        let ip = match (member.ip, &member.node_id) {
-            (Some(ip), _) => ip,
-            (None, Some(node)) => {
-                crate::nova::NovaCompute::new(self.shared.clone())
-                    .balancer_address(node)
-                    .await?
-            }
-            (None, None) => {
-                return Err(Error::invalid_input(
-                    "an Octavia member needs an address or a server",
-                ));
-            }
-        };
+        let ip = crate::nova::member_address(&self.shared, member).await?;
         let mut entry = Map::new();
         entry.insert("address".into(), json!(ip.to_string()));
         entry.insert(

@@ -394,15 +394,7 @@ impl SwiftStorage {
 }
 
 fn content_length(response: &HttpResponse) -> Result<u64> {
-    response
-        .header_str("content-length")
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| {
-            Error::malformed(
-                crate::PROVIDER_OPENSTACK,
-                "Swift answered without a Content-Length",
-            )
-        })
+    cloud_core::http::content_length(response, crate::PROVIDER_OPENSTACK, "Swift")
 }
 
 #[async_trait]
@@ -541,28 +533,13 @@ impl StorageDriver for SwiftStorage {
         check_container(container)?;
         let id = Self::object_id(container, name);
         let url = self.url(Some(container), Some(name), &[]).await?;
-        let mut request = HttpRequest::new(Method::GET, url);
-        if let Some(range) = options.range_value() {
-            request = request.header("range", &range.to_http_header())?;
-        }
-        if let Some(etag) = options.if_match_value() {
-            request = request.header("if-match", &format!("\"{}\"", etag.trim_matches('"')))?;
-        }
+        let request =
+            cloud_core::http::with_download_options(HttpRequest::new(Method::GET, url), options)?;
         let response = self
             .send(request, Some((ResourceKind::Object, &id)), Conflict::Other)
             .await?;
-        let length = content_length(&response)?;
-        let (range, size) = if response.status() == StatusCode::PARTIAL_CONTENT {
-            let header = response.header_str("content-range").unwrap_or_default();
-            cloud_core::http::content_range(header).ok_or_else(|| {
-                Error::malformed(
-                    crate::PROVIDER_OPENSTACK,
-                    format!("Swift sent an invalid Content-Range `{header}`"),
-                )
-            })?
-        } else {
-            (0..length, length)
-        };
+        let (range, size) =
+            cloud_core::http::download_span(&response, crate::PROVIDER_OPENSTACK, "Swift")?;
         let object = parse::object(container, name, response.headers(), size);
         Ok(Download::new(
             object,

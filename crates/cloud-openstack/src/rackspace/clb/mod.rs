@@ -9,7 +9,6 @@
 
 pub mod parse;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -54,19 +53,7 @@ impl RackspaceLoadBalancers {
     /// The API's node entry for `member`; servers become their address
     /// (ServiceNet first, as Rackspace recommends for traffic inside a region).
     async fn node_entry(&self, member: &Member, default_port: u16) -> Result<Value> {
-        let ip: IpAddr = match (member.ip, &member.node_id) {
-            (Some(ip), _) => ip,
-            (None, Some(node)) => {
-                crate::nova::NovaCompute::new(self.shared.clone())
-                    .balancer_address(node)
-                    .await?
-            }
-            (None, None) => {
-                return Err(Error::invalid_input(
-                    "a Cloud Load Balancers node needs an address or a server",
-                ));
-            }
-        };
+        let ip = crate::nova::member_address(&self.shared, member).await?;
         let mut node = Map::new();
         node.insert("address".into(), json!(ip.to_string()));
         node.insert("port".into(), json!(member.port.unwrap_or(default_port)));
