@@ -21,6 +21,16 @@ const MUST_BE_REDACTED: &[&str] = &[
     "x-auth-key",
 ];
 
+/// The credentials the local servers are started with (`xtask/src/servers`,
+/// the test supports): a recording that holds one anywhere, in any header,
+/// URI or body, was not scrubbed.
+const KNOWN_TEST_SECRETS: &[&str] = &[
+    "cloudtest-secret",
+    "cloudtest-admin",
+    "cloudtest-api-key",
+    "cloudtest-reference",
+];
+
 /// Providers whose fixtures the xtask can record: the package, the test
 /// targets that record them, and the fixture folders they rewrite (folders
 /// of fixtures written from API references are left alone).
@@ -55,7 +65,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
-fn cassettes(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+pub(crate) fn cassettes(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
     };
@@ -78,6 +88,12 @@ fn cassettes(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 /// Problems with one cassette, if any.
 pub(crate) fn audit(cassette: &Cassette) -> Vec<String> {
     let mut problems = Vec::new();
+    let whole = serde_json::to_string(cassette).unwrap_or_default();
+    for secret in KNOWN_TEST_SECRETS {
+        if whole.contains(secret) {
+            problems.push(format!("holds the test credential `{secret}`"));
+        }
+    }
     for (i, interaction) in cassette.interactions.iter().enumerate() {
         let all_headers = interaction
             .request

@@ -8,11 +8,15 @@
 //! cargo xtask servers [NAME...]                      start local servers (all, or those named), print their variables, wait for Ctrl-C
 //! cargo xtask fixtures check                          every recorded fixture parses and holds no credential
 //! cargo xtask fixtures record PROVIDER                re-record PROVIDER's fixtures from its local servers
+//! cargo xtask bench [--rounds N] [--size-mib N] [--list N]  compare cloud with its peers on s3s-fs; updates docs/performance.md
+//! cargo xtask fuzz seeds | build | run [--seconds N] [TARGET...]  seed from fixtures, build, or run the fuzz targets
 //! ```
 
+mod bench;
 mod deps;
 mod docs;
 mod fixtures;
+mod fuzz;
 mod servers;
 mod test;
 mod tour;
@@ -29,6 +33,8 @@ fn main() -> ExitCode {
         Some("check-deps") => deps::run(),
         Some("fixtures") => fixtures::run(&args[1..]),
         Some("servers") => servers::serve(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         _ => Err(usage()),
     };
     match result {
@@ -41,7 +47,7 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask <tour | test [--offline] [-- ARGS] | docs [--check] | check-deps | servers [NAME...] | fixtures check | fixtures record PROVIDER>"
+    "usage: cargo xtask <tour | test [--offline] [-- ARGS] | docs [--check] | check-deps | servers [NAME...] | fixtures check | fixtures record PROVIDER | fuzz seeds|build|run | bench>"
         .to_owned()
 }
 

@@ -128,6 +128,13 @@ impl RetryClassifier for AwsRetryClassifier {
             None => false,
         }
     }
+
+    fn is_throttling(&self, status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> bool {
+        status == StatusCode::TOO_MANY_REQUESTS
+            || parse_error_body(body)
+                .code
+                .is_some_and(|code| THROTTLING.contains(&code.as_str()))
+    }
 }
 
 /// The error for a failed response. `resource` names what the request was

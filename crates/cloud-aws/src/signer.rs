@@ -103,7 +103,7 @@ impl SigV4 {
             SignableBody::UnsignedPayload,
         )
         .map_err(|e| Error::invalid_input(format!("cannot presign {url}: {e}")))?;
-        let (instructions, _) = sign(signable, &params)
+        let (instructions, _) = quietly(|| sign(signable, &params))
             .map_err(|e| Error::invalid_input(format!("cannot presign: {e}")))?
             .into_parts();
         let mut request = http_request(method, url)?;
@@ -111,6 +111,13 @@ impl SigV4 {
         url::Url::parse(&request.uri().to_string())
             .map_err(|e| Error::invalid_input(format!("presigned URL is invalid: {e}")))
     }
+}
+
+/// Runs `f` with tracing switched off: aws-sigv4 traces its signing
+/// parameters, access key id included, and a user's TRACE log must not
+/// hold credentials.
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    tracing::dispatcher::with_default(&tracing::Dispatch::none(), f)
 }
 
 fn http_request(method: &str, url: &url::Url) -> Result<Request<()>> {
@@ -155,7 +162,7 @@ impl Signer for SigV4 {
         )
         .map_err(|e| Error::invalid_input(format!("cannot sign request: {e}")))?;
         let params = self.params(self.settings(), SystemTime::now())?;
-        let (instructions, _) = sign(signable, &params)
+        let (instructions, _) = quietly(|| sign(signable, &params))
             .map_err(|e| Error::invalid_input(format!("cannot sign request: {e}")))?
             .into_parts();
         instructions.apply_to_request_http1x(request);

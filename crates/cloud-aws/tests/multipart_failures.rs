@@ -6,7 +6,6 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use cloud_aws::{AwsCredentials, MultipartConfig};
@@ -18,25 +17,6 @@ use support::Server;
 async fn fresh_bucket(storage: &Storage, name: &str) {
     cloud_testkit::conformance::storage::remove_container(storage, name).await;
     storage.create_container(name).await.unwrap();
-}
-
-/// Multipart uploads still open in `bucket`: from the server, or for
-/// s3s-fs from the part files in its data folder.
-async fn open_uploads(server: Server, s3: &cloud_aws::S3Storage, bucket: &str) -> usize {
-    match s3.ex_list_multipart_uploads(bucket).await {
-        Ok(list) => list.len(),
-        Err(e) if e.code() == Some("NotImplemented") && server == Server::S3s => {
-            let dir = std::env::var("CLOUD_TEST_S3S_DIR")
-                .map(PathBuf::from)
-                .expect("CLOUD_TEST_S3S_DIR names the s3s-fs data folder");
-            std::fs::read_dir(dir)
-                .unwrap()
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_name().to_string_lossy().starts_with(".upload_id-"))
-                .count()
-        }
-        Err(e) => panic!("listing multipart uploads: {e}"),
-    }
 }
 
 async fn failing_upload_leaves_no_parts(
@@ -51,7 +31,7 @@ async fn failing_upload_leaves_no_parts(
     let storage = Storage::new(s3.clone());
     let bucket = "ct-failing";
     fresh_bucket(&storage, bucket).await;
-    let before = open_uploads(server, &s3, bucket).await;
+    let before = support::open_uploads(server, &s3, bucket).await;
     let failing = data::stream(7, fail_after)
         .chain(futures::stream::once(async {
             Err(Error::new(ErrorKind::Io, "the source died"))
@@ -63,7 +43,7 @@ async fn failing_upload_leaves_no_parts(
         .unwrap_err();
     assert!(err.to_string().contains("the source died"), "{err}");
     assert_eq!(
-        open_uploads(server, &s3, bucket).await,
+        support::open_uploads(server, &s3, bucket).await,
         before,
         "an orphaned multipart upload remains"
     );
@@ -87,7 +67,7 @@ async fn failing_upload_leaves_no_parts(
     let _ = tokio::time::timeout(Duration::from_millis(1500), upload).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if open_uploads(server, &s3, bucket).await == before {
+        if support::open_uploads(server, &s3, bucket).await == before {
             break;
         }
         assert!(

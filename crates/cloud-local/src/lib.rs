@@ -132,6 +132,17 @@ impl LocalStorage {
         self.layout.root()
     }
 
+    /// The file that holds `name` in `container`, after the same name checks
+    /// every call makes (an extra: for handing the file to another program).
+    /// The object need not exist.
+    pub fn ex_object_path(&self, container: &str, name: &str) -> Result<PathBuf> {
+        cloud_core::storage::check_container_name(container)?;
+        cloud_core::storage::check_object_name(name)?;
+        check_container(container)?;
+        check_object(name)?;
+        Ok(self.layout.object(container, name))
+    }
+
     /// Removes temporary files abandoned by crashed writers (an extra; safe
     /// while no write is in progress).
     pub fn ex_clean_temporary_files(&self) -> Result<usize> {

@@ -59,6 +59,12 @@ impl RetryClassifier for OpenStackRetryClassifier {
             _ => is_retryable_status(status),
         }
     }
+
+    /// 429, and Nova's 413 `overLimit`: refused before anything was done.
+    fn is_throttling(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> bool {
+        status == StatusCode::TOO_MANY_REQUESTS
+            || (status.as_u16() == 413 && self.is_retryable(status, headers, body))
+    }
 }
 
 /// What a 409 means for the request that got it.

@@ -217,8 +217,17 @@ impl Default for Scrubber {
                 "temp_url_sig",
                 "temp_url_expires",
             ]),
-            // Tokens that identity services return in a JSON body.
-            redact_json: owned(&["/access/token/id"]),
+            // Tokens that identity services return in a JSON body, and
+            // every credential a login request carries in one.
+            redact_json: owned(&[
+                "/access/token/id",
+                "/auth/identity/password/user/password",
+                "/auth/identity/application_credential/secret",
+                "/auth/identity/token/id",
+                "/auth/passwordCredentials/password",
+                "/auth/RAX-KSKEY:apiKeyCredentials/apiKey",
+                "/auth/token/id",
+            ]),
             // Token expiry times, pinned far ahead so a replay never finds
             // its recorded token expired and asks to log in again.
             pin_json: [
@@ -354,7 +363,9 @@ impl Scrubber {
     /// bodies only).
     pub fn scrub_body(&self, bytes: &[u8]) -> RecordedBody {
         match RecordedBody::from_bytes(bytes) {
-            RecordedBody::Text(t) => RecordedBody::Text(self.scrub_text(&self.scrub_json(t))),
+            RecordedBody::Text(t) => {
+                RecordedBody::Text(self.scrub_text(&scrub_xml(&self.scrub_json(t))))
+            }
             other => other,
         }
     }
@@ -392,6 +403,27 @@ impl Scrubber {
             text
         }
     }
+}
+
+/// XML elements in which AWS echoes a caller's credentials back in errors
+/// (S3's `SignatureDoesNotMatch` names the access key id and the signature).
+const XML_SECRETS: &[&str] = &["AWSAccessKeyId", "SignatureProvided", "StringToSignBytes"];
+
+/// `text` with the contents of [`XML_SECRETS`] elements redacted.
+fn scrub_xml(text: &str) -> String {
+    let mut out = text.to_owned();
+    for name in XML_SECRETS {
+        let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+        let mut from = 0;
+        while let Some(start) = out[from..].find(&open).map(|i| from + i + open.len()) {
+            let Some(end) = out[start..].find(&close).map(|i| start + i) else {
+                break;
+            };
+            out.replace_range(start..end, REDACTED);
+            from = start + REDACTED.len() + close.len();
+        }
+    }
+    out
 }
 
 #[cfg(test)]

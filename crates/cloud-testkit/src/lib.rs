@@ -19,9 +19,11 @@
 //! capabilities, and checks that what it does not declare answers
 //! `Unsupported`.
 
+pub mod canned;
 pub mod cassette;
 pub mod conformance;
 pub mod data;
+pub mod fault_proxy;
 pub mod record;
 pub mod replay;
 pub mod servers;

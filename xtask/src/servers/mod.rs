@@ -89,6 +89,12 @@ pub(crate) fn start_all() -> Result<Running, String> {
     start(&[], &work)
 }
 
+/// Installs and starts only the servers named in `names`, fresh.
+pub(crate) fn start_some(names: &[String]) -> Result<Running, String> {
+    let (_, work) = folders();
+    start(names, &work.with_file_name("servers-bench"))
+}
+
 /// Installs and starts the servers named in `names` (all when empty).
 fn start(names: &[String], work: &std::path::Path) -> Result<Running, String> {
     let (cache, _) = folders();

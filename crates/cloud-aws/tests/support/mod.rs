@@ -260,3 +260,47 @@ pub fn dns_fixture(setup: Setup) -> cloud_testkit::DnsFixture {
     let dns = cloud_core::Dns::new(setup.aws.route53().unwrap());
     cloud_testkit::DnsFixture::new(dns).missing_zone_id("Z0000000000000000000")
 }
+
+/// Multipart uploads still open in `bucket`: from the server, or for
+/// s3s-fs (which lacks ListMultipartUploads) from the part files in its
+/// data folder.
+pub async fn open_uploads(server: Server, s3: &cloud_aws::S3Storage, bucket: &str) -> usize {
+    match s3.ex_list_multipart_uploads(bucket).await {
+        Ok(list) => list.len(),
+        Err(e) if e.code() == Some("NotImplemented") && server == Server::S3s => {
+            let dir = std::env::var("CLOUD_TEST_S3S_DIR")
+                .map(PathBuf::from)
+                .expect("CLOUD_TEST_S3S_DIR names the s3s-fs data folder");
+            std::fs::read_dir(dir)
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().starts_with(".upload_id-"))
+                .count()
+        }
+        Err(e) => panic!("listing multipart uploads: {e}"),
+    }
+}
+
+/// A client for `server` that talks to it through a fault-injecting proxy,
+/// with the fault suite's retry policy and `timeouts`; `None` (skip) when
+/// the server is not running locally.
+pub async fn through_proxy(
+    server: Server,
+    case: &str,
+    timeouts: cloud_core::http::Timeouts,
+) -> Option<(Aws, cloud_testkit::fault_proxy::FaultProxy)> {
+    use cloud_testkit::conformance::faults::settings;
+    let url = live_server(server.name(), server.env_var())?;
+    let proxy = cloud_testkit::fault_proxy::FaultProxy::start(&url)
+        .await
+        .unwrap();
+    let unique = format!("ct-{case}-{}", cloud_core::unique::unique_token());
+    let aws = base(server, case)
+        .sequential_tokens(unique)
+        .endpoint(proxy.url())
+        .retry(settings::retry())
+        .timeouts(timeouts)
+        .build()
+        .unwrap();
+    Some((aws, proxy))
+}

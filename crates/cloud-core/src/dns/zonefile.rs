@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::names::check_domain;
+use super::names::{check_domain, check_record_name};
 use super::types::{Record, RecordSpec, RecordType, Zone};
 use crate::error::{Error, Result};
 
@@ -57,15 +57,53 @@ fn absolute_names(kind: RecordType, data: &str) -> String {
     if positions.is_empty() {
         return data.to_owned();
     }
-    let mut fields: Vec<String> = data.split_whitespace().map(str::to_owned).collect();
-    for &i in positions {
-        if let Some(name) = fields.get_mut(i)
-            && !name.ends_with('.')
-        {
-            name.push('.');
+    // Only the name fields change; everything else (quoted strings with
+    // their spacing included) is kept byte for byte.
+    let mut out = String::with_capacity(data.len() + positions.len());
+    let mut last = 0;
+    for (index, (_, end)) in field_spans(data).into_iter().enumerate() {
+        if positions.contains(&index) && !data[..end].ends_with('.') {
+            out.push_str(&data[last..end]);
+            out.push('.');
+            last = end;
         }
     }
-    fields.join(" ")
+    out.push_str(&data[last..]);
+    out
+}
+
+/// The byte ranges of the whitespace-separated fields of record data; a
+/// quoted string (with escapes) is one field whatever it contains.
+fn field_spans(data: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in data.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' if quoted => escaped = true,
+            '"' => {
+                start.get_or_insert(i);
+                quoted = !quoted;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if let Some(s) = start.take() {
+                    spans.push((s, i));
+                }
+            }
+            _ => {
+                start.get_or_insert(i);
+            }
+        }
+    }
+    if let Some(s) = start {
+        spans.push((s, data.len()));
+    }
+    spans
 }
 
 /// A parsed zone file.
@@ -143,7 +181,10 @@ pub fn parse_zone_file(domain: &str, text: &str) -> Result<ZoneFile> {
                 .ok_or_else(|| at("the first record has no owner name".into()))?
         } else {
             let owner = rest.next().map(|t| t.text.as_str()).unwrap_or("@");
-            relative(&absolute(owner, &origin).map_err(at)?, &zone).map_err(at)?
+            let owner = relative(&absolute(owner, &origin).map_err(at)?, &zone).map_err(at)?;
+            // The portable rules: a name every provider (and every zone
+            // file, where a leading `$` starts a directive) accepts.
+            check_record_name(&owner).map_err(|e| at(e.message().to_owned()))?
         };
         last_owner = Some(owner.clone());
         let mut ttl = None;
@@ -173,7 +214,18 @@ pub fn parse_zone_file(domain: &str, text: &str) -> Result<ZoneFile> {
             }
         }
         let record_type = record_type.ok_or_else(|| at("missing record type".into()))?;
-        let fields: Vec<String> = rest.map(|t| t.text.clone()).collect();
+        let fields: Vec<&Token> = rest.collect();
+        if let Some(&i) = record_type
+            .domain_name_fields()
+            .iter()
+            .find(|&&i| fields.get(i).is_some_and(|t| t.quoted))
+        {
+            return Err(at(format!(
+                "field {} of a {record_type} record is a domain name, not a quoted string",
+                i + 1
+            )));
+        }
+        let fields: Vec<String> = fields.into_iter().map(|t| t.text.clone()).collect();
         if fields.is_empty() {
             return Err(at(format!("{record_type} record has no data")));
         }
@@ -330,6 +382,9 @@ fn logical_lines(text: &str) -> Result<Vec<LogicalLine>> {
                     s.push(chars.next().unwrap_or('"'));
                     let mut closed = false;
                     while let Some(c) = chars.next() {
+                        if c.is_control() && c != '\t' {
+                            return Err(at("control character in a quoted string"));
+                        }
                         s.push(c);
                         if c == '\\' {
                             s.push(
@@ -434,5 +489,57 @@ www.example.com. CNAME api
             let err = parse_zone_file("example.com", text).unwrap_err();
             assert!(err.to_string().contains(needle), "{text:?}: {err}");
         }
+    }
+
+    /// Found by the `zone_file` fuzz target: exporting collapsed the spacing
+    /// inside a quoted field of a type with name fields, so the exported
+    /// line read back differently.
+    #[test]
+    fn export_keeps_quoted_fields_whole() {
+        let text =
+            "@ 0 IN SOA ns1.example.com. hostmaster.example.con\" wm. ( 2026112150   \"lines x";
+        let file = parse_zone_file("example.com", text).unwrap();
+        let spec = &file.records[0];
+        let mut record = Record::new("r", "z", "", spec.record_type, &spec.data);
+        record.ttl = spec.ttl;
+        let again = parse_zone_file("example.com", &record_line(&record)).unwrap();
+        assert_eq!(again.records, file.records);
+    }
+
+    #[test]
+    fn field_spans_respect_quotes_and_escapes() {
+        let data = r#"10 "a \" b"  mail"#;
+        let spans: Vec<&str> = field_spans(data)
+            .iter()
+            .map(|&(s, e)| &data[s..e])
+            .collect();
+        assert_eq!(spans, ["10", r#""a \" b""#, "mail"]);
+    }
+
+    /// Found by the `zone_file` fuzz target: a quoted string where a name
+    /// belongs was qualified as a name, and read back as two fields.
+    #[test]
+    fn quoted_strings_are_not_names_and_hold_no_control_characters() {
+        let err = parse_zone_file("example.com", "@ IN MX 10 \"mail\"\n").unwrap_err();
+        assert!(err.to_string().contains("domain name"), "{err}");
+        let err = parse_zone_file("example.com", "@ IN TXT \"a\u{0}b\"\n").unwrap_err();
+        assert!(err.to_string().contains("control character"), "{err}");
+        assert!(parse_zone_file("example.com", "@ IN TXT \"a\tb\"\n").is_ok());
+    }
+
+    /// Found by the `zone_file` fuzz target: an `$ORIGIN` of odd characters
+    /// gave owners that exported as a line starting with `$`, a directive.
+    #[test]
+    fn owner_names_follow_the_portable_rules() {
+        let err = parse_zone_file("example.com", "$ORIGIN $x.example.com.\n@ IN A 192.0.2.1\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("line 2"), "{err}");
+        let err = parse_zone_file("example.com", "bad!name IN A 192.0.2.1\n").unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
+        let ok = parse_zone_file(
+            "example.com",
+            "_sip._tcp IN SRV 0 5 5060 sip\n*.w IN A 192.0.2.1\n",
+        );
+        assert!(ok.is_ok(), "{ok:?}");
     }
 }

@@ -92,6 +92,14 @@ pub trait Signer: Debug + Send + Sync {
 pub trait RetryClassifier: Debug + Send + Sync {
     /// `body` holds up to 64 KiB of the error response.
     fn is_retryable(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> bool;
+
+    /// Whether the answer says the request was refused unprocessed because
+    /// of a rate limit (429 by default; EC2's `RequestLimitExceeded` and S3's
+    /// `SlowDown` arrive as 503). Such a request is retried even when it is
+    /// not idempotent, since the provider did nothing with it.
+    fn is_throttling(&self, status: StatusCode, _headers: &HeaderMap, _body: &[u8]) -> bool {
+        status == StatusCode::TOO_MANY_REQUESTS
+    }
 }
 
 /// Retries 408, 429, 500, 502, 503 and 504.
@@ -653,7 +661,9 @@ impl HttpClient {
                 Err(e) => Outcome::Done(Err(e)),
             };
         }
-        let throttled = status == StatusCode::TOO_MANY_REQUESTS;
+        let throttled = inner
+            .classifier
+            .is_throttling(status, response.headers(), &body_bytes);
         if !(idempotent || throttled)
             || !inner
                 .classifier

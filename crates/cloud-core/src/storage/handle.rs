@@ -11,6 +11,7 @@ use url::Url;
 
 use super::driver::StorageDriver;
 use super::names::{check_container_name, check_metadata, check_object_name, guess_content_type};
+use super::resume::{MAX_DOWNLOAD_RESUMES, Resume, resuming};
 use super::types::{
     Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, ListOptions,
 };
@@ -127,6 +128,17 @@ impl Storage {
             let e = Error::invalid_input("the delimiter must not be empty");
             return futures::stream::once(async move { Err(e) }).boxed();
         }
+        // A prefix or delimiter is (part of) an object name: the same rules.
+        let parts = [options.prefix_str(), options.delimiter_str()];
+        if let Some(Err(e)) = parts
+            .into_iter()
+            .flatten()
+            .filter(|p| !p.is_empty())
+            .map(check_object_name)
+            .find(Result::is_err)
+        {
+            return futures::stream::once(async move { Err(e) }).boxed();
+        }
         let container: std::sync::Arc<str> = container.into();
         let prefix = options.prefix_str().map(str::to_owned);
         let delimiter = options.delimiter_str().map(str::to_owned);
@@ -171,7 +183,12 @@ impl Storage {
     }
 
     /// Starts a streamed download. The body fails (rather than ends) if the
-    /// provider sends fewer bytes than it announced.
+    /// provider sends fewer bytes than it announced. A connection that drops
+    /// or stalls part-way is resumed (up to [`MAX_DOWNLOAD_RESUMES`] times)
+    /// with a ranged request pinned to the object's etag, where the provider
+    /// supports ranges and conditions.
+    ///
+    /// [`MAX_DOWNLOAD_RESUMES`]: super::MAX_DOWNLOAD_RESUMES
     pub async fn download(
         &self,
         container: &str,
@@ -200,9 +217,31 @@ impl Storage {
             driver.download(container, name, options)
         })
         .await?;
-        let expected = download.range.end - download.range.start;
         let body = std::mem::replace(&mut download.body, futures::stream::empty().boxed());
-        download.body = checked_length(body, expected, LengthSource::Provider);
+        let resumable = self.capabilities().contains(Capability::DownloadRange)
+            && self
+                .capabilities()
+                .contains(Capability::ConditionalDownload);
+        download.body = match (&download.object.etag, resumable) {
+            (Some(etag), true) => resuming(
+                body,
+                Resume {
+                    driver: self.driver.clone(),
+                    container: container.to_owned(),
+                    name: name.to_owned(),
+                    // A caller's own condition wins over the etag seen now.
+                    etag: options
+                        .if_match_value()
+                        .map_or_else(|| etag.clone(), str::to_owned),
+                    remaining: download.range.clone(),
+                    resumes_left: MAX_DOWNLOAD_RESUMES,
+                },
+            ),
+            _ => {
+                let expected = download.range.end - download.range.start;
+                checked_length(body, expected, LengthSource::Provider)
+            }
+        };
         Ok(download)
     }
 

@@ -6,6 +6,7 @@ mod handle;
 mod listing;
 mod names;
 mod parts;
+mod resume;
 mod types;
 
 pub use conditions::{check_if_match, etag_matches};
@@ -17,6 +18,7 @@ pub use names::{
     check_metadata, check_object_name, guess_content_type,
 };
 pub use parts::{PartPlan, SentPart, upload_parts};
+pub use resume::MAX_DOWNLOAD_RESUMES;
 pub use types::{
     ByteRange, Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, ListOptions,
     Object, UploadOptions, UrlMethod, WriteCondition,

@@ -415,3 +415,29 @@ pub fn octavia_loadbalancer_fixture(setup: Setup) -> cloud_testkit::LoadBalancer
         .missing_balancer_id("00000000-0000-4000-8000-000000000000")
         .timing(Duration::from_secs(30), Duration::from_millis(5))
 }
+
+/// A client for `server` that reaches it through a fault-injecting proxy
+/// (the proxy rewrites the storage URL tempauth hands out, so every later
+/// request comes through it too), with the fault suite's settings; `None`
+/// (skip) when the server is not running locally.
+pub async fn through_proxy(
+    server: Server,
+    case: &str,
+) -> Option<(OpenStack, cloud_testkit::fault_proxy::FaultProxy)> {
+    use cloud_testkit::conformance::faults::settings;
+    let url = live_url(server)?;
+    let origin = url.origin().ascii_serialization();
+    let proxy = cloud_testkit::fault_proxy::FaultProxy::start(&origin)
+        .await
+        .unwrap();
+    let mut through = Url::parse(&proxy.url()).unwrap();
+    through.set_path(url.path());
+    let unique = format!("ct-{case}-{}", cloud_core::unique::unique_token());
+    let cloud = base(server, through, case)
+        .sequential_tokens(unique)
+        .retry(settings::retry())
+        .timeouts(settings::timeouts())
+        .build()
+        .unwrap();
+    Some((cloud, proxy))
+}

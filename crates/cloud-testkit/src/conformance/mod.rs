@@ -10,5 +10,6 @@
 
 pub mod compute;
 pub mod dns;
+pub mod faults;
 pub mod loadbalancer;
 pub mod storage;

@@ -1,0 +1,353 @@
+//! Runs `cloud` and its peers on the same work against the same S3 server,
+//! alternating the order each round, and prints medians and ratios as a
+//! Markdown table (also written to `BENCH_OUT`). Each client runs in its
+//! own process (`bench-client`), so its peak memory and CPU time are its
+//! own. `cargo xtask bench` starts s3s-fs and sets the variables.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use futures::StreamExt;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Run {
+    wall: f64,
+    cpu: f64,
+    rss: f64,
+}
+
+fn env(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
+}
+
+/// Runs one client job in its own process.
+fn run_client(client: &str, job: &str, object: &str, file: &Path, prefix: &str) -> Run {
+    if client == "curl" {
+        return run_curl(job, object, file);
+    }
+    let exe = std::env::current_exe()
+        .expect("own path")
+        .with_file_name("bench-client");
+    let out = Command::new(exe)
+        .args([client, job])
+        .env("BENCH_OBJECT", object)
+        .env("BENCH_FILE", file)
+        .env("BENCH_PREFIX", prefix)
+        .output()
+        .expect("bench-client runs");
+    if !out.status.success() {
+        panic!(
+            "{client} {job} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let line = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(line.trim()).expect("a JSON report");
+    Run {
+        wall: v["wall_s"].as_f64().unwrap_or(f64::NAN),
+        cpu: v["cpu_s"].as_f64().unwrap_or(f64::NAN),
+        rss: v["rss_mib"].as_f64().unwrap_or(f64::NAN),
+    }
+}
+
+/// curl's single PUT or GET with its own SigV4: the loopback ceiling.
+fn run_curl(job: &str, object: &str, file: &Path) -> Run {
+    let url = format!(
+        "{}/{}/{object}",
+        env("BENCH_ENDPOINT", ""),
+        env("BENCH_BUCKET", "")
+    );
+    let user = format!("{}:{}", env("BENCH_KEY", ""), env("BENCH_SECRET", ""));
+    let mut cmd = Command::new("curl");
+    cmd.args([
+        "-sS",
+        "--fail",
+        "--aws-sigv4",
+        "aws:amz:us-east-1:s3",
+        "--user",
+        &user,
+    ])
+    .args(["-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD"]);
+    match job {
+        "put" => cmd.arg("-T").arg(file).arg(&url),
+        _ => cmd.arg("-o").arg(file).arg(&url),
+    };
+    let started = Instant::now();
+    let out = cmd.output().expect("curl runs");
+    if !out.status.success() {
+        panic!(
+            "curl {job} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Run {
+        wall: started.elapsed().as_secs_f64(),
+        cpu: f64::NAN,
+        rss: f64::NAN,
+    }
+}
+
+/// A file of `mib` MiB of incompressible bytes.
+fn make_file(path: &Path, mib: usize) {
+    use std::io::Write;
+    if std::fs::metadata(path).is_ok_and(|m| m.len() == (mib as u64) << 20) {
+        return;
+    }
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut block = vec![0u8; 1 << 20];
+    for _ in 0..mib {
+        for chunk in block.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+        }
+        out.write_all(&block).expect("write");
+    }
+}
+
+struct Row {
+    task: String,
+    client: String,
+    runs: Vec<Run>,
+    bytes: Option<u64>,
+}
+
+impl Row {
+    fn wall(&self) -> f64 {
+        median(self.runs.iter().map(|r| r.wall).collect())
+    }
+    fn cpu(&self) -> f64 {
+        median(self.runs.iter().map(|r| r.cpu).collect())
+    }
+    fn rss(&self) -> f64 {
+        self.runs.iter().map(|r| r.rss).fold(f64::NAN, f64::max)
+    }
+}
+
+/// Runs `clients` on `job` for `rounds` rounds, rotating who goes first.
+fn compare(
+    task: &str,
+    job: &str,
+    clients: &[&str],
+    rounds: usize,
+    file: &dyn Fn(&str) -> PathBuf,
+    prefix: &str,
+    bytes: Option<u64>,
+) -> Vec<Row> {
+    let mut rows: Vec<Row> = clients
+        .iter()
+        .map(|c| Row {
+            task: task.to_owned(),
+            client: (*c).to_owned(),
+            runs: Vec::new(),
+            bytes,
+        })
+        .collect();
+    for round in 0..rounds {
+        for i in 0..clients.len() {
+            let index = (i + round) % clients.len();
+            let client = clients[index];
+            let object = if job == "get" {
+                "bench/source".to_owned()
+            } else {
+                format!("bench/{job}/{client}")
+            };
+            let run = run_client(client, job, &object, &file(client), prefix);
+            eprintln!("{task} {client} round {}: {run:?}", round + 1);
+            rows[index].runs.push(run);
+        }
+    }
+    rows
+}
+
+fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| task | client | wall (median) | MiB/s | CPU s (median) | peak RSS MiB | wall vs best Rust peer |\n|---|---|---:|---:|---:|---:|---:|\n",
+    );
+    let tasks: Vec<&str> = {
+        let mut t: Vec<&str> = rows.iter().map(|r| r.task.as_str()).collect();
+        t.dedup();
+        t
+    };
+    for task in tasks {
+        let group: Vec<&Row> = rows.iter().filter(|r| r.task == task).collect();
+        let best_peer = group
+            .iter()
+            .filter(|r| r.client != "cloud" && r.client != "curl")
+            .map(|r| r.wall())
+            .fold(f64::INFINITY, f64::min);
+        for r in group {
+            let rate = r
+                .bytes
+                .map(|b| format!("{:.0}", b as f64 / 1048576.0 / r.wall()))
+                .unwrap_or_else(|| "–".into());
+            let ratio = if best_peer.is_finite() {
+                format!("{:.2}x", r.wall() / best_peer)
+            } else {
+                "–".into()
+            };
+            let num = |v: f64, digits: usize| {
+                if v.is_nan() {
+                    "–".to_owned()
+                } else {
+                    format!("{v:.digits$}")
+                }
+            };
+            out.push_str(&format!(
+                "| {} | {} | {:.2} s | {} | {} | {} | {} |\n",
+                r.task,
+                r.client,
+                r.wall(),
+                rate,
+                num(r.cpu(), 2),
+                num(r.rss(), 1),
+                ratio
+            ));
+        }
+    }
+    out
+}
+
+async fn prepare(bucket: &str, list_count: usize, list_prefix: &str, source: &Path) {
+    use cloud::aws::{AwsBuilder, AwsCredentials};
+    let aws = AwsBuilder::new()
+        .credentials(AwsCredentials::new(
+            env("BENCH_KEY", ""),
+            env("BENCH_SECRET", ""),
+        ))
+        .region("us-east-1")
+        .endpoint(env("BENCH_ENDPOINT", ""))
+        .build()
+        .expect("client");
+    let storage = cloud::Storage::new(aws.s3().expect("s3"));
+    if let Err(e) = storage.create_container(bucket).await
+        && !matches!(e.kind(), cloud::ErrorKind::AlreadyExists { .. })
+    {
+        panic!("creating {bucket}: {e}");
+    }
+    storage
+        .upload_file(bucket, "bench/source", source, &cloud::UploadOptions::new())
+        .await
+        .expect("uploading the download source");
+    let existing = storage
+        .list_objects_vec(bucket, Some(list_prefix))
+        .await
+        .map_or(0, |v| v.len());
+    if existing < list_count {
+        let started = Instant::now();
+        futures::stream::iter(existing..list_count)
+            .map(|i| {
+                let storage = storage.clone();
+                async move {
+                    storage
+                        .upload_bytes(
+                            bucket,
+                            &format!("{list_prefix}{i:06}"),
+                            &b"x"[..],
+                            &cloud::UploadOptions::new(),
+                        )
+                        .await
+                        .expect("a listing object");
+                }
+            })
+            .buffer_unordered(32)
+            .collect::<Vec<()>>()
+            .await;
+        eprintln!(
+            "wrote {} listing objects in {:?}",
+            list_count - existing,
+            started.elapsed()
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let rounds: usize = env("BENCH_ROUNDS", "3").parse().expect("BENCH_ROUNDS");
+    let mib: usize = env("BENCH_SIZE_MIB", "1024")
+        .parse()
+        .expect("BENCH_SIZE_MIB");
+    let list_count: usize = env("BENCH_LIST_COUNT", "20000")
+        .parse()
+        .expect("BENCH_LIST_COUNT");
+    let bucket = env("BENCH_BUCKET", "bench");
+    let work = PathBuf::from(env("BENCH_WORK", "/tmp/cloud-bench"));
+    std::fs::create_dir_all(&work).expect("work dir");
+    let source = work.join("source.bin");
+    make_file(&source, mib);
+    let list_prefix = "list/";
+    prepare(&bucket, list_count, list_prefix, &source).await;
+    let bytes = Some((mib as u64) << 20);
+    let src = |_: &str| source.clone();
+    let dst = |client: &str| work.join(format!("download-{client}.bin"));
+    let none = |_: &str| PathBuf::new();
+    let started = Instant::now();
+    let mut rows = Vec::new();
+    rows.extend(compare(
+        "upload, single PUT",
+        "put",
+        &["cloud", "aws-sdk", "curl"],
+        rounds,
+        &src,
+        "",
+        bytes,
+    ));
+    rows.extend(compare(
+        "upload, multipart from a file",
+        "multipart-file",
+        &["cloud", "aws-sdk", "object-store"],
+        rounds,
+        &src,
+        "",
+        bytes,
+    ));
+    rows.extend(compare(
+        "upload, multipart from a stream",
+        "multipart-stream",
+        &["cloud", "aws-sdk", "object-store"],
+        rounds,
+        &src,
+        "",
+        bytes,
+    ));
+    rows.extend(compare(
+        "download",
+        "get",
+        &["cloud", "aws-sdk", "object-store", "curl"],
+        rounds,
+        &dst,
+        "",
+        bytes,
+    ));
+    let listing = format!("list {list_count} objects");
+    rows.extend(compare(
+        &listing,
+        "list",
+        &["cloud", "aws-sdk", "object-store"],
+        rounds,
+        &none,
+        list_prefix,
+        None,
+    ));
+    for client in ["cloud", "aws-sdk", "object-store", "curl"] {
+        let _ = std::fs::remove_file(dst(client));
+    }
+    let text = table(&rows);
+    println!("{text}");
+    eprintln!("compared in {:?}", started.elapsed());
+    if let Ok(out) = std::env::var("BENCH_OUT") {
+        std::fs::write(out, &text).expect("writing BENCH_OUT");
+    }
+}
