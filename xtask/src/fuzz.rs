@@ -146,7 +146,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 fn ensure_cargo_fuzz() -> Result<(), String> {
-    let found = Command::new("cargo")
+    let found = crate::cargo()
         .args(["fuzz", "--version"])
         .output()
         .is_ok_and(|o| o.status.success());
@@ -160,7 +160,7 @@ fn ensure_cargo_fuzz() -> Result<(), String> {
 
 /// `cargo fuzz ARGS` in `fuzz/`, on the stable toolchain.
 fn cargo_fuzz(args: &[&str]) -> Command {
-    let mut command = Command::new("cargo");
+    let mut command = crate::cargo();
     command
         .arg("fuzz")
         .args(args)

@@ -46,8 +46,6 @@ fn dropped(message: &str) -> ProxyError {
     ProxyError(message.to_owned())
 }
 
-type BoxError = ProxyError;
-
 /// What the proxy does to a request a rule matches.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -403,16 +401,10 @@ impl FaultProxy {
     }
 }
 
-/// AWS query APIs (EC2, ELB) put `Action=...` in a form body: read small
-/// form bodies so rules can match on the action.
-async fn read_form(body: Incoming) -> Result<Bytes, BoxError> {
-    Ok(body.collect().await?.to_bytes())
-}
-
 async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
-) -> Result<Response<ProxyBody>, BoxError> {
+) -> Result<Response<ProxyBody>, ProxyError> {
     let shared = &*shared;
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str().to_owned();
@@ -423,8 +415,10 @@ async fn handle(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    // AWS query APIs (EC2, ELB) put `Action=...` in a small form body:
+    // read it, so rules can match on the action.
     let body: ProxyBody = if is_form {
-        let bytes = read_form(body).await?;
+        let bytes = body.collect().await?.to_bytes();
         query.push('&');
         query.push_str(&String::from_utf8_lossy(&bytes));
         Full::new(bytes).map_err(|e| match e {}).boxed_unsync()
@@ -461,7 +455,7 @@ async fn handle(
             let response = forward(shared, parts, body).await?;
             Ok(rewrite(
                 shared,
-                response.map(|b| b.map_err(box_err).boxed_unsync()),
+                response.map(|b| b.map_err(ProxyError::from).boxed_unsync()),
             ))
         }
         Some(Fault::Respond {
@@ -517,17 +511,13 @@ async fn forward(
     shared: &Shared,
     mut parts: http::request::Parts,
     body: ProxyBody,
-) -> Result<Response<Incoming>, BoxError> {
+) -> Result<Response<Incoming>, ProxyError> {
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     parts.uri = format!("{}{path_and_query}", shared.upstream).parse()?;
     Ok(shared
         .client
         .request(Request::from_parts(parts, body))
         .await?)
-}
-
-fn box_err(e: hyper::Error) -> BoxError {
-    e.into()
 }
 
 fn full(text: impl Into<Bytes>) -> ProxyBody {
@@ -538,7 +528,7 @@ fn full(text: impl Into<Bytes>) -> ProxyBody {
 
 /// The damaged body, and the `Content-Length` to announce if it changes.
 fn shape(fault: Fault, status: StatusCode, bytes: Bytes) -> (ProxyBody, Option<usize>) {
-    type Item = Result<Frame<Bytes>, BoxError>;
+    type Item = Result<Frame<Bytes>, ProxyError>;
     let boxed =
         |s: futures::stream::BoxStream<'static, Item>| BodyExt::boxed_unsync(StreamBody::new(s));
     use futures::StreamExt;
@@ -548,7 +538,7 @@ fn shape(fault: Fault, status: StatusCode, bytes: Bytes) -> (ProxyBody, Option<u
             let s = futures::stream::iter([Ok(Frame::data(head))]).chain(futures::stream::once(
                 async {
                     flush_pause().await;
-                    Err::<Frame<Bytes>, BoxError>(dropped("fault: connection reset mid-body"))
+                    Err::<Frame<Bytes>, ProxyError>(dropped("fault: connection reset mid-body"))
                 },
             ));
             (boxed(s.boxed()), None)
