@@ -214,12 +214,15 @@ import os, sys
 port, conf = int(sys.argv[1]), sys.argv[2]
 sys.argv = sys.argv[:1]  # oslo.config parses sys.argv
 os.environ["OS_KEYSTONE_CONFIG_FILES"] = conf
-from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from keystone.server.wsgi import initialize_public_application
 
-class Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+# One request at a time: Keystone's auth middleware keeps the token it is
+# validating on itself (shared between threads), and SQLite answers
+# "database is locked" to concurrent writers, so a threaded server mixes up
+# callers' tokens (403s) and fails logins under parallel tests.
+class Server(WSGIServer):
+    request_queue_size = 128
 
 class Quiet(WSGIRequestHandler):
     def log_message(self, *args):
