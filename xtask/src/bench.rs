@@ -59,6 +59,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let result = run_command(compare);
     drop(running);
+    // The objects and files of a run take gigabytes; keep none of them.
+    let _ = std::fs::remove_dir_all(servers::bench_folder());
+    let _ = std::fs::remove_dir_all(target.join("work"));
     result?;
     let table =
         std::fs::read_to_string(&out).map_err(|e| format!("reading {}: {e}", out.display()))?;

@@ -235,6 +235,9 @@ async fn sdk_job(s: &Settings, job: &str) -> Result<()> {
             let mut file = tokio::fs::File::create(&s.file).await?;
             tokio::io::copy(&mut reader, &mut file).await?;
             file.flush().await?;
+            // The same durability as `cloud`'s download_file, which syncs
+            // the file before renaming it into place.
+            file.sync_all().await?;
         }
         "list" => {
             let mut pages = client
@@ -328,6 +331,9 @@ async fn object_store_job(s: &Settings, job: &str) -> Result<()> {
                 file.write_all(&chunk?).await?;
             }
             file.flush().await?;
+            // The same durability as `cloud`'s download_file, which syncs
+            // the file before renaming it into place.
+            file.sync_all().await?;
         }
         "list" => {
             let prefix = Path::from(s.prefix.trim_end_matches('/'));

@@ -5,10 +5,11 @@
 //! early is an error, never a short object.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use futures::stream::{BoxStream, Stream, StreamExt};
-use tokio::io::AsyncReadExt;
+use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 
 use crate::error::{BoxError, Error, ErrorKind, Result};
 
@@ -54,11 +55,19 @@ where
 
 /// Streams an open file from its current position in chunks of `chunk` bytes.
 pub fn file_stream(file: tokio::fs::File, chunk: usize) -> ByteStream {
+    reader_stream(file, chunk)
+}
+
+/// Streams any reader in chunks of `chunk` bytes.
+fn reader_stream<R>(reader: R, chunk: usize) -> ByteStream
+where
+    R: AsyncRead + Unpin + Send + 'static,
+{
     let chunk = chunk.max(4096);
-    futures::stream::try_unfold(file, move |mut file| async move {
+    futures::stream::try_unfold(reader, move |mut reader| async move {
         let mut buf = BytesMut::with_capacity(chunk);
         while buf.len() < chunk {
-            let n = file
+            let n = reader
                 .read_buf(&mut buf)
                 .await
                 .map_err(|e| Error::io("reading file", e))?;
@@ -69,10 +78,60 @@ pub fn file_stream(file: tokio::fs::File, chunk: usize) -> ByteStream {
         if buf.is_empty() {
             Ok(None)
         } else {
-            Ok(Some((buf.freeze(), file)))
+            Ok(Some((buf.freeze(), reader)))
         }
     })
     .boxed()
+}
+
+/// A byte range of a file, opened and read each time it is streamed: a part
+/// that can be sent again when its upload is retried, without being held in
+/// memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRange {
+    path: Arc<Path>,
+    offset: u64,
+    len: u64,
+}
+
+impl FileRange {
+    /// `len` bytes of the file at `path` from `offset`.
+    pub fn new(path: impl Into<Arc<Path>>, offset: u64, len: u64) -> Self {
+        FileRange {
+            path: path.into(),
+            offset,
+            len,
+        }
+    }
+
+    /// The range's length in bytes.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the range is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Opens the file and streams the range. A file that no longer holds
+    /// the whole range (it shrank since it was measured) fails the stream
+    /// with [`ErrorKind::InvalidInput`].
+    pub fn stream(&self) -> ByteStream {
+        let range = self.clone();
+        let opened = async move {
+            let path = &range.path;
+            let mut file = tokio::fs::File::open(path)
+                .await
+                .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+            file.seek(std::io::SeekFrom::Start(range.offset))
+                .await
+                .map_err(|e| Error::io(format!("seeking in {}", path.display()), e))?;
+            let body = reader_stream(file.take(range.len), FILE_CHUNK_BYTES);
+            Ok::<_, Error>(checked_length(body, range.len, LengthSource::Caller))
+        };
+        futures::stream::once(opened).try_flatten().boxed()
+    }
 }
 
 /// Opens `path` and streams it; returns the stream and the file's length.
@@ -142,6 +201,15 @@ pub struct PartReader {
     stream: ByteStream,
     leftover: Option<Bytes>,
     done: bool,
+}
+
+impl std::fmt::Debug for PartReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartReader")
+            .field("leftover", &self.leftover.as_ref().map(Bytes::len))
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PartReader {

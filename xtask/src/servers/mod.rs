@@ -89,10 +89,16 @@ pub(crate) fn start_all() -> Result<Running, String> {
     start(&[], &work)
 }
 
-/// Installs and starts only the servers named in `names`, fresh.
+/// Installs and starts only the servers named in `names`, fresh, in the
+/// folder [`bench_folder`] names.
 pub(crate) fn start_some(names: &[String]) -> Result<Running, String> {
-    let (_, work) = folders();
-    start(names, &work.with_file_name("servers-bench"))
+    start(names, &bench_folder())
+}
+
+/// Where [`start_some`]'s servers keep their data (gigabytes after a
+/// benchmark, so the caller removes it when done).
+pub(crate) fn bench_folder() -> PathBuf {
+    folders().1.with_file_name("servers-bench")
 }
 
 /// Installs and starts the servers named in `names` (all when empty).

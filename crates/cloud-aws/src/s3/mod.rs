@@ -530,6 +530,19 @@ impl StorageDriver for S3Storage {
         upload::upload(self, container, name, body, options).await
     }
 
+    async fn upload_file(
+        &self,
+        container: &str,
+        name: &str,
+        path: &std::path::Path,
+        len: u64,
+        options: &UploadOptions,
+    ) -> Result<Object> {
+        names::check_bucket(container)?;
+        names::check_key(name)?;
+        upload::upload_file(self, container, name, path, len, options).await
+    }
+
     async fn copy_object(
         &self,
         from_container: &str,

@@ -2,21 +2,28 @@
 //!
 //! - A body known to fit in one part is buffered and sent with `Content-MD5`
 //!   (so S3 checks it, and the PUT can be retried).
-//! - A body of known length up to the multipart threshold streams in one PUT;
+//! - A stream of known length up to the multipart threshold goes in one PUT;
 //!   its MD5 is computed on the way and compared with the ETag S3 returns.
+//!   A file that size is read twice instead: once for its CRC32, sent as
+//!   `x-amz-checksum-crc32` so S3 refuses a body that differs, and once to
+//!   send it, so the PUT can be retried and costs no MD5.
 //! - Anything larger, or of unknown length beyond one part, is a multipart
-//!   upload: parts of `part_size` bytes, up to `concurrency` in flight on
-//!   their own tasks, each with `Content-MD5`. Peak memory is about
-//!   `(concurrency + 1) * part_size`. Any failure, and a cancelled upload
-//!   too, aborts the multipart upload so no orphaned parts remain.
+//!   upload declared with the CRC32 algorithm: parts of `part_size` bytes,
+//!   up to `concurrency` in flight on their own tasks, each with its CRC32
+//!   (which S3 checks) and an unsigned payload, as the AWS SDKs send them. A
+//!   stream's parts are buffered, so peak memory is about
+//!   `(concurrency + 1) * part_size`; a file's parts are ranges read when
+//!   sent, so memory stays flat. Any failure, and a cancelled upload too,
+//!   aborts the multipart upload so no orphaned parts remain.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use bytes::{Bytes, BytesMut};
-use cloud_core::byte_stream::PartReader;
+use bytes::Bytes;
+use cloud_core::byte_stream::{FileRange, LengthSource, PartReader, checked_length, open_file};
 use cloud_core::http::{Body, HttpClient, HttpRequest, Method};
-use cloud_core::storage::{PartPlan, upload_parts};
+use cloud_core::storage::{PartBody, PartPlan, PartSource, upload_parts};
 use cloud_core::{
     ByteStream, Error, ErrorKind, Object, ResourceKind, Result, UploadOptions, WriteCondition,
 };
@@ -33,6 +40,13 @@ const MAX_PARTS: u32 = 10_000;
 /// Base64 MD5, for `Content-MD5`.
 pub(crate) fn content_md5(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Md5::digest(data))
+}
+
+/// Base64 of a part's or file's big-endian CRC32, for `x-amz-checksum-crc32`.
+async fn crc32(part: &PartBody) -> Result<String> {
+    let mut hasher = crc32fast::Hasher::new();
+    part.digest(|chunk| hasher.update(chunk)).await?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(hasher.finalize().to_be_bytes()))
 }
 
 fn is_plain_md5(etag: &str) -> bool {
@@ -119,10 +133,40 @@ pub(crate) async fn upload(
             if reader.at_end().await? {
                 put_buffered(s3, bucket, key, first.freeze(), options).await
             } else {
-                multipart(s3, bucket, key, first, reader, options).await
+                let source = PartSource::Stream {
+                    first,
+                    reader: &mut reader,
+                };
+                multipart(s3, bucket, key, source, options).await
             }
         }
     }
+}
+
+/// Uploads `len` bytes of the file at `path`.
+pub(crate) async fn upload_file(
+    s3: &S3Storage,
+    bucket: &str,
+    key: &str,
+    path: &Path,
+    len: u64,
+    options: &UploadOptions,
+) -> Result<Object> {
+    let config = s3.shared().multipart;
+    if len <= config.part_size {
+        let (stream, _) = open_file(path).await?;
+        let body = checked_length(stream, len, LengthSource::Caller);
+        return upload(s3, bucket, key, body, options).await;
+    }
+    if len <= config.threshold {
+        let whole = PartBody::File(FileRange::new(path, 0, len));
+        return put_file(s3, bucket, key, whole, options).await;
+    }
+    let source = PartSource::File {
+        path: path.into(),
+        len,
+    };
+    multipart(s3, bucket, key, source, options).await
 }
 
 /// One PUT of an in-memory body, with `Content-MD5`; retried on transient errors.
@@ -133,8 +177,9 @@ async fn put_buffered(
     data: Bytes,
     options: &UploadOptions,
 ) -> Result<Object> {
-    let md5 = content_md5(&data);
-    let md5_hex = hex::encode(Md5::digest(&data));
+    let digest = Md5::digest(&data);
+    let md5 = base64::engine::general_purpose::STANDARD.encode(digest);
+    let md5_hex = hex::encode(digest);
     let target = Target::object(bucket, key);
     let response = s3
         .send(target, |s, region| {
@@ -162,6 +207,34 @@ async fn put_buffered(
         .with_provider(crate::PROVIDER));
     }
     Ok(result_object(bucket, key, data.len() as u64, etag, options))
+}
+
+/// One PUT of a whole file, with its CRC32 (S3 refuses the body if it
+/// differs); the file is read again for each attempt, so it is retried like
+/// a buffered PUT.
+async fn put_file(
+    s3: &S3Storage,
+    bucket: &str,
+    key: &str,
+    file: PartBody,
+    options: &UploadOptions,
+) -> Result<Object> {
+    let checksum = crc32(&file).await?;
+    let len = file.len();
+    let target = Target::object(bucket, key);
+    let response = s3
+        .send(target, |s, region| {
+            let request = HttpRequest::new(Method::PUT, s.url(region, target, &[])?)
+                .header("x-amz-checksum-crc32", &checksum)?;
+            let request = condition_headers(object_headers(request, options)?, options)?;
+            Ok(request.body(file.clone().into_body()))
+        })
+        .await
+        .map_err(|e| condition_error(e, options, bucket, key))?;
+    let etag = response
+        .header_str("etag")
+        .map(|e| e.trim_matches('"').to_owned());
+    Ok(result_object(bucket, key, len, etag, options))
 }
 
 /// One streamed PUT of a body of known length, hashed on the way.
@@ -283,8 +356,7 @@ async fn multipart(
     s3: &S3Storage,
     bucket: &str,
     key: &str,
-    first: BytesMut,
-    mut reader: PartReader,
+    source: PartSource<'_>,
     options: &UploadOptions,
 ) -> Result<Object> {
     let region = s3.locate(bucket).await?;
@@ -295,7 +367,8 @@ async fn multipart(
             let request = HttpRequest::new(
                 Method::POST,
                 s.url(r, target, &[("uploads", String::new())])?,
-            );
+            )
+            .header("x-amz-checksum-algorithm", "CRC32")?;
             object_headers(request, options)
         })
         .await?;
@@ -308,15 +381,7 @@ async fn multipart(
         armed: true,
     };
     let result = send_parts(
-        s3,
-        &client,
-        &region,
-        bucket,
-        key,
-        &upload_id,
-        first,
-        &mut reader,
-        options,
+        s3, &client, &region, bucket, key, &upload_id, source, options,
     )
     .await;
     guard.disarm();
@@ -344,15 +409,14 @@ async fn send_parts(
     bucket: &str,
     key: &str,
     upload_id: &str,
-    first: BytesMut,
-    reader: &mut PartReader,
+    source: PartSource<'_>,
     options: &UploadOptions,
 ) -> Result<Object> {
     let config = s3.shared().multipart;
     let part_size = usize::try_from(config.part_size).unwrap_or(usize::MAX);
     let plan = PartPlan::new(part_size, MAX_PARTS, config.concurrency, "part");
     let target = Target::object(bucket, key);
-    let parts = upload_parts(first, reader, &plan, |number, data| {
+    let parts = upload_parts(source, &plan, |number, part| {
         let url = s3.url(
             region,
             target,
@@ -365,28 +429,42 @@ async fn send_parts(
             client.clone(),
             url,
             number,
-            data,
+            part,
             bucket.to_owned(),
             key.to_owned(),
         )
     })
     .await?;
     let total = parts.iter().map(|p| p.size).sum();
-    let done: Vec<(u32, String)> = parts.into_iter().map(|p| (p.number, p.value)).collect();
+    let done: Vec<(u32, SentChecks)> = parts.into_iter().map(|p| (p.number, p.value)).collect();
     complete(s3, bucket, key, upload_id, &done, total, options).await
 }
 
+/// What S3 returned for a part, and the checksum it was sent with: both go
+/// into the completion request.
+struct SentChecks {
+    etag: String,
+    crc32: String,
+}
+
+/// Sends one part with its CRC32. The payload is unsigned (`UNSIGNED-PAYLOAD`,
+/// as the AWS SDKs send parts): the CRC32 is what S3 checks the bytes
+/// against, and hashing each part again for the signature would double the
+/// CPU an upload costs.
 async fn upload_part(
     client: HttpClient,
     url: Result<Url>,
     number: u32,
-    data: Bytes,
+    part: PartBody,
     bucket: String,
     key: String,
-) -> Result<String> {
+) -> Result<SentChecks> {
+    let crc32 = crc32(&part).await?;
+    let len = part.len();
+    let body = Body::from_reopenable(move || part.stream(), len);
     let request = HttpRequest::new(Method::PUT, url?)
-        .header("content-md5", &content_md5(&data))?
-        .body(Body::from_bytes(data));
+        .header("x-amz-checksum-crc32", &crc32)?
+        .body(body);
     let response = client.send(request).await?;
     let (status, headers, body) = response.into_parts();
     if !status.is_success() {
@@ -406,7 +484,10 @@ async fn upload_part(
         .ok_or_else(|| {
             Error::malformed(crate::PROVIDER, format!("S3 gave part {number} no ETag"))
         })?;
-    Ok(etag.to_owned())
+    Ok(SentChecks {
+        etag: etag.to_owned(),
+        crc32,
+    })
 }
 
 async fn complete(
@@ -414,16 +495,18 @@ async fn complete(
     bucket: &str,
     key: &str,
     upload_id: &str,
-    parts: &[(u32, String)],
+    parts: &[(u32, SentChecks)],
     total: u64,
     options: &UploadOptions,
 ) -> Result<Object> {
     let mut xml =
         String::from("<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
-    for (number, etag) in parts {
+    for (number, sent) in parts {
         xml.push_str(&format!(
-            "<Part><PartNumber>{number}</PartNumber><ETag>{}</ETag></Part>",
-            crate::xml::escape(etag)
+            "<Part><PartNumber>{number}</PartNumber><ETag>{}</ETag>\
+             <ChecksumCRC32>{}</ChecksumCRC32></Part>",
+            crate::xml::escape(&sent.etag),
+            sent.crc32
         ));
     }
     xml.push_str("</CompleteMultipartUpload>");

@@ -1,8 +1,10 @@
 //! Request and response bodies.
 //!
 //! A request body is empty, an in-memory buffer (which can be sent again, so
-//! the request can be retried), or a one-shot stream (which cannot). A
-//! response body is a stream guarded against stalls and early ends.
+//! the request can be retried), a stream that can be opened again (a range
+//! of a file: retried the same way, without holding it in memory), or a
+//! one-shot stream (which cannot be retried). A response body is a stream
+//! guarded against stalls and early ends.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -30,7 +32,15 @@ enum Inner {
         stream: ByteStream,
         len: Option<u64>,
     },
+    Reopenable {
+        open: Reopen,
+        len: u64,
+        stream: Option<ByteStream>,
+    },
 }
+
+/// Opens a fresh stream of the same bytes each time it is called.
+type Reopen = Arc<dyn Fn() -> ByteStream + Send + Sync>;
 
 impl Body {
     /// No body.
@@ -58,12 +68,31 @@ impl Body {
         }
     }
 
+    /// A streamed body of `len` bytes that `open` can produce again (a range
+    /// of a file, say), so requests carrying one can be retried without the
+    /// body being held in memory. `open` is called when the body is first
+    /// polled, once per attempt.
+    pub fn from_reopenable(
+        open: impl Fn() -> ByteStream + Send + Sync + 'static,
+        len: u64,
+    ) -> Self {
+        Body {
+            inner: Inner::Reopenable {
+                open: Arc::new(open),
+                len,
+                stream: None,
+            },
+            progress: None,
+        }
+    }
+
     /// The body's length, when known.
     pub fn len(&self) -> Option<u64> {
         match &self.inner {
             Inner::Empty => Some(0),
             Inner::Bytes(b) => Some(b.len() as u64),
             Inner::Stream { len, .. } => *len,
+            Inner::Reopenable { len, .. } => Some(*len),
         }
     }
 
@@ -76,8 +105,7 @@ impl Body {
     pub fn as_bytes(&self) -> Option<&Bytes> {
         match &self.inner {
             Inner::Bytes(b) => Some(b),
-            Inner::Empty => None,
-            Inner::Stream { .. } => None,
+            Inner::Empty | Inner::Stream { .. } | Inner::Reopenable { .. } => None,
         }
     }
 
@@ -91,6 +119,11 @@ impl Body {
         let inner = match &self.inner {
             Inner::Empty => Inner::Empty,
             Inner::Bytes(b) => Inner::Bytes(b.clone()),
+            Inner::Reopenable { open, len, .. } => Inner::Reopenable {
+                open: open.clone(),
+                len: *len,
+                stream: None,
+            },
             Inner::Stream { .. } => return None,
         };
         Some(Body {
@@ -109,6 +142,14 @@ impl Body {
         match self.inner {
             Inner::Empty => Ok(Bytes::new()),
             Inner::Bytes(b) => Ok(b),
+            Inner::Reopenable { open, stream, .. } => {
+                let mut stream = stream.unwrap_or_else(|| open());
+                let mut out = BytesMut::new();
+                while let Some(chunk) = stream.next().await {
+                    out.extend_from_slice(&chunk?);
+                }
+                Ok(out.freeze())
+            }
             Inner::Stream { mut stream, .. } => {
                 let mut out = BytesMut::new();
                 while let Some(chunk) = stream.next().await {
@@ -132,6 +173,7 @@ impl std::fmt::Debug for Body {
             Inner::Empty => f.write_str("Body::Empty"),
             Inner::Bytes(b) => write!(f, "Body::Bytes({} bytes)", b.len()),
             Inner::Stream { len, .. } => write!(f, "Body::Stream({len:?} bytes)"),
+            Inner::Reopenable { len, .. } => write!(f, "Body::Reopenable({len} bytes)"),
         }
     }
 }
@@ -168,6 +210,9 @@ impl http_body::Body for Body {
             Inner::Bytes(b) if b.is_empty() => return Poll::Ready(None),
             Inner::Bytes(b) => Poll::Ready(Some(Ok(std::mem::take(b)))),
             Inner::Stream { stream, .. } => stream.poll_next_unpin(cx),
+            Inner::Reopenable { open, stream, .. } => {
+                stream.get_or_insert_with(|| open()).poll_next_unpin(cx)
+            }
         };
         if let (Poll::Ready(Some(Ok(_))), Some(p)) = (&polled, &this.progress) {
             p.touch();
@@ -180,6 +225,7 @@ impl http_body::Body for Body {
             Inner::Empty => true,
             Inner::Bytes(b) => b.is_empty(),
             Inner::Stream { len, .. } => *len == Some(0),
+            Inner::Reopenable { len, .. } => *len == 0,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The narrow interface an object-storage provider implements.
 
 use std::fmt::Debug;
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -9,6 +10,7 @@ use url::Url;
 use super::types::{Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, Object};
 use super::types::{UploadOptions, UrlMethod};
 use crate::ByteStream;
+use crate::byte_stream::{LengthSource, checked_length};
 use crate::capability::{Capabilities, Capability};
 use crate::error::{Error, Result};
 use crate::paging::{Page, PageRequest};
@@ -124,6 +126,23 @@ pub trait StorageDriver: Debug + Send + Sync {
     ) -> Result<Object> {
         let _ = (container, name, body, options);
         Err(Error::unsupported(self.provider(), Capability::Upload))
+    }
+
+    /// Uploads `len` bytes of the file at `path`. The default streams the
+    /// file through [`upload`](Self::upload); a driver that sends large
+    /// bodies in parts overrides it to read each part from the file when it
+    /// is sent, holding none in memory and retrying any.
+    async fn upload_file(
+        &self,
+        container: &str,
+        name: &str,
+        path: &Path,
+        len: u64,
+        options: &UploadOptions,
+    ) -> Result<Object> {
+        let (stream, _) = crate::byte_stream::open_file(path).await?;
+        let body = checked_length(stream, len, LengthSource::Caller);
+        self.upload(container, name, body, options).await
     }
 
     /// Copies an object server-side, keeping content type and metadata.

@@ -16,7 +16,7 @@ use super::types::{
     Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, ListOptions,
 };
 use super::types::{Object, UploadOptions, UrlMethod, WriteCondition};
-use crate::byte_stream::{ByteStream, LengthSource, checked_length, open_file};
+use crate::byte_stream::{ByteStream, LengthSource, checked_length};
 use crate::capability::{Capabilities, Capability};
 use crate::error::{Error, Result};
 use crate::invoke::{invoke, list_pages};
@@ -306,6 +306,20 @@ impl Storage {
         body: ByteStream,
         options: &UploadOptions,
     ) -> Result<Object> {
+        self.check_upload(container, name, options)?;
+        let body = match options.content_length_value() {
+            Some(len) => checked_length(body, len, LengthSource::Caller),
+            None => body,
+        };
+        call!(
+            self,
+            Upload,
+            self.driver.upload(container, name, body, options)
+        )
+    }
+
+    /// What every upload checks before the driver sees it.
+    fn check_upload(&self, container: &str, name: &str, options: &UploadOptions) -> Result<()> {
         check_container_name(container)?;
         check_object_name(name)?;
         check_metadata(options.metadata_map())?;
@@ -330,15 +344,7 @@ impl Storage {
         if let Some(ct) = options.content_type_str() {
             check_content_type(ct)?;
         }
-        let body = match options.content_length_value() {
-            Some(len) => checked_length(body, len, LengthSource::Caller),
-            None => body,
-        };
-        call!(
-            self,
-            Upload,
-            self.driver.upload(container, name, body, options)
-        )
+        Ok(())
     }
 
     /// Uploads an in-memory buffer.
@@ -355,8 +361,11 @@ impl Storage {
             .await
     }
 
-    /// Streams a local file into an object. The content type is guessed from
-    /// the file name unless `options` sets one.
+    /// Uploads a local file. The content type is guessed from the file name
+    /// unless `options` sets one. Drivers that upload in parts read each part
+    /// from the file when it is sent (and again on a retry), so memory stays
+    /// flat whatever the file's size; a file that changes length meanwhile
+    /// fails the upload.
     pub async fn upload_file(
         &self,
         container: &str,
@@ -364,14 +373,29 @@ impl Storage {
         path: &Path,
         options: &UploadOptions,
     ) -> Result<Object> {
-        let (stream, len) = open_file(path).await?;
+        let metadata = tokio::fs::metadata(path)
+            .await
+            .map_err(|e| Error::io(format!("reading metadata of {}", path.display()), e))?;
+        if !metadata.is_file() {
+            return Err(Error::invalid_input(format!(
+                "`{}` is not a regular file",
+                path.display()
+            )));
+        }
+        let len = metadata.len();
         let mut options = options.clone().content_length(len);
         if options.content_type_str().is_none()
             && let Some(ct) = guess_content_type(name)
         {
             options = options.content_type(ct);
         }
-        self.upload(container, name, stream, &options).await
+        self.check_upload(container, name, &options)?;
+        call!(
+            self,
+            Upload,
+            self.driver
+                .upload_file(container, name, path, len, &options)
+        )
     }
 
     /// Copies an object within the provider, keeping content type and metadata.
@@ -449,19 +473,29 @@ fn check_content_type(ct: &str) -> Result<()> {
 }
 
 async fn write_to_file(mut body: ByteStream, path: &Path) -> Result<()> {
-    let mut file = tokio::fs::File::create(path)
+    let file = tokio::fs::File::create(path)
         .await
         .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+    // Network chunks are small; each write to a tokio file is a trip to the
+    // blocking pool, so they are gathered into large writes.
+    let mut writer = tokio::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
     while let Some(chunk) = body.next().await {
-        file.write_all(&chunk?)
+        writer
+            .write_all(&chunk?)
             .await
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     }
-    file.flush()
+    writer
+        .flush()
         .await
         .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-    file.sync_all()
+    writer
+        .into_inner()
+        .sync_all()
         .await
         .map_err(|e| Error::io(format!("syncing {}", path.display()), e))?;
     Ok(())
 }
+
+/// How much of a download is gathered before each write to the file.
+const WRITE_BUFFER_BYTES: usize = 1024 * 1024;

@@ -17,7 +17,7 @@ pub use names::{
     MAX_CONTAINER_NAME_BYTES, MAX_METADATA_BYTES, MAX_OBJECT_NAME_BYTES, check_container_name,
     check_metadata, check_object_name, guess_content_type,
 };
-pub use parts::{PartPlan, SentPart, upload_parts};
+pub use parts::{PartBody, PartPlan, PartSource, SentPart, upload_parts};
 pub use resume::MAX_DOWNLOAD_RESUMES;
 pub use types::{
     ByteRange, Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, ListOptions,

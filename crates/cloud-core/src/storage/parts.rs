@@ -1,6 +1,8 @@
 //! Sending a body in parts, several at once: the engine behind S3
 //! multipart uploads and Swift's segmented (SLO) uploads, so that both hold
 //! at most `concurrency + 1` parts in memory and both stop the same way.
+//! Parts of a file are not held at all: each is a range read when sent (and
+//! read again if its request is retried).
 //!
 //! When anything fails (the source stream, a part, the part limit), the
 //! parts still in flight are allowed to finish before the error is
@@ -9,11 +11,14 @@
 //! cleanup.
 
 use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
 use tokio::task::JoinSet;
 
-use crate::byte_stream::PartReader;
+use crate::byte_stream::{ByteStream, FileRange, PartReader};
 use crate::{Error, ErrorKind, Result};
 
 /// How a body is split and sent.
@@ -42,6 +47,89 @@ impl PartPlan {
     }
 }
 
+/// Where the parts of an upload come from.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PartSource<'a> {
+    /// A stream read one part at a time into memory; `first` is the part
+    /// already read (the driver reads it to choose between one request and
+    /// a multipart upload).
+    Stream {
+        /// The first part.
+        first: BytesMut,
+        /// The rest of the stream.
+        reader: &'a mut PartReader,
+    },
+    /// A file of `len` bytes; each part is a range of it, read when sent.
+    File {
+        /// The file.
+        path: Arc<Path>,
+        /// Its length when the upload began.
+        len: u64,
+    },
+}
+
+/// The content of one part.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum PartBody {
+    /// Bytes read from a stream.
+    Bytes(Bytes),
+    /// A range of a file, read when streamed.
+    File(FileRange),
+}
+
+impl PartBody {
+    /// The part's length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            PartBody::Bytes(b) => b.len() as u64,
+            PartBody::File(range) => range.len(),
+        }
+    }
+
+    /// Whether the part is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The part's bytes as a stream (a file range is opened and read).
+    pub fn stream(&self) -> ByteStream {
+        match self {
+            PartBody::Bytes(b) => crate::byte_stream::once(b.clone()),
+            PartBody::File(range) => range.stream(),
+        }
+    }
+
+    /// Feeds every byte of the part to `update`, in order: how a driver
+    /// computes a checksum to send with the part. A file range is read once
+    /// for this, and again when sent.
+    pub async fn digest(&self, mut update: impl FnMut(&[u8])) -> Result<()> {
+        match self {
+            PartBody::Bytes(b) => update(b),
+            PartBody::File(range) => {
+                let mut stream = range.stream();
+                while let Some(chunk) = stream.next().await {
+                    update(&chunk?);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The part as a request body that can be sent again on a retry.
+    #[cfg(feature = "http")]
+    pub fn into_body(self) -> crate::http::Body {
+        match self {
+            PartBody::Bytes(b) => crate::http::Body::from_bytes(b),
+            PartBody::File(range) => {
+                let len = range.len();
+                crate::http::Body::from_reopenable(move || range.stream(), len)
+            }
+        }
+    }
+}
+
 /// One part that was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -54,25 +142,26 @@ pub struct SentPart<T> {
     pub value: T,
 }
 
-/// Sends `first` and then every further part of `reader` with `send(number,
-/// bytes)`, each on its own task, at most `plan.concurrency` at once, and
-/// returns the parts in order. `send` is called in part order before its
-/// future is spawned, so it may record what it is about to write.
+/// Sends every part of `source` with `send(number, part)`, each on its own
+/// task, at most `plan.concurrency` at once, and returns the parts in order.
+/// `send` is called in part order before its future is spawned, so it may
+/// record what it is about to write.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> cloud_core::Result<()> {
 /// use bytes::Bytes;
 /// use cloud_core::byte_stream::PartReader;
-/// use cloud_core::storage::{PartPlan, upload_parts};
+/// use cloud_core::storage::{PartPlan, PartSource, upload_parts};
 /// use futures::StreamExt;
 ///
 /// let body = futures::stream::iter([Ok(Bytes::from(vec![7u8; 10]))]).boxed();
 /// let mut reader = PartReader::new(body);
 /// let first = reader.next_part(4).await?;
 /// let plan = PartPlan::new(4, 100, 2, "part");
-/// let parts = upload_parts(first, &mut reader, &plan, |number, bytes| async move {
-///     Ok(format!("part {number}: {} bytes", bytes.len()))
+/// let source = PartSource::Stream { first, reader: &mut reader };
+/// let parts = upload_parts(source, &plan, |number, part| async move {
+///     Ok(format!("part {number}: {} bytes", part.len()))
 /// })
 /// .await?;
 /// let sizes: Vec<u64> = parts.iter().map(|p| p.size).collect();
@@ -80,22 +169,21 @@ pub struct SentPart<T> {
 /// # Ok(()) }
 /// ```
 pub async fn upload_parts<T, F, Fut>(
-    first: BytesMut,
-    reader: &mut PartReader,
+    source: PartSource<'_>,
     plan: &PartPlan,
     mut send: F,
 ) -> Result<Vec<SentPart<T>>>
 where
-    F: FnMut(u32, Bytes) -> Fut,
+    F: FnMut(u32, PartBody) -> Fut,
     Fut: Future<Output = Result<T>> + Send + 'static,
     T: Send + 'static,
 {
+    let mut parts = Parts::new(source, plan.part_size);
     let mut tasks: JoinSet<Result<SentPart<T>>> = JoinSet::new();
     let mut done: Vec<SentPart<T>> = Vec::new();
     let outcome = async {
         let mut number = 0u32;
-        let mut next = Some(first);
-        while let Some(part) = next.take() {
+        while let Some(part) = parts.next().await? {
             if part.is_empty() && number > 0 {
                 break;
             }
@@ -109,8 +197,8 @@ where
             while tasks.len() >= plan.concurrency {
                 done.push(join(&mut tasks).await?);
             }
-            let size = part.len() as u64;
-            let sending = send(number, part.freeze());
+            let size = part.len();
+            let sending = send(number, part);
             tasks.spawn(async move {
                 let value = sending.await?;
                 Ok(SentPart {
@@ -119,9 +207,6 @@ where
                     value,
                 })
             });
-            if !reader.at_end().await? {
-                next = Some(reader.next_part(plan.part_size).await?);
-            }
         }
         while !tasks.is_empty() {
             done.push(join(&mut tasks).await?);
@@ -135,6 +220,80 @@ where
     }
     done.sort_by_key(|p| p.number);
     Ok(done)
+}
+
+/// Cuts a [`PartSource`] into parts, one at a time.
+enum Parts<'a> {
+    Stream {
+        first: Option<BytesMut>,
+        reader: &'a mut PartReader,
+        part_size: usize,
+    },
+    File {
+        path: Arc<Path>,
+        offset: u64,
+        len: u64,
+        part_size: u64,
+        started: bool,
+    },
+}
+
+impl<'a> Parts<'a> {
+    fn new(source: PartSource<'a>, part_size: usize) -> Self {
+        match source {
+            PartSource::Stream { first, reader } => Parts::Stream {
+                first: Some(first),
+                reader,
+                part_size,
+            },
+            PartSource::File { path, len } => Parts::File {
+                path,
+                offset: 0,
+                len,
+                part_size: (part_size as u64).max(1),
+                started: false,
+            },
+        }
+    }
+
+    /// The next part, or `None` after the last. An empty source yields one
+    /// empty part, so that it is uploaded as an empty object. A stream's
+    /// part is read only when asked for, after the previous one was handed
+    /// off, so at most `concurrency + 1` parts are in memory.
+    async fn next(&mut self) -> Result<Option<PartBody>> {
+        match self {
+            Parts::Stream {
+                first,
+                reader,
+                part_size,
+            } => {
+                if let Some(part) = first.take() {
+                    return Ok(Some(PartBody::Bytes(part.freeze())));
+                }
+                if reader.at_end().await? {
+                    return Ok(None);
+                }
+                let part = reader.next_part(*part_size).await?;
+                Ok(Some(PartBody::Bytes(part.freeze())))
+            }
+            Parts::File {
+                path,
+                offset,
+                len,
+                part_size,
+                started,
+            } => {
+                if *offset >= *len && *started {
+                    return Ok(None);
+                }
+                *started = true;
+                let size = (*len - *offset).min(*part_size);
+                let range = FileRange::new(path.clone(), *offset, size);
+                *offset += size;
+                Ok(Some(PartBody::File(range)))
+            }
+        }
+    }
 }
 
 async fn join<T: 'static>(tasks: &mut JoinSet<Result<SentPart<T>>>) -> Result<SentPart<T>> {
@@ -169,17 +328,24 @@ mod tests {
         let finished = Arc::new(AtomicUsize::new(0));
         let plan = PartPlan::new(4, 100, 3, "part");
         let counter = finished.clone();
-        let err = upload_parts(first, &mut r, &plan, move |n, _| {
-            let counter = counter.clone();
-            async move {
-                if n == 2 {
-                    return Err(Error::invalid_input("part 2 refused"));
+        let err = upload_parts(
+            PartSource::Stream {
+                first,
+                reader: &mut r,
+            },
+            &plan,
+            move |n, _| {
+                let counter = counter.clone();
+                async move {
+                    if n == 2 {
+                        return Err(Error::invalid_input("part 2 refused"));
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    Ok(())
                 }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                counter.fetch_add(1, Ordering::SeqCst);
-                Ok(())
-            }
-        })
+            },
+        )
         .await
         .unwrap_err();
         assert!(err.to_string().contains("part 2 refused"));
@@ -197,10 +363,57 @@ mod tests {
         let mut r = reader(10);
         let first = r.next_part(2).await.unwrap();
         let plan = PartPlan::new(2, 3, 2, "segment");
-        let err = upload_parts(first, &mut r, &plan, |_, _| async { Ok(()) })
-            .await
-            .unwrap_err();
+        let err = upload_parts(
+            PartSource::Stream {
+                first,
+                reader: &mut r,
+            },
+            &plan,
+            |_, _| async { Ok(()) },
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::InvalidInput);
         assert!(err.to_string().contains("segment"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_file_is_sent_as_ranges_read_when_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path: Arc<Path> = dir.path().join("ten").into();
+        std::fs::write(&path, b"0123456789").unwrap();
+        let plan = PartPlan::new(4, 100, 2, "part");
+        let source = PartSource::File {
+            path: path.clone(),
+            len: 10,
+        };
+        let parts = upload_parts(source, &plan, |_, part| async move {
+            let mut seen = Vec::new();
+            part.digest(|chunk| seen.extend_from_slice(chunk)).await?;
+            Ok(String::from_utf8(seen).unwrap())
+        })
+        .await
+        .unwrap();
+        let texts: Vec<&str> = parts.iter().map(|p| p.value.as_str()).collect();
+        assert_eq!(texts, ["0123", "4567", "89"]);
+
+        // An empty file is one empty part (an empty object).
+        std::fs::write(&path, b"").unwrap();
+        let source = PartSource::File { path, len: 0 };
+        let parts = upload_parts(source, &plan, |_, part| async move { Ok(part.len()) })
+            .await
+            .unwrap();
+        assert_eq!(parts.len(), 1);
+        assert_eq!(parts[0].value, 0);
+    }
+
+    #[tokio::test]
+    async fn a_file_that_shrank_fails_its_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let path: Arc<Path> = dir.path().join("short").into();
+        std::fs::write(&path, b"0123").unwrap();
+        let range = FileRange::new(path, 2, 8);
+        let err = PartBody::File(range).digest(|_| {}).await.unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err}");
     }
 }

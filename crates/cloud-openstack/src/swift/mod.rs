@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use cloud_core::byte_stream::{LengthSource, checked_length};
 use cloud_core::http::{Body, HeaderMap, HttpRequest, HttpResponse, Method, StatusCode};
+use cloud_core::storage::PartSource;
 use cloud_core::{
     Api as CoreApi, ByteStream, Capabilities, Capability, Container, Download, DownloadOptions,
     Error, ErrorKind, ListEntry, ListObjectsRequest, Object, Page, PageRequest, ResourceKind,
@@ -237,6 +239,16 @@ impl SwiftStorage {
             cloud_core::storage::check_if_match(self.provider(), &current, etag)?;
         }
         self.manifest_of(container, name, head.headers()).await
+    }
+
+    /// Deletes the segments of the object a write replaced. The new object
+    /// is in place by then, so a failure only wastes storage: it is logged.
+    async fn after_overwrite(&self, previous: Option<Vec<String>>) {
+        if let Some(old) = previous
+            && let Err(e) = self.delete_paths(&old).await
+        {
+            tracing::warn!(error = %e, "could not delete the replaced object's segments");
+        }
     }
 
     /// Deletes objects given as `/container/name` paths, eight at a time;
@@ -575,16 +587,39 @@ impl StorageDriver for SwiftStorage {
                     self.put_buffered(container, name, first.freeze(), options)
                         .await
                 } else {
-                    slo::upload(self, container, name, first, reader, options).await
+                    let source = PartSource::Stream {
+                        first,
+                        reader: &mut reader,
+                    };
+                    slo::upload(self, container, name, source, options).await
                 }
             }
         }?;
-        if let Some(old) = previous
-            && let Err(e) = self.delete_paths(&old).await
-        {
-            // The new object is in place; only storage is wasted.
-            tracing::warn!(error = %e, "could not delete the replaced object's segments");
+        self.after_overwrite(previous).await;
+        Ok(object)
+    }
+
+    async fn upload_file(
+        &self,
+        container: &str,
+        name: &str,
+        path: &std::path::Path,
+        len: u64,
+        options: &UploadOptions,
+    ) -> Result<Object> {
+        if len <= self.shared.slo.threshold {
+            let (stream, _) = cloud_core::byte_stream::open_file(path).await?;
+            let body = checked_length(stream, len, LengthSource::Caller);
+            return self.upload(container, name, body, options).await;
         }
+        check_container(container)?;
+        let previous = self.before_overwrite(container, name, options).await?;
+        let source = PartSource::File {
+            path: path.into(),
+            len,
+        };
+        let object = slo::upload(self, container, name, source, options).await?;
+        self.after_overwrite(previous).await;
         Ok(object)
     }
 

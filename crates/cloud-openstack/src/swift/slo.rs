@@ -6,16 +6,17 @@
 //! command-line client) under `<name>/slo/<unique>/<n>`. If anything fails,
 //! or the upload is cancelled, the segments already written are deleted.
 //! (The caller deletes a replaced manifest's segments, whatever replaced it.)
-//! Peak memory is about `(concurrency + 1) * segment_size`.
+//! Peak memory is about `(concurrency + 1) * segment_size` for a stream; a
+//! file's segments are ranges read when sent (twice: once for the MD5).
 
-use bytes::{Bytes, BytesMut};
-use cloud_core::byte_stream::PartReader;
 use cloud_core::http::{Body, HttpRequest, Method};
-use cloud_core::storage::{PartPlan, upload_parts};
+use cloud_core::storage::{PartBody, PartPlan, PartSource, upload_parts};
 use cloud_core::{Object, ResourceKind, Result, UploadOptions};
 use serde_json::json;
 
-use super::{SwiftStorage, md5_hex};
+use md5::{Digest, Md5};
+
+use super::SwiftStorage;
 use crate::error::Conflict;
 
 /// Swift refuses manifests of more segments than this by default.
@@ -62,8 +63,7 @@ pub(crate) async fn upload(
     swift: &SwiftStorage,
     container: &str,
     name: &str,
-    first: BytesMut,
-    mut reader: PartReader,
+    source: PartSource<'_>,
     options: &UploadOptions,
 ) -> Result<Object> {
     let seg_container = segment_container(container);
@@ -87,8 +87,7 @@ pub(crate) async fn upload(
         container,
         name,
         &seg_container,
-        first,
-        &mut reader,
+        source,
         options,
         &written,
     )
@@ -117,8 +116,7 @@ async fn upload_segments(
     container: &str,
     name: &str,
     seg_container: &str,
-    first: BytesMut,
-    reader: &mut PartReader,
+    source: PartSource<'_>,
     options: &UploadOptions,
     written: &std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 ) -> Result<Object> {
@@ -126,13 +124,13 @@ async fn upload_segments(
     let segment_size = usize::try_from(config.segment_size).unwrap_or(usize::MAX);
     let plan = PartPlan::new(segment_size, MAX_SEGMENTS, config.concurrency, "segment");
     let prefix = format!("{name}/slo/{}", swift.shared.tokens.next_token());
-    let segments = upload_parts(first, reader, &plan, |number, data| {
+    let segments = upload_parts(source, &plan, |number, part| {
         let seg_name = format!("{prefix}/{number:08}");
         written
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(format!("/{seg_container}/{seg_name}"));
-        put_segment(swift.clone(), seg_container.to_owned(), seg_name, data)
+        put_segment(swift.clone(), seg_container.to_owned(), seg_name, part)
     })
     .await?;
     let total: u64 = segments.iter().map(|s| s.size).sum();
@@ -184,15 +182,17 @@ async fn put_segment(
     swift: SwiftStorage,
     seg_container: String,
     seg_name: String,
-    data: Bytes,
+    part: PartBody,
 ) -> Result<String> {
     let url = swift
         .url(Some(&seg_container), Some(&seg_name), &[])
         .await?;
-    let md5 = md5_hex(&data);
+    let mut hasher = Md5::new();
+    part.digest(|chunk| hasher.update(chunk)).await?;
+    let md5 = hex::encode(hasher.finalize());
     let request = HttpRequest::new(Method::PUT, url)
         .header("etag", &md5)?
-        .body(Body::from_bytes(data));
+        .body(part.into_body());
     swift.send(request, None, Conflict::Other).await?;
     Ok(md5)
 }

@@ -467,6 +467,33 @@ pub async fn large_streamed(fx: &StorageFixture) {
     fx.cleanup(&c).await;
 }
 
+/// A large file goes up (in parts read from the file, where the driver
+/// uploads in parts) and comes back down into a file intact.
+pub async fn large_file(fx: &StorageFixture) {
+    let s = &fx.storage;
+    let c = fx.fresh("largefile").await;
+    let len = fx.large_object_bytes;
+    let dir = std::env::temp_dir().join(format!(
+        "cloud-conformance-{}",
+        cloud_core::unique::unique_token()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = dir.join("big.bin");
+    std::fs::write(&source, data::bytes(6, len as usize)).unwrap();
+    let o = s
+        .upload_file(&c, "big-file.bin", &source, &UploadOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(o.size, len);
+    let copy = dir.join("copy.bin");
+    let d = s.download_file(&c, "big-file.bin", &copy).await.unwrap();
+    assert_eq!(d.size, len);
+    let same = std::fs::read(&copy).unwrap() == std::fs::read(&source).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(same, "content differs after the round trip through files");
+    fx.cleanup(&c).await;
+}
+
 /// A stream that fails, or whose length is wrong, stores nothing and keeps
 /// the previous version intact.
 pub async fn failed_upload_keeps_old_data(fx: &StorageFixture) {
@@ -843,6 +870,7 @@ pub const CASES: &[&str] = &[
     "missing",
     "ranges",
     "large_streamed",
+    "large_file",
     "failed_upload_keeps_old_data",
     "special_names",
     "list_prefix_delimiter",
@@ -872,6 +900,7 @@ macro_rules! storage_suite {
                 missing,
                 ranges,
                 large_streamed,
+                large_file,
                 failed_upload_keeps_old_data,
                 special_names,
                 list_prefix_delimiter,
