@@ -1,9 +1,11 @@
 //! `cargo xtask bench`: the side-by-side comparison in `bench/`.
 //!
-//! Starts s3s-fs (which verifies SigV4) on loopback, builds the harness and
-//! the clients in release mode (their own target dir: the peers are large
-//! and have nothing to share with the workspace), runs them alternately,
-//! and writes the table between the markers in `docs/performance.md`.
+//! Starts s3s-fs (which verifies SigV4) and moto on loopback, installs the
+//! Python peers (Apache Libcloud 3.9, boto3) in a virtualenv, builds the
+//! harness and the clients in release mode (their own target dir: the peers
+//! are large and have nothing to share with the workspace), runs them
+//! alternately, and writes the tables between the markers in
+//! `docs/performance.md`.
 
 use std::path::PathBuf;
 
@@ -21,9 +23,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "--rounds" => "BENCH_ROUNDS",
             "--size-mib" => "BENCH_SIZE_MIB",
             "--list" => "BENCH_LIST_COUNT",
+            "--ec2" => "BENCH_EC2_COUNT",
             _ => {
                 return Err(format!(
-                    "unknown option {arg}; known: --rounds, --size-mib, --list"
+                    "unknown option {arg}; known: --rounds, --size-mib, --list, --ec2"
                 ));
             }
         };
@@ -38,7 +41,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .current_dir(workspace_root().join("bench"))
         .env("CARGO_TARGET_DIR", &target);
     run_command(build)?;
-    let running = servers::start_some(&["s3s-fs".to_owned()])?;
+    let (cache, _) = servers::folders();
+    let python = servers::venv(
+        &cache,
+        "bench-venv",
+        &["apache-libcloud>=3.9,<3.10", "boto3"],
+    )?
+    .join("bin/python");
+    let running = servers::start_some(&["s3s-fs".to_owned(), "moto".to_owned()])?;
     let find = |name: &str| {
         running
             .env
@@ -54,6 +64,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .env("BENCH_KEY", find("CLOUD_TEST_S3S_KEY")?)
         .env("BENCH_SECRET", find("CLOUD_TEST_S3S_SECRET")?)
         .env("BENCH_BUCKET", "bench")
+        .env("BENCH_EC2_ENDPOINT", find("CLOUD_TEST_MOTO_URL")?)
+        .env("BENCH_PYTHON", &python)
+        .env("BENCH_EC2_SCRIPT", workspace_root().join("bench/python/ec2.py"))
+        .env("BENCH_CRATE_DIR", workspace_root().join("bench"))
+        .env("CARGO_TARGET_DIR", &target)
         .env("BENCH_WORK", target.join("work"))
         .env("BENCH_OUT", &out)
         .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -75,7 +90,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         ));
     };
     let machine = format!(
-        "Measured {} on {} cores, against s3s-fs 0.14.1 on loopback.\n\n",
+        "Measured {} on {} cores, against s3s-fs 0.14.1 and moto on loopback.\n\n",
         today(),
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );

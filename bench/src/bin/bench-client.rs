@@ -102,6 +102,12 @@ async fn cloud_job(s: &Settings, job: &str) -> Result<()> {
         .endpoint(s.endpoint.clone())
         .multipart(multipart)?
         .build()?;
+    if job == "ec2-list" {
+        let compute = cloud::Compute::new(aws.ec2()?);
+        let nodes = compute.list_nodes_vec().await?;
+        eprintln!("listed {}", nodes.len());
+        return Ok(());
+    }
     let storage = cloud::Storage::new(aws.s3()?);
     let options = cloud::UploadOptions::new();
     match job {

@@ -35,16 +35,25 @@ fn run_client(client: &str, job: &str, object: &str, file: &Path, prefix: &str) 
     if client == "curl" {
         return run_curl(job, object, file);
     }
-    let exe = std::env::current_exe()
-        .expect("own path")
-        .with_file_name("bench-client");
-    let out = Command::new(exe)
-        .args([client, job])
+    let mut command = if matches!(client, "libcloud" | "boto3") {
+        python(client)
+    } else {
+        let exe = std::env::current_exe()
+            .expect("own path")
+            .with_file_name("bench-client");
+        let mut command = Command::new(exe);
+        command.args([client, job]);
+        command
+    };
+    if job == "ec2-list" {
+        command.env("BENCH_ENDPOINT", env("BENCH_EC2_ENDPOINT", ""));
+    }
+    let out = command
         .env("BENCH_OBJECT", object)
         .env("BENCH_FILE", file)
         .env("BENCH_PREFIX", prefix)
         .output()
-        .expect("bench-client runs");
+        .expect("the client runs");
     if !out.status.success() {
         panic!(
             "{client} {job} failed: {}",
@@ -58,6 +67,83 @@ fn run_client(client: &str, job: &str, object: &str, file: &Path, prefix: &str) 
         cpu: v["cpu_s"].as_f64().unwrap_or(f64::NAN),
         rss: v["rss_mib"].as_f64().unwrap_or(f64::NAN),
     }
+}
+
+/// The Python side of the EC2 comparison (`python/ec2.py MODE ARGS`).
+fn python(mode: &str) -> Command {
+    let mut command = Command::new(env("BENCH_PYTHON", "python3"));
+    command
+        .arg(env("BENCH_EC2_SCRIPT", "python/ec2.py"))
+        .arg(mode);
+    command
+}
+
+/// Runs `python/ec2.py` to completion and returns its JSON line.
+fn python_json(args: &[&str]) -> serde_json::Value {
+    let out = python(args[0])
+        .args(&args[1..])
+        .output()
+        .expect("python runs");
+    if !out.status.success() {
+        panic!(
+            "ec2.py {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.lines().last().unwrap_or("null")).unwrap_or_default()
+}
+
+/// The EC2 comparison: `count` instances in moto listed by `cloud`, Python
+/// Libcloud and boto3, then the parse-only times of the document moto
+/// returns, `cloud`'s measured by criterion.
+fn ec2(count: usize, rounds: usize, work: &Path) -> (Vec<Row>, String) {
+    let started = Instant::now();
+    python_json(&["setup", &count.to_string()]);
+    let doc = work.join("describe-instances.xml");
+    python_json(&["save", doc.to_str().expect("a UTF-8 path")]);
+    eprintln!("started {count} instances in {:?}", started.elapsed());
+    let none = |_: &str| PathBuf::new();
+    let rows = compare(
+        &format!("EC2 list_nodes, {count} instances"),
+        "ec2-list",
+        &["cloud", "libcloud", "boto3"],
+        rounds,
+        &none,
+        "",
+        None,
+    );
+    let libcloud = python_json(&["parse", doc.to_str().expect("a UTF-8 path")]);
+    let status = Command::new(env("CARGO", "cargo"))
+        .args(["bench", "--bench", "ec2_parse", "--", "--noplot"])
+        .current_dir(env("BENCH_CRATE_DIR", "."))
+        .env("BENCH_EC2_DOC", &doc)
+        .status()
+        .expect("cargo bench runs");
+    assert!(status.success(), "the criterion benchmark failed");
+    let estimates = PathBuf::from(env("CARGO_TARGET_DIR", "target"))
+        .join("criterion/ec2_describe_instances/new/estimates.json");
+    let estimates: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&estimates).expect("criterion's estimates"))
+            .expect("criterion's estimates parse");
+    let cloud_s = estimates["median"]["point_estimate"]
+        .as_f64()
+        .unwrap_or(f64::NAN)
+        / 1e9;
+    let python_s = libcloud["total_s"].as_f64().unwrap_or(f64::NAN);
+    let mib = libcloud["bytes"].as_f64().unwrap_or(f64::NAN) / 1048576.0;
+    let parse = format!(
+        "| parse-only, DescribeInstances of {count} instances ({mib:.1} MiB) | time (median) | vs `cloud` |\n\
+         |---|---:|---:|\n\
+         | cloud (criterion) | {:.1} ms | 1x |\n\
+         | Python Libcloud 3.9 (XML {:.2} s + nodes {:.2} s) | {:.2} s | {:.0}x slower |\n",
+        cloud_s * 1e3,
+        libcloud["xml_s"].as_f64().unwrap_or(f64::NAN),
+        libcloud["nodes_s"].as_f64().unwrap_or(f64::NAN),
+        python_s,
+        python_s / cloud_s
+    );
+    (rows, parse)
 }
 
 /// curl's single PUT or GET with its own SigV4: the loopback ceiling.
@@ -174,7 +260,7 @@ fn compare(
 
 fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| task | client | wall (median) | MiB/s | CPU s (median) | peak RSS MiB | wall vs best Rust peer |\n|---|---|---:|---:|---:|---:|---:|\n",
+        "| task | client | wall (median) | MiB/s | CPU s (median) | peak RSS MiB | wall vs best peer |\n|---|---|---:|---:|---:|---:|---:|\n",
     );
     let tasks: Vec<&str> = {
         let mut t: Vec<&str> = rows.iter().map(|r| r.task.as_str()).collect();
@@ -344,7 +430,16 @@ async fn main() {
     for client in ["cloud", "aws-sdk", "object-store", "curl"] {
         let _ = std::fs::remove_file(dst(client));
     }
-    let text = table(&rows);
+    let mut parse = String::new();
+    if std::env::var_os("BENCH_EC2_ENDPOINT").is_some() {
+        let count: usize = env("BENCH_EC2_COUNT", "2000")
+            .parse()
+            .expect("BENCH_EC2_COUNT");
+        let (ec2_rows, parse_table) = ec2(count, rounds, &work);
+        rows.extend(ec2_rows);
+        parse = parse_table;
+    }
+    let text = format!("{}\n{parse}", table(&rows));
     println!("{text}");
     eprintln!("compared in {:?}", started.elapsed());
     if let Ok(out) = std::env::var("BENCH_OUT") {

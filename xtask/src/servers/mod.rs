@@ -14,6 +14,8 @@ use cloud_testkit::servers::ServerProcess;
 mod aws;
 mod openstack;
 
+pub(crate) use openstack::venv;
+
 /// The processes of one started server (some run several) and the
 /// environment variables that tell the tests where it is.
 pub(crate) type Started = (Vec<ServerProcess>, Vec<(String, String)>);

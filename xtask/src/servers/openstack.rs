@@ -34,7 +34,7 @@ fn is_root() -> bool {
 
 /// A Python virtual environment under `cache` with `packages` installed;
 /// created once.
-fn venv(cache: &Path, name: &str, packages: &[&str]) -> Result<PathBuf, String> {
+pub(crate) fn venv(cache: &Path, name: &str, packages: &[&str]) -> Result<PathBuf, String> {
     let dir = cache.join(name);
     let marker = dir.join(".installed");
     if marker.exists() {
