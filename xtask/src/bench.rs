@@ -66,7 +66,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .env("BENCH_BUCKET", "bench")
         .env("BENCH_EC2_ENDPOINT", find("CLOUD_TEST_MOTO_URL")?)
         .env("BENCH_PYTHON", &python)
-        .env("BENCH_EC2_SCRIPT", workspace_root().join("bench/python/ec2.py"))
+        .env(
+            "BENCH_EC2_SCRIPT",
+            workspace_root().join("bench/python/ec2.py"),
+        )
         .env("BENCH_CRATE_DIR", workspace_root().join("bench"))
         .env("CARGO_TARGET_DIR", &target)
         .env("BENCH_WORK", target.join("work"))
