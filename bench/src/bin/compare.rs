@@ -54,14 +54,7 @@ fn run_client(client: &str, job: &str, object: &str, file: &Path, prefix: &str) 
         .env("BENCH_PREFIX", prefix)
         .output()
         .expect("the client runs");
-    if !out.status.success() {
-        panic!(
-            "{client} {job} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let line = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = serde_json::from_str(line.trim()).expect("a JSON report");
+    let v = json_report(&out, &format!("{client} {job}"));
     Run {
         wall: v["wall_s"].as_f64().unwrap_or(f64::NAN),
         cpu: v["cpu_s"].as_f64().unwrap_or(f64::NAN),
@@ -84,14 +77,19 @@ fn python_json(args: &[&str]) -> serde_json::Value {
         .args(&args[1..])
         .output()
         .expect("python runs");
+    json_report(&out, &format!("ec2.py {args:?}"))
+}
+
+/// The JSON line a client prints last; a failed client, or one that printed
+/// no report, stops the comparison.
+fn json_report(out: &std::process::Output, what: &str) -> serde_json::Value {
     if !out.status.success() {
-        panic!(
-            "ec2.py {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        panic!("{what} failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(text.lines().last().unwrap_or("null")).unwrap_or_default()
+    let line = text.lines().last().unwrap_or_default();
+    serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("{what} printed no JSON report ({e}): {text}"))
 }
 
 /// The EC2 comparison: `count` instances in moto listed by `cloud`, Python

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use bytes::Bytes;
-use cloud_core::byte_stream::{FileRange, LengthSource, PartReader, checked_length, open_file};
+use cloud_core::byte_stream::{FileRange, PartReader};
 use cloud_core::http::{Body, HttpClient, HttpRequest, Method};
 use cloud_core::storage::{PartBody, PartPlan, PartSource, upload_parts};
 use cloud_core::{
@@ -154,8 +154,7 @@ pub(crate) async fn upload_file(
 ) -> Result<Object> {
     let config = s3.shared().multipart;
     if len <= config.part_size {
-        let (stream, _) = open_file(path).await?;
-        let body = checked_length(stream, len, LengthSource::Caller);
+        let body = FileRange::new(path, 0, len).stream();
         return upload(s3, bucket, key, body, options).await;
     }
     if len <= config.threshold {

@@ -10,7 +10,6 @@ use url::Url;
 use super::types::{Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, Object};
 use super::types::{UploadOptions, UrlMethod};
 use crate::ByteStream;
-use crate::byte_stream::{LengthSource, checked_length};
 use crate::capability::{Capabilities, Capability};
 use crate::error::{Error, Result};
 use crate::paging::{Page, PageRequest};
@@ -140,8 +139,7 @@ pub trait StorageDriver: Debug + Send + Sync {
         len: u64,
         options: &UploadOptions,
     ) -> Result<Object> {
-        let (stream, _) = crate::byte_stream::open_file(path).await?;
-        let body = checked_length(stream, len, LengthSource::Caller);
+        let body = crate::byte_stream::FileRange::new(path, 0, len).stream();
         self.upload(container, name, body, options).await
     }
 

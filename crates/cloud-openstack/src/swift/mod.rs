@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use cloud_core::byte_stream::{LengthSource, checked_length};
+use cloud_core::byte_stream::FileRange;
 use cloud_core::http::{Body, HeaderMap, HttpRequest, HttpResponse, Method, StatusCode};
 use cloud_core::storage::PartSource;
 use cloud_core::{
@@ -608,8 +608,7 @@ impl StorageDriver for SwiftStorage {
         options: &UploadOptions,
     ) -> Result<Object> {
         if len <= self.shared.slo.threshold {
-            let (stream, _) = cloud_core::byte_stream::open_file(path).await?;
-            let body = checked_length(stream, len, LengthSource::Caller);
+            let body = FileRange::new(path, 0, len).stream();
             return self.upload(container, name, body, options).await;
         }
         check_container(container)?;
