@@ -33,20 +33,24 @@ fn is_root() -> bool {
 }
 
 /// A Python virtual environment under `cache` with `packages` installed;
-/// created once.
+/// created once, and installed into again when the list changes (the
+/// marker file holds the list last installed).
 pub(crate) fn venv(cache: &Path, name: &str, packages: &[&str]) -> Result<PathBuf, String> {
     let dir = cache.join(name);
     let marker = dir.join(".installed");
-    if marker.exists() {
+    let wanted = packages.join("\n");
+    if std::fs::read_to_string(&marker).is_ok_and(|installed| installed == wanted) {
         return Ok(dir);
     }
-    let mut create = Command::new("python3");
-    create.args(["-m", "venv"]).arg(&dir);
-    run(create, &format!("creating the {name} virtualenv"))?;
+    if !dir.join("bin/pip").exists() {
+        let mut create = Command::new("python3");
+        create.args(["-m", "venv"]).arg(&dir);
+        run(create, &format!("creating the {name} virtualenv"))?;
+    }
     let mut pip = Command::new(dir.join("bin/pip"));
     pip.args(["install", "--quiet"]).args(packages);
     run(pip, &format!("installing {}", packages.join(" ")))?;
-    write(&marker, "")?;
+    write(&marker, &wanted)?;
     Ok(dir)
 }
 

@@ -167,8 +167,9 @@ impl TlsOptions {
     }
 }
 
-/// The default transport: hyper 1 over rustls, HTTP/1.1 and HTTP/2, with a
-/// connection pool shared by every clone.
+/// The default transport: hyper 1 over rustls, HTTP/1.1 (and HTTP/2 by
+/// ALPN with the `http2` feature), with a connection pool shared by every
+/// clone.
 #[derive(Clone)]
 pub struct HyperTransport {
     client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Body>,
@@ -190,9 +191,10 @@ impl HyperTransport {
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls.client_config()?)
             .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(http);
+            .enable_http1();
+        #[cfg(feature = "http2")]
+        let https = https.enable_http2();
+        let https = https.wrap_connector(http);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(32)

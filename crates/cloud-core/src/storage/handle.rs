@@ -267,7 +267,13 @@ impl Storage {
     /// Streams an object into a local file. The file appears complete under
     /// `path` or not at all: bytes go to a temporary file beside it, which is
     /// renamed into place only after the whole body arrived.
-    pub async fn download_file(&self, container: &str, name: &str, path: &Path) -> Result<Object> {
+    pub async fn download_file(
+        &self,
+        container: &str,
+        name: &str,
+        path: impl AsRef<Path>,
+    ) -> Result<Object> {
+        let path = path.as_ref();
         let download = self
             .download(container, name, &DownloadOptions::new())
             .await?;
@@ -370,9 +376,10 @@ impl Storage {
         &self,
         container: &str,
         name: &str,
-        path: &Path,
+        path: impl AsRef<Path>,
         options: &UploadOptions,
     ) -> Result<Object> {
+        let path = path.as_ref();
         let metadata = tokio::fs::metadata(path)
             .await
             .map_err(|e| Error::io(format!("reading metadata of {}", path.display()), e))?;

@@ -1,14 +1,24 @@
-//! Runs `cloud` and its peers on the same work against the same S3 server,
-//! alternating the order each round, and prints medians and ratios as a
-//! Markdown table (also written to `BENCH_OUT`). Each client runs in its
-//! own process (`bench-client`), so its peak memory and CPU time are its
-//! own. `cargo xtask bench` starts s3s-fs and sets the variables.
+//! Runs `cloud` and its peers on the same work against the same servers,
+//! alternating the order each round, and prints medians and ratios as
+//! Markdown tables (also written to `BENCH_OUT`). Each client runs in its
+//! own process (`bench-cloud`, `bench-aws-sdk`, `bench-object-store`, or
+//! a Python script), so its peak memory and CPU time are its own.
+//! `cargo xtask bench` builds the clients, starts the servers and sets the
+//! variables.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use futures::StreamExt;
+
+/// The libraries whose small compile-cost program is run once, to show it
+/// works (`bench/small/*`).
+const SMALL_PROGRAMS: [&str; 4] = ["cloud", "aws-sdk", "object-store", "opendal"];
+
+/// Swift's tempauth account the local server is set up with.
+const SWIFT_USER: &str = "test:tester";
+const SWIFT_KEY: &str = "testing";
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Run {
@@ -35,15 +45,18 @@ fn run_client(client: &str, job: &str, object: &str, file: &Path, prefix: &str) 
     if client == "curl" {
         return run_curl(job, object, file);
     }
-    let mut command = if matches!(client, "libcloud" | "boto3") {
-        python(client)
-    } else {
-        let exe = std::env::current_exe()
-            .expect("own path")
-            .with_file_name("bench-client");
-        let mut command = Command::new(exe);
-        command.args([client, job]);
-        command
+    let mut command = match client {
+        "libcloud" | "boto3" => python("ec2", client),
+        "swiftclient" | "openstacksdk" => {
+            let mut command = python("swift", client);
+            command.arg(job.trim_start_matches("swift-"));
+            command
+        }
+        _ => {
+            let mut command = Command::new(built("bench", client));
+            command.arg(job);
+            command
+        }
     };
     if job == "ec2-list" {
         command.env("BENCH_ENDPOINT", env("BENCH_EC2_ENDPOINT", ""));
@@ -52,6 +65,8 @@ fn run_client(client: &str, job: &str, object: &str, file: &Path, prefix: &str) 
         .env("BENCH_OBJECT", object)
         .env("BENCH_FILE", file)
         .env("BENCH_PREFIX", prefix)
+        .env("BENCH_SWIFT_USER", SWIFT_USER)
+        .env("BENCH_SWIFT_KEY", SWIFT_KEY)
         .output()
         .expect("the client runs");
     let v = json_report(&out, &format!("{client} {job}"));
@@ -62,18 +77,27 @@ fn run_client(client: &str, job: &str, object: &str, file: &Path, prefix: &str) 
     }
 }
 
-/// The Python side of the EC2 comparison (`python/ec2.py MODE ARGS`).
-fn python(mode: &str) -> Command {
+/// A program `xtask bench` built: `{BENCH_TARGETS}/{library}/release/{kind}-{library}`
+/// (each library has its own target dir).
+fn built(kind: &str, library: &str) -> PathBuf {
+    PathBuf::from(env("BENCH_TARGETS", "target"))
+        .join(library)
+        .join("release")
+        .join(format!("{kind}-{library}"))
+}
+
+/// A Python side of the comparison: `{BENCH_PYTHON_DIR}/{script}.py MODE`.
+fn python(script: &str, mode: &str) -> Command {
     let mut command = Command::new(env("BENCH_PYTHON", "python3"));
     command
-        .arg(env("BENCH_EC2_SCRIPT", "python/ec2.py"))
+        .arg(PathBuf::from(env("BENCH_PYTHON_DIR", "python")).join(format!("{script}.py")))
         .arg(mode);
     command
 }
 
 /// Runs `python/ec2.py` to completion and returns its JSON line.
 fn python_json(args: &[&str]) -> serde_json::Value {
-    let out = python(args[0])
+    let out = python("ec2", args[0])
         .args(&args[1..])
         .output()
         .expect("python runs");
@@ -113,8 +137,16 @@ fn ec2(count: usize, rounds: usize, work: &Path) -> (Vec<Row>, String) {
     );
     let libcloud = python_json(&["parse", doc.to_str().expect("a UTF-8 path")]);
     let status = Command::new(env("CARGO", "cargo"))
-        .args(["bench", "--bench", "ec2_parse", "--", "--noplot"])
-        .current_dir(env("BENCH_CRATE_DIR", "."))
+        .args(["bench", "--offline", "--locked", "--manifest-path"])
+        .arg(env("BENCH_MANIFEST", "Cargo.toml"))
+        .args([
+            "-p",
+            "cloud-bench",
+            "--bench",
+            "ec2_parse",
+            "--",
+            "--noplot",
+        ])
         .env("BENCH_EC2_DOC", &doc)
         .status()
         .expect("cargo bench runs");
@@ -243,10 +275,13 @@ fn compare(
         for i in 0..clients.len() {
             let index = (i + round) % clients.len();
             let client = clients[index];
-            let object = if job == "get" {
-                "bench/source".to_owned()
-            } else {
-                format!("bench/{job}/{client}")
+            let object = match job {
+                "get" | "swift-get" => "bench/source".to_owned(),
+                // openstacksdk skips an upload when the object already
+                // holds the file's checksums, so each round of a Swift
+                // upload writes a name of its own.
+                "swift-put" => format!("bench/{job}/{client}/{}", round + 1),
+                _ => format!("bench/{job}/{client}"),
             };
             let run = run_client(client, job, &object, &file(client), prefix);
             eprintln!("{task} {client} round {}: {run:?}", round + 1);
@@ -304,6 +339,10 @@ fn table(rows: &[Row]) -> String {
     out
 }
 
+/// The bucket the small compile-cost programs list and put into.
+const SMALL_BUCKET: &str = "bench-small";
+
+/// Creates the buckets and fills the S3 server.
 async fn prepare(bucket: &str, list_count: usize, list_prefix: &str, source: &Path) {
     use cloud::aws::{AwsBuilder, AwsCredentials};
     let aws = AwsBuilder::new()
@@ -321,6 +360,23 @@ async fn prepare(bucket: &str, list_count: usize, list_prefix: &str, source: &Pa
     {
         panic!("creating {bucket}: {e}");
     }
+    if let Err(e) = storage.create_container(SMALL_BUCKET).await
+        && !matches!(e.kind(), cloud::ErrorKind::AlreadyExists { .. })
+    {
+        panic!("creating {SMALL_BUCKET}: {e}");
+    }
+    fill(&storage, bucket, list_count, list_prefix, source).await;
+}
+
+/// Uploads the download source and `list_count` one-byte objects under
+/// `list_prefix` (those not there yet) into `container`.
+async fn fill(
+    storage: &cloud::Storage,
+    bucket: &str,
+    list_count: usize,
+    list_prefix: &str,
+    source: &Path,
+) {
     storage
         .upload_file(bucket, "bench/source", source, &cloud::UploadOptions::new())
         .await
@@ -357,6 +413,99 @@ async fn prepare(bucket: &str, list_count: usize, list_prefix: &str, source: &Pa
     }
 }
 
+/// Runs each library's small compile-cost program once against s3s-fs:
+/// what was built and timed is a program that works.
+fn run_small_programs(work: &Path) {
+    let file = work.join("small.txt");
+    std::fs::write(&file, "a small file\n".repeat(1000)).expect("writing the small file");
+    for library in SMALL_PROGRAMS {
+        let program = built("small", library);
+        let out = Command::new(&program)
+            .arg(&file)
+            .env("BENCH_BUCKET", SMALL_BUCKET)
+            .output()
+            .unwrap_or_else(|e| panic!("{} does not run: {e}", program.display()));
+        if !out.status.success() {
+            panic!(
+                "small-{library} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        eprintln!(
+            "small-{library}: {}",
+            String::from_utf8_lossy(&out.stdout).trim()
+        );
+    }
+}
+
+/// The Swift comparison: `cloud` against python-swiftclient and
+/// openstacksdk on the local Swift (tempauth): upload from a file in
+/// 8 MiB segments (a Static Large Object), download into a file, listing.
+async fn swift(
+    rounds: usize,
+    mib: usize,
+    list_count: usize,
+    source: &Path,
+    work: &Path,
+) -> Vec<Row> {
+    use cloud::openstack::{Auth, OpenStackBuilder};
+    let auth = env("BENCH_SWIFT_AUTH", "");
+    let openstack = OpenStackBuilder::openstack()
+        .auth(Auth::V1 {
+            url: auth.parse().expect("BENCH_SWIFT_AUTH is a URL"),
+            user: SWIFT_USER.into(),
+            key: SWIFT_KEY.into(),
+        })
+        .allow_http(true)
+        .build()
+        .expect("the Swift client");
+    let storage = cloud::Storage::new(openstack.swift());
+    let bucket = env("BENCH_BUCKET", "bench");
+    if let Err(e) = storage.create_container(&bucket).await
+        && !matches!(e.kind(), cloud::ErrorKind::AlreadyExists { .. })
+    {
+        panic!("creating the Swift container {bucket}: {e}");
+    }
+    let list_prefix = "list/";
+    fill(&storage, &bucket, list_count, list_prefix, source).await;
+    let clients = ["cloud", "swiftclient", "openstacksdk"];
+    let bytes = Some((mib as u64) << 20);
+    let src = |_: &str| source.to_path_buf();
+    let dst = |client: &str| work.join(format!("swift-download-{client}.bin"));
+    let none = |_: &str| PathBuf::new();
+    let mut rows = compare(
+        "Swift upload, 8 MiB segments",
+        "swift-put",
+        &clients,
+        rounds,
+        &src,
+        "",
+        bytes,
+    );
+    rows.extend(compare(
+        "Swift download",
+        "swift-get",
+        &clients,
+        rounds,
+        &dst,
+        "",
+        bytes,
+    ));
+    for client in clients {
+        let _ = std::fs::remove_file(dst(client));
+    }
+    rows.extend(compare(
+        &format!("Swift list {list_count} objects"),
+        "swift-list",
+        &clients,
+        rounds,
+        &none,
+        list_prefix,
+        None,
+    ));
+    rows
+}
+
 #[tokio::main]
 async fn main() {
     let rounds: usize = env("BENCH_ROUNDS", "3").parse().expect("BENCH_ROUNDS");
@@ -373,6 +522,7 @@ async fn main() {
     make_file(&source, mib);
     let list_prefix = "list/";
     prepare(&bucket, list_count, list_prefix, &source).await;
+    run_small_programs(&work);
     let bytes = Some((mib as u64) << 20);
     let src = |_: &str| source.clone();
     let dst = |client: &str| work.join(format!("download-{client}.bin"));
@@ -436,6 +586,12 @@ async fn main() {
         let (ec2_rows, parse_table) = ec2(count, rounds, &work);
         rows.extend(ec2_rows);
         parse = parse_table;
+    }
+    if std::env::var_os("BENCH_SWIFT_AUTH").is_some() {
+        let count: usize = env("BENCH_SWIFT_LIST_COUNT", &list_count.to_string())
+            .parse()
+            .expect("BENCH_SWIFT_LIST_COUNT");
+        rows.extend(swift(rounds, mib, count, &source, &work).await);
     }
     let text = format!("{}\n{parse}", table(&rows));
     println!("{text}");
