@@ -1,5 +1,5 @@
-//! Static Large Objects: a large body goes up as segments (each with its MD5
-//! as ETag, several in flight on their own tasks), then a manifest that
+//! Static Large Objects: a large body goes up as segments (each checked
+//! against its MD5, several in flight on their own tasks), then a manifest that
 //! names them — last, so the object appears only when it is whole.
 //!
 //! Segments live in `<container>_segments` (the convention of the Swift
@@ -7,11 +7,14 @@
 //! or the upload is cancelled, the segments already written are deleted.
 //! (The caller deletes a replaced manifest's segments, whatever replaced it.)
 //! Peak memory is about `(concurrency + 1) * segment_size` for a stream; a
-//! file's segments are ranges read when sent (twice: once for the MD5).
+//! file's segments are ranges read when sent, hashed on the way.
 
 use cloud_core::http::{Body, HttpRequest, Method};
 use cloud_core::storage::{PartBody, PartPlan, PartSource, upload_parts};
-use cloud_core::{Object, ResourceKind, Result, UploadOptions};
+use std::sync::{Arc, Mutex};
+
+use cloud_core::{Error, ErrorKind, Object, ResourceKind, Result, UploadOptions};
+use futures::StreamExt;
 use serde_json::json;
 
 use md5::{Digest, Md5};
@@ -177,7 +180,10 @@ async fn upload_segments(
     Ok(object)
 }
 
-/// Sends one segment with its MD5 as ETag (Swift verifies it); returns the MD5.
+/// Sends one segment and returns its MD5, checked by Swift either way: a
+/// segment in memory carries its MD5 as ETag, which Swift verifies before
+/// storing; a range of a file is hashed as it is sent (one read, not two)
+/// and the ETag Swift answers with, the MD5 of what it stored, must match.
 async fn put_segment(
     swift: SwiftStorage,
     seg_container: String,
@@ -187,12 +193,60 @@ async fn put_segment(
     let url = swift
         .url(Some(&seg_container), Some(&seg_name), &[])
         .await?;
-    let mut hasher = Md5::new();
-    part.digest(|chunk| hasher.update(chunk)).await?;
-    let md5 = hex::encode(hasher.finalize());
-    let request = HttpRequest::new(Method::PUT, url)
-        .header("etag", &md5)?
-        .body(part.into_body());
-    swift.send(request, None, Conflict::Other).await?;
-    Ok(md5)
+    let range = match part {
+        PartBody::File(range) => range,
+        part => {
+            let mut hasher = Md5::new();
+            part.digest(|chunk| hasher.update(chunk)).await?;
+            let md5 = hex::encode(hasher.finalize());
+            let request = HttpRequest::new(Method::PUT, url)
+                .header("etag", &md5)?
+                .body(part.into_body());
+            swift.send(request, None, Conflict::Other).await?;
+            return Ok(md5);
+        }
+    };
+    let hasher = Arc::new(Mutex::new(Md5::new()));
+    let tap = hasher.clone();
+    let len = range.len();
+    // Each attempt reads the range afresh, so each starts a fresh hash.
+    let body = Body::from_reopenable(
+        move || {
+            *lock(&tap) = Md5::new();
+            let tap = tap.clone();
+            range
+                .stream()
+                .map(move |chunk| {
+                    if let Ok(c) = &chunk {
+                        lock(&tap).update(c);
+                    }
+                    chunk
+                })
+                .boxed()
+        },
+        len,
+    );
+    let request = HttpRequest::new(Method::PUT, url).body(body);
+    let response = swift.send(request, None, Conflict::Other).await?;
+    let sent = hex::encode(std::mem::take(&mut *lock(&hasher)).finalize());
+    let stored = response
+        .header_str("etag")
+        .map(|e| e.trim_matches('"').to_owned())
+        .unwrap_or_default();
+    if !stored.eq_ignore_ascii_case(&sent) {
+        return Err(Error::new(
+            ErrorKind::HashMismatch {
+                expected: sent,
+                actual: stored,
+            },
+            format!("Swift stored segment `{seg_container}/{seg_name}` with a different checksum"),
+        )
+        .with_provider(crate::PROVIDER_OPENSTACK));
+    }
+    Ok(sent)
+}
+
+/// The hasher, even if a task panicked while holding it.
+fn lock(hasher: &Mutex<Md5>) -> std::sync::MutexGuard<'_, Md5> {
+    hasher.lock().unwrap_or_else(|p| p.into_inner())
 }
