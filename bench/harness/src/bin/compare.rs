@@ -125,15 +125,15 @@ fn ec2(count: usize, rounds: usize, work: &Path) -> (Vec<Row>, String) {
     let doc = work.join("describe-instances.xml");
     python_json(&["save", doc.to_str().expect("a UTF-8 path")]);
     eprintln!("started {count} instances in {:?}", started.elapsed());
-    let none = |_: &str| PathBuf::new();
+    let clients = ["cloud", "libcloud", "boto3"];
     let rows = compare(
-        &format!("EC2 list_nodes, {count} instances"),
-        "ec2-list",
-        &["cloud", "libcloud", "boto3"],
+        &call(
+            format!("EC2 list_nodes, {count} instances"),
+            "ec2-list",
+            &clients,
+            "",
+        ),
         rounds,
-        &none,
-        "",
-        None,
     );
     let libcloud = python_json(&["parse", doc.to_str().expect("a UTF-8 path")]);
     let status = Command::new(env("CARGO", "cargo"))
@@ -252,20 +252,62 @@ impl Row {
     }
 }
 
-/// Runs `clients` on `job` for `rounds` rounds, rotating who goes first.
-fn compare(
-    task: &str,
-    job: &str,
-    clients: &[&str],
-    rounds: usize,
-    file: &dyn Fn(&str) -> PathBuf,
-    prefix: &str,
+/// One task of the comparison: the job each client does, the file it reads
+/// or writes, the listing prefix, and the bytes it moves (for MiB/s).
+struct Task<'a> {
+    title: String,
+    job: &'static str,
+    clients: &'a [&'a str],
+    file: &'a dyn Fn(&str) -> PathBuf,
+    prefix: &'a str,
     bytes: Option<u64>,
-) -> Vec<Row> {
+}
+
+/// A task that moves `bytes` between `file` and the server.
+fn transfer<'a>(
+    title: &str,
+    job: &'static str,
+    clients: &'a [&'a str],
+    file: &'a dyn Fn(&str) -> PathBuf,
+    bytes: u64,
+) -> Task<'a> {
+    Task {
+        title: title.to_owned(),
+        job,
+        clients,
+        file,
+        prefix: "",
+        bytes: Some(bytes),
+    }
+}
+
+/// A task that moves no file: a listing of `prefix`, or an EC2 call.
+fn call<'a>(title: String, job: &'static str, clients: &'a [&'a str], prefix: &'a str) -> Task<'a> {
+    Task {
+        title,
+        job,
+        clients,
+        file: &|_| PathBuf::new(),
+        prefix,
+        bytes: None,
+    }
+}
+
+/// Runs each of `task`'s clients for `rounds` rounds, rotating who goes first.
+fn compare(task: &Task, rounds: usize) -> Vec<Row> {
+    let Task {
+        title,
+        job,
+        clients,
+        file,
+        prefix,
+        bytes,
+    } = task;
+    let (job, prefix, bytes) = (*job, *prefix, *bytes);
     let mut rows: Vec<Row> = clients
         .iter()
         .map(|c| Row {
-            task: task.to_owned(),
+            task: title.clone(),
             client: (*c).to_owned(),
             runs: Vec::new(),
             bytes,
@@ -284,7 +326,7 @@ fn compare(
                 _ => format!("bench/{job}/{client}"),
             };
             let run = run_client(client, job, &object, &file(client), prefix);
-            eprintln!("{task} {client} round {}: {run:?}", round + 1);
+            eprintln!("{title} {client} round {}: {run:?}", round + 1);
             rows[index].runs.push(run);
         }
     }
@@ -469,40 +511,31 @@ async fn swift(
     let list_prefix = "list/";
     fill(&storage, &bucket, list_count, list_prefix, source).await;
     let clients = ["cloud", "swiftclient", "openstacksdk"];
-    let bytes = Some((mib as u64) << 20);
+    let bytes = (mib as u64) << 20;
     let src = |_: &str| source.to_path_buf();
     let dst = |client: &str| work.join(format!("swift-download-{client}.bin"));
-    let none = |_: &str| PathBuf::new();
-    let mut rows = compare(
-        "Swift upload, 8 MiB segments",
-        "swift-put",
-        &clients,
-        rounds,
-        &src,
-        "",
-        bytes,
-    );
-    rows.extend(compare(
-        "Swift download",
-        "swift-get",
-        &clients,
-        rounds,
-        &dst,
-        "",
-        bytes,
-    ));
+    let mut rows = Vec::new();
+    for task in [
+        transfer(
+            "Swift upload, 8 MiB segments",
+            "swift-put",
+            &clients,
+            &src,
+            bytes,
+        ),
+        transfer("Swift download", "swift-get", &clients, &dst, bytes),
+        call(
+            format!("Swift list {list_count} objects"),
+            "swift-list",
+            &clients,
+            list_prefix,
+        ),
+    ] {
+        rows.extend(compare(&task, rounds));
+    }
     for client in clients {
         let _ = std::fs::remove_file(dst(client));
     }
-    rows.extend(compare(
-        &format!("Swift list {list_count} objects"),
-        "swift-list",
-        &clients,
-        rounds,
-        &none,
-        list_prefix,
-        None,
-    ));
     rows
 }
 
@@ -523,58 +556,50 @@ async fn main() {
     let list_prefix = "list/";
     prepare(&bucket, list_count, list_prefix, &source).await;
     run_small_programs(&work);
-    let bytes = Some((mib as u64) << 20);
+    let bytes = (mib as u64) << 20;
     let src = |_: &str| source.clone();
     let dst = |client: &str| work.join(format!("download-{client}.bin"));
-    let none = |_: &str| PathBuf::new();
     let started = Instant::now();
+    let rust = ["cloud", "aws-sdk", "object-store"];
     let mut rows = Vec::new();
-    rows.extend(compare(
-        "upload, single PUT",
-        "put",
-        &["cloud", "aws-sdk", "curl"],
-        rounds,
-        &src,
-        "",
-        bytes,
-    ));
-    rows.extend(compare(
-        "upload, multipart from a file",
-        "multipart-file",
-        &["cloud", "aws-sdk", "object-store"],
-        rounds,
-        &src,
-        "",
-        bytes,
-    ));
-    rows.extend(compare(
-        "upload, multipart from a stream",
-        "multipart-stream",
-        &["cloud", "aws-sdk", "object-store"],
-        rounds,
-        &src,
-        "",
-        bytes,
-    ));
-    rows.extend(compare(
-        "download",
-        "get",
-        &["cloud", "aws-sdk", "object-store", "curl"],
-        rounds,
-        &dst,
-        "",
-        bytes,
-    ));
-    let listing = format!("list {list_count} objects");
-    rows.extend(compare(
-        &listing,
-        "list",
-        &["cloud", "aws-sdk", "object-store"],
-        rounds,
-        &none,
-        list_prefix,
-        None,
-    ));
+    for task in [
+        transfer(
+            "upload, single PUT",
+            "put",
+            &["cloud", "aws-sdk", "curl"],
+            &src,
+            bytes,
+        ),
+        transfer(
+            "upload, multipart from a file",
+            "multipart-file",
+            &rust,
+            &src,
+            bytes,
+        ),
+        transfer(
+            "upload, multipart from a stream",
+            "multipart-stream",
+            &rust,
+            &src,
+            bytes,
+        ),
+        transfer(
+            "download",
+            "get",
+            &["cloud", "aws-sdk", "object-store", "curl"],
+            &dst,
+            bytes,
+        ),
+        call(
+            format!("list {list_count} objects"),
+            "list",
+            &rust,
+            list_prefix,
+        ),
+    ] {
+        rows.extend(compare(&task, rounds));
+    }
     for client in ["cloud", "aws-sdk", "object-store", "curl"] {
         let _ = std::fs::remove_file(dst(client));
     }

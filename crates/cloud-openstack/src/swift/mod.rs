@@ -5,6 +5,7 @@
 //! whose returned ETag is checked; anything bigger or of unknown length
 //! becomes a Static Large Object (see `slo.rs`). Listings page with markers.
 
+mod checksum;
 pub mod parse;
 mod slo;
 mod tempurl;
@@ -358,18 +359,8 @@ impl SwiftStorage {
         len: u64,
         options: &UploadOptions,
     ) -> Result<Object> {
-        use futures::StreamExt;
-        use md5::Digest;
-        let hasher = Arc::new(std::sync::Mutex::new(md5::Md5::new()));
-        let tap = hasher.clone();
-        let body = body
-            .map(move |chunk| {
-                if let Ok(c) = &chunk {
-                    tap.lock().unwrap_or_else(|p| p.into_inner()).update(c);
-                }
-                chunk
-            })
-            .boxed();
+        let sent = checksum::SentMd5::default();
+        let body = sent.tap(body);
         let url = self.url(Some(container), Some(name), &[]).await?;
         let request = Self::object_headers(HttpRequest::new(Method::PUT, url), options)?
             .body(Body::from_stream(body, Some(len)));
@@ -381,22 +372,15 @@ impl SwiftStorage {
             )
             .await
             .map_err(|e| Self::condition_error(e, options, container, name))?;
-        let sent = hex::encode(
-            std::mem::take(&mut *hasher.lock().unwrap_or_else(|p| p.into_inner())).finalize(),
-        );
-        let etag = response
-            .header_str("etag")
-            .map(|e| e.trim_matches('"').to_owned());
-        if let Some(e) = &etag
-            && !e.eq_ignore_ascii_case(&sent)
-        {
-            let _ = StorageDriver::delete_object(self, container, name).await;
-            return Err(Error::new(
-                ErrorKind::HashMismatch { expected: sent, actual: e.clone() },
-                format!("Swift stored `{container}/{name}` with a different checksum; the object was removed"),
-            )
-            .with_provider(crate::PROVIDER_OPENSTACK));
-        }
+        let what = format!("`{container}/{name}`");
+        let etag = match checksum::check_stored(&response, &sent.hex(), &what) {
+            Ok(etag) => etag,
+            Err(e) => {
+                let _ = StorageDriver::delete_object(self, container, name).await;
+                let message = format!("{}; the object was removed", e.message());
+                return Err(e.with_message(message));
+            }
+        };
         let mut object = Object::new(container, name, len);
         object.etag = etag;
         object.content_type = options.content_type_str().map(str::to_owned);

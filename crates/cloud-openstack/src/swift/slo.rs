@@ -11,15 +11,12 @@
 
 use cloud_core::http::{Body, HttpRequest, Method};
 use cloud_core::storage::{PartBody, PartPlan, PartSource, upload_parts};
-use std::sync::{Arc, Mutex};
-
-use cloud_core::{Error, ErrorKind, Object, ResourceKind, Result, UploadOptions};
-use futures::StreamExt;
+use cloud_core::{Object, ResourceKind, Result, UploadOptions};
+use md5::{Digest, Md5};
 use serde_json::json;
 
-use md5::{Digest, Md5};
-
 use super::SwiftStorage;
+use super::checksum::{SentMd5, check_stored};
 use crate::error::Conflict;
 
 /// Swift refuses manifests of more segments than this by default.
@@ -206,47 +203,18 @@ async fn put_segment(
             return Ok(md5);
         }
     };
-    let hasher = Arc::new(Mutex::new(Md5::new()));
-    let tap = hasher.clone();
+    let sent = SentMd5::default();
+    let tap = sent.clone();
     let len = range.len();
-    // Each attempt reads the range afresh, so each starts a fresh hash.
-    let body = Body::from_reopenable(
-        move || {
-            *lock(&tap) = Md5::new();
-            let tap = tap.clone();
-            range
-                .stream()
-                .map(move |chunk| {
-                    if let Ok(c) = &chunk {
-                        lock(&tap).update(c);
-                    }
-                    chunk
-                })
-                .boxed()
-        },
-        len,
-    );
+    // Each attempt reads the range afresh, and the tap hashes it afresh.
+    let body = Body::from_reopenable(move || tap.tap(range.stream()), len);
     let request = HttpRequest::new(Method::PUT, url).body(body);
     let response = swift.send(request, None, Conflict::Other).await?;
-    let sent = hex::encode(std::mem::take(&mut *lock(&hasher)).finalize());
-    let stored = response
-        .header_str("etag")
-        .map(|e| e.trim_matches('"').to_owned())
-        .unwrap_or_default();
-    if !stored.eq_ignore_ascii_case(&sent) {
-        return Err(Error::new(
-            ErrorKind::HashMismatch {
-                expected: sent,
-                actual: stored,
-            },
-            format!("Swift stored segment `{seg_container}/{seg_name}` with a different checksum"),
-        )
-        .with_provider(crate::PROVIDER_OPENSTACK));
-    }
-    Ok(sent)
-}
-
-/// The hasher, even if a task panicked while holding it.
-fn lock(hasher: &Mutex<Md5>) -> std::sync::MutexGuard<'_, Md5> {
-    hasher.lock().unwrap_or_else(|p| p.into_inner())
+    let md5 = sent.hex();
+    check_stored(
+        &response,
+        &md5,
+        &format!("segment `{seg_container}/{seg_name}`"),
+    )?;
+    Ok(md5)
 }
