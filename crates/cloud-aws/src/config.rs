@@ -1,10 +1,11 @@
 //! Building an AWS client: credentials, region, endpoints and tuning.
 
+use cloud_core::secret::Redactor;
 use cloud_core::unique::TokenSource;
 use std::sync::Arc;
 
 use cloud_core::http::{HttpClient, RetryPolicy, Timeouts, TlsOptions, Transport};
-use cloud_core::{Error, ProviderConfig, Result};
+use cloud_core::{ConfigOption, Error, ProviderConfig, Result};
 use url::Url;
 
 use crate::credential::{AwsCredentials, Environment, resolve};
@@ -24,6 +25,32 @@ pub struct MultipartConfig {
     pub part_size: u64,
     /// How many parts are in flight at once.
     pub concurrency: usize,
+}
+
+impl MultipartConfig {
+    /// This configuration with the part size and threshold one upload asks for.
+    pub(crate) fn for_upload(mut self, options: &cloud_core::UploadOptions) -> Result<Self> {
+        if let Some(size) = options.part_size_value() {
+            self.part_size = size;
+        }
+        if let Some(threshold) = options.multipart_threshold_value() {
+            self.threshold = threshold;
+        }
+        self.check()?;
+        Ok(self)
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.part_size == 0 || self.concurrency == 0 {
+            return Err(Error::invalid_input(
+                "part size and concurrency must be positive",
+            ));
+        }
+        if self.part_size > 5 * 1024 * 1024 * 1024 {
+            return Err(Error::invalid_input("S3 parts are at most 5 GiB"));
+        }
+        Ok(())
+    }
 }
 
 impl Default for MultipartConfig {
@@ -57,6 +84,7 @@ pub struct AwsBuilder {
     profile: Option<String>,
     endpoint: Option<String>,
     path_style: Option<bool>,
+    list_objects_v1: bool,
     image_owners: Vec<String>,
     multipart: MultipartConfig,
     retry: RetryPolicy,
@@ -74,15 +102,34 @@ impl Default for AwsBuilder {
 }
 
 /// Options [`AwsBuilder::from_config`] understands.
-pub const CONFIG_OPTIONS: &[&str] = &[
-    "session_token",
-    "profile",
-    "path_style",
-    "image_owners",
-    "multipart_threshold",
-    "part_size",
-    "concurrency",
-    "balancer_zones",
+pub const CONFIG_OPTIONS: &[ConfigOption] = &[
+    ConfigOption::secret("session_token", "Session token of temporary credentials"),
+    ConfigOption::new(
+        "profile",
+        "Profile of the shared AWS config and credentials files",
+    ),
+    ConfigOption::new(
+        "path_style",
+        "Address buckets by path (http://host/bucket) rather than host name",
+    ),
+    ConfigOption::new(
+        "list_objects_v1",
+        "List with ListObjects (v1) for S3-compatible servers without ListObjectsV2",
+    ),
+    ConfigOption::new(
+        "image_owners",
+        "Comma-separated owners whose images list_images shows (default: self)",
+    ),
+    ConfigOption::new(
+        "multipart_threshold",
+        "Uploads above this many bytes go in parts",
+    ),
+    ConfigOption::new("part_size", "Bytes per part of a multipart upload"),
+    ConfigOption::new("concurrency", "Parts uploaded at once"),
+    ConfigOption::new(
+        "balancer_zones",
+        "Comma-separated availability zones of new load balancers",
+    ),
 ];
 
 impl AwsBuilder {
@@ -95,6 +142,7 @@ impl AwsBuilder {
             profile: None,
             endpoint: None,
             path_style: None,
+            list_objects_v1: false,
             image_owners: vec!["self".to_owned()],
             multipart: MultipartConfig::default(),
             retry: RetryPolicy::default(),
@@ -139,6 +187,9 @@ impl AwsBuilder {
         if let Some(v) = config.bool_option("path_style")? {
             b = b.path_style(v);
         }
+        if let Some(v) = config.bool_option("list_objects_v1")? {
+            b = b.list_objects_v1(v);
+        }
         if let Some(o) = config.option_value("image_owners") {
             b = b.image_owners(
                 o.expose()
@@ -155,6 +206,8 @@ impl AwsBuilder {
                     .filter(|s| !s.is_empty()),
             );
         }
+        b.timeouts = b.timeouts.overridden_by(config);
+        b.retry = b.retry.overridden_by(config);
         let mut m = b.multipart;
         if let Some(v) = config.u64_option("multipart_threshold")? {
             m.threshold = v;
@@ -205,6 +258,14 @@ impl AwsBuilder {
         self
     }
 
+    /// Lists objects with the original ListObjects call (markers) instead
+    /// of ListObjectsV2, for S3-compatible servers that only speak v1.
+    #[must_use]
+    pub fn list_objects_v1(mut self, on: bool) -> Self {
+        self.list_objects_v1 = on;
+        self
+    }
+
     /// Which owners' images `list_images` shows (default `self`; `amazon`
     /// adds Amazon's public images).
     #[must_use]
@@ -215,14 +276,7 @@ impl AwsBuilder {
 
     /// How S3 uploads are split.
     pub fn multipart(mut self, multipart: MultipartConfig) -> Result<Self> {
-        if multipart.part_size == 0 || multipart.concurrency == 0 {
-            return Err(Error::invalid_input(
-                "part size and concurrency must be positive",
-            ));
-        }
-        if multipart.part_size > 5 * 1024 * 1024 * 1024 {
-            return Err(Error::invalid_input("S3 parts are at most 5 GiB"));
-        }
+        multipart.check()?;
         self.multipart = multipart;
         Ok(self)
     }
@@ -290,6 +344,7 @@ impl AwsBuilder {
             self.endpoint.clone(),
             None,
         )?;
+        check_region(&resolved.region)?;
         let mut endpoints = Vec::new();
         for (service, suffix) in [
             (Service::S3, "S3"),
@@ -327,12 +382,21 @@ impl AwsBuilder {
                 &self.tls,
             )?),
         };
+        let redactor = Redactor::new();
+        let credentials = &resolved.credentials;
+        redactor.add(credentials.access_key_id());
+        redactor.add(credentials.secret_access_key());
+        if let Some(token) = credentials.session_token() {
+            redactor.add(token);
+        }
         Ok(Aws {
             shared: Arc::new(Shared {
+                redactor,
                 credentials: resolved.credentials,
                 region: resolved.region,
                 endpoints,
                 path_style: self.path_style,
+                list_objects_v1: self.list_objects_v1,
                 image_owners: self.image_owners,
                 multipart: self.multipart,
                 retry: self.retry,
@@ -345,13 +409,34 @@ impl AwsBuilder {
     }
 }
 
+/// Refuses a region that is not a plain name (`eu-west-1`): regions become
+/// part of host names, so `us-east-1/../x` must never reach one.
+pub(crate) fn check_region(region: &str) -> Result<()> {
+    let plain = !region.is_empty()
+        && region.len() <= 64
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if plain {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(format!(
+            "`{}` is not an AWS region name (lowercase letters, digits and `-`, like eu-west-1)",
+            cloud_core::error::quote(region)
+        )))
+    }
+}
+
 /// What every AWS driver made from one [`Aws`] shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
+    /// The credentials, cut out of every error.
+    pub(crate) redactor: Redactor,
     pub(crate) credentials: AwsCredentials,
     pub(crate) region: String,
     endpoints: Vec<(Service, Option<Url>)>,
     pub(crate) path_style: Option<bool>,
+    pub(crate) list_objects_v1: bool,
     pub(crate) image_owners: Vec<String>,
     pub(crate) multipart: MultipartConfig,
     retry: RetryPolicy,

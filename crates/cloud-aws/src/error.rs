@@ -52,7 +52,7 @@ pub(crate) fn parse_error_body(body: &[u8]) -> ErrorBody {
     let find = |name: &str| {
         doc.descendants()
             .find(|n| n.is_element() && n.tag_name().name() == name)
-            .and_then(|n| n.text())
+            .and_then(crate::xml::text)
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty())
     };
@@ -63,7 +63,7 @@ pub(crate) fn parse_error_body(body: &[u8]) -> ErrorBody {
         .flat_map(|m| {
             m.children()
                 .filter(|c| c.is_element())
-                .filter_map(|c| c.text())
+                .filter_map(crate::xml::text)
         })
         .map(|t| t.trim().to_owned())
         .collect();
@@ -280,6 +280,10 @@ fn kind_for(
                 };
                 Some(not_found(fallback))
             }
+            (
+                Service::Ec2,
+                "IncorrectState" | "IncorrectInstanceState" | "VolumeInUse" | "InvalidState",
+            ) => Some(ErrorKind::Conflict),
             (Service::Ec2, "InvalidKeyPair.Duplicate" | "InvalidGroup.Duplicate") => {
                 Some(exists(ResourceKind::KeyPair))
             }
@@ -303,6 +307,10 @@ fn kind_for(
                     Some(exists(ResourceKind::Record))
                 } else if text.contains("not found") {
                     Some(not_found(ResourceKind::Record))
+                } else if text.contains("conflict") || text.contains("cname") {
+                    // "RRSet of type CNAME with DNS name x is not permitted
+                    // because a conflicting RRSet of type A ... exists"
+                    Some(ErrorKind::Conflict)
                 } else {
                     None
                 }

@@ -150,4 +150,5 @@ pub const DESCRIPTION: ProviderDescription = ProviderDescription {
             description: "Remove a listener",
         },
     ],
+    options: CONFIG_OPTIONS,
 };

@@ -1,5 +1,11 @@
 //! Reading AWS XML responses without panics: every missing or malformed
 //! field becomes a `MalformedResponse` error naming the service and field.
+//!
+//! Text is trimmed here, once for every service: AWS values (ids, states,
+//! fingerprints, dates) carry no meaningful outer whitespace, and a
+//! pretty-printed answer (`<keyFingerprint>\n   00:..\n   </keyFingerprint>`)
+//! must read like a compact one. S3 object keys are the exception (a key
+//! may begin or end with a space): they are read with [`child_text_exact`].
 
 use std::str::FromStr;
 
@@ -12,11 +18,44 @@ pub(crate) fn parse<'a>(service: &str, body: &'a str) -> Result<Document<'a>> {
         .map_err(|e| Error::malformed(crate::PROVIDER, format!("{service} sent invalid XML: {e}")))
 }
 
-/// Text of the first direct child named `name`.
+/// Parses a response body as XML whose root element is one of `roots`:
+/// a successful answer of the wrong shape (a proxy's page, another call's
+/// answer) is an error, never an empty result.
+pub(crate) fn document<'a>(service: &str, body: &'a str, roots: &[&str]) -> Result<Document<'a>> {
+    let doc = parse(service, body)?;
+    let root = doc.root_element().tag_name().name();
+    let fits = roots.iter().any(|r| match r.strip_prefix('*') {
+        Some(suffix) => root.ends_with(suffix),
+        None => root == *r,
+    });
+    if !fits {
+        return Err(Error::malformed(
+            crate::PROVIDER,
+            format!(
+                "{service} answered <{}> where <{}> was expected",
+                cloud_core::error::quote(root),
+                roots.join("> or <")
+            ),
+        ));
+    }
+    Ok(doc)
+}
+
+/// Text of the first direct child named `name`, without outer whitespace.
 pub(crate) fn child_text<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
+    child_text_exact(node, name).map(str::trim)
+}
+
+/// Text of the first direct child named `name`, exactly as sent.
+pub(crate) fn child_text_exact<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
     node.children()
         .find(|c| c.is_element() && c.tag_name().name() == name)
         .map(|c| c.text().unwrap_or(""))
+}
+
+/// The text of `node` itself, without outer whitespace.
+pub(crate) fn text<'a>(node: Node<'a, '_>) -> Option<&'a str> {
+    node.text().map(str::trim)
 }
 
 /// The first direct child element named `name`.
@@ -52,9 +91,14 @@ pub(crate) fn descendant<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<
         .find(|c| c.is_element() && c.tag_name().name() == name)
 }
 
-/// Text of a required child, or a `MalformedResponse` naming it.
+/// Text of a required child (trimmed), or a `MalformedResponse` naming it.
 pub(crate) fn required<'a>(service: &str, node: Node<'a, '_>, name: &str) -> Result<&'a str> {
-    child_text(node, name).ok_or_else(|| {
+    required_exact(service, node, name).map(str::trim)
+}
+
+/// Text of a required child exactly as sent, or a `MalformedResponse` naming it.
+pub(crate) fn required_exact<'a>(service: &str, node: Node<'a, '_>, name: &str) -> Result<&'a str> {
+    child_text_exact(node, name).ok_or_else(|| {
         Error::malformed(
             crate::PROVIDER,
             format!(

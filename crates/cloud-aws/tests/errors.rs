@@ -120,12 +120,38 @@ async fn route53_invalid_change_batch_maps_to_typed_errors() {
         )
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::Provider);
+    assert_eq!(err.kind(), &ErrorKind::Conflict);
     assert_eq!(err.code(), Some("InvalidChangeBatch"));
     assert!(
         err.to_string().contains("conflicts with other records"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_cname_beside_other_records_is_refused_before_sending() {
+    // The fixture holds no change request: sending one would fail the replay.
+    let dns = Dns::new(documented("route53_cname_beside_a").aws.route53().unwrap());
+    let err = dns
+        .create_record(
+            "ZERRORS",
+            &RecordSpec::new("blog", RecordType::CNAME, "www.example.net."),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Conflict, "{err:?}");
+    assert!(
+        err.to_string().contains("already has a record of type A"),
+        "{err}"
+    );
+    let err = dns
+        .create_record(
+            "ZERRORS",
+            &RecordSpec::new("", RecordType::CNAME, "www.example.net."),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err:?}");
 }
 
 #[tokio::test]

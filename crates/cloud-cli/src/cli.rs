@@ -1,6 +1,7 @@
 //! The command line, declared with clap.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -62,6 +63,75 @@ pub struct Global {
     /// After the command, print elapsed time and peak memory on stderr.
     #[arg(long, global = true)]
     pub stats: bool,
+    /// How long to wait for a provider's answer (and for each chunk of a
+    /// body) before failing: `30s`, `2m`, `500ms`. Default 60s; profile key
+    /// `timeout`.
+    #[arg(long, global = true, env = "CLOUD_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// How long to wait for a connection. Default 10s; profile key
+    /// `connect_timeout`.
+    #[arg(long, global = true, env = "CLOUD_CONNECT_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
+    /// How many times a failed request is retried (0: never). Default 3;
+    /// profile key `retries`.
+    #[arg(long, global = true, env = "CLOUD_RETRIES", value_name = "N")]
+    pub retries: Option<u32>,
+}
+
+/// A duration: a number of seconds, or with a unit: `500ms`, `30s`, `5m`,
+/// `2h`, `7d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: use 30s, 5m, 2h, 7d or 500ms"))?;
+    let seconds = match unit.trim() {
+        "" | "s" | "sec" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        "d" => value * 86400.0,
+        _ => {
+            return Err(format!(
+                "`{text}` has an unknown unit: use ms, s, m, h or d"
+            ));
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))
+}
+
+/// A byte count: a number, or with a unit: `8MiB`, `64M`, `1G`, `512k`
+/// (binary units; `MB`, `GB` are decimal).
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: use 8MiB, 64M, 1G or a number of bytes"))?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => {
+            return Err(format!(
+                "`{text}` has an unknown unit: use k, M, G (or KiB, MiB, GiB)"
+            ));
+        }
+    };
+    value
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// `name=value`.
@@ -120,12 +190,17 @@ pub enum StorageCommand {
     Cp(Transfer),
     /// Move objects or files (copy, then delete the source).
     Mv(Transfer),
-    /// Remove an object, or everything under a prefix with `--recursive`.
+    /// Remove an object, or everything under a prefix with `--recursive`
+    /// (with the unfinished uploads under it). A Swift large object's
+    /// segments go with it.
     Rm {
         /// `PROVIDER://container/key`.
         url: String,
         #[arg(long, short)]
         recursive: bool,
+        /// Keep the segments of Swift large objects (as `swift delete --leave-segments`).
+        #[arg(long)]
+        leave_segments: bool,
     },
     /// Write an object to standard output.
     Cat {
@@ -136,6 +211,27 @@ pub enum StorageCommand {
     Stat {
         /// `PROVIDER://container/key`.
         url: String,
+    },
+    /// Unfinished uploads a killed process left (S3 multipart uploads,
+    /// Swift segments no manifest references), and aborting them.
+    #[command(subcommand)]
+    Uploads(UploadsCommand),
+    /// Remove temporary files that killed transfers left: the embedded
+    /// store's staged uploads and `.NAME.cloud-partial-*` downloads in the
+    /// folders given (default: the embedded store only). Files whose writer
+    /// is still running are kept.
+    Clean {
+        /// Local folders to clean of partial downloads, or `local://`.
+        targets: Vec<String>,
+    },
+    /// Set a Swift account's temporary-URL key (for `storage sign`).
+    SetTempUrlKey {
+        /// `openstack://` or `rackspace://`.
+        url: String,
+        /// The key; `-` reads it from standard input (keeps it out of the
+        /// process list and shell history).
+        #[arg(value_name = "KEY")]
+        temp_url_key: String,
     },
     /// A URL that grants access to an object without credentials.
     Sign {
@@ -165,6 +261,38 @@ pub struct Transfer {
     /// Content type of uploaded objects (default: guessed from the name).
     #[arg(long)]
     pub content_type: Option<String>,
+    /// User metadata of uploaded objects, `key=value` (repeatable).
+    #[arg(long = "metadata", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub metadata: Vec<(String, String)>,
+    /// Part size of multipart uploads (`8MiB`, `64M`).
+    #[arg(long, value_name = "SIZE", value_parser = parse_bytes)]
+    pub part_size: Option<u64>,
+    /// Uploads above this size go in parts (`64MiB`).
+    #[arg(long, value_name = "SIZE", value_parser = parse_bytes)]
+    pub multipart_threshold: Option<u64>,
+    /// Downloads: turn object names that would leave the destination
+    /// folder (absolute, `..`, empty segments, drive letters) into safe
+    /// local names instead of refusing them.
+    #[arg(long)]
+    pub sanitize_names: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UploadsCommand {
+    /// List unfinished uploads under `PROVIDER://container[/prefix]`.
+    Ls { url: String },
+    /// Abort unfinished uploads under `PROVIDER://container[/prefix]`,
+    /// deleting their parts.
+    Abort {
+        url: String,
+        /// Only uploads begun at least this long ago (`1h`, `7d`), so
+        /// uploads still running elsewhere are left alone.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        older_than: Option<Duration>,
+        /// Only the upload with this id.
+        #[arg(long)]
+        id: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -177,6 +305,17 @@ pub enum SignMethod {
 pub enum ComputeCommand {
     /// List nodes.
     Ls,
+    /// One node.
+    Show { id: String },
+    /// Block-storage volumes.
+    #[command(subcommand)]
+    Volumes(VolumeCommand),
+    /// Volume snapshots.
+    #[command(subcommand)]
+    Snapshots(SnapshotCommand),
+    /// SSH key pairs registered with the provider.
+    #[command(subcommand)]
+    KeyPairs(KeyPairCommand),
     /// List sizes.
     Sizes,
     /// List images.
@@ -205,9 +344,9 @@ pub enum ComputeCommand {
         /// Wait until it runs.
         #[arg(long)]
         wait: bool,
-        /// How long to wait, in seconds.
-        #[arg(long, default_value_t = 600)]
-        timeout: u64,
+        /// How long to wait for it to run (`10m`, `90s`).
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+        wait_timeout: Duration,
     },
     /// Destroy nodes.
     Destroy {
@@ -234,16 +373,86 @@ pub enum ComputeCommand {
     Wait {
         #[arg(required = true)]
         ids: Vec<String>,
-        /// Seconds to wait.
-        #[arg(long, default_value_t = 600)]
-        timeout: u64,
+        /// How long to wait (`10m`, `90s`).
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+        wait_timeout: Duration,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VolumeCommand {
+    /// List volumes.
+    Ls,
+    /// Create a volume.
+    Create {
+        name: String,
+        /// Size in GB.
+        #[arg(long)]
+        size: u32,
+        /// Location id.
+        #[arg(long)]
+        location: Option<String>,
+        /// Snapshot to create it from.
+        #[arg(long)]
+        snapshot: Option<String>,
+    },
+    /// Destroy a volume.
+    Destroy { id: String },
+    /// Attach a volume to a node.
+    Attach {
+        volume: String,
+        node: String,
+        /// Device name (`/dev/sdf`), where the provider takes one.
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// Detach a volume.
+    Detach { volume: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// List snapshots.
+    Ls,
+    /// Snapshot a volume.
+    Create {
+        volume: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Destroy a snapshot.
+    Destroy { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyPairCommand {
+    /// List key pairs.
+    Ls,
+    /// One key pair.
+    Show { name: String },
+    /// Have the provider generate a key pair; its private key is written to
+    /// `--output` (mode 0600), never to the terminal.
+    Create {
+        name: String,
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Register a public key (OpenSSH format) from a file, or `-`.
+    Import { name: String, file: String },
+    /// Delete a key pair.
+    Destroy { name: String },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum LbCommand {
     /// List balancers.
     Ls,
+    /// One balancer.
+    Show { id: String },
+    /// The protocols the provider's balancers speak.
+    Protocols,
+    /// The balancing algorithms the provider offers.
+    Algorithms,
     /// Create a balancer.
     Create {
         name: String,
@@ -279,6 +488,9 @@ pub enum DnsCommand {
     Zones,
     /// List a zone's records (zone id or domain).
     Records { zone: String },
+    /// One record.
+    #[command(subcommand)]
+    Record(RecordCommand),
     /// Create a zone.
     CreateZone {
         domain: String,
@@ -318,18 +530,40 @@ pub enum DnsCommand {
         output: Option<PathBuf>,
     },
     /// Add the records of a BIND zone file (`-` for standard input).
-    Import { zone: String, file: String },
+    Import {
+        zone: String,
+        file: String,
+        /// Create the zone (ZONE is then its domain) if it does not exist.
+        #[arg(long)]
+        create: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecordCommand {
+    /// A record by id.
+    Show { zone: String, id: String },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Set `KEY` (`provider`, `PROVIDER.region`, `PROVIDER.endpoint`,
     /// `PROVIDER.key`, `PROVIDER.secret`, `PROVIDER.option.NAME`).
-    Set { key: String, value: String },
+    Set {
+        #[arg(value_name = "KEY")]
+        name: String,
+        value: String,
+    },
     /// Print one value.
-    Get { key: String },
+    Get {
+        #[arg(value_name = "KEY")]
+        name: String,
+    },
     /// Remove a value.
-    Unset { key: String },
+    Unset {
+        #[arg(value_name = "KEY")]
+        name: String,
+    },
     /// Print the profile (secrets hidden).
     List,
     /// Print where the config file is.
@@ -343,5 +577,34 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         super::Cli::command().debug_assert();
+    }
+
+    /// A subcommand argument with a global flag's id would silently take
+    /// that flag's value (`set-temp-url-key URL KEY` once replaced `--key`).
+    #[test]
+    fn no_subcommand_argument_shadows_a_global_flag() {
+        fn walk(command: &clap::Command, globals: &[String], path: &str) {
+            for arg in command.get_arguments() {
+                if !arg.is_global_set() {
+                    let id = arg.get_id().as_str();
+                    assert!(
+                        !globals.iter().any(|g| g == id),
+                        "`{path}` argument `{id}` shadows a global flag"
+                    );
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, globals, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        let root = super::Cli::command();
+        let globals: Vec<String> = root
+            .get_arguments()
+            .filter(|a| a.is_global_set())
+            .map(|a| a.get_id().as_str().to_owned())
+            .collect();
+        for sub in root.get_subcommands() {
+            walk(sub, &globals, sub.get_name());
+        }
     }
 }

@@ -4,7 +4,8 @@
 //! Exit codes: 0 success; 1 provider or other error; 2 usage; 3 not found;
 //! 4 conflict (already exists, not empty, precondition); 5 credentials or
 //! permission; 6 invalid input; 7 throttled, timed out or connection failed;
-//! 8 unsupported by the provider.
+//! 8 unsupported by the provider; 130 interrupted (SIGINT), 143 terminated
+//! (SIGTERM).
 
 mod cli;
 mod commands;
@@ -13,9 +14,10 @@ mod location;
 mod output;
 mod progress;
 mod providers;
+mod signals;
 
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use cloud::{ErrorKind, Result};
@@ -30,7 +32,8 @@ fn exit_code(kind: &ErrorKind) -> u8 {
         ErrorKind::NotFound { .. } => 3,
         ErrorKind::AlreadyExists { .. }
         | ErrorKind::NotEmpty { .. }
-        | ErrorKind::PreconditionFailed => 4,
+        | ErrorKind::PreconditionFailed
+        | ErrorKind::Conflict => 4,
         ErrorKind::InvalidCredentials | ErrorKind::PermissionDenied => 5,
         ErrorKind::InvalidInput | ErrorKind::RangeNotSatisfiable => 6,
         ErrorKind::RateLimited { .. } | ErrorKind::Timeout | ErrorKind::Transport => 7,
@@ -89,6 +92,43 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// How long an interrupted command waits for its clean-ups (aborting
+/// multipart uploads, deleting segments) before giving up on them.
+const CLEANUP_LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs the command until it ends or a SIGINT or SIGTERM arrives. On a
+/// signal the command is dropped, which cancels its requests and starts the
+/// library's clean-ups (a multipart upload is aborted, not orphaned); those
+/// are waited for, unless a second signal says to exit at once.
+async fn run_until_signalled(cli: Cli) -> std::result::Result<Result<()>, u8> {
+    let mut signals = match signals::Signals::new() {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
+    };
+    let outcome = tokio::select! {
+        result = run(cli) => Some(result),
+        code = signals.next() => {
+            eprintln!("interrupted: cancelling (press Ctrl-C again to exit at once)");
+            let _ = code;
+            None
+        }
+    };
+    // The command's future is gone now: its clean-ups are running.
+    if let Some(result) = outcome {
+        return Ok(result);
+    }
+    let code = signals.last_code();
+    tokio::select! {
+        left = cloud::cleanup::settled(CLEANUP_LIMIT) => {
+            if left > 0 {
+                eprintln!("error: {left} clean-up(s) did not finish; `cloud storage uploads ls` shows what they left");
+            }
+        }
+        _ = signals.next() => eprintln!("exiting without waiting for clean-ups"),
+    }
+    Err(code)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.global.verbose {
@@ -106,7 +146,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(run(cli));
+    let result = runtime.block_on(run_until_signalled(cli));
+    // Tasks still running (a request nobody waits for) must not hold the exit.
+    runtime.shutdown_background();
     if stats {
         eprintln!(
             "stats: {:.2} s, peak RSS {} MiB",
@@ -117,10 +159,13 @@ fn main() -> ExitCode {
         );
     }
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        // The reader of our output went away: stop quietly, as Unix tools do.
+        Ok(Err(e)) if output::is_closed_stdout(&e) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             eprintln!("error: {e}");
             ExitCode::from(exit_code(e.kind()))
         }
+        Err(signal_code) => ExitCode::from(signal_code),
     }
 }

@@ -93,7 +93,7 @@ fn bad_storage_input_fails_cleanly_and_changes_nothing() {
     assert!(err.contains("no credentials"), "{err}");
     home.fails(&["storage", "ls", "Bad://x"], 6);
     home.fails(&["storage", "cp", "local://missing/a", "local://keep/a"], 3);
-    home.fails(&["storage", "cp", "./does-not-exist", "local://keep/a"], 1);
+    home.fails(&["storage", "cp", "./does-not-exist", "local://keep/a"], 3);
     home.fails(&["storage", "mb", "local://.hidden"], 6);
     home.fails(&["storage", "cp", "local://keep/../x", "local://keep/y"], 6);
     home.fails(&["storage", "rm", "local://keep/"], 6);
@@ -132,7 +132,7 @@ fn compute_state_persists_between_commands() {
     ]);
     let nodes = home.json(&["compute", "ls"]);
     assert_eq!(nodes.as_array().unwrap().len(), 2);
-    home.ok(&["compute", "wait", "node-000002", "--timeout", "10"]);
+    home.ok(&["compute", "wait", "node-000002", "--wait-timeout", "10s"]);
     home.ok(&["compute", "stop", "node-000001"]);
     home.ok(&["compute", "destroy", "node-000002"]);
     let nodes = home.json(&["compute", "ls"]);

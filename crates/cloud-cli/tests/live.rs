@@ -5,7 +5,7 @@
 mod support;
 
 use cloud_testkit::servers::live_server;
-use support::{Home, sample_tree};
+use support::{Home, sample_tree, with};
 
 const KEY: &str = "AKIACLITESTKEY";
 const SECRET: &str = "cli-secret-never-printed";
@@ -28,12 +28,6 @@ fn moto() -> Option<Vec<String>> {
         .map(|s| s.to_string())
         .collect(),
     )
-}
-
-fn with<'a>(flags: &'a [String], args: &[&'a str]) -> Vec<&'a str> {
-    let mut all: Vec<&str> = flags.iter().map(String::as_str).collect();
-    all.extend_from_slice(args);
-    all
 }
 
 #[test]

@@ -147,6 +147,10 @@ capabilities! {
         Upload = "upload",
         /// Large uploads in parts (multipart, SLO)
         MultipartUpload = "multipart_upload",
+        /// List uploads begun and never completed (multipart uploads, orphaned segments)
+        ListUploads = "list_uploads",
+        /// Abort an unfinished upload, deleting its parts
+        AbortUpload = "abort_upload",
         /// User metadata and content type kept with the object
         UserMetadata = "user_metadata",
         /// Create-only and If-Match uploads
@@ -348,6 +352,8 @@ pub struct ProviderDescription {
     pub dns: Option<Capabilities>,
     /// Provider-specific operations.
     pub extras: &'static [ExtraOperation],
+    /// The options its `from_config` reads, with which of them are secret.
+    pub options: &'static [crate::config::ConfigOption],
 }
 
 impl ProviderDescription {

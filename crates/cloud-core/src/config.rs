@@ -7,9 +7,71 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+
+/// A provider option that [`ProviderConfig::option`] may carry, declared by
+/// the provider next to the code that reads it. Whether its value is a
+/// credential is part of the declaration, so tools that show configuration
+/// (`cloud config list`) know what to hide without guessing from the name.
+///
+/// ```
+/// use cloud_core::config::ConfigOption;
+///
+/// const OPTIONS: &[ConfigOption] = &[
+///     ConfigOption::new("path_style", "Address buckets by path, not host name"),
+///     ConfigOption::secret("session_token", "Temporary session token"),
+/// ];
+/// assert!(ConfigOption::find(OPTIONS, "session_token").is_some_and(|o| o.is_secret()));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigOption {
+    name: &'static str,
+    description: &'static str,
+    secret: bool,
+}
+
+impl ConfigOption {
+    /// An option whose value may be shown.
+    pub const fn new(name: &'static str, description: &'static str) -> Self {
+        ConfigOption {
+            name,
+            description,
+            secret: false,
+        }
+    }
+
+    /// An option whose value is a credential: never shown.
+    pub const fn secret(name: &'static str, description: &'static str) -> Self {
+        ConfigOption {
+            name,
+            description,
+            secret: true,
+        }
+    }
+
+    /// The option's name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// What it does, in one line.
+    pub const fn description(&self) -> &'static str {
+        self.description
+    }
+
+    /// Whether its value is a credential.
+    pub const fn is_secret(&self) -> bool {
+        self.secret
+    }
+
+    /// The option called `name` in `options`.
+    pub fn find<'a>(options: &'a [ConfigOption], name: &str) -> Option<&'a ConfigOption> {
+        options.iter().find(|o| o.name == name)
+    }
+}
 
 /// Credentials, region, endpoint and provider options for one driver.
 ///
@@ -32,6 +94,9 @@ pub struct ProviderConfig {
     region: Option<String>,
     endpoint: Option<String>,
     options: BTreeMap<String, Secret>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retries: Option<u32>,
 }
 
 impl ProviderConfig {
@@ -78,6 +143,44 @@ impl ProviderConfig {
         self
     }
 
+    /// How long to wait for a response (headers, then each chunk of a body)
+    /// before failing with [`Timeout`](crate::ErrorKind::Timeout). Every
+    /// HTTP provider applies it; default 60 s.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// How long to wait for a connection. Default 10 s.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How many times a failed request may be retried (0: never). Default 3.
+    #[must_use]
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// The response timeout, if set.
+    pub fn timeout_value(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// The connect timeout, if set.
+    pub fn connect_timeout_value(&self) -> Option<Duration> {
+        self.connect_timeout
+    }
+
+    /// The retry count, if set.
+    pub fn retries_value(&self) -> Option<u32> {
+        self.retries
+    }
+
     /// The account identifier, if set.
     pub fn key_value(&self) -> Option<&Secret> {
         self.key.as_ref()
@@ -110,17 +213,10 @@ impl ProviderConfig {
 
     /// Fails with [`InvalidInput`](crate::ErrorKind::InvalidInput) if an option
     /// outside `known` was set, so a typo is reported instead of ignored.
-    pub fn check_options(&self, provider: &str, known: &[&str]) -> Result<()> {
+    pub fn check_options(&self, provider: &str, known: &[ConfigOption]) -> Result<()> {
         for name in self.options.keys() {
-            if !known.contains(&name.as_str()) {
-                let list = if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                };
-                return Err(Error::invalid_input(format!(
-                    "unknown option `{name}` for provider `{provider}` (known: {list})"
-                )));
+            if ConfigOption::find(known, name).is_none() {
+                return Err(unknown_option(provider, name, known));
             }
         }
         Ok(())
@@ -151,6 +247,19 @@ impl ProviderConfig {
             .map(Some)
             .map_err(|_| Error::invalid_input(format!("option `{name}` must be a whole number")))
     }
+}
+
+/// The error for an option `name` that `provider` does not declare.
+pub fn unknown_option(provider: &str, name: &str, known: &[ConfigOption]) -> Error {
+    let list = if known.is_empty() {
+        "none".to_owned()
+    } else {
+        known.iter().map(|o| o.name).collect::<Vec<_>>().join(", ")
+    };
+    Error::invalid_input(format!(
+        "unknown option `{}` for provider `{provider}` (known: {list})",
+        crate::error::quote(name)
+    ))
 }
 
 /// The process environment, or a fixed set of variables standing in for it
@@ -217,6 +326,9 @@ impl fmt::Debug for ProviderConfig {
             .field("region", &self.region)
             .field("endpoint", &self.endpoint)
             .field("options", &self.options)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retries", &self.retries)
             .finish()
     }
 }
@@ -229,7 +341,9 @@ mod tests {
     #[test]
     fn unknown_options_are_refused() {
         let config = ProviderConfig::new().option("regoin", "x");
-        let err = config.check_options("memory", &["region"]).unwrap_err();
+        let err = config
+            .check_options("memory", &[ConfigOption::new("region", "")])
+            .unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::InvalidInput);
         assert!(err.to_string().contains("regoin"));
     }

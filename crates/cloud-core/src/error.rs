@@ -57,6 +57,8 @@ pub enum ResourceKind {
     SecurityGroup,
     /// A job the provider runs in the background (an asynchronous change).
     Job,
+    /// A file or folder on the local machine.
+    File,
 }
 
 impl fmt::Display for ResourceKind {
@@ -80,6 +82,7 @@ impl fmt::Display for ResourceKind {
             ResourceKind::Address => "address",
             ResourceKind::SecurityGroup => "security group",
             ResourceKind::Job => "job",
+            ResourceKind::File => "file",
         })
     }
 }
@@ -115,6 +118,10 @@ pub enum ErrorKind {
     },
     /// A condition (If-Match, If-None-Match) did not hold.
     PreconditionFailed,
+    /// The request clashes with the resource's current state: a CNAME
+    /// beside other records, a node that must be stopped first, a change
+    /// already in progress.
+    Conflict,
     /// The requested byte range lies outside the object.
     RangeNotSatisfiable,
     /// The provider throttled the request.
@@ -146,6 +153,60 @@ pub enum ErrorKind {
     },
     /// Any other error reported by the provider; see [`Error::status`] and [`Error::code`].
     Provider,
+}
+
+/// How many characters of a caller's input a message quotes.
+pub const QUOTE_LIMIT: usize = 100;
+
+/// The longest message an error keeps, in characters; the rest is cut, so
+/// no input, however large, makes an error message large.
+pub const MESSAGE_LIMIT: usize = 1000;
+
+/// Input quoted in a message, cut to [`QUOTE_LIMIT`] characters with its
+/// full length noted, and with control characters escaped so a quote
+/// always stays on one line.
+///
+/// ```
+/// use cloud_core::error::quote;
+///
+/// assert_eq!(quote("www").to_string(), "www");
+/// let long = "x".repeat(5_000_000);
+/// assert!(quote(&long).to_string().len() < 150);
+/// assert_eq!(quote("a\nb").to_string(), "a\\nb");
+/// ```
+pub fn quote(input: &str) -> Quoted<'_> {
+    Quoted(input)
+}
+
+/// See [`quote`].
+#[derive(Debug, Clone, Copy)]
+pub struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (shown, c) in self.0.chars().enumerate() {
+            if shown == QUOTE_LIMIT {
+                return write!(f, "… ({} bytes in all)", self.0.len());
+            }
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                fmt::Write::write_char(f, c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `message` cut to [`MESSAGE_LIMIT`] characters.
+fn bounded(message: String) -> String {
+    match message.char_indices().nth(MESSAGE_LIMIT) {
+        None => message,
+        Some((cut, _)) => format!(
+            "{}… (message cut at {MESSAGE_LIMIT} characters)",
+            &message[..cut]
+        ),
+    }
 }
 
 /// Marks whether a transport failure happened before the request left the
@@ -189,7 +250,7 @@ impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error(Box::new(Inner {
             kind,
-            message: message.into(),
+            message: bounded(message.into()),
             provider: None,
             status: None,
             code: None,
@@ -202,21 +263,21 @@ impl Error {
     /// `resource` named `id` does not exist.
     pub fn not_found(resource: ResourceKind, id: impl Into<String>) -> Self {
         let id = id.into();
-        let message = format!("{resource} `{id}` not found");
+        let message = format!("{resource} `{}` not found", quote(&id));
         Self::new(ErrorKind::NotFound { resource, id }, message)
     }
 
     /// `resource` named `id` already exists.
     pub fn already_exists(resource: ResourceKind, id: impl Into<String>) -> Self {
         let id = id.into();
-        let message = format!("{resource} `{id}` already exists");
+        let message = format!("{resource} `{}` already exists", quote(&id));
         Self::new(ErrorKind::AlreadyExists { resource, id }, message)
     }
 
     /// `resource` named `id` still holds something and cannot be deleted.
     pub fn not_empty(resource: ResourceKind, id: impl Into<String>) -> Self {
         let id = id.into();
-        let message = format!("{resource} `{id}` is not empty");
+        let message = format!("{resource} `{}` is not empty", quote(&id));
         Self::new(ErrorKind::NotEmpty { resource, id }, message)
     }
 
@@ -290,7 +351,38 @@ impl Error {
 
     /// Replaces the message, keeping kind and details.
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
-        self.0.message = message.into();
+        self.0.message = bounded(message.into());
+        self
+    }
+
+    /// The request clashes with the current state of a resource.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Conflict, message)
+    }
+
+    /// Applies `scrub` to every text the error shows: its message, the
+    /// provider's code and request id, and its source (which is replaced by
+    /// its scrubbed text when scrubbing changed it). Used to remove
+    /// credentials a server echoed back; see [`Redactor`](crate::secret::Redactor).
+    pub fn map_text(mut self, scrub: impl Fn(&str) -> Option<String>) -> Self {
+        let inner = &mut *self.0;
+        if let Some(m) = scrub(&inner.message) {
+            inner.message = m;
+        }
+        for field in [&mut inner.code, &mut inner.request_id] {
+            if let Some(text) = field.as_deref()
+                && let Some(clean) = scrub(text)
+            {
+                *field = Some(clean);
+            }
+        }
+        if let Some(source) = &inner.source {
+            let shown = format!("{source} {source:?}");
+            if scrub(&shown).is_some() {
+                let text = scrub(&source.to_string()).unwrap_or_else(|| source.to_string());
+                inner.source = Some(Box::new(ScrubbedSource(text)));
+            }
+        }
         self
     }
 
@@ -410,6 +502,18 @@ impl StdError for Error {
     }
 }
 
+/// A lower-level error reduced to its scrubbed text.
+#[derive(Debug)]
+struct ScrubbedSource(String);
+
+impl fmt::Display for ScrubbedSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl StdError for ScrubbedSource {}
+
 impl From<std::io::Error> for Error {
     fn from(err: std::io::Error) -> Self {
         Error::io("I/O error", err)
@@ -439,6 +543,32 @@ mod tests {
         let err = Error::io("writing object", std::io::Error::other("disk full"));
         assert_eq!(err.kind(), &ErrorKind::Io);
         assert!(StdError::source(&err).is_some());
+    }
+
+    #[test]
+    fn huge_input_makes_a_short_message() {
+        let line = "a".repeat(5 * 1024 * 1024);
+        let err = Error::not_found(ResourceKind::Object, line.clone());
+        assert!(err.to_string().len() < 200, "{}", err.to_string().len());
+        let err = Error::invalid_input(format!("bad line: {line}"));
+        assert!(err.to_string().len() < MESSAGE_LIMIT * 4 + 100);
+        assert!(err.to_string().contains("message cut"));
+    }
+
+    #[test]
+    fn map_text_scrubs_every_shown_part() {
+        let err = Error::new(ErrorKind::Provider, "token tok-123 refused")
+            .with_code("tok-123")
+            .with_request_id("req tok-123")
+            .with_source(std::io::Error::other("echo tok-123"));
+        let scrub = |t: &str| {
+            t.contains("tok-123")
+                .then(|| t.replace("tok-123", "[redacted]"))
+        };
+        let err = err.map_text(scrub);
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("tok-123"), "{shown}");
+        assert!(shown.contains("token [redacted] refused"), "{shown}");
     }
 
     #[test]

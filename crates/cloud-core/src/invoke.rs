@@ -12,23 +12,29 @@ use tracing::Instrument;
 
 use crate::capability::{Capabilities, Capability};
 use crate::error::{Error, Result};
+use crate::secret::Redactor;
 
-/// Runs `call` if `capabilities` contains `capability`, inside a tracing span.
-pub(crate) async fn invoke<T, F, Fut>(
-    provider: &str,
-    capabilities: Capabilities,
-    capability: Capability,
-    call: F,
-) -> Result<T>
+/// Runs `call` if the driver declares `capability`, inside a tracing span;
+/// a failure has the driver's credentials scrubbed from it before it is
+/// logged or returned.
+pub(crate) async fn invoke<D, T, F, Fut>(driver: &D, capability: Capability, call: F) -> Result<T>
 where
+    D: ?Sized + DriverInfo,
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T>>,
 {
-    if !capabilities.contains(capability) {
+    let provider = driver.provider_name();
+    if !driver.declared().contains(capability) {
         return Err(Error::unsupported(provider, capability));
     }
     let span = tracing::debug_span!("cloud", provider, op = capability.name());
-    let result = call().instrument(span).await;
+    let result = call()
+        .instrument(span)
+        .await
+        .map_err(|e| match driver.secrets() {
+            Some(redactor) => redactor.scrub(e),
+            None => e,
+        });
     if let Err(err) = &result {
         tracing::debug!(provider, op = capability.name(), error = %err, "operation failed");
     }
@@ -74,12 +80,8 @@ where
         let driver = driver.clone();
         let fetch = fetch.clone();
         async move {
-            let provider = driver.provider_name().to_owned();
-            let capabilities = driver.declared();
-            invoke(&provider, capabilities, capability, || {
-                fetch(driver, request)
-            })
-            .await
+            let call = fetch(driver.clone(), request);
+            invoke(&*driver, capability, || call).await
         }
     })
 }
@@ -88,6 +90,7 @@ where
 pub(crate) trait DriverInfo {
     fn provider_name(&self) -> &str;
     fn declared(&self) -> Capabilities;
+    fn secrets(&self) -> Option<&Redactor>;
 }
 
 macro_rules! driver_info {
@@ -98,6 +101,9 @@ macro_rules! driver_info {
             }
             fn declared(&self) -> Capabilities {
                 self.capabilities()
+            }
+            fn secrets(&self) -> Option<&Redactor> {
+                self.redactor()
             }
         }
     )*};

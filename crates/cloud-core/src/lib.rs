@@ -38,6 +38,7 @@
 
 pub mod byte_stream;
 pub mod capability;
+pub mod cleanup;
 pub mod compute;
 pub mod config;
 pub mod dns;
@@ -45,6 +46,7 @@ pub mod error;
 pub mod loadbalancer;
 pub mod paging;
 pub mod secret;
+pub mod staging;
 pub mod storage;
 pub mod time;
 pub mod unique;
@@ -63,7 +65,7 @@ pub use compute::{
     Compute, ComputeDriver, CreateNode, CreateVolume, KeyPair, Node, NodeAuth, NodeImage,
     NodeLocation, NodeSize, NodeState, SnapshotState, StorageVolume, VolumeSnapshot, VolumeState,
 };
-pub use config::{Environment, ProviderConfig};
+pub use config::{ConfigOption, Environment, ProviderConfig};
 pub use dns::{
     CreateZone, Dns, DnsDriver, Record, RecordSpec, RecordType, UpdateZone, Zone, ZoneType,
 };
@@ -76,7 +78,7 @@ pub use paging::{ListStream, Page, PageRequest, paginate};
 pub use secret::Secret;
 pub use storage::{
     ByteRange, Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, ListOptions,
-    Object, Storage, StorageDriver, UploadOptions, UrlMethod, WriteCondition,
+    Object, PendingUpload, Storage, StorageDriver, UploadOptions, UrlMethod, WriteCondition,
 };
 
 /// Re-exported so drivers and users name the same versions.

@@ -60,3 +60,87 @@ impl From<&str> for Secret {
         Secret::new(value)
     }
 }
+
+/// Every credential one client holds, to be cut out of error text before
+/// an error leaves the library.
+///
+/// A server may echo a token or key in its error body (`invalid token
+/// gAAAA...`). A driver registers each credential here when it gets it (keys
+/// at construction, tokens as they are issued) and returns the redactor
+/// from its `redactor()` method; the portable handles then pass every error
+/// through [`scrub`](Self::scrub). Cheap to clone: clones share one set.
+///
+/// ```
+/// use cloud_core::{Error, ErrorKind, Secret};
+/// use cloud_core::secret::Redactor;
+///
+/// let redactor = Redactor::new();
+/// redactor.add(&Secret::new("tok-0123456789"));
+/// let err = Error::new(ErrorKind::InvalidCredentials, "token tok-0123456789 expired");
+/// assert_eq!(redactor.scrub(err).message(), "token [redacted] expired");
+/// ```
+#[derive(Clone, Default)]
+pub struct Redactor {
+    secrets: std::sync::Arc<std::sync::RwLock<Vec<Secret>>>,
+}
+
+impl Redactor {
+    /// Shorter values are not redacted: they would match ordinary words.
+    pub const MIN_LEN: usize = 4;
+    /// How many credentials are kept; the oldest are dropped first (tokens
+    /// of a long-lived client are renewed many times).
+    pub const CAPACITY: usize = 64;
+
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a credential.
+    pub fn add(&self, secret: &Secret) {
+        if secret.expose().len() < Self::MIN_LEN {
+            return;
+        }
+        let mut secrets = self
+            .secrets
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if secrets.contains(secret) {
+            return;
+        }
+        if secrets.len() == Self::CAPACITY {
+            secrets.remove(0);
+        }
+        secrets.push(secret.clone());
+    }
+
+    /// `text` with every credential replaced by `[redacted]`, or `None` if
+    /// it holds none.
+    pub fn scrub_text(&self, text: &str) -> Option<String> {
+        let secrets = self
+            .secrets
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut out: Option<String> = None;
+        for secret in secrets.iter() {
+            let current = out.as_deref().unwrap_or(text);
+            if current.contains(secret.expose()) {
+                out = Some(current.replace(secret.expose(), "[redacted]"));
+            }
+        }
+        out
+    }
+
+    /// `error` with every credential cut out of its message, code, request
+    /// id and source.
+    pub fn scrub(&self, error: crate::Error) -> crate::Error {
+        error.map_text(|t| self.scrub_text(t))
+    }
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.secrets.read().map(|s| s.len()).unwrap_or_default();
+        write!(f, "Redactor({n} secrets)")
+    }
+}

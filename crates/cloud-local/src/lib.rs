@@ -48,8 +48,8 @@ use async_trait::async_trait;
 use bytes::BytesMut;
 use cloud_core::paging::page_of;
 use cloud_core::{
-    Api, ByteStream, Capabilities, Capability, Container, Download, DownloadOptions, Error,
-    ErrorKind, ExtraOperation, ListEntry, ListObjectsRequest, Object, Page, PageRequest,
+    Api, ByteStream, Capabilities, Capability, ConfigOption, Container, Download, DownloadOptions,
+    Error, ErrorKind, ExtraOperation, ListEntry, ListObjectsRequest, Object, Page, PageRequest,
     ProviderConfig, ProviderDescription, ResourceKind, Result, StorageDriver, UploadOptions,
 };
 use futures::StreamExt;
@@ -76,16 +76,22 @@ pub const DESCRIPTION: ProviderDescription = ProviderDescription {
         name: "ex_clean_temporary_files",
         description: "Removes temporary files left by crashed writers",
     }],
+    options: CONFIG_OPTIONS,
 };
 
 /// Options `LocalStorage::from_config` understands.
-pub const CONFIG_OPTIONS: &[&str] = &["root"];
+pub const CONFIG_OPTIONS: &[ConfigOption] = &[ConfigOption::new(
+    "root",
+    "The folder holding the containers (also the endpoint)",
+)];
 
 /// Environment variable naming the default account folder.
 pub const ROOT_ENV: &str = "CLOUD_LOCAL_ROOT";
 
 const CAPABILITIES: Capabilities = Capabilities::all(Api::Storage)
     .without(Capability::MultipartUpload)
+    .without(Capability::ListUploads)
+    .without(Capability::AbortUpload)
     .without(Capability::SignedUrl)
     .without(Capability::CdnUrl);
 
@@ -143,20 +149,15 @@ impl LocalStorage {
         Ok(self.layout.object(container, name))
     }
 
-    /// Removes temporary files abandoned by crashed writers (an extra; safe
-    /// while no write is in progress).
+    /// Removes the temporary files of writers that died mid-write (an
+    /// extra; safe while other processes write: a file whose writer is alive
+    /// is locked and kept). Returns how many were removed.
     pub fn ex_clean_temporary_files(&self) -> Result<usize> {
-        let dir = self.layout.tmp_dir();
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            return Ok(0);
-        };
-        let mut removed = 0;
-        for entry in entries.flatten() {
-            if std::fs::remove_file(entry.path()).is_ok() {
-                removed += 1;
-            }
-        }
-        Ok(removed)
+        Ok(cloud_core::staging::remove_abandoned(
+            &self.layout.tmp_dir(),
+            |_| true,
+            cloud_core::staging::ABANDONED_AFTER,
+        ))
     }
 
     /// Runs blocking file-system work off the async threads, under the commit lock if asked.

@@ -5,12 +5,15 @@
 //! driver's commit lock, conditions are checked and the file is renamed into
 //! place (or hard-linked, for create-only writes, which fails atomically if
 //! the name is taken), followed by its metadata sidecar. A failed or
-//! abandoned stream only ever leaves a temporary file, which is removed.
+//! abandoned stream only ever leaves a temporary file, which is removed; a
+//! killed writer's temporary file is locked only while the writer lives, so
+//! the next use of the store removes it (`cloud_core::staging`).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
+use cloud_core::staging::StagingFile;
 use cloud_core::{ByteStream, Error, ErrorKind, Object, ResourceKind, Result, WriteCondition};
 use futures::StreamExt;
 use md5::{Digest, Md5};
@@ -20,39 +23,10 @@ use crate::PROVIDER;
 use crate::meta::{FileIdentity, Sidecar, describe};
 use crate::paths::Layout;
 
-/// A temporary file removed on drop unless it was committed.
-#[derive(Debug)]
-pub(crate) struct TempFile {
-    path: PathBuf,
-    armed: bool,
-}
-
-impl TempFile {
-    fn new(path: PathBuf) -> Self {
-        TempFile { path, armed: true }
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-
-    fn disarm(&mut self) {
-        self.armed = false;
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if self.armed {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
 /// A body written to a temporary file, ready to commit.
 #[derive(Debug)]
 pub(crate) struct Staged {
-    pub(crate) file: TempFile,
+    pub(crate) file: StagingFile,
     pub(crate) size: u64,
     pub(crate) etag: String,
 }
@@ -63,10 +37,13 @@ pub(crate) async fn stage(layout: &Layout, mut body: ByteStream) -> Result<Stage
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    let temp = TempFile::new(dir.join(format!("upload-{}", cloud_core::unique::unique_token())));
-    let mut file = tokio::fs::File::create(temp.path())
-        .await
-        .map_err(|e| Error::io(format!("creating {}", temp.path().display()), e))?;
+    let name = format!("upload-{}", cloud_core::unique::unique_token());
+    let temp = StagingFile::create(&dir, &name)
+        .map_err(|e| Error::io(format!("creating {}", dir.join(&name).display()), e))?;
+    let mut file = tokio::fs::File::from_std(
+        temp.handle()
+            .map_err(|e| Error::io(format!("opening {}", temp.path().display()), e))?,
+    );
     let mut hasher = Md5::new();
     let mut size = 0u64;
     while let Some(chunk) = body.next().await {
@@ -166,7 +143,7 @@ pub(crate) fn commit(
         std::fs::rename(staged.file.path(), &target)
             .map_err(|e| io("renaming into", &target, e))?;
     }
-    staged.file.disarm();
+    staged.file.keep();
     let meta_path = layout.meta(container, name);
     if let Some(dir) = meta_path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| io("creating", dir, e))?;
@@ -174,7 +151,7 @@ pub(crate) fn commit(
     let mut sidecar_temp = sidecar_temp;
     std::fs::rename(sidecar_temp.path(), &meta_path)
         .map_err(|e| io("renaming into", &meta_path, e))?;
-    sidecar_temp.disarm();
+    sidecar_temp.keep();
     if let Some(parent) = target.parent() {
         sync_dir(parent);
     }
@@ -214,16 +191,13 @@ fn check_path_is_free(container_dir: &Path, target: &Path, name: &str) -> Result
     Ok(())
 }
 
-fn write_sidecar_temp(layout: &Layout, sidecar: &Sidecar) -> Result<TempFile> {
-    let temp = TempFile::new(
-        layout
-            .tmp_dir()
-            .join(format!("meta-{}", cloud_core::unique::unique_token())),
-    );
+fn write_sidecar_temp(layout: &Layout, sidecar: &Sidecar) -> Result<StagingFile> {
+    let dir = layout.tmp_dir();
+    let name = format!("meta-{}", cloud_core::unique::unique_token());
+    let temp = StagingFile::create(&dir, &name).map_err(|e| io("creating", &dir.join(&name), e))?;
     let json = serde_json::to_vec(sidecar)
         .map_err(|e| Error::new(ErrorKind::Io, format!("encoding metadata: {e}")))?;
-    let mut file =
-        std::fs::File::create(temp.path()).map_err(|e| io("creating", temp.path(), e))?;
+    let mut file = temp.handle().map_err(|e| io("opening", temp.path(), e))?;
     std::io::Write::write_all(&mut file, &json).map_err(|e| io("writing", temp.path(), e))?;
     file.sync_all().map_err(|e| io("syncing", temp.path(), e))?;
     Ok(temp)

@@ -3,28 +3,34 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use cloud_core::paging::page_of;
 use cloud_core::{
-    Api, Capabilities, CreateZone, DnsDriver, Error, ErrorKind, Page, PageRequest, Record,
-    RecordSpec, RecordType, ResourceKind, Result, UpdateZone, Zone, ZoneType,
+    Api, Capabilities, CreateZone, DnsDriver, Error, Page, PageRequest, Record, RecordSpec,
+    RecordType, ResourceKind, Result, UpdateZone, Zone, ZoneType,
 };
 
 use serde::{Deserialize, Serialize};
 
 use crate::PROVIDER;
-use crate::persist::StateFile;
+use crate::persist::Store;
 
 pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(Api::Dns);
 const PAGE_SIZE: u32 = 100;
 
 /// In-memory DNS driver.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MemoryDns {
-    state: Arc<Mutex<State>>,
-    file: Option<StateFile>,
+    store: Store<State>,
+}
+
+impl Default for MemoryDns {
+    fn default() -> Self {
+        MemoryDns {
+            store: Store::memory(State::default()),
+        }
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -45,7 +51,13 @@ impl State {
         format!("{kind}-{:06}", self.next_id)
     }
 
-    fn zone(&mut self, id: &str) -> Result<&mut ZoneEntry> {
+    fn zone(&self, id: &str) -> Result<&ZoneEntry> {
+        self.zones
+            .get(id)
+            .ok_or_else(|| Error::not_found(ResourceKind::Zone, id).with_provider(PROVIDER))
+    }
+
+    fn zone_mut(&mut self, id: &str) -> Result<&mut ZoneEntry> {
         self.zones
             .get_mut(id)
             .ok_or_else(|| Error::not_found(ResourceKind::Zone, id).with_provider(PROVIDER))
@@ -74,13 +86,10 @@ fn check_conflicts<'a>(spec: &RecordSpec, others: impl Iterator<Item = &'a Recor
         let cname_clash =
             other.record_type == RecordType::CNAME || spec.record_type == RecordType::CNAME;
         if cname_clash {
-            return Err(Error::new(
-                ErrorKind::Provider,
-                format!(
-                    "a CNAME must be the only record at `{}`",
-                    display_name(&spec.name)
-                ),
-            )
+            return Err(Error::conflict(format!(
+                "a CNAME must be the only record at `{}`",
+                display_name(&spec.name)
+            ))
             .with_provider(PROVIDER)
             .with_code("CNAMEConflict"));
         }
@@ -98,27 +107,12 @@ impl MemoryDns {
         Self::default()
     }
 
-    /// An account kept in the JSON file `path`, shared with other processes.
+    /// An account kept in the JSON file `path`, shared with other processes:
+    /// each change is a locked read-modify-write of the file.
     pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
-        let file = StateFile::new(path);
-        let state = file.load::<State>()?.unwrap_or_default();
         Ok(MemoryDns {
-            state: Arc::new(Mutex::new(state)),
-            file: Some(file),
+            store: Store::open(path)?,
         })
-    }
-
-    fn persist(&self, state: &State) -> Result<()> {
-        match &self.file {
-            Some(file) => file.save(state),
-            None => Ok(()),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -133,12 +127,14 @@ impl DnsDriver for MemoryDns {
     }
 
     async fn list_zones(&self, page: PageRequest) -> Result<Page<Zone>> {
-        let zones: Vec<_> = self.lock().zones.values().map(|z| z.zone.clone()).collect();
+        let zones: Vec<_> = self
+            .store
+            .read(|s| Ok(s.zones.values().map(|z| z.zone.clone()).collect()))?;
         page_of(&zones, &page, PAGE_SIZE)
     }
 
     async fn get_zone(&self, id: &str) -> Result<Zone> {
-        Ok(self.lock().zone(id)?.zone.clone())
+        self.store.read(|s| Ok(s.zone(id)?.zone.clone()))
     }
 
     async fn create_zone(&self, request: &CreateZone) -> Result<Zone> {
@@ -147,109 +143,113 @@ impl DnsDriver for MemoryDns {
                 "unknown option `{name}` for provider `memory`"
             )));
         }
-        let mut state = self.lock();
-        if state
-            .zones
-            .values()
-            .any(|z| z.zone.domain == request.domain)
-        {
-            return Err(
-                Error::already_exists(ResourceKind::Zone, &request.domain).with_provider(PROVIDER)
+        self.store.update(|state| {
+            if state
+                .zones
+                .values()
+                .any(|z| z.zone.domain == request.domain)
+            {
+                return Err(Error::already_exists(ResourceKind::Zone, &request.domain)
+                    .with_provider(PROVIDER));
+            }
+            let id = state.id("zone");
+            let mut zone = Zone::new(&id, &request.domain);
+            zone.zone_type = request.zone_type;
+            zone.ttl = request.ttl;
+            if let Some(email) = &request.email {
+                zone.extra.insert("email".into(), email.clone().into());
+            }
+            if zone.zone_type == ZoneType::Slave {
+                zone.extra
+                    .insert("masters".into(), serde_json::Value::Array(vec![]));
+            }
+            state.zones.insert(
+                id,
+                ZoneEntry {
+                    zone: zone.clone(),
+                    records: BTreeMap::new(),
+                },
             );
-        }
-        let id = state.id("zone");
-        let mut zone = Zone::new(&id, &request.domain);
-        zone.zone_type = request.zone_type;
-        zone.ttl = request.ttl;
-        if let Some(email) = &request.email {
-            zone.extra.insert("email".into(), email.clone().into());
-        }
-        if zone.zone_type == ZoneType::Slave {
-            zone.extra
-                .insert("masters".into(), serde_json::Value::Array(vec![]));
-        }
-        state.zones.insert(
-            id,
-            ZoneEntry {
-                zone: zone.clone(),
-                records: BTreeMap::new(),
-            },
-        );
-        self.persist(&state)?;
-        Ok(zone)
+            Ok(zone)
+        })
     }
 
     async fn update_zone(&self, id: &str, update: &UpdateZone) -> Result<Zone> {
-        let mut state = self.lock();
-        let entry = state.zone(id)?;
-        if let Some(ttl) = update.ttl {
-            entry.zone.ttl = Some(ttl);
-        }
-        if let Some(email) = &update.email {
-            entry
-                .zone
-                .extra
-                .insert("email".into(), email.clone().into());
-        }
-        let zone = entry.zone.clone();
-        self.persist(&state)?;
-        Ok(zone)
+        self.store.update(|state| {
+            let entry = state.zone_mut(id)?;
+            if let Some(ttl) = update.ttl {
+                entry.zone.ttl = Some(ttl);
+            }
+            if let Some(email) = &update.email {
+                entry
+                    .zone
+                    .extra
+                    .insert("email".into(), email.clone().into());
+            }
+            let zone = entry.zone.clone();
+            Ok(zone)
+        })
     }
 
     async fn delete_zone(&self, id: &str) -> Result<()> {
-        let mut state = self.lock();
-        state.zone(id)?;
-        state.zones.remove(id);
-        self.persist(&state)
+        self.store.update(|state| {
+            state.zone(id)?;
+            state.zones.remove(id);
+            Ok(())
+        })
     }
 
     async fn list_records(&self, zone: &str, page: PageRequest) -> Result<Page<Record>> {
-        let records: Vec<_> = self.lock().zone(zone)?.records.values().cloned().collect();
+        let records: Vec<_> = self
+            .store
+            .read(|s| Ok(s.zone(zone)?.records.values().cloned().collect()))?;
         page_of(&records, &page, PAGE_SIZE)
     }
 
     async fn get_record(&self, zone: &str, id: &str) -> Result<Record> {
-        self.lock()
-            .zone(zone)?
-            .records
-            .get(id)
-            .cloned()
-            .ok_or_else(|| no_record(id))
+        self.store.read(|s| {
+            s.zone(zone)?
+                .records
+                .get(id)
+                .cloned()
+                .ok_or_else(|| no_record(id))
+        })
     }
 
     async fn create_record(&self, zone: &str, spec: &RecordSpec) -> Result<Record> {
-        let mut state = self.lock();
-        let id = state.id("rec");
-        let entry = state.zone(zone)?;
-        check_conflicts(spec, entry.records.values())?;
-        let mut record = Record::new(&id, zone, &spec.name, spec.record_type, &spec.data);
-        record.ttl = spec.ttl;
-        entry.records.insert(id, record.clone());
-        self.persist(&state)?;
-        Ok(record)
+        self.store.update(|state| {
+            let id = state.id("rec");
+            let entry = state.zone_mut(zone)?;
+            check_conflicts(spec, entry.records.values())?;
+            let mut record = Record::new(&id, zone, &spec.name, spec.record_type, &spec.data);
+            record.ttl = spec.ttl;
+            entry.records.insert(id, record.clone());
+            Ok(record)
+        })
     }
 
     async fn update_record(&self, zone: &str, id: &str, spec: &RecordSpec) -> Result<Record> {
-        let mut state = self.lock();
-        let entry = state.zone(zone)?;
-        if !entry.records.contains_key(id) {
-            return Err(no_record(id));
-        }
-        check_conflicts(spec, entry.records.values().filter(|r| r.id != id))?;
-        let mut record = Record::new(id, zone, &spec.name, spec.record_type, &spec.data);
-        record.ttl = spec.ttl;
-        entry.records.insert(id.to_owned(), record.clone());
-        self.persist(&state)?;
-        Ok(record)
+        self.store.update(|state| {
+            let entry = state.zone_mut(zone)?;
+            if !entry.records.contains_key(id) {
+                return Err(no_record(id));
+            }
+            check_conflicts(spec, entry.records.values().filter(|r| r.id != id))?;
+            let mut record = Record::new(id, zone, &spec.name, spec.record_type, &spec.data);
+            record.ttl = spec.ttl;
+            entry.records.insert(id.to_owned(), record.clone());
+            Ok(record)
+        })
     }
 
     async fn delete_record(&self, zone: &str, id: &str) -> Result<()> {
-        let mut state = self.lock();
-        state
-            .zone(zone)?
-            .records
-            .remove(id)
-            .ok_or_else(|| no_record(id))?;
-        self.persist(&state)
+        self.store.update(|state| {
+            state
+                .zone_mut(zone)?
+                .records
+                .remove(id)
+                .ok_or_else(|| no_record(id))?;
+            Ok(())
+        })
     }
 }

@@ -33,7 +33,7 @@ mod storage;
 
 use std::time::Duration;
 
-use cloud_core::{Api, ExtraOperation, ProviderConfig, ProviderDescription, Result};
+use cloud_core::{Api, ConfigOption, ExtraOperation, ProviderConfig, ProviderDescription, Result};
 
 pub use compute::MemoryCompute;
 pub use dns::MemoryDns;
@@ -69,10 +69,14 @@ pub const DESCRIPTION: ProviderDescription = ProviderDescription {
             description: "Total bytes stored across containers",
         },
     ],
+    options: CONFIG_OPTIONS,
 };
 
 /// Options `MemoryCloud::from_config` understands.
-pub const CONFIG_OPTIONS: &[&str] = &["transition_delay_ms"];
+pub const CONFIG_OPTIONS: &[ConfigOption] = &[ConfigOption::new(
+    "transition_delay_ms",
+    "Milliseconds nodes and balancers spend pending, rebooting, stopping...",
+)];
 
 /// Options for an in-memory cloud.
 #[derive(Debug, Clone)]

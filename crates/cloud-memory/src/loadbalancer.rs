@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,9 +14,10 @@ use cloud_core::{
 
 use serde::{Deserialize, Serialize};
 
+use crate::MemoryCompute;
 use crate::PROVIDER;
 use crate::clock::Timed;
-use crate::persist::StateFile;
+use crate::persist::Store;
 
 pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(Api::LoadBalancer);
 const PAGE_SIZE: u32 = 100;
@@ -30,11 +30,15 @@ const PROTOCOLS: [Protocol; 4] = [
 
 /// In-memory load-balancer driver. Balancers are `pending` for the
 /// transition delay after being created or updated, then `running`.
+///
+/// Members given by node id (`Member::node`) must name a node of the
+/// compute account linked with [`with_nodes`](Self::with_nodes); without
+/// one, no node exists and such members are refused as not found.
 #[derive(Debug, Clone)]
 pub struct MemoryLoadBalancer {
-    state: Arc<Mutex<State>>,
+    store: Store<State>,
     delay: Duration,
-    file: Option<StateFile>,
+    nodes: Option<MemoryCompute>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -56,7 +60,13 @@ impl State {
         format!("{kind}-{:06}", self.next_id)
     }
 
-    fn entry(&mut self, id: &str) -> Result<&mut Entry> {
+    fn entry(&self, id: &str) -> Result<&Entry> {
+        self.balancers
+            .get(id)
+            .ok_or_else(|| Error::not_found(ResourceKind::Balancer, id).with_provider(PROVIDER))
+    }
+
+    fn entry_mut(&mut self, id: &str) -> Result<&mut Entry> {
         self.balancers
             .get_mut(id)
             .ok_or_else(|| Error::not_found(ResourceKind::Balancer, id).with_provider(PROVIDER))
@@ -83,39 +93,53 @@ impl MemoryLoadBalancer {
     /// An empty account; balancers settle after `delay`.
     pub fn new(delay: Duration) -> Self {
         MemoryLoadBalancer {
-            state: Arc::new(Mutex::new(State::default())),
+            store: Store::memory(State::default()),
             delay,
-            file: None,
+            nodes: None,
         }
     }
 
-    /// An account kept in the JSON file `path`, shared with other processes.
+    /// An account kept in the JSON file `path`, shared with other processes:
+    /// each change is a locked read-modify-write of the file.
     pub fn open(path: impl Into<PathBuf>, delay: Duration) -> Result<Self> {
-        let file = StateFile::new(path);
-        let mut lb = Self::new(delay);
-        if let Some(state) = file.load::<State>()? {
-            lb.state = Arc::new(Mutex::new(state));
-        }
-        lb.file = Some(file);
-        Ok(lb)
+        Ok(MemoryLoadBalancer {
+            store: Store::open(path)?,
+            delay,
+            nodes: None,
+        })
     }
 
-    fn persist(&self, state: &State) -> Result<()> {
-        match &self.file {
-            Some(file) => file.save(state),
-            None => Ok(()),
-        }
+    /// Resolves node members against the nodes of `compute`: a member
+    /// naming a node it does not hold is refused, and one without an
+    /// address takes the node's first private address.
+    #[must_use]
+    pub fn with_nodes(mut self, compute: MemoryCompute) -> Self {
+        self.nodes = Some(compute);
+        self
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// `member` with its node checked and its address filled in.
+    fn resolve(&self, member: &Member) -> Result<Member> {
+        let Some(node_id) = &member.node_id else {
+            return Ok(member.clone());
+        };
+        let node = match &self.nodes {
+            Some(compute) => compute.node_exists(node_id)?,
+            None => None,
+        };
+        let Some(node) = node else {
+            return Err(Error::not_found(ResourceKind::Node, node_id).with_provider(PROVIDER));
+        };
+        let mut resolved = member.clone();
+        if resolved.ip.is_none() {
+            resolved.ip = node.private_ips.first().copied();
+        }
+        Ok(resolved)
     }
 
     fn add_member(state: &mut State, balancer: &str, member: &Member) -> Result<Member> {
         let id = state.id("member");
-        let entry = state.entry(balancer)?;
+        let entry = state.entry_mut(balancer)?;
         let duplicate = entry
             .members
             .iter()
@@ -153,12 +177,14 @@ impl LoadBalancerDriver for MemoryLoadBalancer {
     }
 
     async fn list_balancers(&self, page: PageRequest) -> Result<Page<LoadBalancer>> {
-        let all: Vec<_> = self.lock().balancers.values().map(view).collect();
+        let all: Vec<_> = self
+            .store
+            .read(|s| Ok(s.balancers.values().map(view).collect()))?;
         page_of(&all, &page, PAGE_SIZE)
     }
 
     async fn get_balancer(&self, id: &str) -> Result<LoadBalancer> {
-        Ok(view(self.lock().entry(id)?))
+        self.store.read(|s| Ok(view(s.entry(id)?)))
     }
 
     async fn create_balancer(&self, request: &CreateBalancer) -> Result<LoadBalancer> {
@@ -168,32 +194,37 @@ impl LoadBalancerDriver for MemoryLoadBalancer {
             )));
         }
         check_protocol(&request.protocol)?;
+        let members = request
+            .members
+            .iter()
+            .map(|m| self.resolve(m))
+            .collect::<Result<Vec<_>>>()?;
         let delay = self.delay;
-        let mut state = self.lock();
-        let id = state.id("lb");
-        let n = state.next_id;
-        let mut balancer =
-            LoadBalancer::new(&id, &request.name, BalancerState::Pending, request.port);
-        balancer.ip = Some(IpAddr::V4(Ipv4Addr::new(198, 51, 100, (n % 254 + 1) as u8)));
-        balancer.protocol = Some(request.protocol.clone());
-        balancer.algorithm = Some(request.algorithm);
-        state.balancers.insert(
-            id.clone(),
-            Entry {
-                balancer,
-                state: Timed::transition(BalancerState::Pending, BalancerState::Running, delay),
-                members: Vec::new(),
-            },
-        );
-        for member in &request.members {
-            if let Err(e) = Self::add_member(&mut state, &id, member) {
-                state.balancers.remove(&id);
-                return Err(e);
+        self.store.update(|state| {
+            let id = state.id("lb");
+            let n = state.next_id;
+            let mut balancer =
+                LoadBalancer::new(&id, &request.name, BalancerState::Pending, request.port);
+            balancer.ip = Some(IpAddr::V4(Ipv4Addr::new(198, 51, 100, (n % 254 + 1) as u8)));
+            balancer.protocol = Some(request.protocol.clone());
+            balancer.algorithm = Some(request.algorithm);
+            state.balancers.insert(
+                id.clone(),
+                Entry {
+                    balancer,
+                    state: Timed::transition(BalancerState::Pending, BalancerState::Running, delay),
+                    members: Vec::new(),
+                },
+            );
+            for member in &members {
+                if let Err(e) = Self::add_member(state, &id, member) {
+                    state.balancers.remove(&id);
+                    return Err(e);
+                }
             }
-        }
-        let created = view(state.entry(&id)?);
-        self.persist(&state)?;
-        Ok(created)
+            let created = view(state.entry(&id)?);
+            Ok(created)
+        })
     }
 
     async fn update_balancer(&self, id: &str, update: &UpdateBalancer) -> Result<LoadBalancer> {
@@ -201,53 +232,56 @@ impl LoadBalancerDriver for MemoryLoadBalancer {
             check_protocol(p)?;
         }
         let delay = self.delay;
-        let mut state = self.lock();
-        let entry = state.entry(id)?;
-        let b = &mut entry.balancer;
-        if let Some(name) = &update.name {
-            b.name = name.clone();
-        }
-        if let Some(port) = update.port {
-            b.port = port;
-        }
-        if let Some(p) = &update.protocol {
-            b.protocol = Some(p.clone());
-        }
-        if let Some(a) = update.algorithm {
-            b.algorithm = Some(a);
-        }
-        entry.state = Timed::transition(BalancerState::Pending, BalancerState::Running, delay);
-        let updated = view(entry);
-        self.persist(&state)?;
-        Ok(updated)
+        self.store.update(|state| {
+            let entry = state.entry_mut(id)?;
+            let b = &mut entry.balancer;
+            if let Some(name) = &update.name {
+                b.name = name.clone();
+            }
+            if let Some(port) = update.port {
+                b.port = port;
+            }
+            if let Some(p) = &update.protocol {
+                b.protocol = Some(p.clone());
+            }
+            if let Some(a) = update.algorithm {
+                b.algorithm = Some(a);
+            }
+            entry.state = Timed::transition(BalancerState::Pending, BalancerState::Running, delay);
+            let updated = view(entry);
+            Ok(updated)
+        })
     }
 
     async fn destroy_balancer(&self, id: &str) -> Result<()> {
-        let mut state = self.lock();
-        state.entry(id)?;
-        state.balancers.remove(id);
-        self.persist(&state)
+        self.store.update(|state| {
+            state.entry(id)?;
+            state.balancers.remove(id);
+            Ok(())
+        })
     }
 
     async fn list_members(&self, balancer: &str) -> Result<Vec<Member>> {
-        Ok(self.lock().entry(balancer)?.members.clone())
+        self.store.read(|s| Ok(s.entry(balancer)?.members.clone()))
     }
 
     async fn attach_member(&self, balancer: &str, member: &Member) -> Result<Member> {
-        let mut state = self.lock();
-        let added = Self::add_member(&mut state, balancer, member)?;
-        self.persist(&state)?;
-        Ok(added)
+        let member = self.resolve(member)?;
+        self.store
+            .update(|state| Self::add_member(state, balancer, &member))
     }
 
     async fn detach_member(&self, balancer: &str, member_id: &str) -> Result<()> {
-        let mut state = self.lock();
-        let entry = state.entry(balancer)?;
-        let before = entry.members.len();
-        entry.members.retain(|m| m.id != member_id);
-        if entry.members.len() == before {
-            return Err(Error::not_found(ResourceKind::Member, member_id).with_provider(PROVIDER));
-        }
-        self.persist(&state)
+        self.store.update(|state| {
+            let entry = state.entry_mut(balancer)?;
+            let before = entry.members.len();
+            entry.members.retain(|m| m.id != member_id);
+            if entry.members.len() == before {
+                return Err(
+                    Error::not_found(ResourceKind::Member, member_id).with_provider(PROVIDER)
+                );
+            }
+            Ok(())
+        })
     }
 }

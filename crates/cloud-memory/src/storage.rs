@@ -24,6 +24,8 @@ use crate::PROVIDER;
 /// and multipart uploads, which an in-memory store has no use for.
 pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(Api::Storage)
     .without(Capability::MultipartUpload)
+    .without(Capability::ListUploads)
+    .without(Capability::AbortUpload)
     .without(Capability::SignedUrl)
     .without(Capability::CdnUrl);
 

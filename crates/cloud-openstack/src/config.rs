@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use cloud_core::http::{HttpClient, RetryPolicy, Timeouts, TlsOptions, Transport};
 use cloud_core::unique::TokenSource;
-use cloud_core::{Environment, Error, ProviderConfig, Result, Secret};
+use cloud_core::{ConfigOption, Environment, Error, ProviderConfig, Result, Secret};
 use url::Url;
 
 use crate::identity::{Auth, Interface, Scope, Session, TokenSigner, env};
@@ -97,6 +97,29 @@ pub struct SloConfig {
     pub concurrency: usize,
 }
 
+impl SloConfig {
+    /// This configuration with the segment size and threshold one upload asks for.
+    pub(crate) fn for_upload(mut self, options: &cloud_core::UploadOptions) -> Result<Self> {
+        if let Some(size) = options.part_size_value() {
+            self.segment_size = size;
+        }
+        if let Some(threshold) = options.multipart_threshold_value() {
+            self.threshold = threshold;
+        }
+        self.check()?;
+        Ok(self)
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.segment_size == 0 || self.concurrency == 0 {
+            return Err(Error::invalid_input(
+                "segment size and concurrency must be positive",
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for SloConfig {
     fn default() -> Self {
         SloConfig {
@@ -108,24 +131,35 @@ impl Default for SloConfig {
 }
 
 /// Options [`OpenStackBuilder::from_config`] understands.
-pub const CONFIG_OPTIONS: &[&str] = &[
-    "auth_type",
-    "project_name",
-    "project_id",
-    "user_domain_name",
-    "project_domain_name",
-    "tenant_name",
-    "interface",
-    "cloud",
-    "temp_url_key",
-    "segment_size",
-    "slo_threshold",
-    "concurrency",
-    "nova_microversion",
-    "storage_url",
-    "compute_url",
-    "vip_subnet_id",
-    "vip_network_id",
+pub const CONFIG_OPTIONS: &[ConfigOption] = &[
+    ConfigOption::new(
+        "project_name",
+        "Project (tenant) to scope the token to, by name",
+    ),
+    ConfigOption::new(
+        "project_id",
+        "Project (tenant) to scope the token to, by id",
+    ),
+    ConfigOption::new("user_domain_name", "Keystone domain of the user"),
+    ConfigOption::new("project_domain_name", "Keystone domain of the project"),
+    ConfigOption::new("tenant_name", "Tenant name (identity v2.0)"),
+    ConfigOption::new("interface", "Catalog interface: public, internal or admin"),
+    ConfigOption::new("cloud", "Entry of clouds.yaml to read"),
+    ConfigOption::secret(
+        "temp_url_key",
+        "Swift account key that signs temporary URLs",
+    ),
+    ConfigOption::new("segment_size", "Bytes per segment of a large (SLO) upload"),
+    ConfigOption::new(
+        "slo_threshold",
+        "Uploads above this many bytes go in segments",
+    ),
+    ConfigOption::new("concurrency", "Segments uploaded at once"),
+    ConfigOption::new("nova_microversion", "Compute API microversion to request"),
+    ConfigOption::new("storage_url", "Object-store URL, instead of the catalog's"),
+    ConfigOption::new("compute_url", "Compute URL, instead of the catalog's"),
+    ConfigOption::new("vip_subnet_id", "Subnet of new load balancers' addresses"),
+    ConfigOption::new("vip_network_id", "Network of new load balancers' addresses"),
 ];
 
 /// Configures an [`OpenStack`] client.
@@ -319,6 +353,8 @@ impl OpenStackBuilder {
                 );
             }
         }
+        b.timeouts = b.timeouts.overridden_by(config);
+        b.retry = b.retry.overridden_by(config);
         let mut slo = b.slo;
         if let Some(v) = config.u64_option("segment_size")? {
             slo.segment_size = v;
@@ -387,11 +423,7 @@ impl OpenStackBuilder {
 
     /// How Swift uploads are split.
     pub fn slo(mut self, slo: SloConfig) -> Result<Self> {
-        if slo.segment_size == 0 || slo.concurrency == 0 {
-            return Err(Error::invalid_input(
-                "segment size and concurrency must be positive",
-            ));
-        }
+        slo.check()?;
         self.slo = slo;
         Ok(self)
     }
@@ -524,6 +556,9 @@ impl OpenStackBuilder {
         }
         let plain = plain.build()?;
         let session = Session::new(auth, plain.clone(), region, interface, self.refresh_margin);
+        if let Some(key) = &self.temp_url_key {
+            session.redactor().add(key);
+        }
         let signed = plain.with_signer(Arc::new(TokenSigner::new(session.clone())));
         Ok(OpenStack {
             shared: Arc::new(Shared {

@@ -7,6 +7,7 @@
 //! and Swift plain text. The status decides the kind; the body gives the
 //! message and the provider's code.
 
+use cloud_core::error::quote;
 use cloud_core::http::{
     HeaderMap, RetryClassifier, StatusCode, first_header, is_retryable_status, retry_after,
 };
@@ -156,7 +157,7 @@ pub(crate) fn response_error_with(
         409 => match conflict {
             Conflict::Exists => named(|resource, id| ErrorKind::AlreadyExists { resource, id }),
             Conflict::NotEmpty => named(|resource, id| ErrorKind::NotEmpty { resource, id }),
-            Conflict::Other => None,
+            Conflict::Other => Some(ErrorKind::Conflict),
         },
         412 => Some(ErrorKind::PreconditionFailed),
         416 => Some(ErrorKind::RangeNotSatisfiable),
@@ -172,11 +173,15 @@ pub(crate) fn response_error_with(
     }
     .unwrap_or(ErrorKind::Provider);
     let what = match (&kind, resource) {
-        (ErrorKind::NotFound { .. }, Some((k, id))) => Some(format!("{k} `{id}` not found")),
-        (ErrorKind::AlreadyExists { .. }, Some((k, id))) => {
-            Some(format!("{k} `{id}` already exists"))
+        (ErrorKind::NotFound { .. }, Some((k, id))) => {
+            Some(format!("{k} `{}` not found", quote(id)))
         }
-        (ErrorKind::NotEmpty { .. }, Some((k, id))) => Some(format!("{k} `{id}` is not empty")),
+        (ErrorKind::AlreadyExists { .. }, Some((k, id))) => {
+            Some(format!("{k} `{}` already exists", quote(id)))
+        }
+        (ErrorKind::NotEmpty { .. }, Some((k, id))) => {
+            Some(format!("{k} `{}` is not empty", quote(id)))
+        }
         _ => None,
     };
     let text = match (what, message) {

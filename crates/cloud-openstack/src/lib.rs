@@ -109,6 +109,7 @@ pub const DESCRIPTION_OPENSTACK: ProviderDescription = ProviderDescription {
         FLOATING_IPS,
         COMMON_EXTRAS[3],
     ],
+    options: CONFIG_OPTIONS,
 };
 
 /// What the Rackspace provider offers.
@@ -130,4 +131,5 @@ pub const DESCRIPTION_RACKSPACE: ProviderDescription = ProviderDescription {
             "Publish a container on the CDN",
         ),
     ],
+    options: CONFIG_OPTIONS,
 };

@@ -76,6 +76,28 @@ pub fn provider_matrix<'a>(providers: impl IntoIterator<Item = &'a ProviderDescr
             );
         }
     }
+    let options: Vec<_> = providers
+        .iter()
+        .flat_map(|p| p.options.iter().map(move |o| (p.name, o)))
+        .collect();
+    if !options.is_empty() {
+        out.push_str("\n## Options\n\n");
+        out.push_str(
+            "What `ProviderConfig::option` (and `cloud -o NAME=VALUE`, or \
+             `cloud config set PROVIDER.option.NAME`) takes; any other name is refused. \
+             Secret values are never shown (`cloud config list`, errors, traces).\n\n",
+        );
+        out.push_str("| provider | option | secret | description |\n|---|---|:-:|---|\n");
+        for (provider, option) in options {
+            let _ = writeln!(
+                out,
+                "| `{provider}` | `{}` | {} | {} |",
+                option.name(),
+                if option.is_secret() { "✓" } else { "" },
+                option.description()
+            );
+        }
+    }
     out
 }
 

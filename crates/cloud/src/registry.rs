@@ -144,6 +144,11 @@ impl Registry {
         self.entries.iter().map(|e| &e.description)
     }
 
+    /// The description of provider `name`, if it is compiled in.
+    pub fn description(&self, name: &str) -> Option<&ProviderDescription> {
+        self.providers().find(|d| d.name == name)
+    }
+
     fn entry(&self, name: &str) -> Result<&Entry> {
         if let Some(entry) = self.entries.iter().find(|e| e.description.name == name) {
             return Ok(entry);

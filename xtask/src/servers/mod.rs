@@ -1,13 +1,18 @@
 //! The real local servers the live suites run against: how to install each
 //! one when it is missing and how to start it on loopback.
 //!
-//! Each server starts on a free port with its files under
-//! `<target>/xtask/servers/<name>/`, hands its address to the tests in
-//! environment variables, and stops when the run ends. The commands are the
-//! ones verified on these machines (`../shared/local-servers.md`).
+//! Each server starts on a free port with its files under a folder of its
+//! own run (`<target>/xtask/servers/run-<pid>/<name>/`, so two runs from
+//! one clone never share or wipe each other's data), hands its address to
+//! the tests in environment variables, and stops when the run ends: when
+//! the run returns, and also on Ctrl-C or SIGTERM, since some servers
+//! (Swift) leave the terminal's process group and would not see the
+//! signal themselves. The commands are the ones verified on these machines
+//! (`../shared/local-servers.md`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use cloud_testkit::servers::ServerProcess;
 
@@ -70,11 +75,69 @@ pub(crate) fn fresh_dir(path: &Path) -> Result<(), String> {
     std::fs::create_dir_all(path).map_err(|e| format!("creating {}: {e}", path.display()))
 }
 
-/// Servers started for one run; stopped when dropped.
+/// Every server process this xtask started and has not stopped yet, so a
+/// signal handler can stop them before the process exits.
+static STARTED: Mutex<Vec<ServerProcess>> = Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<ServerProcess>> {
+    STARTED.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Stops every server on SIGINT or SIGTERM, removes the run's folder, and
+/// exits with the signal's conventional code. Installed once per process.
+fn stop_on_signals(folder: PathBuf) {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let spawned = std::thread::Builder::new()
+            .name("xtask-signals".into())
+            .spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_io()
+                    .build()
+                else {
+                    return;
+                };
+                let code = runtime.block_on(async {
+                    use tokio::signal::unix::{SignalKind, signal};
+                    let (Ok(mut int), Ok(mut term)) = (
+                        signal(SignalKind::interrupt()),
+                        signal(SignalKind::terminate()),
+                    ) else {
+                        return None;
+                    };
+                    tokio::select! {
+                        _ = int.recv() => Some(130),
+                        _ = term.recv() => Some(143),
+                    }
+                });
+                let Some(code) = code else { return };
+                eprintln!("xtask: stopping the local servers");
+                live().clear();
+                let _ = std::fs::remove_dir_all(&folder);
+                std::process::exit(code);
+            });
+        if let Err(e) = spawned {
+            eprintln!(
+                "xtask: cannot watch for Ctrl-C ({e}); servers may outlive an interrupted run"
+            );
+        }
+    });
+}
+
+/// Servers started for one run; stopped (and their folder removed) when
+/// dropped.
 pub(crate) struct Running {
-    _processes: Vec<ServerProcess>,
+    ports: Vec<u16>,
+    folder: PathBuf,
     /// Environment variables for the tests.
     pub(crate) env: Vec<(String, String)>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        live().retain(|p| !self.ports.contains(&p.port));
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
 }
 
 /// The cache and work folders under the target directory.
@@ -83,6 +146,24 @@ pub(crate) fn folders() -> (PathBuf, PathBuf) {
         .map(PathBuf::from)
         .unwrap_or_else(|| crate::workspace_root().join("target"));
     (target.join("xtask/cache"), target.join("xtask/servers"))
+}
+
+/// This run's own folder under `parent` (`run-<pid>`), after removing the
+/// folders of runs whose process is gone.
+fn run_folder(parent: &Path) -> PathBuf {
+    if let Ok(entries) = std::fs::read_dir(parent) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let pid = name
+                .strip_prefix("run-")
+                .and_then(|p| p.parse::<u32>().ok());
+            let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
+            if pid.is_some() && !alive {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    parent.join(format!("run-{}", std::process::id()))
 }
 
 /// Installs what is missing and starts every server, fresh.
@@ -98,16 +179,22 @@ pub(crate) fn start_some(names: &[String]) -> Result<Running, String> {
 }
 
 /// Where [`start_some`]'s servers keep their data (gigabytes after a
-/// benchmark, so the caller removes it when done).
+/// benchmark; removed when the run ends).
 pub(crate) fn bench_folder() -> PathBuf {
     folders().1.with_file_name("servers-bench")
 }
 
 /// Installs and starts the servers named in `names` (all when empty).
-fn start(names: &[String], work: &std::path::Path) -> Result<Running, String> {
+fn start(names: &[String], parent: &std::path::Path) -> Result<Running, String> {
     let (cache, _) = folders();
-    let mut processes = Vec::new();
-    let mut env = Vec::new();
+    let work = run_folder(parent);
+    stop_on_signals(work.clone());
+    // Built now, so a failure half-way stops what did start.
+    let mut running = Running {
+        ports: Vec::new(),
+        folder: work.clone(),
+        env: Vec::new(),
+    };
     let chosen: Vec<Box<dyn LocalServer>> = all()
         .into_iter()
         .filter(|s| names.is_empty() || names.iter().any(|n| n == s.name()))
@@ -135,19 +222,16 @@ fn start(names: &[String], work: &std::path::Path) -> Result<Running, String> {
             ports.join(","),
             started.elapsed().as_secs_f64()
         );
-        processes.extend(group);
-        env.extend(vars);
+        running.ports.extend(group.iter().map(|p| p.port));
+        live().extend(group);
+        running.env.extend(vars);
     }
-    Ok(Running {
-        _processes: processes,
-        env,
-    })
+    Ok(running)
 }
 
 /// `cargo xtask servers`: starts servers for a developer's own test runs and
 /// prints the variables to export, then waits until interrupted.
 pub(crate) fn serve(names: &[String]) -> Result<(), String> {
-    // Its own folders, so a test run meanwhile does not wipe these servers' data.
     let (_, work) = folders();
     let running = start(names, &work.with_file_name("servers-dev"))?;
     for (var, value) in &running.env {

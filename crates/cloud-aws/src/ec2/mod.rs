@@ -256,6 +256,10 @@ impl ComputeDriver for Ec2Compute {
         CAPABILITIES
     }
 
+    fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
+        Some(&self.shared.redactor)
+    }
+
     async fn list_nodes(&self, page: PageRequest) -> Result<Page<Node>> {
         self.ex_list_nodes_filtered(&[], page).await
     }
@@ -494,12 +498,11 @@ impl ComputeDriver for Ec2Compute {
                 Error::not_found(ResourceKind::Volume, volume).with_provider(crate::PROVIDER)
             })?;
         let Some(instance) = current.attached_to else {
-            return Err(Error::new(
-                cloud_core::ErrorKind::Provider,
-                format!("volume `{volume}` is not attached"),
-            )
-            .with_provider(crate::PROVIDER)
-            .with_code("IncorrectState"));
+            return Err(
+                Error::conflict(format!("volume `{volume}` is not attached"))
+                    .with_provider(crate::PROVIDER)
+                    .with_code("IncorrectState"),
+            );
         };
         let mut p = Params::new();
         p.add("VolumeId", volume).add("InstanceId", instance);

@@ -102,7 +102,7 @@ fn next_token(root: XmlNode<'_, '_>) -> Option<String> {
 
 /// `DescribeInstancesResponse`.
 pub fn describe_instances(body: &str) -> Result<Page<Node>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["DescribeInstancesResponse"])?;
     let root = doc.root_element();
     let mut nodes = Vec::new();
     for reservation in list_items(root, "reservationSet", "item") {
@@ -115,7 +115,7 @@ pub fn describe_instances(body: &str) -> Result<Page<Node>> {
 
 /// `RunInstancesResponse`: the instances started.
 pub fn run_instances(body: &str) -> Result<Vec<Node>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["RunInstancesResponse"])?;
     list_items(doc.root_element(), "instancesSet", "item")
         .into_iter()
         .map(instance)
@@ -124,7 +124,7 @@ pub fn run_instances(body: &str) -> Result<Vec<Node>> {
 
 /// `DescribeInstanceTypesResponse`.
 pub fn describe_instance_types(body: &str) -> Result<Page<NodeSize>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["DescribeInstanceTypesResponse"])?;
     let root = doc.root_element();
     let mut sizes = Vec::new();
     for item in list_items(root, "instanceTypeSet", "item") {
@@ -160,7 +160,7 @@ pub fn describe_instance_types(body: &str) -> Result<Page<NodeSize>> {
 
 /// `DescribeImagesResponse`.
 pub fn describe_images(body: &str) -> Result<Page<NodeImage>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["DescribeImagesResponse"])?;
     let root = doc.root_element();
     let mut images = Vec::new();
     for item in list_items(root, "imagesSet", "item") {
@@ -231,7 +231,7 @@ pub fn region_country(region: &str) -> Option<&'static str> {
 
 /// `DescribeAvailabilityZonesResponse`.
 pub fn describe_availability_zones(body: &str) -> Result<Vec<NodeLocation>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["DescribeAvailabilityZonesResponse"])?;
     list_items(doc.root_element(), "availabilityZoneInfo", "item")
         .into_iter()
         .map(|item| {
@@ -295,7 +295,7 @@ pub fn volume(item: XmlNode<'_, '_>) -> Result<StorageVolume> {
 
 /// `DescribeVolumesResponse`.
 pub fn describe_volumes(body: &str) -> Result<Page<StorageVolume>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["DescribeVolumesResponse"])?;
     let root = doc.root_element();
     let volumes = list_items(root, "volumeSet", "item")
         .into_iter()
@@ -306,7 +306,7 @@ pub fn describe_volumes(body: &str) -> Result<Page<StorageVolume>> {
 
 /// `CreateVolumeResponse`.
 pub fn create_volume(body: &str) -> Result<StorageVolume> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["CreateVolumeResponse"])?;
     volume(doc.root_element())
 }
 
@@ -342,7 +342,7 @@ pub fn snapshot(item: XmlNode<'_, '_>) -> Result<VolumeSnapshot> {
 
 /// `DescribeSnapshotsResponse`.
 pub fn describe_snapshots(body: &str) -> Result<Page<VolumeSnapshot>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["DescribeSnapshotsResponse"])?;
     let root = doc.root_element();
     let snapshots = list_items(root, "snapshotSet", "item")
         .into_iter()
@@ -353,7 +353,7 @@ pub fn describe_snapshots(body: &str) -> Result<Page<VolumeSnapshot>> {
 
 /// `CreateSnapshotResponse`.
 pub fn create_snapshot(body: &str) -> Result<VolumeSnapshot> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["CreateSnapshotResponse"])?;
     snapshot(doc.root_element())
 }
 
@@ -376,7 +376,7 @@ fn key_pair(item: XmlNode<'_, '_>) -> Result<KeyPair> {
 
 /// `DescribeKeyPairsResponse`.
 pub fn describe_key_pairs(body: &str) -> Result<Vec<KeyPair>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["DescribeKeyPairsResponse"])?;
     list_items(doc.root_element(), "keySet", "item")
         .into_iter()
         .map(key_pair)
@@ -385,7 +385,11 @@ pub fn describe_key_pairs(body: &str) -> Result<Vec<KeyPair>> {
 
 /// `CreateKeyPairResponse` or `ImportKeyPairResponse`.
 pub fn key_pair_result(body: &str) -> Result<KeyPair> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(
+        SERVICE,
+        body,
+        &["CreateKeyPairResponse", "ImportKeyPairResponse"],
+    )?;
     key_pair(doc.root_element())
 }
 
@@ -405,7 +409,7 @@ pub struct SecurityGroup {
 
 /// `DescribeSecurityGroupsResponse`.
 pub fn describe_security_groups(body: &str) -> Result<Vec<SecurityGroup>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["DescribeSecurityGroupsResponse"])?;
     list_items(doc.root_element(), "securityGroupInfo", "item")
         .into_iter()
         .map(|item| {
@@ -460,7 +464,7 @@ fn elastic_ip(item: XmlNode<'_, '_>) -> Result<ElasticIp> {
 
 /// `DescribeAddressesResponse`.
 pub fn describe_addresses(body: &str) -> Result<Vec<ElasticIp>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["DescribeAddressesResponse"])?;
     list_items(doc.root_element(), "addressesSet", "item")
         .into_iter()
         .map(elastic_ip)
@@ -469,15 +473,15 @@ pub fn describe_addresses(body: &str) -> Result<Vec<ElasticIp>> {
 
 /// `AllocateAddressResponse`.
 pub fn allocate_address(body: &str) -> Result<ElasticIp> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["AllocateAddressResponse"])?;
     elastic_ip(doc.root_element())
 }
 
 /// A single text field of a response root (`groupId`, `associationId`...).
 pub fn field(body: &str, name: &str) -> Result<String> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["*Response"])?;
     xml::descendant(doc.root_element(), name)
-        .and_then(|n| n.text())
+        .and_then(xml::text)
         .map(str::to_owned)
         .ok_or_else(|| Error::malformed(crate::PROVIDER, format!("EC2 response has no <{name}>")))
 }

@@ -207,6 +207,10 @@ impl LoadBalancerDriver for ElbLoadBalancer {
         CAPABILITIES
     }
 
+    fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
+        Some(&self.shared.redactor)
+    }
+
     async fn list_protocols(&self) -> Result<Vec<Protocol>> {
         Ok(PROTOCOLS.to_vec())
     }

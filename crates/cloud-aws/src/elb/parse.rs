@@ -43,7 +43,7 @@ fn balancer(item: roxmltree::Node<'_, '_>) -> Result<(LoadBalancer, Vec<String>,
     }
     let zones: Vec<serde_json::Value> = list_items(item, "AvailabilityZones", "member")
         .into_iter()
-        .filter_map(|z| z.text().map(|t| t.into()))
+        .filter_map(|z| xml::text(z).map(|t| t.into()))
         .collect();
     lb.extra.insert("availability_zones".into(), zones.into());
     let listeners_json: Vec<serde_json::Value> = listeners
@@ -71,7 +71,7 @@ pub type Described = (LoadBalancer, Vec<Member>);
 
 /// `DescribeLoadBalancersResponse`.
 pub fn describe_load_balancers(body: &str) -> Result<Page<Described>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["DescribeLoadBalancersResponse"])?;
     let root = doc.root_element();
     let result = child(root, "DescribeLoadBalancersResult").unwrap_or(root);
     let mut out = Vec::new();
@@ -91,7 +91,7 @@ pub fn describe_load_balancers(body: &str) -> Result<Page<Described>> {
 
 /// `DescribeInstanceHealthResponse`: instance id to state (`InService`...).
 pub fn instance_health(body: &str) -> Result<Vec<(String, String)>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["DescribeInstanceHealthResponse"])?;
     let root = doc.root_element();
     let result = child(root, "DescribeInstanceHealthResult").unwrap_or(root);
     list_items(result, "InstanceStates", "member")

@@ -276,6 +276,10 @@ impl DnsDriver for Route53Dns {
         CAPABILITIES
     }
 
+    fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
+        Some(&self.shared.redactor)
+    }
+
     fn record_types(&self) -> &[RecordType] {
         RECORD_TYPES
     }
@@ -448,6 +452,38 @@ impl DnsDriver for Route53Dns {
             })
             .collect();
         Ok(Page::new(records, next))
+    }
+
+    /// Starts the listing at the name (Route 53 lists in name order), so
+    /// checking one name costs one request, whatever the zone's size.
+    async fn list_records_named(
+        &self,
+        zone: &str,
+        name: &str,
+        page: PageRequest,
+    ) -> Result<Page<Record>> {
+        let request = match page.token {
+            Some(_) => page,
+            None => {
+                let domain = self.domain(zone).await?;
+                let fqdn = if name.is_empty() {
+                    format!("{domain}.")
+                } else {
+                    format!("{name}.{domain}.")
+                };
+                PageRequest::with_size(page.size).after(Some(fqdn.to_ascii_lowercase()))
+            }
+        };
+        let mut got = self.list_records(zone, request).await?;
+        let more_may_follow = got
+            .items
+            .last()
+            .is_some_and(|r| r.name.eq_ignore_ascii_case(name));
+        got.items.retain(|r| r.name.eq_ignore_ascii_case(name));
+        if !more_may_follow {
+            got.next = None;
+        }
+        Ok(got)
     }
 
     async fn get_record(&self, zone: &str, id: &str) -> Result<Record> {

@@ -76,7 +76,11 @@ fn hosted_zone(node: roxmltree::Node<'_, '_>) -> Result<Zone> {
 
 /// `ListHostedZonesResponse` (and `ListHostedZonesByNameResponse`).
 pub fn list_hosted_zones(body: &str) -> Result<Page<Zone>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(
+        SERVICE,
+        body,
+        &["ListHostedZonesResponse", "ListHostedZonesByNameResponse"],
+    )?;
     let root = doc.root_element();
     let zones = list_items(root, "HostedZones", "HostedZone")
         .into_iter()
@@ -103,7 +107,11 @@ pub fn list_hosted_zones(body: &str) -> Result<Page<Zone>> {
 
 /// `GetHostedZoneResponse` or `CreateHostedZoneResponse`: the zone, name servers in `extra`.
 pub fn hosted_zone_response(body: &str) -> Result<Zone> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(
+        SERVICE,
+        body,
+        &["CreateHostedZoneResponse", "GetHostedZoneResponse"],
+    )?;
     let root = doc.root_element();
     let node = child(root, "HostedZone").ok_or_else(|| {
         Error::malformed(crate::PROVIDER, "Route 53 response has no <HostedZone>")
@@ -113,7 +121,7 @@ pub fn hosted_zone_response(body: &str) -> Result<Zone> {
         .map(|d| list_items(d, "NameServers", "NameServer"))
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|n| n.text().map(|t| t.into()))
+        .filter_map(|n| xml::text(n).map(|t| t.into()))
         .collect();
     if !servers.is_empty() {
         zone.extra.insert("name_servers".into(), servers.into());
@@ -123,7 +131,7 @@ pub fn hosted_zone_response(body: &str) -> Result<Zone> {
 
 /// `ListResourceRecordSetsResponse`, with the continuation (name, type, identifier).
 pub fn list_record_sets(body: &str) -> Result<(Vec<RecordSet>, Option<String>)> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["ListResourceRecordSetsResponse"])?;
     let root = doc.root_element();
     let mut sets = Vec::new();
     for node in list_items(root, "ResourceRecordSets", "ResourceRecordSet") {

@@ -18,8 +18,8 @@ use async_trait::async_trait;
 use cloud_core::http::{HttpClient, HttpRequest, HttpResponse, Method, StatusCode};
 use cloud_core::{
     Api, ByteStream, Capabilities, Capability, Container, Download, DownloadOptions, Error,
-    ErrorKind, ListEntry, ListObjectsRequest, Object, Page, PageRequest, ResourceKind, Result,
-    StorageDriver, UploadOptions, UrlMethod,
+    ErrorKind, ListEntry, ListObjectsRequest, Object, Page, PageRequest, PendingUpload,
+    ResourceKind, Result, StorageDriver, UploadOptions, UrlMethod,
 };
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use url::Url;
@@ -134,7 +134,13 @@ impl S3Storage {
         known.unwrap_or_else(|| self.shared().region.clone())
     }
 
+    /// Remembers the region S3 says a bucket is in; a value that is not a
+    /// region name is ignored, since it would become part of a host name.
     fn remember_region(&self, bucket: &str, region: &str) {
+        if crate::config::check_region(region).is_err() {
+            tracing::debug!(bucket, "ignoring an invalid x-amz-bucket-region");
+            return;
+        }
         self.inner
             .bucket_regions
             .lock()
@@ -153,7 +159,7 @@ impl S3Storage {
         let custom = self.shared().custom_endpoint(Service::S3).is_some();
         let path_style = match (self.shared().path_style, target.bucket) {
             (Some(p), _) => p,
-            (None, Some(b)) => custom || b.contains('.'),
+            (None, Some(b)) => custom || !names::fits_host_name(b),
             (None, None) => true,
         };
         let mut url = base;
@@ -211,6 +217,7 @@ impl S3Storage {
                 (redirect, &bucket_region, target.bucket, attempt)
                 && *real != region
                 && self.shared().custom_endpoint(Service::S3).is_none()
+                && crate::config::check_region(real).is_ok()
             {
                 tracing::debug!(bucket, from = %region, to = %real, "following the bucket to its region");
                 self.remember_region(bucket, real);
@@ -258,29 +265,40 @@ impl S3Storage {
         let mut all = Vec::new();
         let mut markers: Option<(String, String)> = None;
         loop {
-            let target = Target::bucket(bucket);
-            let m = markers.clone();
-            let response = self
-                .send(target, |s, region| {
-                    let mut query = vec![("uploads", String::new())];
-                    if let Some((key, id)) = &m {
-                        query.push(("key-marker", encode(key)));
-                        query.push(("upload-id-marker", encode(id)));
-                    }
-                    Ok(HttpRequest::new(
-                        Method::GET,
-                        s.url(region, target, &query)?,
-                    ))
-                })
-                .await?;
-            let body = text(response).await?;
-            let (uploads, next) = parse::list_multipart_uploads(&body)?;
+            let (uploads, next) = self.multipart_uploads_page(bucket, "", &markers).await?;
             all.extend(uploads);
             match next {
                 Some(n) if Some(&n) != markers.as_ref() => markers = Some(n),
                 _ => return Ok(all),
             }
         }
+    }
+
+    /// One page of `ListMultipartUploads`, after `markers`.
+    async fn multipart_uploads_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        markers: &Option<parse::UploadMarkers>,
+    ) -> Result<(Vec<MultipartUploadInfo>, Option<parse::UploadMarkers>)> {
+        let target = Target::bucket(bucket);
+        let response = self
+            .send(target, |s, region| {
+                let mut query = vec![("uploads", String::new())];
+                if let Some((key, id)) = markers {
+                    query.push(("key-marker", encode(key)));
+                    query.push(("upload-id-marker", encode(id)));
+                }
+                if !prefix.is_empty() {
+                    query.push(("prefix", encode(prefix)));
+                }
+                Ok(HttpRequest::new(
+                    Method::GET,
+                    s.url(region, target, &query)?,
+                ))
+            })
+            .await?;
+        parse::list_multipart_uploads(&text(response).await?)
     }
 
     /// Aborts a multipart upload, freeing its parts (an extra).
@@ -307,8 +325,10 @@ impl S3Storage {
             ));
         }
         let mut xml = String::from("<Delete><Quiet>true</Quiet>");
+        // Keys travel in the body here, not the URL, so even one with a
+        // `..` segment (which no URL can address) is deleted as named.
         for key in keys {
-            names::check_key(key)?;
+            cloud_core::storage::check_object_name(key)?;
             xml.push_str(&format!(
                 "<Object><Key>{}</Key></Object>",
                 crate::xml::escape(key)
@@ -363,6 +383,10 @@ impl StorageDriver for S3Storage {
         CAPABILITIES
     }
 
+    fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
+        Some(&self.shared().redactor)
+    }
+
     async fn list_containers(&self, page: PageRequest) -> Result<Page<Container>> {
         let response = self
             .send(Target::service(), |s, region| {
@@ -399,7 +423,7 @@ impl StorageDriver for S3Storage {
     }
 
     async fn create_container(&self, name: &str) -> Result<Container> {
-        names::check_bucket(name)?;
+        names::check_new_bucket(name)?;
         let region = self.shared().region.clone();
         // us-east-1 answers 200 for a bucket you already own; ask first so
         // the portable "already exists" holds there too.
@@ -453,11 +477,16 @@ impl StorageDriver for S3Storage {
     ) -> Result<Page<ListEntry>> {
         names::check_bucket(container)?;
         let target = Target::bucket(container);
+        let v1 = self.shared().list_objects_v1;
         let response = self
             .send(target, |s, region| {
-                let mut query = vec![("list-type", "2".to_owned())];
+                let mut query = Vec::new();
+                if !v1 {
+                    query.push(("list-type", "2".to_owned()));
+                }
                 if let Some(token) = &request.page.token {
-                    query.push(("continuation-token", encode(token)));
+                    let name = if v1 { "marker" } else { "continuation-token" };
+                    query.push((name, encode(token)));
                 }
                 if let Some(d) = &request.delimiter {
                     query.push(("delimiter", encode(d)));
@@ -474,7 +503,12 @@ impl StorageDriver for S3Storage {
                 ))
             })
             .await?;
-        parse::list_objects(container, &text(response).await?)
+        let body = text(response).await?;
+        if v1 {
+            parse::list_objects_v1(container, &body)
+        } else {
+            parse::list_objects(container, &body)
+        }
     }
 
     async fn get_object(&self, container: &str, name: &str) -> Result<Object> {
@@ -543,6 +577,40 @@ impl StorageDriver for S3Storage {
         upload::upload_file(self, container, name, path, len, options).await
     }
 
+    async fn list_uploads(
+        &self,
+        container: &str,
+        prefix: &str,
+        page: PageRequest,
+    ) -> Result<Page<PendingUpload>> {
+        names::check_bucket(container)?;
+        // The token carries S3's two markers: key, newline, upload id.
+        let markers = page.token.as_deref().map(|t| {
+            let (key, id) = t.split_once('\n').unwrap_or((t, ""));
+            (key.to_owned(), id.to_owned())
+        });
+        let (uploads, next) = self
+            .multipart_uploads_page(container, prefix, &markers)
+            .await?;
+        let next = next
+            .filter(|n| Some(n) != markers.as_ref())
+            .map(|(key, id)| format!("{key}\n{id}"));
+        let items = uploads
+            .into_iter()
+            .map(|u| {
+                let mut pending = PendingUpload::new(u.key, u.upload_id);
+                pending.started = u.initiated;
+                pending
+            })
+            .collect();
+        Ok(Page::new(items, next))
+    }
+
+    async fn abort_upload(&self, container: &str, upload: &PendingUpload) -> Result<()> {
+        names::check_bucket(container)?;
+        upload::abort(self, container, &upload.name, &upload.id).await
+    }
+
     async fn copy_object(
         &self,
         from_container: &str,
@@ -596,7 +664,20 @@ impl StorageDriver for S3Storage {
 
     async fn delete_object(&self, container: &str, name: &str) -> Result<()> {
         names::check_bucket(container)?;
-        names::check_key(name)?;
+        if names::check_key(name).is_err() {
+            // A key no URL can address (written by another client): delete
+            // it by naming it in a DeleteObjects body.
+            let failed = self.ex_delete_objects(container, &[name]).await?;
+            return match failed.first() {
+                None => Ok(()),
+                Some((_, code)) => Err(Error::new(
+                    ErrorKind::Provider,
+                    format!("S3 did not delete `{}`", cloud_core::error::quote(name)),
+                )
+                .with_provider(crate::PROVIDER)
+                .with_code(code.clone())),
+            };
+        }
         let target = Target::object(container, name);
         self.send(target, |s, region| {
             Ok(HttpRequest::new(

@@ -5,13 +5,13 @@ use cloud_core::http::{HeaderMap, parse_http_date};
 use cloud_core::time::parse_rfc3339;
 use cloud_core::{Container, Error, ListEntry, Object, Page, Result};
 
-use crate::xml::{self, child, child_text, children, required};
+use crate::xml::{self, child, child_text, child_text_exact, children, required, required_exact};
 
 const SERVICE: &str = "S3";
 
 /// `ListAllMyBucketsResult`.
 pub fn list_buckets(body: &str) -> Result<Page<Container>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["ListAllMyBucketsResult"])?;
     let root = doc.root_element();
     let mut containers = Vec::new();
     if let Some(buckets) = child(root, "Buckets") {
@@ -33,20 +33,42 @@ pub fn list_buckets(body: &str) -> Result<Page<Container>> {
 /// `ListBucketResult` of ListObjectsV2: objects and common prefixes merged
 /// in name order, with the continuation token.
 pub fn list_objects(bucket: &str, body: &str) -> Result<Page<ListEntry>> {
-    let doc = xml::parse(SERVICE, body)?;
-    let root = doc.root_element();
-    if root.tag_name().name() != "ListBucketResult" {
+    let (entries, truncated, root_next) = listing(bucket, body, "NextContinuationToken")?;
+    if truncated && root_next.is_none() {
         return Err(Error::malformed(
             crate::PROVIDER,
-            format!(
-                "S3 listing: expected <ListBucketResult>, got <{}>",
-                root.tag_name().name()
-            ),
+            "S3 listing is truncated but has no continuation token",
         ));
     }
+    Ok(Page::new(entries, if truncated { root_next } else { None }))
+}
+
+/// A `ListBucketResult` of the original ListObjects call, whose next page
+/// starts after `NextMarker` (sent only with a delimiter) or else after the
+/// last name listed.
+pub fn list_objects_v1(bucket: &str, body: &str) -> Result<Page<ListEntry>> {
+    let (entries, truncated, marker) = listing(bucket, body, "NextMarker")?;
+    if !truncated {
+        return Ok(Page::last(entries));
+    }
+    let next = marker.or_else(|| entries.last().map(|e| e.name().to_owned()));
+    if next.is_none() {
+        return Err(Error::malformed(
+            crate::PROVIDER,
+            "S3 listing is truncated but lists nothing to continue after",
+        ));
+    }
+    Ok(Page::new(entries, next))
+}
+
+/// The entries of a `ListBucketResult`, in name order, whether it is
+/// truncated, and the text of its `next` element.
+fn listing(bucket: &str, body: &str, next: &str) -> Result<(Vec<ListEntry>, bool, Option<String>)> {
+    let doc = xml::document(SERVICE, body, &["ListBucketResult"])?;
+    let root = doc.root_element();
     let mut entries = Vec::new();
     for item in children(root, "Contents") {
-        let key = required(SERVICE, item, "Key")?;
+        let key = required_exact(SERVICE, item, "Key")?;
         let size = xml::required_parse::<u64>(SERVICE, item, "Size")?;
         let mut object = Object::new(bucket, key, size);
         object.etag = child_text(item, "ETag").map(unquote);
@@ -57,23 +79,17 @@ pub fn list_objects(bucket: &str, body: &str) -> Result<Page<ListEntry>> {
         entries.push(ListEntry::Object(object));
     }
     for prefix in children(root, "CommonPrefixes") {
-        let prefix = required(SERVICE, prefix, "Prefix")?;
+        let prefix = required_exact(SERVICE, prefix, "Prefix")?;
         entries.push(ListEntry::Prefix {
             prefix: prefix.to_owned(),
         });
     }
     entries.sort_by(|a, b| a.name().cmp(b.name()));
     let truncated = child_text(root, "IsTruncated") == Some("true");
-    let next = child_text(root, "NextContinuationToken")
+    let next = child_text_exact(root, next)
         .filter(|t| !t.is_empty())
         .map(str::to_owned);
-    if truncated && next.is_none() {
-        return Err(Error::malformed(
-            crate::PROVIDER,
-            "S3 listing is truncated but has no continuation token",
-        ));
-    }
-    Ok(Page::new(entries, if truncated { next } else { None }))
+    Ok((entries, truncated, next))
 }
 
 /// An object's metadata from the headers of a HEAD or GET.
@@ -106,7 +122,7 @@ pub fn object_from_headers(bucket: &str, key: &str, headers: &HeaderMap, size: u
 
 /// The `UploadId` of `InitiateMultipartUploadResult`.
 pub fn upload_id(body: &str) -> Result<String> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["InitiateMultipartUploadResult"])?;
     required(SERVICE, doc.root_element(), "UploadId").map(str::to_owned)
 }
 
@@ -128,7 +144,16 @@ pub fn embedded_error(body: &str) -> Option<(String, String)> {
 
 /// The ETag of `CompleteMultipartUploadResult` or `CopyObjectResult`.
 pub fn result_etag(body: &str) -> Result<String> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(
+        SERVICE,
+        body,
+        &[
+            "CompleteMultipartUploadResult",
+            // moto names it so
+            "CompleteMultipartUploadResponse",
+            "CopyObjectResult",
+        ],
+    )?;
     required(SERVICE, doc.root_element(), "ETag").map(unquote)
 }
 
@@ -151,19 +176,21 @@ pub type UploadMarkers = (String, String);
 pub fn list_multipart_uploads(
     body: &str,
 ) -> Result<(Vec<MultipartUploadInfo>, Option<UploadMarkers>)> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["ListMultipartUploadsResult"])?;
     let root = doc.root_element();
     let mut uploads = Vec::new();
     for upload in children(root, "Upload") {
         uploads.push(MultipartUploadInfo {
-            key: required(SERVICE, upload, "Key")?.to_owned(),
+            key: required_exact(SERVICE, upload, "Key")?.to_owned(),
             upload_id: required(SERVICE, upload, "UploadId")?.to_owned(),
             initiated: child_text(upload, "Initiated").and_then(parse_rfc3339),
         });
     }
     let next = if child_text(root, "IsTruncated") == Some("true") {
         Some((
-            child_text(root, "NextKeyMarker").unwrap_or("").to_owned(),
+            child_text_exact(root, "NextKeyMarker")
+                .unwrap_or("")
+                .to_owned(),
             child_text(root, "NextUploadIdMarker")
                 .unwrap_or("")
                 .to_owned(),
@@ -176,11 +203,11 @@ pub fn list_multipart_uploads(
 
 /// The keys a batch delete could not remove, with their error codes.
 pub fn delete_result_errors(body: &str) -> Result<Vec<(String, String)>> {
-    let doc = xml::parse(SERVICE, body)?;
+    let doc = xml::document(SERVICE, body, &["DeleteResult"])?;
     children(doc.root_element(), "Error")
         .map(|e| {
             Ok((
-                required(SERVICE, e, "Key")?.to_owned(),
+                required_exact(SERVICE, e, "Key")?.to_owned(),
                 child_text(e, "Code").unwrap_or("").to_owned(),
             ))
         })

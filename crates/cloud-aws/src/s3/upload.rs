@@ -112,7 +112,7 @@ pub(crate) async fn upload(
     body: ByteStream,
     options: &UploadOptions,
 ) -> Result<Object> {
-    let config = s3.shared().multipart;
+    let config = s3.shared().multipart.for_upload(options)?;
     let part_size = usize::try_from(config.part_size).unwrap_or(usize::MAX);
     let mut reader = PartReader::new(body);
     match options.content_length_value() {
@@ -152,7 +152,7 @@ pub(crate) async fn upload_file(
     len: u64,
     options: &UploadOptions,
 ) -> Result<Object> {
-    let config = s3.shared().multipart;
+    let config = s3.shared().multipart.for_upload(options)?;
     if len <= config.part_size {
         let body = FileRange::new(path, 0, len).stream();
         return upload(s3, bucket, key, body, options).await;
@@ -333,21 +333,11 @@ impl Drop for AbortOnDrop {
             self.key.clone(),
             self.upload_id.clone(),
         );
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) => {
-                handle.spawn(async move {
-                    if let Err(e) = abort(&s3, &bucket, &key, &id).await {
-                        tracing::warn!(bucket, key, upload_id = id, error = %e, "could not abort a cancelled multipart upload");
-                    }
-                });
+        cloud_core::cleanup::spawn("aborting a cancelled multipart upload", async move {
+            if let Err(e) = abort(&s3, &bucket, &key, &id).await {
+                tracing::warn!(bucket, key, upload_id = id, error = %e, "could not abort a cancelled multipart upload");
             }
-            Err(_) => tracing::warn!(
-                bucket = self.bucket,
-                key = self.key,
-                upload_id = self.upload_id,
-                "a cancelled multipart upload could not be aborted (no runtime)"
-            ),
-        }
+        });
     }
 }
 
@@ -411,7 +401,7 @@ async fn send_parts(
     source: PartSource<'_>,
     options: &UploadOptions,
 ) -> Result<Object> {
-    let config = s3.shared().multipart;
+    let config = s3.shared().multipart.for_upload(options)?;
     let part_size = usize::try_from(config.part_size).unwrap_or(usize::MAX);
     let plan = PartPlan::new(part_size, MAX_PARTS, config.concurrency, "part");
     let target = Target::object(bucket, key);

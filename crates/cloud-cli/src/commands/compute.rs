@@ -1,12 +1,18 @@
-//! `cloud compute ...`: nodes and what they are made from.
+//! `cloud compute ...`: nodes, what they are made from, and what attaches
+//! to them (volumes, snapshots, key pairs).
 
+use std::io::{Read, Write};
+use std::path::Path;
 use std::time::Duration;
 
-use cloud::{Compute, CreateNode, Node, Result};
+use cloud::{
+    Compute, CreateNode, CreateVolume, Error, KeyPair, Node, Result, StorageVolume, VolumeSnapshot,
+};
+use futures::TryStreamExt;
 
 use super::Context;
-use crate::cli::ComputeCommand;
-use crate::output::{self, or_dash, size};
+use crate::cli::{ComputeCommand, KeyPairCommand, SnapshotCommand, VolumeCommand};
+use crate::output::{self, or_dash, outln, size};
 use crate::progress;
 
 fn node_rows(nodes: &[Node]) -> Vec<Vec<String>> {
@@ -41,22 +47,51 @@ fn print_nodes(ctx: &Context, nodes: &[Node]) -> Result<()> {
             "image",
         ],
         &node_rows(nodes),
-    );
-    Ok(())
+    )
 }
 
-async fn wait(ctx: &Context, compute: &Compute, ids: &[String], timeout: u64) -> Result<Vec<Node>> {
+/// One resource as field/value rows (its `extra` included), or one JSON object.
+pub fn print_one<T: serde::Serialize>(ctx: &Context, value: &T) -> Result<()> {
+    if ctx.json {
+        return output::json(value);
+    }
+    let serde_json::Value::Object(fields) =
+        serde_json::to_value(value).map_err(|e| Error::invalid_input(e.to_string()))?
+    else {
+        return output::json(value);
+    };
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => "-".to_owned(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut rows = Vec::new();
+    for (key, value) in &fields {
+        match value {
+            serde_json::Value::Object(extra) if key == "extra" => {
+                for (k, v) in extra {
+                    rows.push(vec![format!("extra {k}"), text(v)]);
+                }
+            }
+            other => rows.push(vec![key.clone(), text(other)]),
+        }
+    }
+    output::table(&["field", "value"], &rows)
+}
+
+async fn wait(
+    ctx: &Context,
+    compute: &Compute,
+    ids: &[String],
+    timeout: Duration,
+) -> Result<Vec<Node>> {
     let spinner = progress::spinner(
         ctx.progress,
         &format!("waiting for {} node(s) to run", ids.len()),
     );
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let result = compute
-        .wait_until_running(
-            &refs,
-            Duration::from_secs(timeout),
-            Duration::from_millis(500),
-        )
+        .wait_until_running(&refs, timeout, Duration::from_millis(500))
         .await;
     spinner.finish_and_clear();
     result
@@ -66,6 +101,7 @@ pub async fn run(command: ComputeCommand, ctx: &Context) -> Result<()> {
     let compute = ctx.providers.compute()?;
     match command {
         ComputeCommand::Ls => print_nodes(ctx, &compute.list_nodes_vec().await?),
+        ComputeCommand::Show { id } => print_one(ctx, &compute.get_node(&id).await?),
         ComputeCommand::Sizes => {
             let sizes = compute.list_sizes().await?;
             if ctx.json {
@@ -83,8 +119,7 @@ pub async fn run(command: ComputeCommand, ctx: &Context) -> Result<()> {
                     ]
                 })
                 .collect();
-            output::table(&["id", "vcpus", "ram", "disk", "price"], &rows);
-            Ok(())
+            output::table(&["id", "vcpus", "ram", "disk", "price"], &rows)
         }
         ComputeCommand::Images => {
             let images = compute.list_images_vec().await?;
@@ -95,8 +130,7 @@ pub async fn run(command: ComputeCommand, ctx: &Context) -> Result<()> {
                 .iter()
                 .map(|i| vec![i.id.clone(), i.name.clone()])
                 .collect();
-            output::table(&["id", "name"], &rows);
-            Ok(())
+            output::table(&["id", "name"], &rows)
         }
         ComputeCommand::Locations => {
             let locations = compute.list_locations().await?;
@@ -107,8 +141,7 @@ pub async fn run(command: ComputeCommand, ctx: &Context) -> Result<()> {
                 .iter()
                 .map(|l| vec![l.id.clone(), l.name.clone(), or_dash(l.country.as_ref())])
                 .collect();
-            output::table(&["id", "name", "country"], &rows);
-            Ok(())
+            output::table(&["id", "name", "country"], &rows)
         }
         ComputeCommand::Create {
             name,
@@ -118,7 +151,7 @@ pub async fn run(command: ComputeCommand, ctx: &Context) -> Result<()> {
             key_pair,
             tags,
             wait: wait_for_it,
-            timeout,
+            wait_timeout,
         } => {
             let mut request = CreateNode::new(name, size, image);
             if let Some(l) = location {
@@ -132,7 +165,7 @@ pub async fn run(command: ComputeCommand, ctx: &Context) -> Result<()> {
             }
             let mut node = compute.create_node(&request).await?;
             if wait_for_it {
-                node = wait(ctx, &compute, std::slice::from_ref(&node.id), timeout)
+                node = wait(ctx, &compute, std::slice::from_ref(&node.id), wait_timeout)
                     .await?
                     .remove(0);
             }
@@ -150,10 +183,214 @@ pub async fn run(command: ComputeCommand, ctx: &Context) -> Result<()> {
         ComputeCommand::Stop { ids } => {
             each(ctx, &ids, "stopping", |id| compute.stop_node(id)).await
         }
-        ComputeCommand::Wait { ids, timeout } => {
-            let nodes = wait(ctx, &compute, &ids, timeout).await?;
+        ComputeCommand::Wait { ids, wait_timeout } => {
+            let nodes = wait(ctx, &compute, &ids, wait_timeout).await?;
             print_nodes(ctx, &nodes)
         }
+        ComputeCommand::Volumes(command) => volumes(ctx, &compute, command).await,
+        ComputeCommand::Snapshots(command) => snapshots(ctx, &compute, command).await,
+        ComputeCommand::KeyPairs(command) => key_pairs(ctx, &compute, command).await,
+    }
+}
+
+fn print_volumes(ctx: &Context, volumes: &[StorageVolume]) -> Result<()> {
+    if ctx.json {
+        return output::json(volumes);
+    }
+    let rows: Vec<Vec<String>> = volumes
+        .iter()
+        .map(|v| {
+            vec![
+                v.id.clone(),
+                v.name.clone(),
+                format!("{} GB", v.size_gb),
+                v.state.to_string(),
+                or_dash(v.attached_to.as_ref()),
+                or_dash(v.location.as_ref()),
+            ]
+        })
+        .collect();
+    output::table(
+        &["id", "name", "size", "state", "attached to", "location"],
+        &rows,
+    )
+}
+
+async fn volumes(ctx: &Context, compute: &Compute, command: VolumeCommand) -> Result<()> {
+    match command {
+        VolumeCommand::Ls => print_volumes(ctx, &compute.list_volumes_vec().await?),
+        VolumeCommand::Create {
+            name,
+            size,
+            location,
+            snapshot,
+        } => {
+            let mut request = CreateVolume::new(name, u64::from(size));
+            if let Some(l) = location {
+                request = request.location(l);
+            }
+            if let Some(s) = snapshot {
+                request = request.from_snapshot(s);
+            }
+            print_volumes(ctx, &[compute.create_volume(&request).await?])
+        }
+        VolumeCommand::Destroy { id } => {
+            compute.destroy_volume(&id).await?;
+            done(ctx, "destroyed", &id)
+        }
+        VolumeCommand::Attach {
+            volume,
+            node,
+            device,
+        } => {
+            compute
+                .attach_volume(&volume, &node, device.as_deref())
+                .await?;
+            done(ctx, "attached", &format!("{volume} to {node}"))
+        }
+        VolumeCommand::Detach { volume } => {
+            compute.detach_volume(&volume).await?;
+            done(ctx, "detached", &volume)
+        }
+    }
+}
+
+fn print_snapshots(ctx: &Context, snapshots: &[VolumeSnapshot]) -> Result<()> {
+    if ctx.json {
+        return output::json(snapshots);
+    }
+    let rows: Vec<Vec<String>> = snapshots
+        .iter()
+        .map(|s| {
+            vec![
+                s.id.clone(),
+                or_dash(s.name.as_ref()),
+                or_dash(s.volume_id.as_ref()),
+                format!("{} GB", s.size_gb),
+                s.state.to_string(),
+            ]
+        })
+        .collect();
+    output::table(&["id", "name", "volume", "size", "state"], &rows)
+}
+
+async fn snapshots(ctx: &Context, compute: &Compute, command: SnapshotCommand) -> Result<()> {
+    match command {
+        SnapshotCommand::Ls => {
+            let all: Vec<VolumeSnapshot> = compute.list_snapshots().try_collect().await?;
+            print_snapshots(ctx, &all)
+        }
+        SnapshotCommand::Create { volume, name } => {
+            let snapshot = compute.create_snapshot(&volume, name.as_deref()).await?;
+            print_snapshots(ctx, &[snapshot])
+        }
+        SnapshotCommand::Destroy { id } => {
+            compute.destroy_snapshot(&id).await?;
+            done(ctx, "destroyed", &id)
+        }
+    }
+}
+
+fn print_key_pairs(ctx: &Context, keys: &[KeyPair]) -> Result<()> {
+    if ctx.json {
+        return output::json(keys);
+    }
+    let rows: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| vec![k.name.clone(), or_dash(k.fingerprint.as_ref())])
+        .collect();
+    output::table(&["name", "fingerprint"], &rows)
+}
+
+/// Writes a private key to a new file only its owner can read.
+fn write_private_key(path: &Path, key: &cloud::Secret) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+    file.write_all(key.expose().as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+async fn key_pairs(ctx: &Context, compute: &Compute, command: KeyPairCommand) -> Result<()> {
+    match command {
+        KeyPairCommand::Ls => {
+            let all: Vec<KeyPair> = compute.list_key_pairs().try_collect().await?;
+            print_key_pairs(ctx, &all)
+        }
+        KeyPairCommand::Show { name } => print_one(ctx, &compute.get_key_pair(&name).await?),
+        KeyPairCommand::Create { name, output } => {
+            if output.exists() {
+                return Err(Error::already_exists(
+                    cloud::ResourceKind::File,
+                    output.display().to_string(),
+                ));
+            }
+            let key = compute.create_key_pair(&name).await?;
+            match &key.private_key {
+                Some(private) => write_private_key(&output, private)?,
+                None => {
+                    return Err(Error::malformed(
+                        compute.provider(),
+                        "the provider created the key pair but returned no private key",
+                    ));
+                }
+            }
+            if !ctx.json {
+                eprintln!("private key written to {} (mode 0600)", output.display());
+            }
+            print_key_pairs(ctx, &[key])
+        }
+        KeyPairCommand::Import { name, file } => {
+            let text = read_text(&file)?;
+            print_key_pairs(ctx, &[compute.import_key_pair(&name, text.trim()).await?])
+        }
+        KeyPairCommand::Destroy { name } => {
+            compute.delete_key_pair(&name).await?;
+            done(ctx, "deleted", &name)
+        }
+    }
+}
+
+/// A text file's content, or standard input's for `-`: missing is "not
+/// found" (exit 3), not UTF-8 is invalid input (exit 6).
+pub fn read_text(file: &str) -> Result<String> {
+    let bytes = if file == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("reading standard input", e))?;
+        bytes
+    } else {
+        std::fs::read(file).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::not_found(cloud::ResourceKind::File, file)
+            } else {
+                Error::io(format!("reading {file}"), e)
+            }
+        })?
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        Error::invalid_input(format!(
+            "`{file}` is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// Reports a change without output of its own.
+fn done(ctx: &Context, verb: &str, what: &str) -> Result<()> {
+    if ctx.json {
+        output::json(&serde_json::json!({ verb: what }))
+    } else {
+        outln!("{verb} {what}")
     }
 }
 
@@ -166,7 +403,7 @@ where
     for id in ids {
         action(id).await?;
         if !ctx.json {
-            println!("{verb} {id}");
+            outln!("{verb} {id}")?;
         }
     }
     if ctx.json {

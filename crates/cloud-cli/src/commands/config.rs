@@ -4,51 +4,60 @@ use cloud::{Error, Result};
 
 use crate::cli::ConfigCommand;
 use crate::config::{ConfigFile, check_key, config_path, is_secret_key};
-use crate::output;
+use crate::output::{self, outln};
+
+/// What `config list` and `config get` show for `key`.
+fn shown(key: &str, value: String) -> String {
+    if is_secret_key(key) {
+        "[redacted]".to_owned()
+    } else {
+        value
+    }
+}
 
 pub fn run(command: ConfigCommand, profile: &str, json: bool) -> Result<()> {
-    let mut file = ConfigFile::load()?;
     match command {
-        ConfigCommand::Set { key, value } => {
-            check_key(&key)?;
-            file.set(profile, &key, &value);
-            file.save()?;
-            if !json {
-                println!("set {key} in profile `{profile}`");
+        ConfigCommand::Set { name: key, value } => {
+            check_key(&key, Some(&value))?;
+            ConfigFile::update(|file| {
+                file.set(profile, &key, &value);
+                Ok(())
+            })?;
+            if json {
+                return output::json(&serde_json::json!({ "set": key, "profile": profile }));
             }
-            Ok(())
+            outln!("set {key} in profile `{profile}`")
         }
-        ConfigCommand::Get { key } => {
-            let values = file.profile(profile);
-            let value = values.get(&key).ok_or_else(|| {
+        ConfigCommand::Get { name: key } => {
+            let values = ConfigFile::load()?.profile(profile);
+            let value = values.get(&key).cloned().ok_or_else(|| {
                 Error::invalid_input(format!("`{key}` is not set in profile `{profile}`"))
             })?;
+            // A script that needs a secret reads the file it wrote; the
+            // terminal never shows one.
+            let value = shown(&key, value);
             if json {
                 output::json(&serde_json::json!({ "key": key, "value": value }))
             } else {
-                println!("{value}");
+                outln!("{value}")
+            }
+        }
+        ConfigCommand::Unset { name: key } => ConfigFile::update(|file| {
+            if file.unset(profile, &key) {
                 Ok(())
-            }
-        }
-        ConfigCommand::Unset { key } => {
-            if !file.unset(profile, &key) {
-                return Err(Error::invalid_input(format!(
+            } else {
+                Err(Error::invalid_input(format!(
                     "`{key}` is not set in profile `{profile}`"
-                )));
+                )))
             }
-            file.save()
-        }
+        }),
         ConfigCommand::List => {
-            let values: Vec<(String, String)> = file
+            let values: Vec<(String, String)> = ConfigFile::load()?
                 .profile(profile)
                 .into_iter()
                 .map(|(k, v)| {
-                    let shown = if is_secret_key(&k) {
-                        "[redacted]".to_owned()
-                    } else {
-                        v
-                    };
-                    (k, shown)
+                    let v = shown(&k, v);
+                    (k, v)
                 })
                 .collect();
             if json {
@@ -57,12 +66,8 @@ pub fn run(command: ConfigCommand, profile: &str, json: bool) -> Result<()> {
                 return output::json(&map);
             }
             let rows: Vec<Vec<String>> = values.into_iter().map(|(k, v)| vec![k, v]).collect();
-            output::table(&["key", "value"], &rows);
-            Ok(())
+            output::table(&["key", "value"], &rows)
         }
-        ConfigCommand::Path => {
-            println!("{}", config_path()?.display());
-            Ok(())
-        }
+        ConfigCommand::Path => outln!("{}", config_path()?.display()),
     }
 }

@@ -1,12 +1,13 @@
 //! `cloud dns ...`: zones, records, BIND zone files.
 
-use std::io::Read;
+use std::collections::BTreeMap;
 
 use cloud::{CreateZone, Dns, Error, Record, RecordSpec, RecordType, ResourceKind, Result, Zone};
 
 use super::Context;
-use crate::cli::DnsCommand;
-use crate::output::{self, or_dash};
+use super::compute::{print_one, read_text};
+use crate::cli::{DnsCommand, RecordCommand};
+use crate::output::{self, or_dash, outln};
 
 /// A zone by id, or by domain name.
 async fn find_zone(dns: &Dns, zone: &str) -> Result<Zone> {
@@ -26,8 +27,7 @@ fn print_zones(ctx: &Context, zones: &[Zone]) -> Result<()> {
         .iter()
         .map(|z| vec![z.id.clone(), z.domain.clone(), or_dash(z.ttl)])
         .collect();
-    output::table(&["id", "domain", "ttl"], &rows);
-    Ok(())
+    output::table(&["id", "domain", "ttl"], &rows)
 }
 
 fn print_records(ctx: &Context, records: &[Record]) -> Result<()> {
@@ -51,8 +51,7 @@ fn print_records(ctx: &Context, records: &[Record]) -> Result<()> {
             ]
         })
         .collect();
-    output::table(&["id", "name", "type", "ttl", "data"], &rows);
-    Ok(())
+    output::table(&["id", "name", "type", "ttl", "data"], &rows)
 }
 
 pub async fn run(command: DnsCommand, ctx: &Context) -> Result<()> {
@@ -62,6 +61,10 @@ pub async fn run(command: DnsCommand, ctx: &Context) -> Result<()> {
         DnsCommand::Records { zone } => {
             let zone = find_zone(&dns, &zone).await?;
             print_records(ctx, &dns.list_records_vec(&zone.id).await?)
+        }
+        DnsCommand::Record(RecordCommand::Show { zone, id }) => {
+            let zone = find_zone(&dns, &zone).await?;
+            print_one(ctx, &dns.get_record(&zone.id, &id).await?)
         }
         DnsCommand::CreateZone { domain, ttl, email } => {
             let mut request = CreateZone::new(domain);
@@ -79,8 +82,7 @@ pub async fn run(command: DnsCommand, ctx: &Context) -> Result<()> {
             if ctx.json {
                 output::json(&serde_json::json!({ "deleted": zone.id }))
             } else {
-                println!("deleted {} ({})", zone.domain, zone.id);
-                Ok(())
+                outln!("deleted {} ({})", zone.domain, zone.id)
             }
         }
         DnsCommand::Add {
@@ -125,13 +127,12 @@ pub async fn run(command: DnsCommand, ctx: &Context) -> Result<()> {
                     if ctx.json {
                         output::json(&serde_json::json!({ "deleted": matching[0].id }))
                     } else {
-                        println!(
+                        outln!(
                             "removed {} {} {}",
                             if name.is_empty() { "@" } else { &name },
                             kind,
                             matching[0].data
-                        );
-                        Ok(())
+                        )
                     }
                 }
                 n => Err(Error::invalid_input(format!(
@@ -145,38 +146,45 @@ pub async fn run(command: DnsCommand, ctx: &Context) -> Result<()> {
             match output {
                 Some(path) => std::fs::write(&path, text)
                     .map_err(|e| Error::io(format!("writing {}", path.display()), e)),
-                None => {
-                    print!("{text}");
-                    Ok(())
-                }
+                None => output::bytes(text.as_bytes()),
             }
         }
-        DnsCommand::Import { zone, file } => {
-            let zone = find_zone(&dns, &zone).await?;
-            let text = if file == "-" {
-                let mut text = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut text)
-                    .map_err(|e| Error::io("reading standard input", e))?;
-                text
-            } else {
-                std::fs::read_to_string(&file)
-                    .map_err(|e| Error::io(format!("reading {file}"), e))?
+        DnsCommand::Import { zone, file, create } => {
+            // Read (and check) the file before touching the zone.
+            let text = read_text(&file)?;
+            let zone = match find_zone(&dns, &zone).await {
+                Ok(z) => z,
+                Err(e) if create && e.is_not_found() => {
+                    dns.create_zone(&CreateZone::new(zone.trim_end_matches('.')))
+                        .await?
+                }
+                Err(e) => return Err(e),
             };
             let report = dns.import_zone(&zone.id, &text).await?;
-            if ctx.json {
-                output::json(
-                    &serde_json::json!({ "created": report.created, "skipped": report.skipped.len() }),
-                )
-            } else {
-                println!(
-                    "imported {} record(s) into {} ({} skipped: SOA is managed by the provider)",
-                    report.created.len(),
-                    zone.domain,
-                    report.skipped.len()
-                );
-                Ok(())
+            let mut reasons: BTreeMap<&'static str, usize> = BTreeMap::new();
+            for skipped in &report.skipped {
+                *reasons.entry(skipped.reason.describe()).or_default() += 1;
             }
+            if ctx.json {
+                return output::json(&serde_json::json!({
+                    "zone": zone.id,
+                    "created": report.created,
+                    "skipped": report.skipped,
+                }));
+            }
+            let mut line = format!(
+                "imported {} record(s) into {}",
+                report.created.len(),
+                zone.domain
+            );
+            if !reasons.is_empty() {
+                let why: Vec<String> = reasons
+                    .iter()
+                    .map(|(reason, n)| format!("{n} skipped: {reason}"))
+                    .collect();
+                line.push_str(&format!(" ({})", why.join("; ")));
+            }
+            outln!("{line}")
         }
     }
 }

@@ -6,8 +6,9 @@ use std::time::Duration;
 use cloud::{Algorithm, CreateBalancer, Error, LoadBalancer, Member, Protocol, Result};
 
 use super::Context;
+use super::compute::print_one;
 use crate::cli::LbCommand;
-use crate::output::{self, or_dash};
+use crate::output::{self, or_dash, outln};
 use crate::progress;
 
 /// `ADDRESS:PORT` (IPv6 in brackets) or `node:ID[:PORT]`.
@@ -55,8 +56,7 @@ fn print_balancers(ctx: &Context, balancers: &[LoadBalancer]) -> Result<()> {
     output::table(
         &["id", "name", "state", "ip", "port", "protocol", "algorithm"],
         &rows,
-    );
-    Ok(())
+    )
 }
 
 fn print_members(ctx: &Context, members: &[Member]) -> Result<()> {
@@ -75,14 +75,30 @@ fn print_members(ctx: &Context, members: &[Member]) -> Result<()> {
             ]
         })
         .collect();
-    output::table(&["id", "ip", "port", "node", "weight"], &rows);
-    Ok(())
+    output::table(&["id", "ip", "port", "node", "weight"], &rows)
 }
 
 pub async fn run(command: LbCommand, ctx: &Context) -> Result<()> {
     let lb = ctx.providers.load_balancers()?;
     match command {
         LbCommand::Ls => print_balancers(ctx, &lb.list_balancers_vec().await?),
+        LbCommand::Show { id } => print_one(ctx, &lb.get_balancer(&id).await?),
+        LbCommand::Protocols => {
+            let protocols = lb.list_protocols().await?;
+            if ctx.json {
+                return output::json(&protocols);
+            }
+            let rows: Vec<Vec<String>> = protocols.iter().map(|p| vec![p.to_string()]).collect();
+            output::table(&["protocol"], &rows)
+        }
+        LbCommand::Algorithms => {
+            let algorithms = lb.list_supported_algorithms().await?;
+            if ctx.json {
+                return output::json(&algorithms);
+            }
+            let rows: Vec<Vec<String>> = algorithms.iter().map(|a| vec![a.to_string()]).collect();
+            output::table(&["algorithm"], &rows)
+        }
         LbCommand::Create {
             name,
             port,
@@ -117,8 +133,7 @@ pub async fn run(command: LbCommand, ctx: &Context) -> Result<()> {
             if ctx.json {
                 output::json(&serde_json::json!({ "destroyed": id }))
             } else {
-                println!("destroyed {id}");
-                Ok(())
+                outln!("destroyed {id}")
             }
         }
         LbCommand::Members { id } => print_members(ctx, &lb.list_members(&id).await?),
@@ -131,8 +146,7 @@ pub async fn run(command: LbCommand, ctx: &Context) -> Result<()> {
             if ctx.json {
                 output::json(&serde_json::json!({ "detached": member_id }))
             } else {
-                println!("detached {member_id} from {id}");
-                Ok(())
+                outln!("detached {member_id} from {id}")
             }
         }
     }

@@ -9,7 +9,7 @@ pub mod storage;
 
 use cloud::{Api, Result};
 
-use crate::output;
+use crate::output::{self, outln};
 use crate::providers::Providers;
 
 /// What every command needs.
@@ -50,14 +50,14 @@ pub fn providers(ctx: &Context) -> Result<()> {
             vec![p.name.to_owned(), apis.join(", "), p.title.to_owned()]
         })
         .collect();
-    output::table(&["provider", "apis", "description"], &rows);
+    output::table(&["provider", "apis", "description"], &rows)?;
     let missing: Vec<String> = cloud::KNOWN_PROVIDERS
         .iter()
         .filter(|(name, _)| !described.iter().any(|p| p.name == *name))
         .map(|(name, feature)| format!("{name} (feature `{feature}`)"))
         .collect();
     if !missing.is_empty() {
-        println!("\nnot compiled in: {}", missing.join(", "));
+        outln!("\nnot compiled in: {}", missing.join(", "))?;
     }
     Ok(())
 }

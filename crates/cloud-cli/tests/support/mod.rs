@@ -2,6 +2,8 @@
 //! leaking in from the machine running the tests.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod http;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -24,7 +26,12 @@ impl Home {
 
     /// `cloud ARGS...` in this home.
     pub fn cloud(&self, args: &[&str]) -> Command {
-        let mut command = Command::cargo_bin("cloud").unwrap();
+        Command::from_std(self.command(args))
+    }
+
+    /// `cloud ARGS...` in this home, as a plain process to spawn.
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("cloud"));
         for var in [
             "CLOUD_PROFILE",
             "CLOUD_PROVIDER",
@@ -94,6 +101,13 @@ impl Home {
         self.ok(&["config", "set", "memory.option.transition_delay_ms", "50"]);
         self
     }
+}
+
+/// `flags` followed by `args`, as one argument list.
+pub fn with<'a>(flags: &'a [String], args: &[&'a str]) -> Vec<&'a str> {
+    let mut all: Vec<&str> = flags.iter().map(String::as_str).collect();
+    all.extend_from_slice(args);
+    all
 }
 
 /// A folder of files to upload.

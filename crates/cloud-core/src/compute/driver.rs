@@ -52,6 +52,13 @@ pub trait ComputeDriver: Debug + Send + Sync {
     /// The operations this driver implements.
     fn capabilities(&self) -> Capabilities;
 
+    /// The credentials this driver holds (keys, tokens, passwords), which
+    /// the handle cuts out of every error before returning it, in case a
+    /// server echoed one. Drivers without credentials keep the default.
+    fn redactor(&self) -> Option<&crate::secret::Redactor> {
+        None
+    }
+
     /// One page of nodes.
     async fn list_nodes(&self, page: PageRequest) -> Result<Page<Node>> {
         let _ = page;

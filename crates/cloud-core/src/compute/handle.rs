@@ -24,13 +24,7 @@ pub struct Compute {
 
 macro_rules! call {
     ($self:ident, $cap:ident, $body:expr) => {
-        invoke(
-            $self.driver.provider(),
-            $self.driver.capabilities(),
-            Capability::$cap,
-            || $body,
-        )
-        .await
+        invoke(&*$self.driver, Capability::$cap, || $body).await
     };
 }
 

@@ -224,6 +224,21 @@ pub enum VolumeState {
     Unknown,
 }
 
+impl fmt::Display for VolumeState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            VolumeState::Creating => "creating",
+            VolumeState::Available => "available",
+            VolumeState::InUse => "in_use",
+            VolumeState::Attaching => "attaching",
+            VolumeState::Detaching => "detaching",
+            VolumeState::Deleting => "deleting",
+            VolumeState::Error => "error",
+            VolumeState::Unknown => "unknown",
+        })
+    }
+}
+
 /// A block-storage volume.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -283,6 +298,18 @@ pub enum SnapshotState {
     Error,
     /// A state this library does not know.
     Unknown,
+}
+
+impl fmt::Display for SnapshotState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SnapshotState::Creating => "creating",
+            SnapshotState::Available => "available",
+            SnapshotState::Deleting => "deleting",
+            SnapshotState::Error => "error",
+            SnapshotState::Unknown => "unknown",
+        })
+    }
 }
 
 /// A point-in-time copy of a volume.

@@ -45,6 +45,13 @@ pub trait DnsDriver: Debug + Send + Sync {
     /// The operations this driver implements.
     fn capabilities(&self) -> Capabilities;
 
+    /// The credentials this driver holds (keys, tokens, passwords), which
+    /// the handle cuts out of every error before returning it, in case a
+    /// server echoed one. Drivers without credentials keep the default.
+    fn redactor(&self) -> Option<&crate::secret::Redactor> {
+        None
+    }
+
     /// The record types this provider accepts.
     fn record_types(&self) -> &[RecordType] {
         RecordType::ALL
@@ -84,6 +91,21 @@ pub trait DnsDriver: Debug + Send + Sync {
     async fn list_records(&self, zone: &str, page: PageRequest) -> Result<Page<Record>> {
         let _ = (zone, page);
         Err(Error::unsupported(self.provider(), Capability::ListRecords))
+    }
+
+    /// One page of the zone's records named `name` (relative to the zone;
+    /// empty for the apex), compared without regard to case. The default
+    /// filters [`list_records`](Self::list_records); a provider that can
+    /// ask for one name overrides it.
+    async fn list_records_named(
+        &self,
+        zone: &str,
+        name: &str,
+        page: PageRequest,
+    ) -> Result<Page<Record>> {
+        let mut all = self.list_records(zone, page).await?;
+        all.items.retain(|r| r.name.eq_ignore_ascii_case(name));
+        Ok(all)
     }
 
     /// One record by id.

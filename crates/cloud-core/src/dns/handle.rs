@@ -10,7 +10,7 @@ use super::names::{check_domain, normalize_record};
 use super::types::{CreateZone, Record, RecordSpec, RecordType, UpdateZone, Zone};
 use super::zonefile::{export_zone_file, parse_zone_file};
 use crate::capability::{Capabilities, Capability};
-use crate::error::{Error, Result};
+use crate::error::{Error, ResourceKind, Result, quote};
 use crate::invoke::{check_id, invoke, list_pages};
 use crate::paging::{ListStream, collect_all};
 
@@ -27,20 +27,82 @@ pub struct Dns {
 pub struct ImportReport {
     /// The records created, in file order.
     pub created: Vec<Record>,
-    /// Records left alone: SOA (the provider manages its own) and records
-    /// the zone already held.
-    pub skipped: Vec<RecordSpec>,
+    /// Records of the file left alone, each with why.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A record [`Dns::import_zone`] did not create.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Skipped {
+    /// The record, as the file gave it.
+    pub record: RecordSpec,
+    /// Why it was not created.
+    pub reason: SkipReason,
+}
+
+/// Why [`Dns::import_zone`] skipped a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// An SOA record: every provider writes its own.
+    ManagedByProvider,
+    /// The zone already holds a record with this name, type and data.
+    AlreadyPresent,
+}
+
+impl SkipReason {
+    /// A short explanation, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipReason::ManagedByProvider => "SOA is managed by the provider",
+            SkipReason::AlreadyPresent => "already in the zone",
+        }
+    }
+}
+
+/// Refuses a CNAME at the apex, or a record that would share its name with
+/// a CNAME (or a CNAME that would share its name with other records), given
+/// the records `present` at the same name. A record identical to one
+/// present is `AlreadyExists`.
+fn check_cname_rules<'a>(
+    spec: &RecordSpec,
+    present: impl IntoIterator<Item = (&'a str, RecordType, &'a str)>,
+) -> Result<()> {
+    let shown = if spec.name.is_empty() {
+        "@"
+    } else {
+        &spec.name
+    };
+    if spec.record_type == RecordType::CNAME && spec.name.is_empty() {
+        return Err(Error::invalid_input(
+            "a CNAME cannot be at the zone apex, which holds the zone's SOA and NS records",
+        ));
+    }
+    for (name, kind, data) in present {
+        if !name.eq_ignore_ascii_case(&spec.name) {
+            continue;
+        }
+        if kind == spec.record_type && data == spec.data {
+            return Err(Error::already_exists(
+                ResourceKind::Record,
+                format!("{shown} {kind} {data}"),
+            ));
+        }
+        if kind == RecordType::CNAME || spec.record_type == RecordType::CNAME {
+            return Err(Error::conflict(format!(
+                "`{}` already has a record of type {kind}; a CNAME must be the only record at its name",
+                quote(shown)
+            )));
+        }
+    }
+    Ok(())
 }
 
 macro_rules! call {
     ($self:ident, $cap:ident, $body:expr) => {
-        invoke(
-            $self.driver.provider(),
-            $self.driver.capabilities(),
-            Capability::$cap,
-            || $body,
-        )
-        .await
+        invoke(&*$self.driver, Capability::$cap, || $body).await
     };
 }
 
@@ -177,11 +239,39 @@ impl Dns {
     }
 
     /// Creates a record. Its data is checked and normalised first (see
-    /// [`normalize_record`](super::normalize_record)).
+    /// [`normalize_record`](super::normalize_record)), and the records
+    /// already at its name are read, so that a CNAME at the apex or beside
+    /// other records is refused before it is sent (some servers accept one;
+    /// DNS resolvers then answer inconsistently).
     pub async fn create_record(&self, zone: &str, spec: &RecordSpec) -> Result<Record> {
         check_id("zone id", zone)?;
         let spec = self.check_spec(spec)?;
+        check_cname_rules(&spec, std::iter::empty())?;
+        let present = self.records_named(zone, &spec.name).await?;
+        check_cname_rules(
+            &spec,
+            present
+                .iter()
+                .map(|r| (r.name.as_str(), r.record_type, r.data.as_str())),
+        )?;
         call!(self, CreateRecord, self.driver.create_record(zone, &spec))
+    }
+
+    /// The records of `zone` named `name` (relative; empty for the apex).
+    async fn records_named(&self, zone: &str, name: &str) -> Result<Vec<Record>> {
+        let name = name.to_owned();
+        let zone_id = zone.to_owned();
+        let named: ListStream<Record> = list_pages(
+            self.driver.clone(),
+            Capability::ListRecords,
+            self.page_size,
+            move |d, req| {
+                let zone = zone_id.clone();
+                let name = name.clone();
+                async move { d.list_records_named(&zone, &name, req).await }
+            },
+        );
+        collect_all(named).await
     }
 
     /// Replaces a record's content.
@@ -226,7 +316,10 @@ impl Dns {
         let mut skipped = Vec::new();
         for mut spec in file.records {
             if spec.record_type == RecordType::SOA {
-                skipped.push(spec);
+                skipped.push(Skipped {
+                    record: spec,
+                    reason: SkipReason::ManagedByProvider,
+                });
                 continue;
             }
             if spec.ttl.is_none() && zone.ttl.is_some() && file.default_ttl != zone.ttl {
@@ -234,17 +327,32 @@ impl Dns {
             }
             to_create.push(self.check_spec(&spec)?);
         }
-        let present: HashSet<(String, RecordType, String)> =
-            collect_all(self.list_records(&zone.id))
-                .await?
-                .into_iter()
-                .map(|r| (r.name.to_ascii_lowercase(), r.record_type, r.data))
-                .collect();
+        let existing = collect_all(self.list_records(&zone.id)).await?;
+        let present: HashSet<(String, RecordType, String)> = existing
+            .iter()
+            .map(|r| (r.name.to_ascii_lowercase(), r.record_type, r.data.clone()))
+            .collect();
         let (to_create, already): (Vec<RecordSpec>, Vec<RecordSpec>) =
             to_create.into_iter().partition(|s| {
                 !present.contains(&(s.name.to_ascii_lowercase(), s.record_type, s.data.clone()))
             });
-        skipped.extend(already);
+        skipped.extend(already.into_iter().map(|record| Skipped {
+            record,
+            reason: SkipReason::AlreadyPresent,
+        }));
+        // The CNAME rules over the zone as it would be: what it holds, and
+        // the file's records before each one.
+        for (i, spec) in to_create.iter().enumerate() {
+            let others = existing
+                .iter()
+                .map(|r| (r.name.as_str(), r.record_type, r.data.as_str()))
+                .chain(
+                    to_create[..i]
+                        .iter()
+                        .map(|s| (s.name.as_str(), s.record_type, s.data.as_str())),
+                );
+            check_cname_rules(spec, others)?;
+        }
         let mut created: Vec<Record> = Vec::with_capacity(to_create.len());
         for spec in &to_create {
             match call!(

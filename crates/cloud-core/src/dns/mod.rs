@@ -7,7 +7,7 @@ mod types;
 mod zonefile;
 
 pub use driver::DnsDriver;
-pub use handle::{Dns, ImportReport};
+pub use handle::{Dns, ImportReport, SkipReason, Skipped};
 pub use names::{
     check_domain, check_record_name, fqdn, normalize_record, relative_name, unquote_text,
 };

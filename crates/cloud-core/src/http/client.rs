@@ -162,6 +162,21 @@ impl Timeouts {
         self.read = d;
         self
     }
+
+    /// These timeouts with the ones `config` sets: its
+    /// [`timeout`](crate::ProviderConfig::timeout) bounds both the wait for
+    /// headers and each wait for a body chunk.
+    #[must_use]
+    pub fn overridden_by(mut self, config: &crate::ProviderConfig) -> Self {
+        if let Some(t) = config.timeout_value() {
+            self.request = t;
+            self.read = t;
+        }
+        if let Some(t) = config.connect_timeout_value() {
+            self.connect = t;
+        }
+        self
+    }
 }
 
 /// A request to send through [`HttpClient::send`].

@@ -56,6 +56,16 @@ impl RetryPolicy {
         }
     }
 
+    /// This policy with the retry count `config` sets, if any
+    /// ([`retries`](crate::ProviderConfig::retries) + 1 attempts).
+    #[must_use]
+    pub fn overridden_by(self, config: &crate::ProviderConfig) -> Self {
+        match config.retries_value() {
+            Some(n) => self.max_attempts(n.saturating_add(1)),
+            None => self,
+        }
+    }
+
     /// Total attempts, the first included (at least 1).
     #[must_use]
     pub fn max_attempts(mut self, n: u32) -> Self {

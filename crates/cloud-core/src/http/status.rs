@@ -25,6 +25,7 @@ pub fn status_error(provider: &str, status: StatusCode, headers: &HeaderMap) -> 
     let kind = match status {
         StatusCode::UNAUTHORIZED => ErrorKind::InvalidCredentials,
         StatusCode::FORBIDDEN => ErrorKind::PermissionDenied,
+        StatusCode::CONFLICT => ErrorKind::Conflict,
         StatusCode::PRECONDITION_FAILED => ErrorKind::PreconditionFailed,
         StatusCode::RANGE_NOT_SATISFIABLE => ErrorKind::RangeNotSatisfiable,
         StatusCode::TOO_MANY_REQUESTS => ErrorKind::RateLimited {

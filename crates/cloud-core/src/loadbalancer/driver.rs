@@ -45,6 +45,13 @@ pub trait LoadBalancerDriver: Debug + Send + Sync {
     /// The operations this driver implements.
     fn capabilities(&self) -> Capabilities;
 
+    /// The credentials this driver holds (keys, tokens, passwords), which
+    /// the handle cuts out of every error before returning it, in case a
+    /// server echoed one. Drivers without credentials keep the default.
+    fn redactor(&self) -> Option<&crate::secret::Redactor> {
+        None
+    }
+
     /// The protocols a balancer can listen with.
     async fn list_protocols(&self) -> Result<Vec<Protocol>> {
         Err(Error::unsupported(

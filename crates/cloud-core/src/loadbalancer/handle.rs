@@ -22,13 +22,7 @@ pub struct LoadBalancers {
 
 macro_rules! call {
     ($self:ident, $cap:ident, $body:expr) => {
-        invoke(
-            $self.driver.provider(),
-            $self.driver.capabilities(),
-            Capability::$cap,
-            || $body,
-        )
-        .await
+        invoke(&*$self.driver, Capability::$cap, || $body).await
     };
 }
 

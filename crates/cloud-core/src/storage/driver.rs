@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use url::Url;
 
 use super::types::{Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, Object};
-use super::types::{UploadOptions, UrlMethod};
+use super::types::{PendingUpload, UploadOptions, UrlMethod};
 use crate::ByteStream;
 use crate::capability::{Capabilities, Capability};
 use crate::error::{Error, Result};
@@ -51,6 +51,13 @@ pub trait StorageDriver: Debug + Send + Sync {
 
     /// The operations this driver implements.
     fn capabilities(&self) -> Capabilities;
+
+    /// The credentials this driver holds (keys, tokens, passwords), which
+    /// the handle cuts out of every error before returning it, in case a
+    /// server echoed one. Drivers without credentials keep the default.
+    fn redactor(&self) -> Option<&crate::secret::Redactor> {
+        None
+    }
 
     /// One page of containers.
     async fn list_containers(&self, page: PageRequest) -> Result<Page<Container>> {
@@ -141,6 +148,25 @@ pub trait StorageDriver: Debug + Send + Sync {
     ) -> Result<Object> {
         let body = crate::byte_stream::FileRange::new(path, 0, len).stream();
         self.upload(container, name, body, options).await
+    }
+
+    /// One page of the container's unfinished uploads, of objects whose
+    /// names start with `prefix`.
+    async fn list_uploads(
+        &self,
+        container: &str,
+        prefix: &str,
+        page: PageRequest,
+    ) -> Result<Page<PendingUpload>> {
+        let _ = (container, prefix, page);
+        Err(Error::unsupported(self.provider(), Capability::ListUploads))
+    }
+
+    /// Aborts an unfinished upload, deleting its parts; one already gone
+    /// counts as aborted.
+    async fn abort_upload(&self, container: &str, upload: &PendingUpload) -> Result<()> {
+        let _ = (container, upload);
+        Err(Error::unsupported(self.provider(), Capability::AbortUpload))
     }
 
     /// Copies an object server-side, keeping content type and metadata.

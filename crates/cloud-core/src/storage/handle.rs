@@ -15,11 +15,11 @@ use super::resume::{MAX_DOWNLOAD_RESUMES, Resume, resuming};
 use super::types::{
     Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, ListOptions,
 };
-use super::types::{Object, UploadOptions, UrlMethod, WriteCondition};
+use super::types::{Object, PendingUpload, UploadOptions, UrlMethod, WriteCondition};
 use crate::byte_stream::{ByteStream, LengthSource, checked_length};
 use crate::capability::{Capabilities, Capability};
 use crate::error::{Error, Result};
-use crate::invoke::{invoke, list_pages};
+use crate::invoke::{check_id, invoke, list_pages};
 use crate::paging::{ListStream, collect_all};
 
 /// Longest lifetime accepted for a signed URL (S3's limit: seven days).
@@ -38,13 +38,7 @@ pub struct Storage {
 
 macro_rules! call {
     ($self:ident, $cap:ident, $body:expr) => {
-        invoke(
-            $self.driver.provider(),
-            $self.driver.capabilities(),
-            Capability::$cap,
-            || $body,
-        )
-        .await
+        invoke(&*$self.driver, Capability::$cap, || $body).await
     };
 }
 
@@ -175,6 +169,40 @@ impl Storage {
             .collect())
     }
 
+    /// Uploads begun in `container` and never completed nor aborted, of
+    /// objects whose names start with `prefix` (empty: all): what a killed
+    /// process left behind, still holding space.
+    pub fn list_uploads(&self, container: &str, prefix: &str) -> ListStream<PendingUpload> {
+        if let Err(e) = check_container_name(container) {
+            return futures::stream::once(async move { Err(e) }).boxed();
+        }
+        let container: std::sync::Arc<str> = container.into();
+        let prefix: std::sync::Arc<str> = prefix.into();
+        list_pages(
+            self.driver.clone(),
+            Capability::ListUploads,
+            self.page_size,
+            move |d, page| {
+                let container = container.clone();
+                let prefix = prefix.clone();
+                async move { d.list_uploads(&container, &prefix, page).await }
+            },
+        )
+    }
+
+    /// Aborts an unfinished upload (from [`list_uploads`](Self::list_uploads)),
+    /// deleting its parts. One already gone counts as aborted.
+    pub async fn abort_upload(&self, container: &str, upload: &PendingUpload) -> Result<()> {
+        check_container_name(container)?;
+        check_object_name(&upload.name)?;
+        check_id("upload id", &upload.id)?;
+        call!(
+            self,
+            AbortUpload,
+            self.driver.abort_upload(container, upload)
+        )
+    }
+
     /// An object's metadata.
     pub async fn get_object(&self, container: &str, name: &str) -> Result<Object> {
         check_container_name(container)?;
@@ -213,10 +241,8 @@ impl Storage {
             ));
         }
         let driver = &self.driver;
-        let mut download = invoke(driver.provider(), driver.capabilities(), cap, || {
-            driver.download(container, name, options)
-        })
-        .await?;
+        let mut download =
+            invoke(&**driver, cap, || driver.download(container, name, options)).await?;
         let body = std::mem::replace(&mut download.body, futures::stream::empty().boxed());
         let resumable = self.capabilities().contains(Capability::DownloadRange)
             && self

@@ -21,5 +21,5 @@ pub use parts::{PartBody, PartPlan, PartSource, SentPart, upload_parts};
 pub use resume::MAX_DOWNLOAD_RESUMES;
 pub use types::{
     ByteRange, Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, ListOptions,
-    Object, UploadOptions, UrlMethod, WriteCondition,
+    Object, PendingUpload, UploadOptions, UrlMethod, WriteCondition,
 };

@@ -35,6 +35,39 @@ impl Container {
     }
 }
 
+/// An upload begun and never completed nor aborted: an S3 multipart upload,
+/// Swift segments that no manifest references. What a killed process or a
+/// lost connection leaves behind, still taking (and billing) space.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PendingUpload {
+    /// The name of the object being uploaded.
+    pub name: String,
+    /// The provider's identifier of the upload (S3's upload id, the Swift
+    /// segments' prefix), which [`Storage::abort_upload`](crate::Storage::abort_upload) takes.
+    pub id: String,
+    /// When it began, when the provider says.
+    #[serde(with = "crate::time::serde_rfc3339_option")]
+    pub started: Option<SystemTime>,
+    /// Bytes already stored in its parts, when known without further requests.
+    pub bytes: Option<u64>,
+    /// Provider-specific attributes.
+    pub extra: Extra,
+}
+
+impl PendingUpload {
+    /// An upload of `name` with id `id`.
+    pub fn new(name: impl Into<String>, id: impl Into<String>) -> Self {
+        PendingUpload {
+            name: name.into(),
+            id: id.into(),
+            started: None,
+            bytes: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
 /// An object's metadata (never its body).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -345,6 +378,8 @@ pub struct UploadOptions {
     metadata: BTreeMap<String, String>,
     condition: Option<WriteCondition>,
     content_length: Option<u64>,
+    part_size: Option<u64>,
+    multipart_threshold: Option<u64>,
 }
 
 impl UploadOptions {
@@ -381,6 +416,32 @@ impl UploadOptions {
     pub fn content_length(mut self, length: u64) -> Self {
         self.content_length = Some(length);
         self
+    }
+
+    /// The size of each part when this upload goes in parts, instead of
+    /// the driver's configured size (drivers that split uploads: S3, Swift).
+    #[must_use]
+    pub fn part_size(mut self, bytes: u64) -> Self {
+        self.part_size = Some(bytes);
+        self
+    }
+
+    /// Above how many bytes this upload goes in parts, instead of the
+    /// driver's configured threshold.
+    #[must_use]
+    pub fn multipart_threshold(mut self, bytes: u64) -> Self {
+        self.multipart_threshold = Some(bytes);
+        self
+    }
+
+    /// The part size asked for, if any.
+    pub fn part_size_value(&self) -> Option<u64> {
+        self.part_size
+    }
+
+    /// The multipart threshold asked for, if any.
+    pub fn multipart_threshold_value(&self) -> Option<u64> {
+        self.multipart_threshold
     }
 
     /// The content type, if set.

@@ -187,6 +187,10 @@ impl DnsDriver for DesignateDns {
         CAPABILITIES
     }
 
+    fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
+        Some(self.shared.session.redactor())
+    }
+
     fn record_types(&self) -> &[RecordType] {
         RECORD_TYPES
     }

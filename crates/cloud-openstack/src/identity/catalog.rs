@@ -176,23 +176,42 @@ impl Catalog {
                     .position(|n| *n == s.name)
                     .unwrap_or(usize::MAX)
             });
-            for service in candidates {
-                let endpoint = service.endpoints.iter().find(|e| {
-                    e.interface == interface
-                        && region.is_none_or(|r| {
-                            e.region
-                                .as_deref()
-                                .is_none_or(|er| er.eq_ignore_ascii_case(r))
-                        })
+            // As keystoneauth chooses: an endpoint of the requested region
+            // first, whatever its position; one without a region (a legacy
+            // catalog entry) only when no endpoint is in that region.
+            let of_interface = || {
+                candidates
+                    .iter()
+                    .flat_map(|s| s.endpoints.iter())
+                    .filter(|e| e.interface == interface)
+            };
+            let chosen = match region {
+                None => of_interface().next(),
+                Some(r) => of_interface()
+                    .find(|e| {
+                        e.region
+                            .as_deref()
+                            .is_some_and(|er| er.eq_ignore_ascii_case(r))
+                    })
+                    .or_else(|| of_interface().find(|e| e.region.is_none())),
+            };
+            if let Some(e) = chosen {
+                tracing::debug!(
+                    service_type,
+                    url = %e.url,
+                    endpoint_region = e.region.as_deref().unwrap_or("(none)"),
+                    requested_region = region.unwrap_or("(any)"),
+                    "chose catalog endpoint"
+                );
+                return Url::parse(&e.url).map_err(|err| {
+                    Error::malformed(
+                        crate::PROVIDER_OPENSTACK,
+                        format!(
+                            "catalog URL `{}` is invalid: {err}",
+                            cloud_core::error::quote(&e.url)
+                        ),
+                    )
                 });
-                if let Some(e) = endpoint {
-                    return Url::parse(&e.url).map_err(|err| {
-                        Error::malformed(
-                            crate::PROVIDER_OPENSTACK,
-                            format!("catalog URL `{}` is invalid: {err}", e.url),
-                        )
-                    });
-                }
             }
             let regions: Vec<String> = self
                 .services
@@ -300,5 +319,26 @@ mod tests {
             "http://127.0.0.1:35357/v3"
         );
         assert!(Interface::parse("publicURL").is_ok() && Interface::parse("sideways").is_err());
+    }
+
+    #[test]
+    fn the_requested_region_beats_a_legacy_entry_without_one() {
+        let c = Catalog::from_v3(&serde_json::json!([
+            {"type": "object-store", "name": "swift", "endpoints": [
+                {"interface": "public", "url": "http://legacy.example/v1/AUTH_p"},
+                {"interface": "public", "region_id": "RegionOne", "url": "http://one.example/v1/AUTH_p"},
+                {"interface": "public", "region_id": "RegionTwo", "url": "http://two.example/v1/AUTH_p"}
+            ]}
+        ]));
+        let find = |region| {
+            c.find(&["object-store"], &[], region, Interface::Public)
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(find(Some("RegionTwo")), "http://two.example/v1/AUTH_p");
+        assert_eq!(find(Some("regionone")), "http://one.example/v1/AUTH_p");
+        // No endpoint in the region: the region-less one stands in.
+        assert_eq!(find(Some("RegionNine")), "http://legacy.example/v1/AUTH_p");
+        assert_eq!(find(None), "http://legacy.example/v1/AUTH_p");
     }
 }

@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use cloud_core::http::{Body, HttpClient, HttpRequest, Method, Request, Signer};
+use cloud_core::secret::Redactor;
 use cloud_core::{Error, ErrorKind, Result, Secret};
 use serde_json::{Value, json};
 use url::Url;
@@ -194,6 +195,8 @@ struct SessionInner {
     margin: Duration,
     state: tokio::sync::Mutex<Option<Arc<TokenInfo>>>,
     authentications: AtomicU64,
+    /// The auth secrets and every token issued, cut out of errors.
+    redactor: Redactor,
 }
 
 impl fmt::Debug for SessionInner {
@@ -216,8 +219,19 @@ impl Session {
         interface: Interface,
         margin: Duration,
     ) -> Self {
+        let redactor = Redactor::new();
+        match &auth {
+            Auth::V1 { key, .. } => redactor.add(key),
+            Auth::V2Password { password, .. } | Auth::V3Password { password, .. } => {
+                redactor.add(password);
+            }
+            Auth::V2ApiKey { api_key, .. } => redactor.add(api_key),
+            Auth::V3ApplicationCredential { secret, .. } => redactor.add(secret),
+            Auth::V3Token { token, .. } => redactor.add(token),
+        }
         Session {
             inner: Arc::new(SessionInner {
+                redactor,
                 auth,
                 http,
                 region,
@@ -227,6 +241,11 @@ impl Session {
                 authentications: AtomicU64::new(0),
             }),
         }
+    }
+
+    /// The session's credentials and tokens, for scrubbing errors.
+    pub fn redactor(&self) -> &Redactor {
+        &self.inner.redactor
     }
 
     /// How many times this session has authenticated (for tests and metrics).
@@ -251,7 +270,12 @@ impl Session {
             }
             tracing::debug!("token about to expire; authenticating again");
         }
-        let info = Arc::new(self.authenticate().await?);
+        let info = Arc::new(
+            self.authenticate()
+                .await
+                .map_err(|e| self.inner.redactor.scrub(e))?,
+        );
+        self.inner.redactor.add(&info.token);
         self.inner.authentications.fetch_add(1, Ordering::Relaxed);
         *state = Some(info.clone());
         Ok(info)
@@ -298,12 +322,9 @@ impl Session {
         if !status.is_success() {
             let mut err = response_error(Api::Identity, status, &headers, &bytes, None);
             if status.as_u16() == 401 {
-                err = Error::new(
-                    ErrorKind::InvalidCredentials,
-                    format!("identity: {}", err.message()),
-                )
-                .with_provider(crate::PROVIDER_OPENSTACK)
-                .with_status(401);
+                err = Error::new(ErrorKind::InvalidCredentials, err.message())
+                    .with_provider(crate::PROVIDER_OPENSTACK)
+                    .with_status(401);
             }
             return Err(err);
         }
@@ -475,6 +496,12 @@ impl Session {
             .body(Body::from_bytes(body.to_string()))
             .idempotent(true);
         let (headers, value, _) = self.send_auth(request).await?;
+        if !value.get("token").is_some_and(Value::is_object) {
+            return Err(Error::malformed(
+                crate::PROVIDER_OPENSTACK,
+                "identity answered without a `token` object",
+            ));
+        }
         let token = headers
             .get("x-subject-token")
             .and_then(|v| v.to_str().ok())

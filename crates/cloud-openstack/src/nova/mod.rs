@@ -21,6 +21,7 @@ use cloud_core::{
     Result, StorageVolume, VolumeSnapshot,
 };
 use serde_json::{Map, Value, json};
+use url::Url;
 
 pub use extras::{FloatingIp, SecurityGroup, SecurityGroupRule};
 
@@ -78,6 +79,23 @@ fn next_marker<T>(items: &[T], limit: u32, id: impl Fn(&T) -> &str) -> Option<St
     (items.len() == limit as usize)
         .then(|| items.last().map(|i| id(i).to_owned()))
         .flatten()
+}
+
+/// The path (under the Glance v2 endpoint) of the page a `next` link names.
+/// Glance writes the link relative to its own root (`/v2/images?marker=…`),
+/// which may sit under a prefix in the catalog's URL, so the part from
+/// `images` on is kept; an absolute URL is reduced to its path first.
+fn glance_next(link: &str) -> Option<String> {
+    let relative = match Url::parse(link) {
+        Ok(url) => match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        },
+        Err(_) => link.to_owned(),
+    };
+    let start = relative.rfind("v2/images")? + "v2/".len();
+    let rest = &relative[start..];
+    (rest == "images" || rest.starts_with("images?")).then(|| rest.to_owned())
 }
 
 /// The address a load balancer reaches `member` at: its IP, else its
@@ -173,20 +191,30 @@ impl NovaCompute {
     }
 
     /// Images from Glance v2, for microversions without the images proxy.
+    /// Pages follow the `next` link Glance sends (its own marker and
+    /// filters), which the page token carries.
     async fn glance_images(&self, page: PageRequest) -> Result<Page<NodeImage>> {
-        let (q, _) = page_query(&page, &[]);
-        let path = format!("images{q}");
+        let path = match page.token.as_deref() {
+            Some(next) if next.starts_with("images") => next.to_owned(),
+            _ => format!("images{}", page_query(&page, &[]).0),
+        };
         let body = self.glance.get(&path, None).await?;
         let images = array(&self.glance, &body, "/images")?
             .iter()
             .map(|v| parse::image(&self.glance, v))
             .collect::<Result<Vec<_>>>()?;
-        // Glance links the next page only when there is one; its link is
-        // relative to its own root, so only the marker is taken from it.
-        let next = body
-            .get("next")
-            .and_then(Value::as_str)
-            .and_then(|_| images.last().map(|i| i.id.clone()));
+        let next = match body.get("next").and_then(Value::as_str) {
+            Some(link) => Some(glance_next(link).ok_or_else(|| {
+                Error::malformed(
+                    self.glance.provider(),
+                    format!(
+                        "image service sent a next link that is not an image listing: `{}`",
+                        cloud_core::error::quote(link)
+                    ),
+                )
+            })?),
+            None => None,
+        };
         Ok(Page::new(images, next))
     }
 
@@ -326,6 +354,10 @@ impl ComputeDriver for NovaCompute {
             Flavor::Rackspace => CAPABILITIES_RACKSPACE,
             _ => CAPABILITIES_OPENSTACK,
         }
+    }
+
+    fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
+        Some(self.nova.shared.session.redactor())
     }
 
     async fn list_nodes(&self, page: PageRequest) -> Result<Page<Node>> {
@@ -577,5 +609,15 @@ mod tests {
         assert_eq!(page_query(&page, &[]).0, "?limit=2&marker=abc");
         assert_eq!(next_marker(&["a", "b"], 2, |s| s), Some("b".into()));
         assert_eq!(next_marker(&["a"], 2, |s| s), None);
+        assert_eq!(
+            glance_next("/v2/images?limit=2&marker=img-2&visibility=public").as_deref(),
+            Some("images?limit=2&marker=img-2&visibility=public")
+        );
+        assert_eq!(
+            glance_next("https://cloud.example/image/v2/images?marker=x").as_deref(),
+            Some("images?marker=x")
+        );
+        assert_eq!(glance_next("/v2/schemas/image"), None);
+        assert_eq!(glance_next("https://elsewhere.example/steal"), None);
     }
 }

@@ -160,6 +160,10 @@ impl LoadBalancerDriver for OctaviaLoadBalancers {
         CAPABILITIES
     }
 
+    fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
+        Some(self.shared.session.redactor())
+    }
+
     async fn list_balancers(&self, page: PageRequest) -> Result<Page<LoadBalancer>> {
         let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, 1000).to_string();
         let mut pairs = vec![("limit", limit.as_str())];

@@ -7,6 +7,7 @@
 
 mod checksum;
 pub mod parse;
+mod segments;
 mod slo;
 mod tempurl;
 
@@ -20,8 +21,8 @@ use cloud_core::http::{Body, HeaderMap, HttpRequest, HttpResponse, Method, Statu
 use cloud_core::storage::PartSource;
 use cloud_core::{
     Api as CoreApi, ByteStream, Capabilities, Capability, Container, Download, DownloadOptions,
-    Error, ErrorKind, ListEntry, ListObjectsRequest, Object, Page, PageRequest, ResourceKind,
-    Result, StorageDriver, UploadOptions, UrlMethod, WriteCondition,
+    Error, ErrorKind, ListEntry, ListObjectsRequest, Object, Page, PageRequest, PendingUpload,
+    ResourceKind, Result, StorageDriver, UploadOptions, UrlMethod, WriteCondition,
 };
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use url::Url;
@@ -145,6 +146,10 @@ impl SwiftStorage {
 
     /// Sets the account's temporary-URL key (an extra).
     pub async fn ex_set_temp_url_key(&self, key: &str) -> Result<()> {
+        self.shared
+            .session
+            .redactor()
+            .add(&cloud_core::Secret::new(key));
         let url = self.url(None, None, &[]).await?;
         let request = HttpRequest::new(Method::POST, url)
             .header("x-account-meta-temp-url-key", key)?
@@ -169,15 +174,6 @@ impl SwiftStorage {
         )
         .await?;
         Ok(())
-    }
-
-    /// The segment paths of an SLO manifest, if `name` is one.
-    async fn slo_segments(&self, container: &str, name: &str) -> Result<Option<Vec<String>>> {
-        match self.head_object(container, name).await {
-            Ok(head) => self.manifest_of(container, name, head.headers()).await,
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 
     /// The segment paths of the object whose HEAD answered `headers`, if it is an SLO.
@@ -239,7 +235,10 @@ impl SwiftStorage {
             let current = parse::object(container, name, head.headers(), 0);
             cloud_core::storage::check_if_match(self.provider(), &current, etag)?;
         }
-        self.manifest_of(container, name, head.headers()).await
+        match self.manifest(container, name, head.headers()).await? {
+            Some(manifest) => self.segment_paths(manifest).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Deletes the segments of the object a write replaced. The new object
@@ -406,6 +405,10 @@ impl StorageDriver for SwiftStorage {
         }
     }
 
+    fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
+        Some(self.shared.session.redactor())
+    }
+
     async fn list_containers(&self, page: PageRequest) -> Result<Page<Container>> {
         let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, 10_000);
         let limit_text = limit.to_string();
@@ -553,7 +556,7 @@ impl StorageDriver for SwiftStorage {
     ) -> Result<Object> {
         check_container(container)?;
         let previous = self.before_overwrite(container, name, options).await?;
-        let slo = self.shared.slo;
+        let slo = self.shared.slo.for_upload(options)?;
         let mut reader = cloud_core::byte_stream::PartReader::new(body);
         let segment = usize::try_from(slo.segment_size).unwrap_or(usize::MAX);
         let object = match options.content_length_value() {
@@ -591,7 +594,7 @@ impl StorageDriver for SwiftStorage {
         len: u64,
         options: &UploadOptions,
     ) -> Result<Object> {
-        if len <= self.shared.slo.threshold {
+        if len <= self.shared.slo.for_upload(options)?.threshold {
             let body = FileRange::new(path, 0, len).stream();
             return self.upload(container, name, body, options).await;
         }
@@ -638,22 +641,39 @@ impl StorageDriver for SwiftStorage {
         self.get_object(to_container, to_name).await
     }
 
+    /// Deletes a large object's segments with it (SLO and DLO, as `swift
+    /// delete` does); [`ex_delete_object_leave_segments`](SwiftStorage::ex_delete_object_leave_segments)
+    /// keeps them.
     async fn delete_object(&self, container: &str, name: &str) -> Result<()> {
         check_container(container)?;
-        let segments = self.slo_segments(container, name).await?;
-        let id = Self::object_id(container, name);
-        let url = self.url(Some(container), Some(name), &[]).await?;
-        self.send(
-            HttpRequest::new(Method::DELETE, url),
-            Some((ResourceKind::Object, &id)),
-            Conflict::Other,
-        )
-        .await?;
+        let segments = match self.manifest_of_object(container, name).await? {
+            Some(manifest) => Some(self.segment_paths(manifest).await?),
+            None => None,
+        };
+        self.ex_delete_object_leave_segments(container, name)
+            .await?;
         if let Some(segments) = segments {
             // The manifest is gone; its segments would be orphans.
             self.delete_paths(&segments).await?;
         }
         Ok(())
+    }
+
+    async fn list_uploads(
+        &self,
+        container: &str,
+        prefix: &str,
+        _page: PageRequest,
+    ) -> Result<Page<PendingUpload>> {
+        check_container(container)?;
+        segments::pending(self, container, prefix)
+            .await
+            .map(Page::last)
+    }
+
+    async fn abort_upload(&self, container: &str, upload: &PendingUpload) -> Result<()> {
+        check_container(container)?;
+        segments::abort(self, container, upload).await
     }
 
     async fn signed_url(
@@ -679,7 +699,7 @@ impl StorageDriver for SwiftStorage {
                 response
                     .header_str("x-account-meta-temp-url-key")
                     .map(str::to_owned)
-                    .ok_or_else(|| Error::invalid_input("the account has no temp URL key: set one with ex_set_temp_url_key or the temp_url_key option"))?
+                    .ok_or_else(|| Error::invalid_input("the account has no temporary-URL key: set one (`cloud storage set-temp-url-key`, SwiftStorage::ex_set_temp_url_key, or the temp_url_key option)"))?
             }
         };
         let method = match method {

@@ -44,18 +44,11 @@ impl Drop for CleanupOnDrop {
             return;
         }
         let swift = self.swift.clone();
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) => {
-                handle.spawn(async move {
-                    if let Err(e) = swift.delete_paths(&paths).await {
-                        tracing::warn!(error = %e, "could not delete the segments of a cancelled upload");
-                    }
-                });
+        cloud_core::cleanup::spawn("deleting a cancelled upload's segments", async move {
+            if let Err(e) = swift.delete_paths(&paths).await {
+                tracing::warn!(error = %e, "could not delete the segments of a cancelled upload");
             }
-            Err(_) => tracing::warn!(
-                "the segments of a cancelled upload could not be deleted (no runtime)"
-            ),
-        }
+        });
     }
 }
 
@@ -120,7 +113,7 @@ async fn upload_segments(
     options: &UploadOptions,
     written: &std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 ) -> Result<Object> {
-    let config = swift.shared.slo;
+    let config = swift.shared.slo.for_upload(options)?;
     let segment_size = usize::try_from(config.segment_size).unwrap_or(usize::MAX);
     let plan = PartPlan::new(segment_size, MAX_SEGMENTS, config.concurrency, "segment");
     let prefix = format!("{name}/slo/{}", swift.shared.tokens.next_token());

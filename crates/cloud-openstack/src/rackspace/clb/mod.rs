@@ -91,6 +91,10 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
         CAPABILITIES
     }
 
+    fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
+        Some(self.shared.session.redactor())
+    }
+
     async fn list_protocols(&self) -> Result<Vec<Protocol>> {
         let body = self.api.get("loadbalancers/protocols", None).await?;
         Ok(array(&self.api, &body, "/protocols")?

@@ -150,6 +150,10 @@ impl DnsDriver for RackspaceDns {
         CAPABILITIES
     }
 
+    fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
+        Some(self.api.shared.session.redactor())
+    }
+
     fn record_types(&self) -> &[RecordType] {
         RECORD_TYPES
     }

@@ -1,0 +1,104 @@
+//! Answers of real OpenStack services that the local servers do not give,
+//! scripted: Glance v2 pages that must be followed by their `next` link,
+//! and a server echoing the token in its error body.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use cloud_core::Environment;
+use cloud_core::http::RetryPolicy;
+use cloud_core::{Compute, Secret, Storage, Url};
+use cloud_openstack::{Auth, OpenStack, OpenStackBuilder, Scope};
+use cloud_testkit::canned::{Canned, CannedTransport};
+
+const TOKEN: &str = "gAAAAAB-echoed-token-0001";
+
+fn token_answer() -> Canned {
+    let body = r#"{"token":{"expires_at":"2999-01-01T00:00:00Z","project":{"id":"p1"},"user":{"id":"u1"},
+        "catalog":[
+          {"type":"compute","name":"nova","endpoints":[{"interface":"public","region_id":"R1","url":"https://nova.invalid/v2.1"}]},
+          {"type":"image","name":"glance","endpoints":[{"interface":"public","region_id":"R1","url":"https://glance.invalid"}]},
+          {"type":"object-store","name":"swift","endpoints":[{"interface":"public","region_id":"R1","url":"https://swift.invalid/v1/AUTH_p1"}]}]}}"#;
+    Canned::new(201, body).header("x-subject-token", TOKEN)
+}
+
+fn cloud(transport: &Arc<CannedTransport>, microversion: Option<&str>) -> OpenStack {
+    let mut builder = OpenStackBuilder::openstack()
+        .environment(Environment::from_vars(Vec::<(String, String)>::new()))
+        .auth(Auth::V3Password {
+            url: Url::parse("https://keystone.invalid/v3").unwrap(),
+            user: "demo".into(),
+            user_is_id: false,
+            user_domain: None,
+            password: Secret::new("answers-password-0001"),
+            scope: Scope::project("demo", None),
+        })
+        .retry(RetryPolicy::none())
+        .transport(transport.clone());
+    if let Some(v) = microversion {
+        builder = builder.nova_microversion(v);
+    }
+    builder.build().unwrap()
+}
+
+fn image(id: &str) -> String {
+    format!(r#"{{"id":"{id}","name":"{id}","status":"active","visibility":"public"}}"#)
+}
+
+#[tokio::test]
+async fn glance_pages_follow_the_next_link() {
+    let transport = Arc::new(CannedTransport::new());
+    transport.push(token_answer());
+    // Glance sorts by its own key and carries its filters in the link: the
+    // marker is not the id of the last image of the page.
+    transport.push(Canned::new(
+        200,
+        format!(
+            r#"{{"images":[{},{}],"next":"/v2/images?limit=2&marker=img-b&sort_key=name"}}"#,
+            image("img-b"),
+            image("img-a")
+        ),
+    ));
+    transport.push(Canned::new(
+        200,
+        format!(r#"{{"images":[{}]}}"#, image("img-c")),
+    ));
+    let compute = Compute::new(cloud(&transport, Some("2.79")).nova());
+    let images = compute.list_images_vec().await.unwrap();
+    let ids: Vec<&str> = images.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["img-b", "img-a", "img-c"]);
+    let requests = transport.requests();
+    assert_eq!(
+        requests[2], "GET https://glance.invalid/v2/images?limit=2&marker=img-b&sort_key=name",
+        "{requests:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_echoed_token_is_cut_out_of_the_error() {
+    let transport = Arc::new(CannedTransport::new());
+    transport.push(token_answer());
+    transport.push(Canned::new(
+        400,
+        format!(r#"{{"badRequest":{{"message":"token {TOKEN} and password answers-password-0001 rejected","code":400}}}}"#),
+    ));
+    let compute = Compute::new(cloud(&transport, None).nova());
+    let err = compute.list_nodes_vec().await.unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+    assert!(!shown.contains("answers-password-0001"), "{shown}");
+    assert!(
+        shown.contains("token [redacted] and password [redacted]"),
+        "{shown}"
+    );
+
+    let transport = Arc::new(CannedTransport::new());
+    transport.push(token_answer());
+    transport.push(Canned::new(
+        403,
+        format!("<html><p>forbidden for {TOKEN}</p></html>"),
+    ));
+    let storage = Storage::new(cloud(&transport, None).swift());
+    let err = storage.list_containers_vec().await.unwrap_err();
+    assert!(!format!("{err:?}").contains(TOKEN), "{err:?}");
+}
