@@ -225,7 +225,7 @@ pub fn storage_fixture(setup: Setup) -> cloud_testkit::StorageFixture {
         .invalid_container_name("UPPER-case")
         .invalid_container_name("ab")
         .invalid_container_name("under_score")
-        .invalid_object_name("a/../b")
+        .unreadable_object_name("a/../b")
         .http(setup.http)
 }
 

@@ -29,6 +29,11 @@ pub struct StorageFixture {
     /// Object names this driver must refuse with `InvalidInput` beyond the
     /// portable rules (the local driver: `../x`, absolute paths).
     pub invalid_object_names: Vec<String>,
+    /// Object names this driver must refuse to write or read with
+    /// `InvalidInput`, but deletes another way: S3 keys with a `..`
+    /// segment (another client wrote them; no URL addresses them) go in a
+    /// `DeleteObjects` body, so a bucket holding one can still be emptied.
+    pub unreadable_object_names: Vec<String>,
     /// Container names this driver must refuse with `InvalidInput`.
     pub invalid_container_names: Vec<String>,
     /// A client to fetch signed URLs with, when the driver offers them.
@@ -44,6 +49,7 @@ impl StorageFixture {
             namespace: "ct".into(),
             large_object_bytes: 8 * 1024 * 1024,
             invalid_object_names: Vec::new(),
+            unreadable_object_names: Vec::new(),
             invalid_container_names: Vec::new(),
             http: None,
             skips: Vec::new(),
@@ -68,6 +74,13 @@ impl StorageFixture {
     #[must_use]
     pub fn invalid_object_name(mut self, name: impl Into<String>) -> Self {
         self.invalid_object_names.push(name.into());
+        self
+    }
+
+    /// Adds a name the driver must refuse to write or read, but deletes.
+    #[must_use]
+    pub fn unreadable_object_name(mut self, name: impl Into<String>) -> Self {
+        self.unreadable_object_names.push(name.into());
         self
     }
 
@@ -245,6 +258,18 @@ pub async fn invalid_names(fx: &StorageFixture) {
         assert_kind!(s.get_object(&c, bad).await, ErrorKind::InvalidInput);
         assert_kind!(s.download_bytes(&c, bad).await, ErrorKind::InvalidInput);
         assert_kind!(s.delete_object(&c, bad).await, ErrorKind::InvalidInput);
+    }
+    for name in &fx.unreadable_object_names {
+        assert_kind!(
+            s.upload_bytes(&c, name, "data", &UploadOptions::new())
+                .await,
+            ErrorKind::InvalidInput
+        );
+        assert_kind!(s.get_object(&c, name).await, ErrorKind::InvalidInput);
+        assert_kind!(s.download_bytes(&c, name).await, ErrorKind::InvalidInput);
+        s.delete_object(&c, name)
+            .await
+            .unwrap_or_else(|e| panic!("deleting `{name}`: {e}"));
     }
     let bad_meta = UploadOptions::new().metadata("Bad Key", "v");
     assert_kind!(
