@@ -11,7 +11,18 @@ use support::Home;
 #[test]
 fn a_closed_stdout_ends_the_command_quietly() {
     let home = Home::new();
+    home.ok(&["storage", "mb", "local://piped"]);
+    let big = home.path().join("big.txt");
+    std::fs::write(&big, "line\n".repeat(200_000)).unwrap();
+    home.ok(&[
+        "storage",
+        "cp",
+        big.to_str().unwrap(),
+        "local://piped/big.txt",
+    ]);
     for args in [
+        &["storage", "cat", "local://piped/big.txt"][..],
+        &["storage", "cp", "local://piped/big.txt", "-"][..],
         &["--json", "compute", "sizes"][..],
         &["compute", "images"][..],
         &["storage", "ls", "local://"][..],

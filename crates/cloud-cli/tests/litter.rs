@@ -180,3 +180,123 @@ fn a_killed_download_leaves_a_partial_file_the_next_download_removes() {
     assert!(cleaned.contains("removed 1"), "{cleaned}");
     assert!(files(&nested, |_| true).is_empty());
 }
+
+#[test]
+fn ctrl_c_during_a_download_removes_its_partial_file() {
+    let server = ScriptedServer::start(|_| {
+        Response::new(200, vec![b'z'; 4 * 1024 * 1024])
+            .header("etag", "\"e\"")
+            .hang_after(2 * 1024 * 1024)
+    });
+    let home = Home::new();
+    let dest = home.path().join("downloads");
+    std::fs::create_dir_all(&dest).unwrap();
+    let child = home
+        .command(&[
+            "--endpoint",
+            &server.url(),
+            "--key",
+            "AKIAPARTIAL",
+            "--secret",
+            "partial-secret",
+            "storage",
+            "cp",
+            "aws://bucket/big.iso",
+            &format!("{}/", dest.display()),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let partial = |n: &str| n.starts_with(".big.iso.cloud-partial-");
+    wait_for("the partial download", || !files(&dest, partial).is_empty());
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    assert!(
+        files(&dest, |_| true).is_empty(),
+        "{:?}",
+        files(&dest, |_| true)
+    );
+}
+
+#[test]
+fn a_second_ctrl_c_exits_without_waiting_for_clean_ups() {
+    // An S3 server that starts a multipart upload, then hangs on the part
+    // and on the abort, so the clean-up after the first Ctrl-C cannot end.
+    let server = ScriptedServer::start(|r| {
+        if r.method == "POST" && r.path.contains("uploads") {
+            Response::new(
+                200,
+                "<InitiateMultipartUploadResult><Bucket>bucket</Bucket><Key>k</Key>\
+                 <UploadId>upload-1</UploadId></InitiateMultipartUploadResult>",
+            )
+        } else {
+            Response::stall()
+        }
+    });
+    let home = Home::new();
+    let mut child = home
+        .command(&[
+            "--endpoint",
+            &server.url(),
+            "--key",
+            "AKIASECOND",
+            "--secret",
+            "second-secret",
+            "storage",
+            "cp",
+            "--part-size",
+            "5MiB",
+            "--multipart-threshold",
+            "5MiB",
+            "-",
+            "aws://bucket/k",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&vec![b'p'; 12 * 1024 * 1024]).unwrap();
+    wait_for("a part upload", || {
+        server.requests().iter().any(|r| r.method == "PUT")
+    });
+    let interrupt = |child: &Child| {
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    interrupt(&child);
+    // The first Ctrl-C starts the abort, and waits for it.
+    wait_for("the abort", || {
+        server
+            .requests()
+            .iter()
+            .any(|r| r.method == "DELETE" && r.path.contains("uploadId=upload-1"))
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still waiting for the abort"
+    );
+    let second = Instant::now();
+    interrupt(&child);
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(130));
+    assert!(
+        second.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        second.elapsed()
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("exiting without waiting"), "{stderr}");
+}

@@ -137,8 +137,8 @@ impl MemoryCompute {
         })
     }
 
-    /// Whether node `id` exists (for balancers resolving node members).
-    pub(crate) fn node_exists(&self, id: &str) -> Result<Option<Node>> {
+    /// Node `id`, if it exists (for balancers resolving node members).
+    pub(crate) fn find_node(&self, id: &str) -> Result<Option<Node>> {
         self.store.read(|s| Ok(s.nodes.get(id).map(snapshot_of)))
     }
 

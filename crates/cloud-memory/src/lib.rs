@@ -143,7 +143,9 @@ impl MemoryCloud {
         MemoryStorage::new()
     }
 
-    /// A load-balancer driver.
+    /// A load-balancer driver. It knows no nodes: link it to a compute
+    /// driver with [`MemoryLoadBalancer::with_nodes`] to add members by
+    /// node id.
     pub fn load_balancer(&self) -> MemoryLoadBalancer {
         MemoryLoadBalancer::new(self.transition_delay)
     }

@@ -124,7 +124,7 @@ impl MemoryLoadBalancer {
             return Ok(member.clone());
         };
         let node = match &self.nodes {
-            Some(compute) => compute.node_exists(node_id)?,
+            Some(compute) => compute.find_node(node_id)?,
             None => None,
         };
         let Some(node) = node else {

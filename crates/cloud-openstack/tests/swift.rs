@@ -199,6 +199,44 @@ async fn overwriting_or_deleting_an_slo_removes_its_segments() {
 }
 
 #[tokio::test]
+async fn aborting_refuses_the_segments_of_a_live_object() {
+    let Some(setup) = support::live_with(Server::Swift, |b| b) else {
+        return;
+    };
+    let storage = Storage::new(setup.cloud.swift());
+    let container = "ct-slo-abort";
+    fresh(&storage, container).await;
+    let len = 3 * 64 * 1024 + 5;
+    storage
+        .upload(
+            container,
+            "live.bin",
+            data::stream(4, len),
+            &UploadOptions::new(),
+        )
+        .await
+        .unwrap();
+    // A finished object's segments are not an unfinished upload...
+    let pending: Vec<_> = storage.list_uploads(container, "").collect().await;
+    assert!(pending.is_empty(), "{pending:?}");
+    // ...and an abort naming them anyway is refused, deleting nothing.
+    let segment = storage
+        .list_objects_vec(&format!("{container}_segments"), None)
+        .await
+        .unwrap()
+        .remove(0)
+        .name;
+    let group = segment.rsplit_once('/').unwrap().0;
+    let upload = cloud_core::PendingUpload::new("live.bin", group);
+    let err = storage.abort_upload(container, &upload).await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Conflict, "{err}");
+    assert_eq!(segments(&storage, container, "live.bin").await, 4);
+    let back = storage.download_bytes(container, "live.bin").await.unwrap();
+    assert_eq!(back, data::bytes(4, len as usize));
+    cloud_testkit::conformance::storage::remove_container(&storage, container).await;
+}
+
+#[tokio::test]
 async fn a_signed_put_url_uploads_without_a_token() {
     let Some(setup) = support::live_with(Server::Swift, |b| b.temp_url_key(support::TEMP_URL_KEY))
     else {

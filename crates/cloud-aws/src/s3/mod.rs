@@ -589,9 +589,19 @@ impl StorageDriver for S3Storage {
             let (key, id) = t.split_once('\n').unwrap_or((t, ""));
             (key.to_owned(), id.to_owned())
         });
+        // S3-compatible servers without the call (s3s-fs) answer 501.
         let (uploads, next) = self
             .multipart_uploads_page(container, prefix, &markers)
-            .await?;
+            .await
+            .map_err(|e| match e.status() {
+                Some(501) => Error::unsupported(crate::PROVIDER, Capability::ListUploads)
+                    .with_status(501)
+                    .with_message(format!(
+                        "this S3 server cannot list multipart uploads: {}",
+                        e.message()
+                    )),
+                _ => e,
+            })?;
         let next = next
             .filter(|n| Some(n) != markers.as_ref())
             .map(|(key, id)| format!("{key}\n{id}"));

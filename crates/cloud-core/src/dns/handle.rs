@@ -246,6 +246,7 @@ impl Dns {
     pub async fn create_record(&self, zone: &str, spec: &RecordSpec) -> Result<Record> {
         check_id("zone id", zone)?;
         let spec = self.check_spec(spec)?;
+        // An apex CNAME is refused before the read below.
         check_cname_rules(&spec, std::iter::empty())?;
         let present = self.records_named(zone, &spec.name).await?;
         check_cname_rules(

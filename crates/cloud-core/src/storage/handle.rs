@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
 use url::Url;
 
@@ -268,6 +268,12 @@ impl Storage {
                 checked_length(body, expected, LengthSource::Provider)
             }
         };
+        // A failed resume request carries the provider's error text too.
+        if let Some(redactor) = self.driver.redactor() {
+            let redactor = redactor.clone();
+            let body = std::mem::replace(&mut download.body, futures::stream::empty().boxed());
+            download.body = body.map_err(move |e| redactor.scrub(e)).boxed();
+        }
         Ok(download)
     }
 
@@ -532,3 +538,63 @@ async fn write_to_file(mut body: ByteStream, path: &Path) -> Result<()> {
 
 /// How much of a download is gathered before each write to the file.
 const WRITE_BUFFER_BYTES: usize = 1024 * 1024;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use futures::StreamExt;
+
+    use super::*;
+    use crate::secret::{Redactor, Secret};
+
+    /// A driver whose download body fails with a message echoing its token.
+    #[derive(Debug)]
+    struct Echoing(Redactor);
+
+    #[async_trait::async_trait]
+    impl StorageDriver for Echoing {
+        fn provider(&self) -> &str {
+            "echoing"
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities::of(&[Capability::Download])
+        }
+        fn redactor(&self) -> Option<&Redactor> {
+            Some(&self.0)
+        }
+        async fn download(
+            &self,
+            container: &str,
+            name: &str,
+            _options: &DownloadOptions,
+        ) -> Result<Download> {
+            let body = futures::stream::iter([
+                Ok(Bytes::from_static(b"abc")),
+                Err(Error::transport("resume refused for token tok-secret-0001")),
+            ])
+            .boxed();
+            Ok(Download::new(Object::new(container, name, 10), 0..10, body))
+        }
+    }
+
+    #[tokio::test]
+    async fn errors_in_a_download_body_are_scrubbed_too() {
+        let redactor = Redactor::new();
+        redactor.add(&Secret::new("tok-secret-0001"));
+        let storage = Storage::new(Echoing(redactor));
+        let mut body = storage
+            .download("c", "o", &DownloadOptions::new())
+            .await
+            .unwrap()
+            .body;
+        let mut shown = String::new();
+        while let Some(chunk) = body.next().await {
+            if let Err(e) = chunk {
+                shown = format!("{e} {e:?}");
+            }
+        }
+        assert!(shown.contains("[redacted]"), "{shown}");
+        assert!(!shown.contains("tok-secret-0001"), "{shown}");
+    }
+}

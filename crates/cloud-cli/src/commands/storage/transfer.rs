@@ -569,14 +569,11 @@ pub async fn copy(ctx: &Context, transfer: Transfer, remove: bool) -> Result<()>
         .await;
     bar.finish_and_clear();
     // A closed standard output ends the command at once, quietly.
-    if let Some((_, Err(e))) = results
+    if results
         .iter()
-        .find(|(_, r)| r.as_ref().is_err_and(output::is_closed_stdout))
+        .any(|(_, r)| r.as_ref().is_err_and(output::is_closed_stdout))
     {
-        return Err(Error::io(
-            "writing to standard output",
-            std::io::Error::new(std::io::ErrorKind::BrokenPipe, e.message().to_owned()),
-        ));
+        return results.into_iter().try_for_each(|(_, r)| r);
     }
     let failures: Vec<&(Job, Result<()>)> = results.iter().filter(|(_, r)| r.is_err()).collect();
     for refused in &plan.refused {
