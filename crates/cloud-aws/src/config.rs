@@ -8,7 +8,7 @@ use cloud_core::http::{HttpClient, RetryPolicy, Timeouts, TlsOptions, Transport}
 use cloud_core::{ConfigOption, Error, ProviderConfig, Result};
 use url::Url;
 
-use crate::credential::{AwsCredentials, Environment, resolve};
+use crate::credential::{AwsCredentialProvider, AwsCredentials, Environment, Reach, Settings};
 use crate::ec2::Ec2Compute;
 use crate::elb::ElbLoadBalancer;
 use crate::error::{AwsRetryClassifier, Service};
@@ -79,7 +79,8 @@ impl Default for MultipartConfig {
 #[derive(Debug)]
 pub struct AwsBuilder {
     env: Environment,
-    credentials: Option<AwsCredentials>,
+    credentials: Option<AwsCredentialProvider>,
+    imds_v1_fallback: bool,
     region: Option<String>,
     profile: Option<String>,
     endpoint: Option<String>,
@@ -130,6 +131,10 @@ pub const CONFIG_OPTIONS: &[ConfigOption] = &[
         "balancer_zones",
         "Comma-separated availability zones of new load balancers",
     ),
+    ConfigOption::new(
+        "imds_v1_fallback",
+        "Let instance metadata credentials fall back to IMDSv1 when IMDSv2 fails (default false)",
+    ),
 ];
 
 impl AwsBuilder {
@@ -138,6 +143,7 @@ impl AwsBuilder {
         AwsBuilder {
             env: Environment::process(),
             credentials: None,
+            imds_v1_fallback: false,
             region: None,
             profile: None,
             endpoint: None,
@@ -187,6 +193,9 @@ impl AwsBuilder {
         if let Some(v) = config.bool_option("path_style")? {
             b = b.path_style(v);
         }
+        if let Some(v) = config.bool_option("imds_v1_fallback")? {
+            b = b.imds_v1_fallback(v);
+        }
         if let Some(v) = config.bool_option("list_objects_v1")? {
             b = b.list_objects_v1(v);
         }
@@ -221,10 +230,32 @@ impl AwsBuilder {
         b.multipart(m)
     }
 
-    /// Explicit credentials (otherwise: environment, then profile).
+    /// Fixed credentials, instead of the chain the AWS SDKs search
+    /// (environment, web identity, profile, container, instance metadata).
     #[must_use]
     pub fn credentials(mut self, credentials: AwsCredentials) -> Self {
-        self.credentials = Some(credentials);
+        self.credentials = Some(Arc::new(cloud_core::credential::StaticCredential::new(
+            credentials,
+        )));
+        self
+    }
+
+    /// Your own credential source (a vault, a broker...), asked before
+    /// every request attempt; wrap a fetching source in
+    /// [`CachedCredential`](cloud_core::credential::CachedCredential) to
+    /// renew ahead of expiry.
+    #[must_use]
+    pub fn credentials_provider(mut self, provider: AwsCredentialProvider) -> Self {
+        self.credentials = Some(provider);
+        self
+    }
+
+    /// Lets instance metadata credentials fall back to IMDSv1 when the
+    /// IMDSv2 session request fails. Off by default, as AWS recommends;
+    /// `AWS_EC2_METADATA_V1_DISABLED=true` keeps it off regardless.
+    #[must_use]
+    pub fn imds_v1_fallback(mut self, on: bool) -> Self {
+        self.imds_v1_fallback = on;
         self
     }
 
@@ -334,17 +365,11 @@ impl AwsBuilder {
         self
     }
 
-    /// Resolves everything and builds the client.
+    /// Resolves region, endpoints and the credential source, and builds
+    /// the client. Temporary credentials are fetched at the first request.
     pub fn build(self) -> Result<Aws> {
-        let resolved = resolve(
-            &self.env,
-            self.credentials,
-            self.region,
-            self.profile.clone(),
-            self.endpoint.clone(),
-            None,
-        )?;
-        check_region(&resolved.region)?;
+        let settings = Settings::load(&self.env, self.region, self.profile)?;
+        check_region(&settings.region)?;
         let mut endpoints = Vec::new();
         for (service, suffix) in [
             (Service::S3, "S3"),
@@ -352,21 +377,8 @@ impl AwsBuilder {
             (Service::Elb, "ELASTIC_LOAD_BALANCING"),
             (Service::Route53, "ROUTE_53"),
         ] {
-            let endpoint = match &self.endpoint {
-                Some(e) => Some(e.clone()),
-                None => {
-                    resolve(
-                        &self.env,
-                        Some(resolved.credentials.clone()),
-                        Some(resolved.region.clone()),
-                        self.profile.clone(),
-                        None,
-                        Some(suffix),
-                    )?
-                    .endpoint
-                }
-            };
-            let endpoint = endpoint
+            let endpoint = settings
+                .endpoint(self.endpoint.as_deref(), suffix)
                 .map(|e| {
                     Url::parse(&e).map_err(|err| {
                         Error::invalid_input(format!("invalid endpoint `{e}`: {err}"))
@@ -382,26 +394,33 @@ impl AwsBuilder {
                 &self.tls,
             )?),
         };
-        let redactor = Redactor::new();
-        let credentials = &resolved.credentials;
-        redactor.add(credentials.access_key_id());
-        redactor.add(credentials.secret_access_key());
-        if let Some(token) = credentials.session_token() {
-            redactor.add(token);
-        }
+        let reach = Reach {
+            transport,
+            retry: self.retry,
+            timeouts: self.timeouts,
+            redactor: Redactor::new(),
+        };
+        let resolved = settings.credentials(
+            self.credentials,
+            self.endpoint.as_deref(),
+            self.imds_v1_fallback,
+            &reach,
+        )?;
+        tracing::debug!(source = %resolved.source, "AWS credentials");
         Ok(Aws {
             shared: Arc::new(Shared {
-                redactor,
-                credentials: resolved.credentials,
-                region: resolved.region,
+                redactor: reach.redactor,
+                credentials: resolved.provider,
+                credential_source: resolved.source,
+                region: settings.region,
                 endpoints,
                 path_style: self.path_style,
                 list_objects_v1: self.list_objects_v1,
                 image_owners: self.image_owners,
                 multipart: self.multipart,
-                retry: self.retry,
-                timeouts: self.timeouts,
-                transport,
+                retry: reach.retry,
+                timeouts: reach.timeouts,
+                transport: reach.transport,
                 tokens: self.tokens,
                 balancer_zones: self.balancer_zones,
             }),
@@ -432,7 +451,8 @@ pub(crate) fn check_region(region: &str) -> Result<()> {
 pub(crate) struct Shared {
     /// The credentials, cut out of every error.
     pub(crate) redactor: Redactor,
-    pub(crate) credentials: AwsCredentials,
+    credentials: AwsCredentialProvider,
+    credential_source: String,
     pub(crate) region: String,
     endpoints: Vec<(Service, Option<Url>)>,
     pub(crate) path_style: Option<bool>,
@@ -470,6 +490,7 @@ impl Shared {
             Service::Ec2 => format!("ec2.{region}.{suffix}"),
             Service::Elb => format!("elasticloadbalancing.{region}.{suffix}"),
             Service::Route53 => format!("route53.{suffix}"),
+            Service::Sts => format!("sts.{region}.{suffix}"),
         };
         Url::parse(&format!("https://{host}/"))
             .map_err(|e| Error::invalid_input(format!("invalid region `{region}`: {e}")))
@@ -482,6 +503,7 @@ impl Shared {
             Service::Ec2 => "ec2",
             Service::Elb => "elasticloadbalancing",
             Service::Route53 => "route53",
+            Service::Sts => "sts",
         };
         let signing_region = if service == Service::Route53 {
             "us-east-1"
@@ -496,7 +518,7 @@ impl Shared {
             .retry(self.retry.clone())
             .timeouts(self.timeouts)
             .signer(Arc::new(SigV4::new(
-                &self.credentials,
+                self.credentials.clone(),
                 signing_region,
                 signing,
             )))
@@ -507,7 +529,7 @@ impl Shared {
     }
 
     pub(crate) fn signer(&self, region: &str) -> SigV4 {
-        SigV4::new(&self.credentials, region, "s3")
+        SigV4::new(self.credentials.clone(), region, "s3")
     }
 }
 
@@ -527,6 +549,22 @@ impl Aws {
     /// The resolved region.
     pub fn region(&self) -> &str {
         &self.shared.region
+    }
+
+    /// Where the credentials come from (`environment`, `profile \`work\``,
+    /// `instance metadata`...), for logs and diagnostics.
+    pub fn credential_source(&self) -> &str {
+        &self.shared.credential_source
+    }
+
+    /// The credentials the next request will be signed with, fetched or
+    /// renewed first if they are due (to hand to another AWS client).
+    pub async fn credentials(&self) -> Result<Arc<AwsCredentials>> {
+        self.shared
+            .credentials
+            .credential()
+            .await
+            .map_err(|e| self.shared.redactor.scrub(e))
     }
 
     /// The S3 storage driver.

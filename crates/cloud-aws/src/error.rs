@@ -18,6 +18,8 @@ pub(crate) enum Service {
     Ec2,
     Elb,
     Route53,
+    /// The Security Token Service, which issues role credentials.
+    Sts,
 }
 
 impl Service {
@@ -27,6 +29,7 @@ impl Service {
             Service::Ec2 => "EC2",
             Service::Elb => "ELB",
             Service::Route53 => "Route 53",
+            Service::Sts => "STS",
         }
     }
 }
@@ -134,6 +137,16 @@ impl RetryClassifier for AwsRetryClassifier {
             || parse_error_body(body)
                 .code
                 .is_some_and(|code| THROTTLING.contains(&code.as_str()))
+    }
+
+    fn is_refused_credential(&self, status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> bool {
+        status == StatusCode::UNAUTHORIZED
+            || parse_error_body(body).code.is_some_and(|code| {
+                matches!(
+                    code.as_str(),
+                    "ExpiredToken" | "ExpiredTokenException" | "TokenRefreshRequired"
+                )
+            })
     }
 }
 

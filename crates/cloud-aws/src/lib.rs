@@ -3,9 +3,12 @@
 //!
 //! One [`Aws`] value holds the resolved credentials, region and endpoints
 //! and hands out the four drivers, which share its connection pool.
-//! Credentials come from explicit configuration, the standard `AWS_*`
-//! environment variables, or the shared `credentials`/`config` files with
-//! named profiles; they never appear in `Debug` output, logs or errors.
+//! Credentials are found where the AWS CLI finds them: explicit
+//! configuration, the `AWS_*` environment variables, web identity (EKS),
+//! profiles (keys, assumed roles, SSO, `credential_process`), container
+//! credentials (ECS, EKS Pod Identity) and EC2 instance metadata; temporary
+//! ones are renewed before they expire. They never appear in `Debug`
+//! output, logs or errors.
 //! A custom endpoint serves S3-compatible stores (MinIO, Ceph, R2, Spaces)
 //! and local servers, with path-style addressing.
 //!
@@ -35,7 +38,7 @@ mod xml;
 use cloud_core::{Api, ExtraOperation, ProviderDescription};
 
 pub use config::{Aws, AwsBuilder, CONFIG_OPTIONS, MultipartConfig};
-pub use credential::{AwsCredentials, DEFAULT_REGION, Environment};
+pub use credential::{AwsCredentialProvider, AwsCredentials, DEFAULT_REGION, Environment};
 pub use ec2::Ec2Compute;
 pub use elb::ElbLoadBalancer;
 pub use route53::Route53Dns;

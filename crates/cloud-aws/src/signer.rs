@@ -19,12 +19,13 @@ use aws_smithy_runtime_api::client::identity::Identity;
 use cloud_core::http::{Body, Request, Signer};
 use cloud_core::{Error, ErrorKind, Result};
 
-use crate::credential::AwsCredentials;
+use crate::credential::{AwsCredentialProvider, AwsCredentials};
 
-/// Signs requests for one service in one region.
+/// Signs requests for one service in one region, with the credentials its
+/// provider holds at each attempt (renewed temporary credentials included).
 #[derive(Clone)]
 pub(crate) struct SigV4 {
-    identity: Identity,
+    credentials: AwsCredentialProvider,
     region: String,
     service: &'static str,
     s3: bool,
@@ -40,7 +41,22 @@ impl std::fmt::Debug for SigV4 {
 }
 
 impl SigV4 {
-    pub(crate) fn new(credentials: &AwsCredentials, region: &str, service: &'static str) -> Self {
+    pub(crate) fn new(
+        credentials: AwsCredentialProvider,
+        region: &str,
+        service: &'static str,
+    ) -> Self {
+        SigV4 {
+            credentials,
+            region: region.to_owned(),
+            service,
+            s3: service == "s3",
+        }
+    }
+
+    /// The identity aws-sigv4 signs with, from the provider's current credentials.
+    async fn identity(&self) -> Result<Identity> {
+        let credentials: std::sync::Arc<AwsCredentials> = self.credentials.credential().await?;
         let creds = Credentials::new(
             credentials.access_key_id().expose(),
             credentials.secret_access_key().expose(),
@@ -48,12 +64,7 @@ impl SigV4 {
             None,
             "cloud-aws",
         );
-        SigV4 {
-            identity: creds.into(),
-            region: region.to_owned(),
-            service,
-            s3: service == "s3",
-        }
+        Ok(creds.into())
     }
 
     fn settings(&self) -> SigningSettings {
@@ -70,11 +81,12 @@ impl SigV4 {
 
     fn params<'a>(
         &'a self,
+        identity: &'a Identity,
         settings: SigningSettings,
         time: SystemTime,
     ) -> Result<aws_sigv4::http_request::SigningParams<'a>> {
         v4::SigningParams::builder()
-            .identity(&self.identity)
+            .identity(identity)
             .region(&self.region)
             .name(self.service)
             .time(time)
@@ -85,7 +97,7 @@ impl SigV4 {
     }
 
     /// A URL for `method` on `url` that works without credentials until `expires_in`.
-    pub(crate) fn presign(
+    pub(crate) async fn presign(
         &self,
         method: &str,
         url: &url::Url,
@@ -95,7 +107,8 @@ impl SigV4 {
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(expires_in);
         settings.payload_checksum_kind = PayloadChecksumKind::NoHeader;
-        let params = self.params(settings, SystemTime::now())?;
+        let identity = self.identity().await?;
+        let params = self.params(&identity, settings, SystemTime::now())?;
         let signable = SignableRequest::new(
             method,
             url.as_str(),
@@ -161,12 +174,17 @@ impl Signer for SigV4 {
             body,
         )
         .map_err(|e| Error::invalid_input(format!("cannot sign request: {e}")))?;
-        let params = self.params(self.settings(), SystemTime::now())?;
+        let identity = self.identity().await?;
+        let params = self.params(&identity, self.settings(), SystemTime::now())?;
         let (instructions, _) = quietly(|| sign(signable, &params))
             .map_err(|e| Error::invalid_input(format!("cannot sign request: {e}")))?
             .into_parts();
         instructions.apply_to_request_http1x(request);
         Ok(())
+    }
+
+    async fn refresh(&self) -> Result<bool> {
+        Ok(self.credentials.invalidate().await)
     }
 }
 
@@ -177,7 +195,7 @@ mod tests {
     #[tokio::test]
     async fn signs_with_authorization_and_payload_hash() {
         let signer = SigV4::new(
-            &AwsCredentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI"),
+            fixed(AwsCredentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI")),
             "eu-west-1",
             "s3",
         );
@@ -200,16 +218,21 @@ mod tests {
         assert!(!format!("{signer:?}").contains("wJalrXUtnFEMI"));
     }
 
-    #[test]
-    fn presigned_urls_carry_the_signature_in_the_query() {
+    fn fixed(credentials: AwsCredentials) -> AwsCredentialProvider {
+        std::sync::Arc::new(cloud_core::credential::StaticCredential::new(credentials))
+    }
+
+    #[tokio::test]
+    async fn presigned_urls_carry_the_signature_in_the_query() {
         let signer = SigV4::new(
-            &AwsCredentials::new("AKIDEXAMPLE", "secret"),
+            fixed(AwsCredentials::new("AKIDEXAMPLE", "secret")),
             "us-east-1",
             "s3",
         );
         let url = url::Url::parse("http://127.0.0.1:9000/bucket/key.txt").unwrap();
         let signed = signer
             .presign("GET", &url, Duration::from_secs(300))
+            .await
             .unwrap();
         let query = signed.query().unwrap();
         assert!(query.contains("X-Amz-Algorithm=AWS4-HMAC-SHA256"));

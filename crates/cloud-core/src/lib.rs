@@ -9,7 +9,8 @@
 //! - [`Capabilities`], which every driver declares and which the provider
 //!   matrix is generated from;
 //! - one [`Error`] type whose [`ErrorKind`] callers match on;
-//! - [`Secret`], which never prints;
+//! - [`Secret`], which never prints, and [`credential`]: credentials that
+//!   expire, cached and renewed ahead of expiry;
 //! - behind the `http` feature, the shared HTTP machinery ([`http`]):
 //!   transport, retries with backoff, timeouts, body streaming.
 //!
@@ -41,6 +42,7 @@ pub mod capability;
 pub mod cleanup;
 pub mod compute;
 pub mod config;
+pub mod credential;
 pub mod dns;
 pub mod error;
 pub mod loadbalancer;

@@ -718,5 +718,6 @@ impl StorageDriver for S3Storage {
         self.shared()
             .signer(&region)
             .presign(method, &url, expires_in)
+            .await
     }
 }

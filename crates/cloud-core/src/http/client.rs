@@ -100,6 +100,18 @@ pub trait RetryClassifier: Debug + Send + Sync {
     fn is_throttling(&self, status: StatusCode, _headers: &HeaderMap, _body: &[u8]) -> bool {
         status == StatusCode::TOO_MANY_REQUESTS
     }
+
+    /// Whether the answer says the credential was refused as expired or
+    /// revoked, so the signer should renew it and the request go once more
+    /// (401 by default; AWS says `ExpiredToken` with 400 or 403).
+    fn is_refused_credential(
+        &self,
+        status: StatusCode,
+        _headers: &HeaderMap,
+        _body: &[u8],
+    ) -> bool {
+        status == StatusCode::UNAUTHORIZED
+    }
 }
 
 /// Retries 408, 429, 500, 502, 503 and 504.
@@ -665,8 +677,10 @@ impl HttpClient {
             parts.headers,
             ResponseBody::from_bytes(body_bytes.clone()),
         );
-        if status == StatusCode::UNAUTHORIZED
-            && !*refreshed
+        if !*refreshed
+            && inner
+                .classifier
+                .is_refused_credential(status, response.headers(), &body_bytes)
             && let Some(signer) = &inner.signer
         {
             *refreshed = true;

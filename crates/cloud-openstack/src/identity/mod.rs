@@ -12,10 +12,10 @@ pub mod env;
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use cloud_core::credential::{Temporary, TokenCache};
 use cloud_core::http::{Body, HttpClient, HttpRequest, Method, Request, Signer};
 use cloud_core::secret::Redactor;
 use cloud_core::{Error, ErrorKind, Result, Secret};
@@ -192,9 +192,7 @@ struct SessionInner {
     http: HttpClient,
     region: Option<String>,
     interface: Interface,
-    margin: Duration,
-    state: tokio::sync::Mutex<Option<Arc<TokenInfo>>>,
-    authentications: AtomicU64,
+    tokens: TokenCache<TokenInfo>,
     /// The auth secrets and every token issued, cut out of errors.
     redactor: Redactor,
 }
@@ -236,9 +234,7 @@ impl Session {
                 http,
                 region,
                 interface,
-                margin,
-                state: tokio::sync::Mutex::new(None),
-                authentications: AtomicU64::new(0),
+                tokens: TokenCache::new(margin),
             }),
         }
     }
@@ -250,7 +246,7 @@ impl Session {
 
     /// How many times this session has authenticated (for tests and metrics).
     pub fn authentications(&self) -> u64 {
-        self.inner.authentications.load(Ordering::Relaxed)
+        self.inner.tokens.fetches()
     }
 
     /// The region the session uses.
@@ -260,30 +256,26 @@ impl Session {
 
     /// The current token, authenticating if there is none or it is about to expire.
     pub async fn token(&self) -> Result<Arc<TokenInfo>> {
-        let mut state = self.inner.state.lock().await;
-        if let Some(current) = state.as_ref() {
-            let fresh = current
-                .expires
-                .is_none_or(|t| t > SystemTime::now() + self.inner.margin);
-            if fresh {
-                return Ok(current.clone());
-            }
-            tracing::debug!("token about to expire; authenticating again");
-        }
-        let info = Arc::new(
-            self.authenticate()
-                .await
-                .map_err(|e| self.inner.redactor.scrub(e))?,
-        );
-        self.inner.redactor.add(&info.token);
-        self.inner.authentications.fetch_add(1, Ordering::Relaxed);
-        *state = Some(info.clone());
-        Ok(info)
+        self.inner
+            .tokens
+            .get_or_fetch(|| async {
+                let info = self
+                    .authenticate()
+                    .await
+                    .map_err(|e| self.inner.redactor.scrub(e))?;
+                self.inner.redactor.add(&info.token);
+                let expires = info.expires;
+                Ok(Temporary {
+                    value: info,
+                    expires,
+                })
+            })
+            .await
     }
 
     /// Forgets the token (a service rejected it).
     pub async fn invalidate(&self) {
-        *self.inner.state.lock().await = None;
+        self.inner.tokens.invalidate().await;
     }
 
     /// The URL of a service: the first of `types` found, preferring `names`.
