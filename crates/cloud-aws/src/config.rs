@@ -9,10 +9,14 @@ use cloud_core::{ConfigOption, Error, ProviderConfig, Result};
 use url::Url;
 
 use crate::credential::{AwsCredentialProvider, AwsCredentials, Environment, Reach, Settings};
+#[cfg(feature = "ec2")]
 use crate::ec2::Ec2Compute;
+#[cfg(feature = "elb")]
 use crate::elb::ElbLoadBalancer;
 use crate::error::{AwsRetryClassifier, Service};
+#[cfg(feature = "route53")]
 use crate::route53::Route53Dns;
+#[cfg(feature = "s3")]
 use crate::s3::S3Storage;
 use crate::signer::SigV4;
 
@@ -29,6 +33,7 @@ pub struct MultipartConfig {
 
 impl MultipartConfig {
     /// This configuration with the part size and threshold one upload asks for.
+    #[cfg(feature = "s3")]
     pub(crate) fn for_upload(mut self, options: &cloud_core::UploadOptions) -> Result<Self> {
         if let Some(size) = options.part_size_value() {
             self.part_size = size;
@@ -567,22 +572,26 @@ impl Aws {
             .map_err(|e| self.shared.redactor.scrub(e))
     }
 
-    /// The S3 storage driver.
+    /// The S3 storage driver (feature `s3`).
+    #[cfg(feature = "s3")]
     pub fn s3(&self) -> Result<S3Storage> {
         S3Storage::new(self.shared.clone())
     }
 
-    /// The EC2 compute driver.
+    /// The EC2 compute driver (feature `ec2`).
+    #[cfg(feature = "ec2")]
     pub fn ec2(&self) -> Result<Ec2Compute> {
         Ec2Compute::new(self.shared.clone())
     }
 
-    /// The classic Elastic Load Balancing driver.
+    /// The classic Elastic Load Balancing driver (feature `elb`).
+    #[cfg(feature = "elb")]
     pub fn elb(&self) -> Result<ElbLoadBalancer> {
         ElbLoadBalancer::new(self.shared.clone())
     }
 
-    /// The Route 53 DNS driver.
+    /// The Route 53 DNS driver (feature `route53`).
+    #[cfg(feature = "route53")]
     pub fn route53(&self) -> Result<Route53Dns> {
         Route53Dns::new(self.shared.clone())
     }

@@ -24,25 +24,76 @@
 //! # Ok(()) }
 //! ```
 
+// Helpers shared by the services are unused in builds with some services off.
+#![cfg_attr(
+    not(all(feature = "s3", feature = "ec2", feature = "elb", feature = "route53")),
+    allow(dead_code, unused_imports)
+)]
+
 mod config;
 mod credential;
+#[cfg(feature = "ec2")]
 pub mod ec2;
+#[cfg(feature = "elb")]
 pub mod elb;
 mod error;
 mod query;
+#[cfg(feature = "route53")]
 pub mod route53;
+#[cfg(feature = "s3")]
 pub mod s3;
 mod signer;
 mod xml;
 
-use cloud_core::{Api, ExtraOperation, ProviderDescription};
+use cloud_core::{Api, Capabilities, ExtraOperation, ProviderDescription};
 
 pub use config::{Aws, AwsBuilder, CONFIG_OPTIONS, MultipartConfig};
 pub use credential::{AwsCredentialProvider, AwsCredentials, DEFAULT_REGION, Environment};
+#[cfg(feature = "ec2")]
 pub use ec2::Ec2Compute;
+#[cfg(feature = "elb")]
 pub use elb::ElbLoadBalancer;
+#[cfg(feature = "route53")]
 pub use route53::Route53Dns;
+#[cfg(feature = "s3")]
 pub use s3::S3Storage;
+
+/// The registry's entry: the services compiled in (features `s3`, `ec2`,
+/// `elb`, `route53`), each built from the same configuration.
+pub const ENTRY: cloud_core::provider::Provider = {
+    let entry = cloud_core::provider::Provider::new(DESCRIPTION);
+    #[cfg(feature = "ec2")]
+    let entry = entry.with_compute(|c| Ok(cloud_core::Compute::new(aws(c)?.ec2()?)));
+    #[cfg(feature = "s3")]
+    let entry = entry.with_storage(|c| Ok(cloud_core::Storage::new(aws(c)?.s3()?)));
+    #[cfg(feature = "elb")]
+    let entry = entry.with_load_balancers(|c| Ok(cloud_core::LoadBalancers::new(aws(c)?.elb()?)));
+    #[cfg(feature = "route53")]
+    let entry = entry.with_dns(|c| Ok(cloud_core::Dns::new(aws(c)?.route53()?)));
+    entry
+};
+
+fn aws(config: &cloud_core::ProviderConfig) -> cloud_core::Result<Aws> {
+    AwsBuilder::from_config(config)?.build()
+}
+
+/// What each service offers, `None` where its feature is off.
+#[cfg(feature = "ec2")]
+const COMPUTE: Option<Capabilities> = Some(ec2::CAPABILITIES);
+#[cfg(not(feature = "ec2"))]
+const COMPUTE: Option<Capabilities> = None;
+#[cfg(feature = "s3")]
+const STORAGE: Option<Capabilities> = Some(s3::CAPABILITIES);
+#[cfg(not(feature = "s3"))]
+const STORAGE: Option<Capabilities> = None;
+#[cfg(feature = "elb")]
+const LOAD_BALANCER: Option<Capabilities> = Some(elb::CAPABILITIES);
+#[cfg(not(feature = "elb"))]
+const LOAD_BALANCER: Option<Capabilities> = None;
+#[cfg(feature = "route53")]
+const DNS: Option<Capabilities> = Some(route53::CAPABILITIES);
+#[cfg(not(feature = "route53"))]
+const DNS: Option<Capabilities> = None;
 
 /// The provider name in the registry.
 pub const PROVIDER: &str = "aws";
@@ -52,10 +103,10 @@ pub const DESCRIPTION: ProviderDescription = ProviderDescription {
     name: PROVIDER,
     title: "Amazon Web Services: EC2, S3 (and S3-compatible stores), classic ELB, Route 53",
     feature: "aws",
-    compute: Some(ec2::CAPABILITIES),
-    storage: Some(s3::CAPABILITIES),
-    load_balancer: Some(elb::CAPABILITIES),
-    dns: Some(route53::CAPABILITIES),
+    compute: COMPUTE,
+    storage: STORAGE,
+    load_balancer: LOAD_BALANCER,
+    dns: DNS,
     extras: &[
         ExtraOperation {
             api: Api::Compute,

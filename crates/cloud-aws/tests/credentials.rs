@@ -410,6 +410,32 @@ async fn an_expired_token_answer_renews_the_credentials_once() {
     assert_eq!(transport.requests().len(), 1);
 }
 
+#[tokio::test]
+async fn credentials_given_to_the_builder_are_cut_from_errors() {
+    let transport = Arc::new(CannedTransport::new());
+    transport.push(Canned::new(
+        403,
+        "<Error><Code>AccessDenied</Code><Message>AKIDGIVEN0001 with given-secret-0001</Message></Error>",
+    ));
+    let aws = Home::new()
+        .builder()
+        .credentials(AwsCredentials::new("AKIDGIVEN0001", "given-secret-0001"))
+        .endpoint("http://127.0.0.1:9")
+        .transport(transport)
+        .build()
+        .unwrap();
+    let err = cloud_core::Storage::new(aws.s3().unwrap())
+        .list_containers_vec()
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        !text.contains("AKIDGIVEN0001") && !text.contains("given-secret-0001"),
+        "{text}"
+    );
+    assert!(text.contains("[redacted] with [redacted]"), "{text}");
+}
+
 /// The moto URL, or `None` (skip) when it is not running.
 fn moto() -> Option<String> {
     live_server("moto", "CLOUD_TEST_MOTO_URL")

@@ -109,9 +109,11 @@ macro_rules! driver_info {
     )*};
 }
 
-driver_info!(
-    crate::ComputeDriver,
-    crate::StorageDriver,
-    crate::LoadBalancerDriver,
-    crate::DnsDriver
-);
+#[cfg(feature = "compute")]
+driver_info!(crate::ComputeDriver);
+#[cfg(feature = "storage")]
+driver_info!(crate::StorageDriver);
+#[cfg(feature = "loadbalancer")]
+driver_info!(crate::LoadBalancerDriver);
+#[cfg(feature = "dns")]
+driver_info!(crate::DnsDriver);

@@ -14,6 +14,9 @@
 //! - behind the `http` feature, the shared HTTP machinery ([`http`]):
 //!   transport, retries with backoff, timeouts, body streaming.
 //!
+//! Each API is a feature (`storage`, `compute`, `loadbalancer`, `dns`, all
+//! on by default); provider crates enable only the APIs they implement.
+//!
 //! Users hold handles; drivers stay narrow. A new convenience on a handle
 //! never breaks a driver, and a driver can never be called for an operation
 //! it did not declare.
@@ -40,15 +43,20 @@
 pub mod byte_stream;
 pub mod capability;
 pub mod cleanup;
+#[cfg(feature = "compute")]
 pub mod compute;
 pub mod config;
 pub mod credential;
+#[cfg(feature = "dns")]
 pub mod dns;
 pub mod error;
+#[cfg(feature = "loadbalancer")]
 pub mod loadbalancer;
 pub mod paging;
+pub mod provider;
 pub mod secret;
 pub mod staging;
+#[cfg(feature = "storage")]
 pub mod storage;
 pub mod time;
 pub mod unique;
@@ -56,6 +64,12 @@ pub mod unique;
 #[cfg(feature = "http")]
 pub mod http;
 
+#[cfg(any(
+    feature = "storage",
+    feature = "compute",
+    feature = "loadbalancer",
+    feature = "dns"
+))]
 mod invoke;
 
 /// Provider-specific attributes of a resource (Libcloud's `extra`).
@@ -63,21 +77,25 @@ pub type Extra = std::collections::BTreeMap<String, serde_json::Value>;
 
 pub use byte_stream::ByteStream;
 pub use capability::{Api, Capabilities, Capability, ExtraOperation, ProviderDescription};
+#[cfg(feature = "compute")]
 pub use compute::{
     Compute, ComputeDriver, CreateNode, CreateVolume, KeyPair, Node, NodeAuth, NodeImage,
     NodeLocation, NodeSize, NodeState, SnapshotState, StorageVolume, VolumeSnapshot, VolumeState,
 };
 pub use config::{ConfigOption, Environment, ProviderConfig};
+#[cfg(feature = "dns")]
 pub use dns::{
     CreateZone, Dns, DnsDriver, Record, RecordSpec, RecordType, UpdateZone, Zone, ZoneType,
 };
 pub use error::{BoxError, Error, ErrorKind, ResourceKind, Result};
+#[cfg(feature = "loadbalancer")]
 pub use loadbalancer::{
     Algorithm, BalancerState, CreateBalancer, LoadBalancer, LoadBalancerDriver, LoadBalancers,
     Member, Protocol, UpdateBalancer,
 };
 pub use paging::{ListStream, Page, PageRequest, paginate};
 pub use secret::Secret;
+#[cfg(feature = "storage")]
 pub use storage::{
     ByteRange, Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, ListOptions,
     Object, PendingUpload, Storage, StorageDriver, UploadOptions, UrlMethod, WriteCondition,
@@ -94,9 +112,13 @@ mod tests {
 
     #[test]
     fn handles_are_send_sync_and_cheap_to_clone() {
+        #[cfg(feature = "compute")]
         assert_send_sync::<crate::Compute>();
+        #[cfg(feature = "storage")]
         assert_send_sync::<crate::Storage>();
+        #[cfg(feature = "loadbalancer")]
         assert_send_sync::<crate::LoadBalancers>();
+        #[cfg(feature = "dns")]
         assert_send_sync::<crate::Dns>();
         assert_send_sync::<crate::ProviderConfig>();
         #[cfg(feature = "http")]

@@ -79,6 +79,10 @@ pub const DESCRIPTION: ProviderDescription = ProviderDescription {
     options: CONFIG_OPTIONS,
 };
 
+/// The registry's entry.
+pub const ENTRY: cloud_core::provider::Provider = cloud_core::provider::Provider::new(DESCRIPTION)
+    .with_storage(|c| Ok(cloud_core::Storage::new(LocalStorage::from_config(c)?)));
+
 /// Options `LocalStorage::from_config` understands.
 pub const CONFIG_OPTIONS: &[ConfigOption] = &[ConfigOption::new(
     "root",

@@ -72,6 +72,25 @@ pub const DESCRIPTION: ProviderDescription = ProviderDescription {
     options: CONFIG_OPTIONS,
 };
 
+/// The registry's entry: one state per configuration, every API over it.
+pub const ENTRY: cloud_core::provider::Provider = cloud_core::provider::Provider::new(DESCRIPTION)
+    .with_compute(|c| {
+        Ok(cloud_core::Compute::new(
+            MemoryCloud::from_config(c)?.compute(),
+        ))
+    })
+    .with_storage(|c| {
+        Ok(cloud_core::Storage::new(
+            MemoryCloud::from_config(c)?.storage(),
+        ))
+    })
+    .with_load_balancers(|c| {
+        Ok(cloud_core::LoadBalancers::new(
+            MemoryCloud::from_config(c)?.load_balancer(),
+        ))
+    })
+    .with_dns(|c| Ok(cloud_core::Dns::new(MemoryCloud::from_config(c)?.dns())));
+
 /// Options `MemoryCloud::from_config` understands.
 pub const CONFIG_OPTIONS: &[ConfigOption] = &[ConfigOption::new(
     "transition_delay_ms",

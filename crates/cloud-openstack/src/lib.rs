@@ -133,3 +133,55 @@ pub const DESCRIPTION_RACKSPACE: ProviderDescription = ProviderDescription {
     ],
     options: CONFIG_OPTIONS,
 };
+
+fn build(config: &cloud_core::ProviderConfig, flavor: Flavor) -> cloud_core::Result<OpenStack> {
+    OpenStackBuilder::from_config(config, flavor)?.build()
+}
+
+/// The registry's entry for OpenStack clouds.
+pub const ENTRY_OPENSTACK: cloud_core::provider::Provider =
+    cloud_core::provider::Provider::new(DESCRIPTION_OPENSTACK)
+        .with_compute(|c| {
+            Ok(cloud_core::Compute::new(
+                build(c, Flavor::OpenStack)?.nova(),
+            ))
+        })
+        .with_storage(|c| {
+            Ok(cloud_core::Storage::new(
+                build(c, Flavor::OpenStack)?.swift(),
+            ))
+        })
+        .with_load_balancers(|c| {
+            Ok(cloud_core::LoadBalancers::new(
+                build(c, Flavor::OpenStack)?.octavia(),
+            ))
+        })
+        .with_dns(|c| {
+            Ok(cloud_core::Dns::new(
+                build(c, Flavor::OpenStack)?.designate(),
+            ))
+        });
+
+/// The registry's entry for Rackspace.
+pub const ENTRY_RACKSPACE: cloud_core::provider::Provider =
+    cloud_core::provider::Provider::new(DESCRIPTION_RACKSPACE)
+        .with_compute(|c| {
+            Ok(cloud_core::Compute::new(
+                build(c, Flavor::Rackspace)?.nova(),
+            ))
+        })
+        .with_storage(|c| {
+            Ok(cloud_core::Storage::new(
+                build(c, Flavor::Rackspace)?.swift(),
+            ))
+        })
+        .with_load_balancers(|c| {
+            Ok(cloud_core::LoadBalancers::new(
+                build(c, Flavor::Rackspace)?.cloud_load_balancers(),
+            ))
+        })
+        .with_dns(|c| {
+            Ok(cloud_core::Dns::new(
+                build(c, Flavor::Rackspace)?.cloud_dns(),
+            ))
+        });

@@ -10,6 +10,7 @@
 //! | `memory` (default) | [`memory`] | compute, storage, load balancer, DNS |
 //! | `local` (default)  | [`local`] | storage |
 //! | `aws`              | `aws` (`cloud_aws`) | compute (EC2), storage (S3), load balancer (classic ELB), DNS (Route 53) |
+//! | `aws-s3`, `aws-ec2`, `aws-elb`, `aws-route53` | `aws` (`cloud_aws`) | one AWS service each (`aws` is all four) |
 //! | `openstack`        | `openstack` (`cloud_openstack`) | storage (Swift); Keystone identity |
 //! | `rackspace`        | `openstack` (`cloud_openstack`) | storage (Cloud Files, with CDN) |
 //!
@@ -51,8 +52,14 @@ pub use cloud_memory as memory;
 #[cfg(feature = "local")]
 pub use cloud_local as local;
 
-/// Amazon Web Services (feature `aws`).
-#[cfg(feature = "aws")]
+/// Amazon Web Services (feature `aws`, or one service: `aws-s3`, `aws-ec2`,
+/// `aws-elb`, `aws-route53`).
+#[cfg(any(
+    feature = "aws-s3",
+    feature = "aws-ec2",
+    feature = "aws-elb",
+    feature = "aws-route53"
+))]
 pub use cloud_aws as aws;
 
 /// OpenStack and Rackspace (features `openstack`, `rackspace`: one crate).

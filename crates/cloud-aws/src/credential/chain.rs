@@ -18,7 +18,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cloud_core::credential::{CachedCredential, StaticCredential};
+use cloud_core::credential::{CachedCredential, CredentialProvider, StaticCredential};
 use cloud_core::{Environment, Error, ErrorKind, Result};
 use url::Url;
 
@@ -143,7 +143,12 @@ impl Picker<'_> {
 
     fn pick(&self, explicit: Option<AwsCredentialProvider>) -> Result<Resolved> {
         if let Some(provider) = explicit {
-            return Ok(resolved(provider, "given to the builder"));
+            let registered = Registered {
+                inner: provider,
+                redactor: self.reach.redactor.clone(),
+                last: std::sync::Mutex::new(None),
+            };
+            return Ok(resolved(Arc::new(registered), "given to the builder"));
         }
         if let Some(credentials) = self.environment_keys() {
             return Ok(resolved(fixed(credentials, self.reach), "environment"));
@@ -418,6 +423,44 @@ impl Picker<'_> {
                 cloud_core::error::quote(other)
             ))),
         }
+    }
+}
+
+/// A source given to the builder: whatever it hands out joins the
+/// redactor (once per new credential), as the chain's own sources do.
+struct Registered {
+    inner: AwsCredentialProvider,
+    redactor: cloud_core::secret::Redactor,
+    /// The credential last registered (held, so its address is not reused).
+    last: std::sync::Mutex<Option<Arc<AwsCredentials>>>,
+}
+
+impl std::fmt::Debug for Registered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+#[async_trait::async_trait]
+impl CredentialProvider for Registered {
+    type Credential = AwsCredentials;
+
+    async fn credential(&self) -> Result<Arc<AwsCredentials>> {
+        let credentials = self.inner.credential().await?;
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if !last.as_ref().is_some_and(|l| Arc::ptr_eq(l, &credentials)) {
+            self.redactor.add(credentials.access_key_id());
+            self.redactor.add(credentials.secret_access_key());
+            if let Some(token) = credentials.session_token() {
+                self.redactor.add(token);
+            }
+            *last = Some(credentials.clone());
+        }
+        Ok(credentials)
+    }
+
+    async fn invalidate(&self) -> bool {
+        self.inner.invalidate().await
     }
 }
 

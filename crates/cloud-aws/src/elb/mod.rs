@@ -113,8 +113,8 @@ impl ElbLoadBalancer {
             .ec2
             .call("DescribeAvailabilityZones", &Params::new(), true, None)
             .await?;
-        let zones = crate::ec2::parse::describe_availability_zones(&body)?;
-        zones.into_iter().next().map(|z| vec![z.id]).ok_or_else(|| {
+        let zones = parse::availability_zone_names(&body)?;
+        zones.into_iter().next().map(|z| vec![z]).ok_or_else(|| {
             Error::malformed(
                 crate::PROVIDER,
                 "EC2 lists no availability zone for the balancer",

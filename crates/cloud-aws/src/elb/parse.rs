@@ -105,6 +105,16 @@ pub fn instance_health(body: &str) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// The zone names of EC2's `DescribeAvailabilityZonesResponse`, which
+/// ELB needs for a new balancer (read here so ELB builds without EC2).
+pub(crate) fn availability_zone_names(body: &str) -> Result<Vec<String>> {
+    let doc = xml::document("EC2", body, &["DescribeAvailabilityZonesResponse"])?;
+    xml::list_items(doc.root_element(), "availabilityZoneInfo", "item")
+        .into_iter()
+        .map(|item| xml::required("EC2", item, "zoneName").map(str::to_owned))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

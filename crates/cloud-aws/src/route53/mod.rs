@@ -155,7 +155,7 @@ impl Route53Dns {
         url.set_path(&format!("{prefix}/{API}/{path}"));
         let query: Vec<String> = query
             .iter()
-            .map(|(k, v)| format!("{k}={}", crate::s3::encode(v)))
+            .map(|(k, v)| format!("{k}={}", cloud_core::http::encode_component(v)))
             .collect();
         let query = query.join("&");
         url.set_query(if query.is_empty() { None } else { Some(&query) });

@@ -21,7 +21,6 @@ use cloud_core::{
     ErrorKind, ListEntry, ListObjectsRequest, Object, Page, PageRequest, PendingUpload,
     ResourceKind, Result, StorageDriver, UploadOptions, UrlMethod,
 };
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use url::Url;
 
 pub use self::parse::MultipartUploadInfo;
@@ -32,17 +31,7 @@ use crate::error::{Service, response_error};
 pub(crate) const CAPABILITIES: Capabilities =
     Capabilities::all(Api::Storage).without(Capability::CdnUrl);
 
-/// RFC 3986 unreserved characters stay; everything else is percent-encoded.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Percent-encodes one path segment or query value the way SigV4 expects.
-pub(crate) fn encode(text: &str) -> String {
-    utf8_percent_encode(text, COMPONENT).to_string()
-}
+pub(crate) use cloud_core::http::encode_component as encode;
 
 /// The S3 driver.
 #[derive(Debug, Clone)]

@@ -8,6 +8,8 @@
 
 mod body;
 mod client;
+mod encoding;
+#[cfg(feature = "storage")]
 mod object;
 mod retry;
 mod status;
@@ -18,7 +20,9 @@ pub use client::{
     DefaultClassifier, HttpClient, HttpClientBuilder, HttpRequest, HttpResponse, RetryClassifier,
     Signer, Timeouts, USER_AGENT_VALUE,
 };
+pub use encoding::encode_component;
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
+#[cfg(feature = "storage")]
 pub use object::{content_length, download_span, with_download_options};
 pub use retry::{RetryPolicy, is_retryable_status, retry_after};
 pub use status::{first_header, status_error};

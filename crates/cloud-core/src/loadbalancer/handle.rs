@@ -8,6 +8,7 @@ use super::types::{
     Algorithm, BalancerState, CreateBalancer, LoadBalancer, Member, Protocol, UpdateBalancer,
 };
 use crate::capability::{Capabilities, Capability};
+#[cfg(feature = "compute")]
 use crate::compute::Node;
 use crate::error::{Error, ErrorKind, Result};
 use crate::invoke::{check_id, invoke, list_pages};
@@ -151,6 +152,8 @@ impl LoadBalancers {
 
     /// Adds a compute node as a member: by node id where the provider
     /// balances nodes (EC2), otherwise by its first public, then private, address.
+    /// (With the `compute` feature.)
+    #[cfg(feature = "compute")]
     pub async fn attach_compute_node(
         &self,
         balancer: &str,

@@ -24,7 +24,6 @@ use cloud_core::{
     Error, ErrorKind, ListEntry, ListObjectsRequest, Object, Page, PageRequest, PendingUpload,
     ResourceKind, Result, StorageDriver, UploadOptions, UrlMethod, WriteCondition,
 };
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use url::Url;
 
 use crate::config::{Flavor, Shared};
@@ -37,15 +36,7 @@ pub(crate) const CAPABILITIES_OPENSTACK: Capabilities =
 pub(crate) const CAPABILITIES_RACKSPACE: Capabilities = Capabilities::all(CoreApi::Storage);
 
 const PAGE_SIZE: u32 = 1000;
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-pub(crate) fn encode(text: &str) -> String {
-    utf8_percent_encode(text, PATH_SEGMENT).to_string()
-}
+pub(crate) use cloud_core::http::encode_component as encode;
 
 /// The Swift driver.
 #[derive(Debug, Clone)]
