@@ -4,7 +4,7 @@ use cloud_core::secret::Redactor;
 use cloud_core::unique::TokenSource;
 use std::sync::Arc;
 
-use cloud_core::http::{HttpClient, RetryPolicy, Timeouts, TlsOptions, Transport};
+use cloud_core::http::{ClientOptions, HttpClient, ProxyOptions, RetryPolicy, Transport};
 use cloud_core::{ConfigOption, Error, ProviderConfig, Result};
 use url::Url;
 
@@ -93,10 +93,7 @@ pub struct AwsBuilder {
     list_objects_v1: bool,
     image_owners: Vec<String>,
     multipart: MultipartConfig,
-    retry: RetryPolicy,
-    timeouts: Timeouts,
-    tls: TlsOptions,
-    transport: Option<Arc<dyn Transport>>,
+    options: ClientOptions,
     tokens: TokenSource,
     balancer_zones: Vec<String>,
 }
@@ -156,10 +153,7 @@ impl AwsBuilder {
             list_objects_v1: false,
             image_owners: vec!["self".to_owned()],
             multipart: MultipartConfig::default(),
-            retry: RetryPolicy::default(),
-            timeouts: Timeouts::default(),
-            tls: TlsOptions::default(),
-            transport: None,
+            options: ClientOptions::default(),
             tokens: TokenSource::Unique,
             balancer_zones: Vec::new(),
         }
@@ -220,8 +214,7 @@ impl AwsBuilder {
                     .filter(|s| !s.is_empty()),
             );
         }
-        b.timeouts = b.timeouts.overridden_by(config);
-        b.retry = b.retry.overridden_by(config);
+        b.options = b.options.overridden_by(config);
         let mut m = b.multipart;
         if let Some(v) = config.u64_option("multipart_threshold")? {
             m.threshold = v;
@@ -325,31 +318,25 @@ impl AwsBuilder {
         self
     }
 
-    /// The retry policy of every request.
+    /// Retries, timeouts, TLS, proxy and transport of every request
+    /// (credential requests included).
+    #[must_use]
+    pub fn client_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The retry policy of every request (shorthand for [`client_options`](Self::client_options)).
     #[must_use]
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// The timeouts of every request.
-    #[must_use]
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// TLS settings (extra CA bundle, client certificate).
-    #[must_use]
-    pub fn tls(mut self, tls: TlsOptions) -> Self {
-        self.tls = tls;
+        self.options = self.options.retry(retry);
         self
     }
 
     /// Sends through `transport` (record, replay, fault injection).
     #[must_use]
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
+        self.options = self.options.transport(transport);
         self
     }
 
@@ -392,17 +379,13 @@ impl AwsBuilder {
                 .transpose()?;
             endpoints.push((service, endpoint));
         }
-        let transport: Arc<dyn Transport> = match self.transport {
-            Some(t) => t,
-            None => Arc::new(cloud_core::http::HyperTransport::new(
-                self.timeouts.connect,
-                &self.tls,
-            )?),
-        };
         let reach = Reach {
-            transport,
-            retry: self.retry,
-            timeouts: self.timeouts,
+            direct: self
+                .options
+                .clone()
+                .proxy(ProxyOptions::none())
+                .with_built_transport()?,
+            options: self.options.proxy_from(&self.env).with_built_transport()?,
             redactor: Redactor::new(),
         };
         let resolved = settings.credentials(
@@ -423,9 +406,7 @@ impl AwsBuilder {
                 list_objects_v1: self.list_objects_v1,
                 image_owners: self.image_owners,
                 multipart: self.multipart,
-                retry: reach.retry,
-                timeouts: reach.timeouts,
-                transport: reach.transport,
+                options: reach.options,
                 tokens: self.tokens,
                 balancer_zones: self.balancer_zones,
             }),
@@ -464,9 +445,7 @@ pub(crate) struct Shared {
     pub(crate) list_objects_v1: bool,
     pub(crate) image_owners: Vec<String>,
     pub(crate) multipart: MultipartConfig,
-    retry: RetryPolicy,
-    timeouts: Timeouts,
-    transport: Arc<dyn Transport>,
+    options: ClientOptions,
     pub(crate) tokens: TokenSource,
     pub(crate) balancer_zones: Vec<String>,
 }
@@ -519,9 +498,7 @@ impl Shared {
             .custom_endpoint(service)
             .is_some_and(|u| u.scheme() == "http");
         HttpClient::builder(crate::PROVIDER)
-            .transport(self.transport.clone())
-            .retry(self.retry.clone())
-            .timeouts(self.timeouts)
+            .options(self.options.clone())
             .signer(Arc::new(SigV4::new(
                 self.credentials.clone(),
                 signing_region,

@@ -176,7 +176,7 @@ async fn container_credentials_with_a_token_or_token_file() {
 
 #[tokio::test]
 async fn fifty_concurrent_callers_share_one_fetch_and_renew_once_near_expiry() {
-    // Lives 2 s: shorter than twice the 5-minute margin, so renewal is due
+    // Lives 2 s: no longer than the 5-minute margin, so renewal is due
     // half-way, after 1 s.
     let emulator = CredentialsEmulator::start(Settings {
         lifetime: Duration::from_secs(2),

@@ -152,12 +152,17 @@ struct Held<T> {
 
 impl<T> Held<T> {
     /// When renewal is due: `margin` before expiry, or half-way through
-    /// the lifetime for tokens that live shorter than twice the margin
-    /// (else every request would fetch a new one).
+    /// the lifetime for tokens that live no longer than the margin (else
+    /// every request would fetch a new one).
     fn renew_at(&self, margin: Duration) -> Option<SystemTime> {
         let expires = self.expires?;
         let lifetime = expires.duration_since(self.fetched).unwrap_or_default();
-        Some(expires - margin.min(lifetime / 2))
+        let early = if margin < lifetime {
+            margin
+        } else {
+            lifetime / 2
+        };
+        Some(expires - early)
     }
 }
 
@@ -360,8 +365,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn a_credential_near_expiry_is_renewed_once_for_all_callers() {
-        // Lives 400 ms with a 300 ms margin: due for renewal after 200 ms
-        // (half its life, as it lives shorter than twice the margin).
+        // Lives 400 ms with a 300 ms margin: due for renewal after 100 ms.
         let cached = Arc::new(CachedCredential::with_margin(
             Counter::new(Duration::from_millis(400)),
             Duration::from_millis(300),
@@ -390,7 +394,7 @@ mod tests {
         assert_eq!(*cached.credential().await.unwrap(), "n-0");
         cached.source().fail.store(true, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(160)).await;
-        // Due (half-life passed) but not expired: the old one is still served.
+        // Due (margin reached) but not expired: the old one is still served.
         assert_eq!(*cached.credential().await.unwrap(), "n-0");
         tokio::time::sleep(Duration::from_millis(200)).await;
         let err = cached.credential().await.unwrap_err();
@@ -408,6 +412,19 @@ mod tests {
         let fixed = StaticCredential::new(1u8);
         assert!(!fixed.invalidate().await);
         assert_eq!(*fixed.credential().await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn credentials_living_no_longer_than_the_margin_renew_half_way() {
+        let cached = CachedCredential::with_margin(
+            Counter::new(Duration::from_millis(400)),
+            Duration::from_secs(300),
+        );
+        assert_eq!(*cached.credential().await.unwrap(), "n-0");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(*cached.credential().await.unwrap(), "n-0");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert_eq!(*cached.credential().await.unwrap(), "n-1");
     }
 
     #[tokio::test]

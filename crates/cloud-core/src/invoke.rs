@@ -10,28 +10,27 @@ use std::future::Future;
 
 use tracing::Instrument;
 
-use crate::capability::{Capabilities, Capability};
+use crate::capability::Capability;
 use crate::error::{Error, Result};
-use crate::secret::Redactor;
 
 /// Runs `call` if the driver declares `capability`, inside a tracing span;
 /// a failure has the driver's credentials scrubbed from it before it is
 /// logged or returned.
 pub(crate) async fn invoke<D, T, F, Fut>(driver: &D, capability: Capability, call: F) -> Result<T>
 where
-    D: ?Sized + DriverInfo,
+    D: ?Sized + crate::Driver,
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T>>,
 {
-    let provider = driver.provider_name();
-    if !driver.declared().contains(capability) {
+    let provider = driver.provider();
+    if !driver.capabilities().contains(capability) {
         return Err(Error::unsupported(provider, capability));
     }
     let span = tracing::debug_span!("cloud", provider, op = capability.name());
     let result = call()
         .instrument(span)
         .await
-        .map_err(|e| match driver.secrets() {
+        .map_err(|e| match driver.redactor() {
             Some(redactor) => redactor.scrub(e),
             None => e,
         });
@@ -69,12 +68,12 @@ pub(crate) fn list_pages<D, T, F, Fut>(
     fetch: F,
 ) -> crate::paging::ListStream<T>
 where
-    D: ?Sized + DriverInfo + Send + Sync + 'static,
+    D: ?Sized + crate::Driver + Send + Sync + 'static,
     T: Send + 'static,
     F: Fn(std::sync::Arc<D>, crate::PageRequest) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<crate::Page<T>>> + Send + 'static,
 {
-    let provider = driver.provider_name().to_owned();
+    let provider = driver.provider().to_owned();
     let fetch = std::sync::Arc::new(fetch);
     crate::paging::paginate(size, &provider, move |request| {
         let driver = driver.clone();
@@ -85,35 +84,3 @@ where
         }
     })
 }
-
-/// What [`list_pages`] needs to know about any driver trait object.
-pub(crate) trait DriverInfo {
-    fn provider_name(&self) -> &str;
-    fn declared(&self) -> Capabilities;
-    fn secrets(&self) -> Option<&Redactor>;
-}
-
-macro_rules! driver_info {
-    ($($trait:path),*) => {$(
-        impl DriverInfo for dyn $trait {
-            fn provider_name(&self) -> &str {
-                self.provider()
-            }
-            fn declared(&self) -> Capabilities {
-                self.capabilities()
-            }
-            fn secrets(&self) -> Option<&Redactor> {
-                self.redactor()
-            }
-        }
-    )*};
-}
-
-#[cfg(feature = "compute")]
-driver_info!(crate::ComputeDriver);
-#[cfg(feature = "storage")]
-driver_info!(crate::StorageDriver);
-#[cfg(feature = "loadbalancer")]
-driver_info!(crate::LoadBalancerDriver);
-#[cfg(feature = "dns")]
-driver_info!(crate::DnsDriver);

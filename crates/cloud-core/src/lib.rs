@@ -26,10 +26,12 @@
 //! # async fn main() -> cloud_core::Result<()> {
 //! use cloud_core::{ErrorKind, Storage};
 //! # #[derive(Debug)] struct Nothing;
-//! # #[async_trait::async_trait]
-//! # impl cloud_core::StorageDriver for Nothing {
+//! # impl cloud_core::Driver for Nothing {
 //! #     fn provider(&self) -> &str { "nothing" }
 //! #     fn capabilities(&self) -> cloud_core::Capabilities { cloud_core::Capabilities::NONE }
+//! # }
+//! # #[async_trait::async_trait]
+//! # impl cloud_core::StorageDriver for Nothing {
 //! # }
 //! # let driver = Nothing;
 //! let storage = Storage::new(driver);
@@ -49,6 +51,7 @@ pub mod config;
 pub mod credential;
 #[cfg(feature = "dns")]
 pub mod dns;
+pub mod driver;
 pub mod error;
 #[cfg(feature = "loadbalancer")]
 pub mod loadbalancer;
@@ -87,6 +90,7 @@ pub use config::{ConfigOption, Environment, ProviderConfig};
 pub use dns::{
     CreateZone, Dns, DnsDriver, Record, RecordSpec, RecordType, UpdateZone, Zone, ZoneType,
 };
+pub use driver::Driver;
 pub use error::{BoxError, Error, ErrorKind, ResourceKind, Result};
 #[cfg(feature = "loadbalancer")]
 pub use loadbalancer::{

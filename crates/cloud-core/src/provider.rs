@@ -20,10 +20,12 @@ pub type Make<T> = fn(&ProviderConfig) -> Result<T>;
 /// use cloud_core::{Capabilities, ProviderConfig, ProviderDescription, Storage};
 /// use cloud_core::provider::Provider;
 /// # #[derive(Debug)] struct Nothing;
-/// # #[async_trait::async_trait]
-/// # impl cloud_core::StorageDriver for Nothing {
+/// # impl cloud_core::Driver for Nothing {
 /// #     fn provider(&self) -> &str { "nothing" }
 /// #     fn capabilities(&self) -> Capabilities { Capabilities::NONE }
+/// # }
+/// # #[async_trait::async_trait]
+/// # impl cloud_core::StorageDriver for Nothing {
 /// # }
 ///
 /// const DESCRIPTION: ProviderDescription = ProviderDescription {

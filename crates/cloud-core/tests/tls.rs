@@ -100,3 +100,81 @@ async fn a_ca_bundle_without_certificates_is_refused() {
     let err = TlsOptions::new().add_ca_pem(b"not a pem").unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err}");
 }
+
+/// A CONNECT-only proxy: tunnels to the requested `host:port` and counts
+/// tunnels; a request of any other form gets 405.
+async fn connect_proxy() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let tunnels = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = tunnels.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut client, _) = listener.accept().await.unwrap();
+            let count = count.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let mut words = head.split_whitespace();
+                let (Some("CONNECT"), Some(target)) = (words.next(), words.next()) else {
+                    let _ = client
+                        .write_all(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+                        .await;
+                    return;
+                };
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await else {
+                    return;
+                };
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = client.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await;
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    (url, tunnels)
+}
+
+#[tokio::test]
+async fn https_goes_through_a_connect_tunnel_with_tls_end_to_end() {
+    use cloud_core::http::{ClientOptions, ProxyOptions};
+    let (ca_pem, cert, key) = certificates();
+    let url = https_server(cert, key).await;
+    let (proxy, tunnels) = connect_proxy().await;
+    let tls = TlsOptions::new().add_ca_pem(ca_pem.as_bytes()).unwrap();
+    let options = ClientOptions::new()
+        .tls(tls)
+        .proxy(ProxyOptions::none().https(&proxy));
+    let client = HttpClient::builder("test")
+        .options(options)
+        .build()
+        .unwrap();
+    let response = client
+        .send(HttpRequest::new(Method::GET, url.clone()))
+        .await
+        .unwrap();
+    assert_eq!(&response.bytes().await.unwrap()[..], b"ok");
+    assert_eq!(tunnels.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // Through the tunnel the server's certificate is still verified.
+    let untrusting = ClientOptions::new().proxy(ProxyOptions::none().https(&proxy));
+    let client = HttpClient::builder("test")
+        .options(untrusting)
+        .build()
+        .unwrap();
+    let err = client
+        .send(HttpRequest::new(Method::GET, url))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
+}

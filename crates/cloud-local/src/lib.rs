@@ -46,6 +46,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bytes::BytesMut;
+use cloud_core::Driver;
 use cloud_core::paging::page_of;
 use cloud_core::{
     Api, ByteStream, Capabilities, Capability, ConfigOption, Container, Download, DownloadOptions,
@@ -299,16 +300,17 @@ fn file_chunks(file: tokio::fs::File, length: u64) -> ByteStream {
     .boxed()
 }
 
-#[async_trait]
-impl StorageDriver for LocalStorage {
+impl Driver for LocalStorage {
     fn provider(&self) -> &str {
         PROVIDER
     }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
+}
 
+#[async_trait]
+impl StorageDriver for LocalStorage {
     async fn list_containers(&self, page: PageRequest) -> Result<Page<Container>> {
         let containers = self
             .blocking(false, |layout| {

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use base64::Engine as _;
+use cloud_core::Driver;
 use cloud_core::paging::page_of;
 use cloud_core::{
     Api, Capabilities, Capability, ComputeDriver, CreateNode, CreateVolume, Error, KeyPair, Node,
@@ -220,16 +221,17 @@ fn fingerprint(public_key: &str) -> Result<String> {
         .join(":"))
 }
 
-#[async_trait]
-impl ComputeDriver for MemoryCompute {
+impl Driver for MemoryCompute {
     fn provider(&self) -> &str {
         PROVIDER
     }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
+}
 
+#[async_trait]
+impl ComputeDriver for MemoryCompute {
     async fn list_nodes(&self, page: PageRequest) -> Result<Page<Node>> {
         let nodes: Vec<Node> = self
             .store

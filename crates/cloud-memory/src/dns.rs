@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
+use cloud_core::Driver;
 use cloud_core::paging::page_of;
 use cloud_core::{
     Api, Capabilities, CreateZone, DnsDriver, Error, Page, PageRequest, Record, RecordSpec,
@@ -116,16 +117,17 @@ impl MemoryDns {
     }
 }
 
-#[async_trait]
-impl DnsDriver for MemoryDns {
+impl Driver for MemoryDns {
     fn provider(&self) -> &str {
         PROVIDER
     }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
+}
 
+#[async_trait]
+impl DnsDriver for MemoryDns {
     async fn list_zones(&self, page: PageRequest) -> Result<Page<Zone>> {
         let zones: Vec<_> = self
             .store

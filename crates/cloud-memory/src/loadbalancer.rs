@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use cloud_core::Driver;
 use cloud_core::paging::page_of;
 use cloud_core::{
     Algorithm, Api, BalancerState, Capabilities, CreateBalancer, Error, LoadBalancer,
@@ -158,16 +159,17 @@ impl MemoryLoadBalancer {
     }
 }
 
-#[async_trait]
-impl LoadBalancerDriver for MemoryLoadBalancer {
+impl Driver for MemoryLoadBalancer {
     fn provider(&self) -> &str {
         PROVIDER
     }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
+}
 
+#[async_trait]
+impl LoadBalancerDriver for MemoryLoadBalancer {
     async fn list_protocols(&self) -> Result<Vec<Protocol>> {
         Ok(PROTOCOLS.to_vec())
     }

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
+use cloud_core::Driver;
 use cloud_core::paging::page_of;
 use cloud_core::storage::{Flow, ListingPage, check_if_match};
 use cloud_core::{
@@ -112,16 +113,17 @@ fn check_condition(
     }
 }
 
-#[async_trait]
-impl StorageDriver for MemoryStorage {
+impl Driver for MemoryStorage {
     fn provider(&self) -> &str {
         PROVIDER
     }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
+}
 
+#[async_trait]
+impl StorageDriver for MemoryStorage {
     async fn list_containers(&self, page: PageRequest) -> Result<Page<Container>> {
         let containers: Vec<Container> = self
             .lock()

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cloud_core::http::{HttpClient, RetryPolicy, Timeouts, TlsOptions, Transport};
+use cloud_core::http::{ClientOptions, HttpClient, RetryPolicy, Transport};
 use cloud_core::unique::TokenSource;
 use cloud_core::{ConfigOption, Environment, Error, ProviderConfig, Result, Secret};
 use url::Url;
@@ -190,10 +190,7 @@ pub struct OpenStackBuilder {
     region: Option<String>,
     interface: Interface,
     overrides: Vec<(String, Url)>,
-    retry: RetryPolicy,
-    timeouts: Timeouts,
-    tls: TlsOptions,
-    transport: Option<Arc<dyn Transport>>,
+    options: ClientOptions,
     refresh_margin: Duration,
     slo: SloConfig,
     temp_url_key: Option<Secret>,
@@ -223,10 +220,7 @@ impl OpenStackBuilder {
             region: None,
             interface: Interface::Public,
             overrides: Vec::new(),
-            retry: RetryPolicy::default(),
-            timeouts: Timeouts::default(),
-            tls: TlsOptions::default(),
-            transport: None,
+            options: ClientOptions::default(),
             refresh_margin: Duration::from_secs(120),
             slo: SloConfig::default(),
             temp_url_key: None,
@@ -353,8 +347,7 @@ impl OpenStackBuilder {
                 );
             }
         }
-        b.timeouts = b.timeouts.overridden_by(config);
-        b.retry = b.retry.overridden_by(config);
+        b.options = b.options.overridden_by(config);
         let mut slo = b.slo;
         if let Some(v) = config.u64_option("segment_size")? {
             slo.segment_size = v;
@@ -442,31 +435,25 @@ impl OpenStackBuilder {
         self
     }
 
-    /// The retry policy of every request.
+    /// Retries, timeouts, TLS, proxy and transport of every request
+    /// (Keystone's included).
+    #[must_use]
+    pub fn client_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The retry policy of every request (shorthand for [`client_options`](Self::client_options)).
     #[must_use]
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// The timeouts of every request.
-    #[must_use]
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// TLS settings.
-    #[must_use]
-    pub fn tls(mut self, tls: TlsOptions) -> Self {
-        self.tls = tls;
+        self.options = self.options.retry(retry);
         self
     }
 
     /// Sends through `transport` (record, replay, fault injection).
     #[must_use]
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
+        self.options = self.options.transport(transport);
         self
     }
 
@@ -544,17 +531,12 @@ impl OpenStackBuilder {
             | Auth::V3Token { url, .. } => url.clone(),
         };
         let allow_http = self.allow_http.unwrap_or(auth_url.scheme() == "http");
-        let mut plain = HttpClient::builder(self.flavor.provider())
-            .retry(self.retry)
-            .timeouts(self.timeouts)
-            .tls(self.tls)
+        let plain = HttpClient::builder(self.flavor.provider())
+            .options(self.options.proxy_from(&self.env))
             .allow_http(allow_http)
             .classifier(Arc::new(crate::error::OpenStackRetryClassifier))
-            .user_agent_suffix("cloud-openstack");
-        if let Some(transport) = self.transport {
-            plain = plain.transport(transport);
-        }
-        let plain = plain.build()?;
+            .user_agent_suffix("cloud-openstack")
+            .build()?;
         let session = Session::new(auth, plain.clone(), region, interface, self.refresh_margin);
         if let Some(key) = &self.temp_url_key {
             session.redactor().add(key);

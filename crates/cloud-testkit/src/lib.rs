@@ -25,6 +25,7 @@ pub mod cassette;
 pub mod conformance;
 pub mod data;
 pub mod fault_proxy;
+pub mod http_proxy;
 pub mod record;
 pub mod replay;
 pub mod servers;

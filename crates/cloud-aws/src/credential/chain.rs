@@ -481,7 +481,7 @@ fn no_credentials(why: impl Into<String>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cloud_core::http::{HyperTransport, RetryPolicy, Timeouts, TlsOptions};
+    use cloud_core::http::{ClientOptions, ProxyOptions, RetryPolicy};
     use cloud_core::secret::Redactor;
 
     const CREDENTIALS: &str = "\
@@ -596,12 +596,14 @@ region = us-west-2
     }
 
     fn reach() -> Reach {
+        let options = ClientOptions::new()
+            .retry(RetryPolicy::none())
+            .proxy(ProxyOptions::none())
+            .with_built_transport()
+            .unwrap();
         Reach {
-            transport: Arc::new(
-                HyperTransport::new(Duration::from_secs(1), &TlsOptions::new()).unwrap(),
-            ),
-            retry: RetryPolicy::none(),
-            timeouts: Timeouts::new(),
+            direct: options.clone(),
+            options,
             redactor: Redactor::new(),
         }
     }

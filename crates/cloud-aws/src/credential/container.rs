@@ -133,7 +133,7 @@ impl TokenProvider for Container {
                     Error::invalid_input("the container authorization token is not a valid header")
                 })?;
         }
-        let http = self.reach.client(&self.url, None)?;
+        let http = self.reach.direct_client(&self.url)?;
         let response = http.send(request).await.map_err(|e| {
             Error::new(
                 ErrorKind::InvalidCredentials,

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cloud_core::credential::{CredentialProvider, Temporary};
-use cloud_core::http::{HttpClient, RetryPolicy, Signer, Timeouts, Transport};
+use cloud_core::http::{ClientOptions, HttpClient, RetryPolicy, Signer, Timeouts};
 use cloud_core::secret::Redactor;
 use cloud_core::{Error, ErrorKind, Result, Secret};
 use serde_json::Value;
@@ -90,42 +90,45 @@ pub type AwsCredentialProvider = Arc<dyn CredentialProvider<Credential = AwsCred
 /// joins.
 #[derive(Debug, Clone)]
 pub(crate) struct Reach {
-    pub(crate) transport: Arc<dyn Transport>,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeouts: Timeouts,
+    /// The client's options, its transport built (one connection pool).
+    pub(crate) options: ClientOptions,
+    /// The same without a proxy, for the link-local metadata services
+    /// (the SDKs never send those through a proxy); the given transport
+    /// if there is one.
+    pub(crate) direct: ClientOptions,
     pub(crate) redactor: Redactor,
 }
 
 impl Reach {
     /// A client for `url` (plain HTTP allowed when it says so), signing with `signer`.
     pub(crate) fn client(&self, url: &Url, signer: Option<Arc<dyn Signer>>) -> Result<HttpClient> {
-        let mut builder = HttpClient::builder(crate::PROVIDER)
-            .transport(self.transport.clone())
-            .retry(self.retry.clone())
-            .timeouts(self.timeouts)
-            .classifier(Arc::new(crate::error::AwsRetryClassifier))
-            .allow_http(url.scheme() == "http")
-            .user_agent_suffix("cloud-aws");
-        if let Some(signer) = signer {
-            builder = builder.signer(signer);
-        }
-        builder.build()
+        build_client(self.options.clone(), url, signer)
     }
 
-    /// A client for the instance metadata service: short timeouts and two
-    /// attempts, so a machine off EC2 finds out in seconds.
+    /// A client for a link-local or loopback credentials endpoint
+    /// (containers): never through a proxy.
+    pub(crate) fn direct_client(&self, url: &Url) -> Result<HttpClient> {
+        build_client(self.direct.clone(), url, None)
+    }
+
+    /// A client for the instance metadata service: no proxy, short
+    /// timeouts and two attempts, so a machine off EC2 finds out in seconds.
     pub(crate) fn metadata_client(&self, url: &Url) -> Result<HttpClient> {
-        let short = Reach {
-            retry: RetryPolicy::new()
-                .max_attempts(2)
-                .initial_backoff(Duration::from_millis(100)),
-            timeouts: Timeouts::new()
-                .connect(imds::TIMEOUT)
-                .request(imds::TIMEOUT)
-                .read(imds::TIMEOUT),
-            ..self.clone()
-        };
-        short.client(url, None)
+        let short = self
+            .direct
+            .clone()
+            .retry(
+                RetryPolicy::new()
+                    .max_attempts(2)
+                    .initial_backoff(Duration::from_millis(100)),
+            )
+            .timeouts(
+                Timeouts::new()
+                    .connect(imds::TIMEOUT)
+                    .request(imds::TIMEOUT)
+                    .read(imds::TIMEOUT),
+            );
+        build_client(short, url, None)
     }
 
     /// `credentials`, after registering them for scrubbing.
@@ -141,6 +144,22 @@ impl Reach {
         }
         credentials
     }
+}
+
+fn build_client(
+    options: ClientOptions,
+    url: &Url,
+    signer: Option<Arc<dyn Signer>>,
+) -> Result<HttpClient> {
+    let mut builder = HttpClient::builder(crate::PROVIDER)
+        .options(options)
+        .classifier(Arc::new(crate::error::AwsRetryClassifier))
+        .allow_http(url.scheme() == "http")
+        .user_agent_suffix("cloud-aws");
+    if let Some(signer) = signer {
+        builder = builder.signer(signer);
+    }
+    builder.build()
 }
 
 /// The names a JSON credential document uses.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use base64::Engine as _;
+use cloud_core::Driver;
 use cloud_core::{
     Api, Capabilities, ComputeDriver, CreateNode, CreateVolume, Error, KeyPair, Node, NodeAuth,
     NodeImage, NodeLocation, NodeSize, Page, PageRequest, ResourceKind, Result, StorageVolume,
@@ -246,20 +247,20 @@ fn tag_spec(p: &mut Params, n: usize, resource_type: &str, tags: &[(&str, &str)]
     }
 }
 
-#[async_trait]
-impl ComputeDriver for Ec2Compute {
+impl Driver for Ec2Compute {
     fn provider(&self) -> &str {
         crate::PROVIDER
     }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
-
     fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
         Some(&self.shared.redactor)
     }
+}
 
+#[async_trait]
+impl ComputeDriver for Ec2Compute {
     async fn list_nodes(&self, page: PageRequest) -> Result<Page<Node>> {
         self.ex_list_nodes_filtered(&[], page).await
     }

@@ -10,6 +10,7 @@ pub mod parse;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use cloud_core::Driver;
 use cloud_core::{
     Algorithm, Api, Capabilities, Capability, CreateBalancer, Error, LoadBalancer,
     LoadBalancerDriver, Member, Page, PageRequest, Protocol, ResourceKind, Result,
@@ -197,20 +198,20 @@ impl ElbLoadBalancer {
     }
 }
 
-#[async_trait]
-impl LoadBalancerDriver for ElbLoadBalancer {
+impl Driver for ElbLoadBalancer {
     fn provider(&self) -> &str {
         crate::PROVIDER
     }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
-
     fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
         Some(&self.shared.redactor)
     }
+}
 
+#[async_trait]
+impl LoadBalancerDriver for ElbLoadBalancer {
     async fn list_protocols(&self) -> Result<Vec<Protocol>> {
         Ok(PROTOCOLS.to_vec())
     }

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use cloud_core::Driver;
 use cloud_core::dns::{fqdn, relative_name as relative};
 use cloud_core::http::{Body, HttpClient, HttpRequest, HttpResponse, Method};
 use cloud_core::{
@@ -266,20 +267,20 @@ impl Route53Dns {
     }
 }
 
-#[async_trait]
-impl DnsDriver for Route53Dns {
+impl Driver for Route53Dns {
     fn provider(&self) -> &str {
         crate::PROVIDER
     }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
-
     fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
         Some(&self.shared.redactor)
     }
+}
 
+#[async_trait]
+impl DnsDriver for Route53Dns {
     fn record_types(&self) -> &[RecordType] {
         RECORD_TYPES
     }

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use cloud_core::Driver;
 use cloud_core::http::{HttpClient, HttpRequest, HttpResponse, Method, StatusCode};
 use cloud_core::{
     Api, ByteStream, Capabilities, Capability, Container, Download, DownloadOptions, Error,
@@ -362,20 +363,20 @@ fn content_length(response: &HttpResponse) -> Result<u64> {
     cloud_core::http::content_length(response, crate::PROVIDER, "S3")
 }
 
-#[async_trait]
-impl StorageDriver for S3Storage {
+impl Driver for S3Storage {
     fn provider(&self) -> &str {
         crate::PROVIDER
     }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
-
     fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
         Some(&self.shared().redactor)
     }
+}
 
+#[async_trait]
+impl StorageDriver for S3Storage {
     async fn list_containers(&self, page: PageRequest) -> Result<Page<Container>> {
         let response = self
             .send(Target::service(), |s, region| {

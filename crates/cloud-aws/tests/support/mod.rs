@@ -298,8 +298,11 @@ pub async fn through_proxy(
     let aws = base(server, case)
         .sequential_tokens(unique)
         .endpoint(proxy.url())
-        .retry(settings::retry())
-        .timeouts(timeouts)
+        .client_options(
+            cloud_core::http::ClientOptions::new()
+                .retry(settings::retry())
+                .timeouts(timeouts),
+        )
         .build()
         .unwrap();
     Some((aws, proxy))

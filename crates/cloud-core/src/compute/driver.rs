@@ -1,12 +1,10 @@
 //! The narrow interface a compute provider implements.
 
-use std::fmt::Debug;
-
 use async_trait::async_trait;
 
 use super::types::{CreateNode, CreateVolume, KeyPair, Node, NodeImage, NodeLocation, NodeSize};
 use super::types::{StorageVolume, VolumeSnapshot};
-use crate::capability::{Capabilities, Capability};
+use crate::capability::Capability;
 use crate::error::{Error, Result};
 use crate::paging::{Page, PageRequest};
 
@@ -26,10 +24,12 @@ use crate::paging::{Page, PageRequest};
 /// #[derive(Debug)]
 /// struct OneNode;
 ///
-/// #[async_trait]
-/// impl ComputeDriver for OneNode {
+/// impl cloud_core::Driver for OneNode {
 ///     fn provider(&self) -> &str { "one-node" }
 ///     fn capabilities(&self) -> Capabilities { Capabilities::of(&[Capability::ListNodes]) }
+/// }
+/// #[async_trait]
+/// impl ComputeDriver for OneNode {
 ///     async fn list_nodes(&self, _page: PageRequest) -> Result<Page<Node>> {
 ///         Ok(Page::last(vec![Node::new("n-1", "only", NodeState::Running)]))
 ///     }
@@ -45,20 +45,7 @@ use crate::paging::{Page, PageRequest};
 /// # Ok(()) }
 /// ```
 #[async_trait]
-pub trait ComputeDriver: Debug + Send + Sync {
-    /// The provider name, as in the registry (`memory`, `aws`, ...).
-    fn provider(&self) -> &str;
-
-    /// The operations this driver implements.
-    fn capabilities(&self) -> Capabilities;
-
-    /// The credentials this driver holds (keys, tokens, passwords), which
-    /// the handle cuts out of every error before returning it, in case a
-    /// server echoed one. Drivers without credentials keep the default.
-    fn redactor(&self) -> Option<&crate::secret::Redactor> {
-        None
-    }
-
+pub trait ComputeDriver: crate::Driver {
     /// One page of nodes.
     async fn list_nodes(&self, page: PageRequest) -> Result<Page<Node>> {
         let _ = page;

@@ -1,11 +1,9 @@
 //! The narrow interface a DNS provider implements.
 
-use std::fmt::Debug;
-
 use async_trait::async_trait;
 
 use super::types::{CreateZone, Record, RecordSpec, RecordType, UpdateZone, Zone};
-use crate::capability::{Capabilities, Capability};
+use crate::capability::Capability;
 use crate::error::{Error, Result};
 use crate::paging::{Page, PageRequest};
 
@@ -22,10 +20,12 @@ use crate::paging::{Page, PageRequest};
 /// #[derive(Debug)]
 /// struct OneZone;
 ///
-/// #[async_trait]
-/// impl DnsDriver for OneZone {
+/// impl cloud_core::Driver for OneZone {
 ///     fn provider(&self) -> &str { "one-zone" }
 ///     fn capabilities(&self) -> Capabilities { Capabilities::of(&[Capability::ListZones]) }
+/// }
+/// #[async_trait]
+/// impl DnsDriver for OneZone {
 ///     async fn list_zones(&self, _page: PageRequest) -> Result<Page<Zone>> {
 ///         Ok(Page::last(vec![Zone::new("z1", "example.com")]))
 ///     }
@@ -38,20 +38,7 @@ use crate::paging::{Page, PageRequest};
 /// # Ok(()) }
 /// ```
 #[async_trait]
-pub trait DnsDriver: Debug + Send + Sync {
-    /// The provider name, as in the registry.
-    fn provider(&self) -> &str;
-
-    /// The operations this driver implements.
-    fn capabilities(&self) -> Capabilities;
-
-    /// The credentials this driver holds (keys, tokens, passwords), which
-    /// the handle cuts out of every error before returning it, in case a
-    /// server echoed one. Drivers without credentials keep the default.
-    fn redactor(&self) -> Option<&crate::secret::Redactor> {
-        None
-    }
-
+pub trait DnsDriver: crate::Driver {
     /// The record types this provider accepts.
     fn record_types(&self) -> &[RecordType] {
         RecordType::ALL

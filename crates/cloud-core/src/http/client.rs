@@ -19,8 +19,9 @@ use tracing::Instrument;
 use url::Url;
 
 use super::body::{Body, Progress, ResponseBody};
+use super::options::ClientOptions;
 use super::retry::{RetryPolicy, is_retryable_status, retry_after};
-use super::transport::{HyperTransport, TlsOptions, Transport};
+use super::transport::Transport;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The default `User-Agent`.
@@ -384,10 +385,7 @@ struct Inner {
 #[derive(Debug)]
 pub struct HttpClientBuilder {
     provider: String,
-    transport: Option<Arc<dyn Transport>>,
-    retry: RetryPolicy,
-    timeouts: Timeouts,
-    tls: TlsOptions,
+    options: ClientOptions,
     signer: Option<Arc<dyn Signer>>,
     classifier: Arc<dyn RetryClassifier>,
     allow_http: bool,
@@ -395,31 +393,38 @@ pub struct HttpClientBuilder {
 }
 
 impl HttpClientBuilder {
+    /// Retries, timeouts, TLS, proxy and transport in one value.
+    #[must_use]
+    pub fn options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends through `transport` instead of hyper (record, replay, faults).
     #[must_use]
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
+        self.options = self.options.transport(transport);
         self
     }
 
     /// Sets the retry policy.
     #[must_use]
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.options = self.options.retry(retry);
         self
     }
 
     /// Sets the timeouts.
     #[must_use]
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
+        self.options = self.options.timeouts(timeouts);
         self
     }
 
     /// Sets the TLS options of the default transport.
     #[must_use]
-    pub fn tls(mut self, tls: TlsOptions) -> Self {
-        self.tls = tls;
+    pub fn tls(mut self, tls: super::TlsOptions) -> Self {
+        self.options = self.options.tls(tls);
         self
     }
 
@@ -454,10 +459,7 @@ impl HttpClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<HttpClient> {
-        let transport = match self.transport {
-            Some(t) => t,
-            None => Arc::new(HyperTransport::new(self.timeouts.connect, &self.tls)?),
-        };
+        let transport = self.options.build_transport()?;
         let ua = match &self.user_agent {
             Some(s) => format!("{USER_AGENT_VALUE} {s}"),
             None => USER_AGENT_VALUE.to_owned(),
@@ -468,8 +470,8 @@ impl HttpClientBuilder {
             inner: Arc::new(Inner {
                 provider: self.provider,
                 transport,
-                retry: self.retry,
-                timeouts: self.timeouts,
+                retry: self.options.retry_policy().clone(),
+                timeouts: self.options.timeouts_value(),
                 signer: self.signer,
                 classifier: self.classifier,
                 allow_http: self.allow_http,
@@ -504,10 +506,7 @@ impl HttpClient {
     pub fn builder(provider: impl Into<String>) -> HttpClientBuilder {
         HttpClientBuilder {
             provider: provider.into(),
-            transport: None,
-            retry: RetryPolicy::default(),
-            timeouts: Timeouts::default(),
-            tls: TlsOptions::default(),
+            options: ClientOptions::default(),
             signer: None,
             classifier: Arc::new(DefaultClassifier),
             allow_http: false,

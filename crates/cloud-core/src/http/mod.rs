@@ -11,6 +11,8 @@ mod client;
 mod encoding;
 #[cfg(feature = "storage")]
 mod object;
+mod options;
+mod proxy;
 mod retry;
 mod status;
 mod transport;
@@ -24,6 +26,8 @@ pub use encoding::encode_component;
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
 #[cfg(feature = "storage")]
 pub use object::{content_length, download_span, with_download_options};
+pub use options::ClientOptions;
+pub use proxy::ProxyOptions;
 pub use retry::{RetryPolicy, is_retryable_status, retry_after};
 pub use status::{first_header, status_error};
 pub use transport::{HyperTransport, TlsOptions, Transport, mark_not_sent};

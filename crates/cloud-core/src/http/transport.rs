@@ -19,6 +19,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::body::{Body, ResponseBody};
+use super::proxy::{ProxyConnector, ProxyOptions, plain_http_authorization};
 use crate::error::{BoxError, Error, ErrorKind, Result};
 use crate::secret::Secret;
 
@@ -172,7 +173,9 @@ impl TlsOptions {
 /// clone.
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Body>,
+    client: Client<hyper_rustls::HttpsConnector<ProxyConnector>, Body>,
+    /// Where plain-HTTP requests through a proxy get `Proxy-Authorization`.
+    proxy: Option<Arc<hyper_util::client::proxy::matcher::Matcher>>,
 }
 
 impl std::fmt::Debug for HyperTransport {
@@ -182,8 +185,20 @@ impl std::fmt::Debug for HyperTransport {
 }
 
 impl HyperTransport {
-    /// A transport with the given connect timeout and TLS settings.
+    /// A transport with the given connect timeout and TLS settings, through
+    /// the proxy the environment names (`HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY`, `NO_PROXY`), if any.
     pub fn new(connect_timeout: Duration, tls: &TlsOptions) -> Result<Self> {
+        Self::with_proxy(connect_timeout, tls, &ProxyOptions::from_env())
+    }
+
+    /// A transport with the given connect timeout, TLS and proxy settings.
+    pub fn with_proxy(
+        connect_timeout: Duration,
+        tls: &TlsOptions,
+        proxy: &ProxyOptions,
+    ) -> Result<Self> {
+        let matcher = proxy.matcher()?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(connect_timeout));
@@ -194,18 +209,26 @@ impl HyperTransport {
             .enable_http1();
         #[cfg(feature = "http2")]
         let https = https.enable_http2();
-        let https = https.wrap_connector(http);
+        let https = https.wrap_connector(ProxyConnector::new(http, matcher.clone()));
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(32)
             .build(https);
-        Ok(HyperTransport { client })
+        Ok(HyperTransport {
+            client,
+            proxy: matcher,
+        })
     }
 }
 
 #[async_trait]
 impl Transport for HyperTransport {
-    async fn send(&self, request: http::Request<Body>) -> Result<http::Response<ResponseBody>> {
+    async fn send(&self, mut request: http::Request<Body>) -> Result<http::Response<ResponseBody>> {
+        if let Some(auth) = plain_http_authorization(self.proxy.as_deref(), request.uri()) {
+            request
+                .headers_mut()
+                .insert(http::header::PROXY_AUTHORIZATION, auth);
+        }
         let response = self.client.request(request).await.map_err(|e| {
             let connect = e.is_connect();
             let err = transport_error(e);

@@ -1,11 +1,9 @@
 //! The narrow interface a load-balancer provider implements.
 
-use std::fmt::Debug;
-
 use async_trait::async_trait;
 
 use super::types::{Algorithm, CreateBalancer, LoadBalancer, Member, Protocol, UpdateBalancer};
-use crate::capability::{Capabilities, Capability};
+use crate::capability::Capability;
 use crate::error::{Error, Result};
 use crate::paging::{Page, PageRequest};
 
@@ -22,10 +20,12 @@ use crate::paging::{Page, PageRequest};
 /// #[derive(Debug)]
 /// struct RoundRobinOnly;
 ///
-/// #[async_trait]
-/// impl LoadBalancerDriver for RoundRobinOnly {
+/// impl cloud_core::Driver for RoundRobinOnly {
 ///     fn provider(&self) -> &str { "rr" }
 ///     fn capabilities(&self) -> Capabilities { Capabilities::of(&[Capability::ListAlgorithms]) }
+/// }
+/// #[async_trait]
+/// impl LoadBalancerDriver for RoundRobinOnly {
 ///     async fn list_supported_algorithms(&self) -> Result<Vec<Algorithm>> {
 ///         Ok(vec![Algorithm::RoundRobin])
 ///     }
@@ -38,20 +38,7 @@ use crate::paging::{Page, PageRequest};
 /// # Ok(()) }
 /// ```
 #[async_trait]
-pub trait LoadBalancerDriver: Debug + Send + Sync {
-    /// The provider name, as in the registry.
-    fn provider(&self) -> &str;
-
-    /// The operations this driver implements.
-    fn capabilities(&self) -> Capabilities;
-
-    /// The credentials this driver holds (keys, tokens, passwords), which
-    /// the handle cuts out of every error before returning it, in case a
-    /// server echoed one. Drivers without credentials keep the default.
-    fn redactor(&self) -> Option<&crate::secret::Redactor> {
-        None
-    }
-
+pub trait LoadBalancerDriver: crate::Driver {
     /// The protocols a balancer can listen with.
     async fn list_protocols(&self) -> Result<Vec<Protocol>> {
         Err(Error::unsupported(

@@ -1,6 +1,5 @@
 //! The narrow interface an object-storage provider implements.
 
-use std::fmt::Debug;
 use std::path::Path;
 use std::time::Duration;
 
@@ -10,7 +9,7 @@ use url::Url;
 use super::types::{Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, Object};
 use super::types::{PendingUpload, UploadOptions, UrlMethod};
 use crate::ByteStream;
-use crate::capability::{Capabilities, Capability};
+use crate::capability::Capability;
 use crate::error::{Error, Result};
 use crate::paging::{Page, PageRequest};
 
@@ -28,10 +27,12 @@ use crate::paging::{Page, PageRequest};
 /// #[derive(Debug)]
 /// struct Fixed;
 ///
-/// #[async_trait]
-/// impl StorageDriver for Fixed {
+/// impl cloud_core::Driver for Fixed {
 ///     fn provider(&self) -> &str { "fixed" }
 ///     fn capabilities(&self) -> Capabilities { Capabilities::of(&[Capability::ListContainers]) }
+/// }
+/// #[async_trait]
+/// impl StorageDriver for Fixed {
 ///     async fn list_containers(&self, _page: PageRequest) -> Result<Page<Container>> {
 ///         Ok(Page::last(vec![Container::new("logs")]))
 ///     }
@@ -45,20 +46,7 @@ use crate::paging::{Page, PageRequest};
 /// # Ok(()) }
 /// ```
 #[async_trait]
-pub trait StorageDriver: Debug + Send + Sync {
-    /// The provider name, as in the registry.
-    fn provider(&self) -> &str;
-
-    /// The operations this driver implements.
-    fn capabilities(&self) -> Capabilities;
-
-    /// The credentials this driver holds (keys, tokens, passwords), which
-    /// the handle cuts out of every error before returning it, in case a
-    /// server echoed one. Drivers without credentials keep the default.
-    fn redactor(&self) -> Option<&crate::secret::Redactor> {
-        None
-    }
-
+pub trait StorageDriver: crate::Driver {
     /// One page of containers.
     async fn list_containers(&self, page: PageRequest) -> Result<Page<Container>> {
         let _ = page;

@@ -552,8 +552,7 @@ mod tests {
     #[derive(Debug)]
     struct Echoing(Redactor);
 
-    #[async_trait::async_trait]
-    impl StorageDriver for Echoing {
+    impl crate::Driver for Echoing {
         fn provider(&self) -> &str {
             "echoing"
         }
@@ -563,6 +562,10 @@ mod tests {
         fn redactor(&self) -> Option<&Redactor> {
             Some(&self.0)
         }
+    }
+
+    #[async_trait::async_trait]
+    impl StorageDriver for Echoing {
         async fn download(
             &self,
             container: &str,

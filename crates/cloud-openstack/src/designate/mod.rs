@@ -14,6 +14,7 @@ pub mod parse;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use cloud_core::Driver;
 use cloud_core::dns::fqdn;
 use cloud_core::{
     Api as CoreApi, Capabilities, CreateZone, DnsDriver, Error, Page, PageRequest, Record,
@@ -177,20 +178,20 @@ impl DesignateDns {
     }
 }
 
-#[async_trait]
-impl DnsDriver for DesignateDns {
+impl Driver for DesignateDns {
     fn provider(&self) -> &str {
         self.api.provider()
     }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
-
     fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
         Some(self.shared.session.redactor())
     }
+}
 
+#[async_trait]
+impl DnsDriver for DesignateDns {
     fn record_types(&self) -> &[RecordType] {
         RECORD_TYPES
     }

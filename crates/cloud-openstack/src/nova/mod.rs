@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use base64::Engine as _;
+use cloud_core::Driver;
 use cloud_core::{
     Api as CoreApi, Capabilities, Capability, ComputeDriver, CreateNode, CreateVolume, Error,
     KeyPair, Node, NodeAuth, NodeImage, NodeLocation, NodeSize, Page, PageRequest, ResourceKind,
@@ -343,23 +344,23 @@ impl Shared {
     }
 }
 
-#[async_trait]
-impl ComputeDriver for NovaCompute {
+impl Driver for NovaCompute {
     fn provider(&self) -> &str {
         self.provider_name()
     }
-
     fn capabilities(&self) -> Capabilities {
         match self.shared().flavor {
             Flavor::Rackspace => CAPABILITIES_RACKSPACE,
             _ => CAPABILITIES_OPENSTACK,
         }
     }
-
     fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
         Some(self.nova.shared.session.redactor())
     }
+}
 
+#[async_trait]
+impl ComputeDriver for NovaCompute {
     async fn list_nodes(&self, page: PageRequest) -> Result<Page<Node>> {
         let (q, limit) = page_query(&page, &[]);
         let body = self.nova.get(&format!("servers/detail{q}"), None).await?;

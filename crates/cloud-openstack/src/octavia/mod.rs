@@ -14,6 +14,7 @@ pub mod parse;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use cloud_core::Driver;
 use cloud_core::{
     Api as CoreApi, BalancerState, Capabilities, Capability, CreateBalancer, Error, LoadBalancer,
     LoadBalancerDriver, Member, Page, PageRequest, ResourceKind, Result, UpdateBalancer,
@@ -150,20 +151,20 @@ impl OctaviaLoadBalancers {
     }
 }
 
-#[async_trait]
-impl LoadBalancerDriver for OctaviaLoadBalancers {
+impl Driver for OctaviaLoadBalancers {
     fn provider(&self) -> &str {
         self.api.provider()
     }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
-
     fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
         Some(self.shared.session.redactor())
     }
+}
 
+#[async_trait]
+impl LoadBalancerDriver for OctaviaLoadBalancers {
     async fn list_balancers(&self, page: PageRequest) -> Result<Page<LoadBalancer>> {
         let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, 1000).to_string();
         let mut pairs = vec![("limit", limit.as_str())];

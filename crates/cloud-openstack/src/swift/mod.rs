@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use cloud_core::Driver;
 use cloud_core::byte_stream::FileRange;
 use cloud_core::http::{Body, HeaderMap, HttpRequest, HttpResponse, Method, StatusCode};
 use cloud_core::storage::PartSource;
@@ -383,23 +384,23 @@ fn content_length(response: &HttpResponse) -> Result<u64> {
     cloud_core::http::content_length(response, crate::PROVIDER_OPENSTACK, "Swift")
 }
 
-#[async_trait]
-impl StorageDriver for SwiftStorage {
+impl Driver for SwiftStorage {
     fn provider(&self) -> &str {
         self.shared.flavor.provider()
     }
-
     fn capabilities(&self) -> Capabilities {
         match self.shared.flavor {
             Flavor::Rackspace => CAPABILITIES_RACKSPACE,
             _ => CAPABILITIES_OPENSTACK,
         }
     }
-
     fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
         Some(self.shared.session.redactor())
     }
+}
 
+#[async_trait]
+impl StorageDriver for SwiftStorage {
     async fn list_containers(&self, page: PageRequest) -> Result<Page<Container>> {
         let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, 10_000);
         let limit_text = limit.to_string();

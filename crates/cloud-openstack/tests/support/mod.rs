@@ -435,8 +435,11 @@ pub async fn through_proxy(
     let unique = format!("ct-{case}-{}", cloud_core::unique::unique_token());
     let cloud = base(server, through, case)
         .sequential_tokens(unique)
-        .retry(settings::retry())
-        .timeouts(settings::timeouts())
+        .client_options(
+            cloud_core::http::ClientOptions::new()
+                .retry(settings::retry())
+                .timeouts(settings::timeouts()),
+        )
         .build()
         .unwrap();
     Some((cloud, proxy))

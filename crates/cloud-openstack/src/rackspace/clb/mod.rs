@@ -12,6 +12,7 @@ pub mod parse;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use cloud_core::Driver;
 use cloud_core::{
     Algorithm, Api as CoreApi, BalancerState, Capabilities, CreateBalancer, Error, LoadBalancer,
     LoadBalancerDriver, Member, Page, PageRequest, Protocol, ResourceKind, Result, UpdateBalancer,
@@ -81,20 +82,20 @@ impl RackspaceLoadBalancers {
     }
 }
 
-#[async_trait]
-impl LoadBalancerDriver for RackspaceLoadBalancers {
+impl Driver for RackspaceLoadBalancers {
     fn provider(&self) -> &str {
         self.api.provider()
     }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
-
     fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
         Some(self.shared.session.redactor())
     }
+}
 
+#[async_trait]
+impl LoadBalancerDriver for RackspaceLoadBalancers {
     async fn list_protocols(&self) -> Result<Vec<Protocol>> {
         let body = self.api.get("loadbalancers/protocols", None).await?;
         Ok(array(&self.api, &body, "/protocols")?

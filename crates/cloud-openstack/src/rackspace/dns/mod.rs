@@ -11,6 +11,7 @@ pub mod parse;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use cloud_core::Driver;
 use cloud_core::{
     Api as CoreApi, Capabilities, CreateZone, DnsDriver, Error, Page, PageRequest, Record,
     RecordSpec, RecordType, ResourceKind, Result, UpdateZone, Zone, ZoneType,
@@ -140,20 +141,20 @@ impl RackspaceDns {
     }
 }
 
-#[async_trait]
-impl DnsDriver for RackspaceDns {
+impl Driver for RackspaceDns {
     fn provider(&self) -> &str {
         self.api.provider()
     }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
-
     fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
         Some(self.api.shared.session.redactor())
     }
+}
 
+#[async_trait]
+impl DnsDriver for RackspaceDns {
     fn record_types(&self) -> &[RecordType] {
         RECORD_TYPES
     }
