@@ -110,33 +110,45 @@ pub const CONFIG_OPTIONS: &[ConfigOption] = &[
     ConfigOption::new(
         "profile",
         "Profile of the shared AWS config and credentials files",
-    ),
+    )
+    .default_value("default"),
     ConfigOption::new(
         "path_style",
         "Address buckets by path (http://host/bucket) rather than host name",
-    ),
+    )
+    .boolean(),
     ConfigOption::new(
         "list_objects_v1",
         "List with ListObjects (v1) for S3-compatible servers without ListObjectsV2",
-    ),
-    ConfigOption::new(
-        "image_owners",
-        "Comma-separated owners whose images list_images shows (default: self)",
-    ),
+    )
+    .boolean()
+    .default_value("false"),
+    ConfigOption::new("image_owners", "Owners whose images list_images shows")
+        .list()
+        .default_value("self"),
     ConfigOption::new(
         "multipart_threshold",
         "Uploads above this many bytes go in parts",
-    ),
-    ConfigOption::new("part_size", "Bytes per part of a multipart upload"),
-    ConfigOption::new("concurrency", "Parts uploaded at once"),
+    )
+    .number()
+    .default_value("67108864"),
+    ConfigOption::new("part_size", "Bytes per part of a multipart upload")
+        .number()
+        .default_value("8388608"),
+    ConfigOption::new("concurrency", "Parts uploaded at once")
+        .number()
+        .default_value("4"),
     ConfigOption::new(
         "balancer_zones",
-        "Comma-separated availability zones of new load balancers",
-    ),
+        "Availability zones of new load balancers (default: the region's first)",
+    )
+    .list(),
     ConfigOption::new(
         "imds_v1_fallback",
-        "Let instance metadata credentials fall back to IMDSv1 when IMDSv2 fails (default false)",
-    ),
+        "Let instance metadata credentials fall back to IMDSv1 when IMDSv2 fails",
+    )
+    .boolean()
+    .default_value("false"),
 ];
 
 impl AwsBuilder {

@@ -99,10 +99,13 @@ pub fn check_key(key: &str, value: Option<&str>) -> Result<()> {
         [name] if GLOBAL_KEYS.contains(name) => *name,
         [provider, field] if !provider.is_empty() && FIELDS.contains(field) => *field,
         [provider, "option", name] if !provider.is_empty() && !name.is_empty() => {
-            if let Some(known) = declared_options(provider)
-                && ConfigOption::find(known, name).is_none()
-            {
-                return Err(cloud::config::unknown_option(provider, name, known));
+            if let Some(known) = declared_options(provider) {
+                let Some(option) = ConfigOption::find(known, name) else {
+                    return Err(cloud::config::unknown_option(provider, name, known));
+                };
+                if let Some(value) = value {
+                    option.check_value(provider, value)?;
+                }
             }
             return Ok(());
         }

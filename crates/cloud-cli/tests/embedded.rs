@@ -294,6 +294,13 @@ fn config_profiles() {
         "{listed}"
     );
     home.fails(&["config", "set", "aws.colour", "blue"], 6);
+    let err = home.fails(&["config", "set", "aws.option.part_size", "8MB"], 6);
+    assert!(
+        err.contains("option `part_size` of provider `aws` must be a whole number, not `8MB`"),
+        "{err}"
+    );
+    home.ok(&["config", "set", "aws.option.part_size", "8388608"]);
+    home.ok(&["config", "unset", "aws.option.part_size"]);
     home.ok(&["config", "unset", "aws.region"]);
     home.fails(&["config", "get", "aws.region"], 6);
     home.fails(&["--profile", "nope", "compute", "ls"], 6);

@@ -332,7 +332,7 @@ pub struct ExtraOperation {
 
 /// What a provider crate offers, declared once as a constant so the
 /// registry and the provider matrix read it without building a driver.
-/// Each driver's [`capabilities`](crate::ComputeDriver::capabilities)
+/// Each driver's [`capabilities`](crate::Driver::capabilities)
 /// returns the same constants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProviderDescription {

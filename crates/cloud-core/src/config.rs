@@ -17,39 +17,159 @@ use crate::secret::Secret;
 /// credential is part of the declaration, so tools that show configuration
 /// (`cloud config list`) know what to hide without guessing from the name.
 ///
+/// Its type is declared too, so an ill-typed value is refused by name
+/// when the configuration is checked, before any provider code reads it.
+///
 /// ```
-/// use cloud_core::config::ConfigOption;
+/// use cloud_core::ProviderConfig;
+/// use cloud_core::config::{ConfigOption, OptionKind};
 ///
 /// const OPTIONS: &[ConfigOption] = &[
-///     ConfigOption::new("path_style", "Address buckets by path, not host name"),
+///     ConfigOption::new("path_style", "Address buckets by path, not host name").boolean(),
+///     ConfigOption::new("part_size", "Bytes per part").number().default_value("8388608"),
 ///     ConfigOption::secret("session_token", "Temporary session token"),
 /// ];
 /// assert!(ConfigOption::find(OPTIONS, "session_token").is_some_and(|o| o.is_secret()));
+/// assert_eq!(OPTIONS[1].kind(), OptionKind::Number);
+/// let err = ProviderConfig::new()
+///     .option("part_size", "8MB")
+///     .check_options("example", OPTIONS)
+///     .unwrap_err();
+/// assert!(err.to_string().contains("`part_size`"));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConfigOption {
     name: &'static str,
     description: &'static str,
     secret: bool,
+    kind: OptionKind,
+    default: Option<&'static str>,
+}
+
+/// What values an option takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OptionKind {
+    /// Any text.
+    Text,
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+    Bool,
+    /// A whole number.
+    Number,
+    /// Comma-separated values.
+    List,
+}
+
+impl OptionKind {
+    /// The name shown in documentation and help.
+    pub const fn name(self) -> &'static str {
+        match self {
+            OptionKind::Text => "text",
+            OptionKind::Bool => "bool",
+            OptionKind::Number => "number",
+            OptionKind::List => "list",
+        }
+    }
+
+    /// Refuses a value this kind does not take; `shown` is how the value
+    /// may appear in the error (hidden for secrets).
+    fn check(self, provider: &str, name: &str, value: &str, shown: &str) -> Result<()> {
+        let fits = match self {
+            OptionKind::Text | OptionKind::List => true,
+            OptionKind::Bool => parse_bool(value).is_some(),
+            OptionKind::Number => value.parse::<u64>().is_ok(),
+        };
+        if fits {
+            return Ok(());
+        }
+        let expected = match self {
+            OptionKind::Bool => "true or false",
+            _ => "a whole number",
+        };
+        Err(Error::invalid_input(format!(
+            "option `{name}` of provider `{provider}` must be {expected}, not `{shown}`"
+        )))
+    }
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
 }
 
 impl ConfigOption {
-    /// An option whose value may be shown.
+    /// A text option whose value may be shown.
     pub const fn new(name: &'static str, description: &'static str) -> Self {
         ConfigOption {
             name,
             description,
             secret: false,
+            kind: OptionKind::Text,
+            default: None,
         }
     }
 
-    /// An option whose value is a credential: never shown.
+    /// A text option whose value is a credential: never shown.
     pub const fn secret(name: &'static str, description: &'static str) -> Self {
         ConfigOption {
             name,
             description,
             secret: true,
+            kind: OptionKind::Text,
+            default: None,
         }
+    }
+
+    /// This option, taking `true` or `false`.
+    #[must_use]
+    pub const fn boolean(mut self) -> Self {
+        self.kind = OptionKind::Bool;
+        self
+    }
+
+    /// This option, taking a whole number.
+    #[must_use]
+    pub const fn number(mut self) -> Self {
+        self.kind = OptionKind::Number;
+        self
+    }
+
+    /// This option, taking comma-separated values.
+    #[must_use]
+    pub const fn list(mut self) -> Self {
+        self.kind = OptionKind::List;
+        self
+    }
+
+    /// This option, with the value used when it is not set (for docs and help).
+    #[must_use]
+    pub const fn default_value(mut self, value: &'static str) -> Self {
+        self.default = Some(value);
+        self
+    }
+
+    /// Refuses a value of the wrong type for this option of `provider`,
+    /// naming the option (and the value, unless it is secret).
+    pub fn check_value(&self, provider: &str, value: &str) -> Result<()> {
+        let shown = if self.secret {
+            "[redacted]".to_owned()
+        } else {
+            crate::error::quote(value).to_string()
+        };
+        self.kind.check(provider, self.name, value, &shown)
+    }
+
+    /// What values it takes.
+    pub const fn kind(&self) -> OptionKind {
+        self.kind
+    }
+
+    /// The value used when it is not set, if the provider documents one.
+    pub const fn default(&self) -> Option<&'static str> {
+        self.default
     }
 
     /// The option's name.
@@ -214,10 +334,11 @@ impl ProviderConfig {
     /// Fails with [`InvalidInput`](crate::ErrorKind::InvalidInput) if an option
     /// outside `known` was set, so a typo is reported instead of ignored.
     pub fn check_options(&self, provider: &str, known: &[ConfigOption]) -> Result<()> {
-        for name in self.options.keys() {
-            if ConfigOption::find(known, name).is_none() {
+        for (name, value) in &self.options {
+            let Some(option) = ConfigOption::find(known, name) else {
                 return Err(unknown_option(provider, name, known));
-            }
+            };
+            option.check_value(provider, value.expose())?;
         }
         Ok(())
     }
@@ -227,10 +348,9 @@ impl ProviderConfig {
         let Some(value) = self.options.get(name) else {
             return Ok(None);
         };
-        match value.expose().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "on" => Ok(Some(true)),
-            "false" | "0" | "no" | "off" => Ok(Some(false)),
-            _ => Err(Error::invalid_input(format!(
+        match parse_bool(value.expose()) {
+            Some(v) => Ok(Some(v)),
+            None => Err(Error::invalid_input(format!(
                 "option `{name}` must be true or false"
             ))),
         }
@@ -346,6 +466,47 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::InvalidInput);
         assert!(err.to_string().contains("regoin"));
+    }
+
+    #[test]
+    fn ill_typed_options_are_refused_by_name() {
+        const KNOWN: &[ConfigOption] = &[
+            ConfigOption::new("flag", "").boolean(),
+            ConfigOption::new("count", "").number(),
+            ConfigOption::new("zones", "").list(),
+            ConfigOption::secret("token", "").number(),
+        ];
+        let ok = ProviderConfig::new()
+            .option("flag", "off")
+            .option("count", "7")
+            .option("zones", "a, b");
+        ok.check_options("p", KNOWN).unwrap();
+        for (name, value, expected) in [
+            (
+                "flag",
+                "maybe",
+                "option `flag` of provider `p` must be true or false, not `maybe`",
+            ),
+            (
+                "count",
+                "8MB",
+                "option `count` of provider `p` must be a whole number, not `8MB`",
+            ),
+            ("count", "-1", "must be a whole number"),
+        ] {
+            let err = ProviderConfig::new()
+                .option(name, value)
+                .check_options("p", KNOWN)
+                .unwrap_err();
+            assert_eq!(err.kind(), &ErrorKind::InvalidInput);
+            assert!(err.to_string().contains(expected), "{err}");
+        }
+        let err = ProviderConfig::new()
+            .option("token", "s3cr3t-value")
+            .check_options("p", KNOWN)
+            .unwrap_err();
+        assert!(err.to_string().contains("[redacted]"), "{err}");
+        assert!(!err.to_string().contains("s3cr3t-value"), "{err}");
     }
 
     #[test]

@@ -95,7 +95,8 @@ pub const ENTRY: cloud_core::provider::Provider = cloud_core::provider::Provider
 pub const CONFIG_OPTIONS: &[ConfigOption] = &[ConfigOption::new(
     "transition_delay_ms",
     "Milliseconds nodes and balancers spend pending, rebooting, stopping...",
-)];
+)
+.number()];
 
 /// Options for an in-memory cloud.
 #[derive(Debug, Clone)]

@@ -143,18 +143,25 @@ pub const CONFIG_OPTIONS: &[ConfigOption] = &[
     ConfigOption::new("user_domain_name", "Keystone domain of the user"),
     ConfigOption::new("project_domain_name", "Keystone domain of the project"),
     ConfigOption::new("tenant_name", "Tenant name (identity v2.0)"),
-    ConfigOption::new("interface", "Catalog interface: public, internal or admin"),
+    ConfigOption::new("interface", "Catalog interface: public, internal or admin")
+        .default_value("public"),
     ConfigOption::new("cloud", "Entry of clouds.yaml to read"),
     ConfigOption::secret(
         "temp_url_key",
         "Swift account key that signs temporary URLs",
     ),
-    ConfigOption::new("segment_size", "Bytes per segment of a large (SLO) upload"),
+    ConfigOption::new("segment_size", "Bytes per segment of a large (SLO) upload")
+        .number()
+        .default_value("8388608"),
     ConfigOption::new(
         "slo_threshold",
         "Uploads above this many bytes go in segments",
-    ),
-    ConfigOption::new("concurrency", "Segments uploaded at once"),
+    )
+    .number()
+    .default_value("67108864"),
+    ConfigOption::new("concurrency", "Segments uploaded at once")
+        .number()
+        .default_value("4"),
     ConfigOption::new("nova_microversion", "Compute API microversion to request"),
     ConfigOption::new("storage_url", "Object-store URL, instead of the catalog's"),
     ConfigOption::new("compute_url", "Compute URL, instead of the catalog's"),

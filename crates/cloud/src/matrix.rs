@@ -84,15 +84,23 @@ pub fn provider_matrix<'a>(providers: impl IntoIterator<Item = &'a ProviderDescr
         out.push_str("\n## Options\n\n");
         out.push_str(
             "What `ProviderConfig::option` (and `cloud -o NAME=VALUE`, or \
-             `cloud config set PROVIDER.option.NAME`) takes; any other name is refused. \
-             Secret values are never shown (`cloud config list`, errors, traces).\n\n",
+             `cloud config set PROVIDER.option.NAME`) takes; any other name, and a value \
+             of the wrong type, is refused by name. Secret values are never shown \
+             (`cloud config list`, errors, traces).\n\n",
         );
-        out.push_str("| provider | option | secret | description |\n|---|---|:-:|---|\n");
+        out.push_str(
+            "| provider | option | type | default | secret | description |\n|---|---|---|---|:-:|---|\n",
+        );
         for (provider, option) in options {
             let _ = writeln!(
                 out,
-                "| `{provider}` | `{}` | {} | {} |",
+                "| `{provider}` | `{}` | {} | {} | {} | {} |",
                 option.name(),
+                option.kind().name(),
+                option
+                    .default()
+                    .map(|d| format!("`{d}`"))
+                    .unwrap_or_default(),
                 if option.is_secret() { "✓" } else { "" },
                 option.description()
             );

@@ -15,7 +15,7 @@ use crate::paging::{Page, PageRequest};
 /// Every operation has a default body that answers
 /// [`Unsupported`](crate::ErrorKind::Unsupported), so a driver implements what
 /// its provider offers and lists exactly that in
-/// [`capabilities`](Self::capabilities).
+/// [`capabilities`](crate::Driver::capabilities).
 ///
 /// ```
 /// use async_trait::async_trait;

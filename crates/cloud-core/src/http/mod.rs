@@ -7,29 +7,36 @@
 //! Drivers build [`HttpRequest`]s and map error statuses with [`status_error`].
 
 mod body;
+mod builder;
+mod classify;
 mod client;
 mod encoding;
+mod message;
 #[cfg(feature = "storage")]
 mod object;
 mod options;
 mod proxy;
 mod retry;
+mod signer;
 mod status;
+mod timeouts;
 mod transport;
 
 pub use body::{Body, MAX_BUFFERED_BODY, ResponseBody};
-pub use client::{
-    DefaultClassifier, HttpClient, HttpClientBuilder, HttpRequest, HttpResponse, RetryClassifier,
-    Signer, Timeouts, USER_AGENT_VALUE,
-};
+pub use builder::HttpClientBuilder;
+pub use classify::{DefaultClassifier, RetryClassifier};
+pub use client::{HttpClient, USER_AGENT_VALUE};
 pub use encoding::encode_component;
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
+pub use message::{HttpRequest, HttpResponse};
 #[cfg(feature = "storage")]
 pub use object::{content_length, download_span, with_download_options};
 pub use options::ClientOptions;
 pub use proxy::ProxyOptions;
 pub use retry::{RetryPolicy, is_retryable_status, retry_after};
+pub use signer::Signer;
 pub use status::{first_header, status_error};
+pub use timeouts::Timeouts;
 pub use transport::{HyperTransport, TlsOptions, Transport, mark_not_sent};
 
 /// Reads an HTTP date (`Last-Modified`, `Date`, `Expires`).

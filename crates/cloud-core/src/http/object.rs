@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::client::{HttpRequest, HttpResponse};
+use super::message::{HttpRequest, HttpResponse};
 use crate::error::{Error, Result};
 use crate::storage::DownloadOptions;
 use http::StatusCode;

@@ -17,7 +17,7 @@ use crate::paging::{Page, PageRequest};
 /// [`Storage`](super::Storage) handle, which validates names, streams
 /// listings, checks body lengths and adds `upload_file`/`download_file`.
 ///
-/// The handle only calls an operation that [`capabilities`](Self::capabilities)
+/// The handle only calls an operation that [`capabilities`](crate::Driver::capabilities)
 /// declares; every default body answers [`Unsupported`](crate::ErrorKind::Unsupported).
 ///
 /// ```
