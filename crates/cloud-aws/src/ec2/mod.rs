@@ -1,7 +1,12 @@
 //! Amazon EC2 as a [`ComputeDriver`], with security groups, elastic IPs and
 //! tags as inherent extras.
 
+// The response parsers: private, reachable by benchmarks and fuzz targets
+// through the `internals` feature.
+#[cfg(feature = "internals")]
 pub mod parse;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod parse;
 mod prices;
 
 use std::sync::Arc;

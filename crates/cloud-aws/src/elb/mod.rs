@@ -5,7 +5,12 @@
 //! traffic is spread round-robin. Application Load Balancers (target groups
 //! of IP addresses, listener rules) are not covered yet.
 
+// The response parsers: private, reachable by benchmarks and fuzz targets
+// through the `internals` feature.
+#[cfg(feature = "internals")]
 pub mod parse;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod parse;
 
 use std::sync::Arc;
 

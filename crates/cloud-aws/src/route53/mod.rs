@@ -6,7 +6,12 @@
 //! its set in one atomic change batch. All values of a set share its TTL, so
 //! giving one record a new TTL gives it to its siblings too.
 
+// The response parsers: private, reachable by benchmarks and fuzz targets
+// through the `internals` feature.
+#[cfg(feature = "internals")]
 pub mod parse;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod parse;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

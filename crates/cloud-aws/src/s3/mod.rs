@@ -7,7 +7,12 @@
 //! aborted on any failure.
 
 mod names;
+// The response parsers: private, reachable by benchmarks and fuzz targets
+// through the `internals` feature.
+#[cfg(feature = "internals")]
 pub mod parse;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod parse;
 mod upload;
 
 use std::collections::HashMap;

@@ -9,7 +9,12 @@
 //! (`action: DELETE`), so deletion waits until the zone is gone and a
 //! lingering zone reads as not found.
 
+// The response parsers: private, reachable by benchmarks and fuzz targets
+// through the `internals` feature.
+#[cfg(feature = "internals")]
 pub mod parse;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod parse;
 
 use std::sync::Arc;
 

@@ -8,7 +8,12 @@
 //! stop/start and no availability zones: its locations are its regions.
 
 mod extras;
+// The response parsers: private, reachable by benchmarks and fuzz targets
+// through the `internals` feature.
+#[cfg(feature = "internals")]
 pub mod parse;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod parse;
 mod volumes;
 
 use std::sync::Arc;

@@ -9,7 +9,12 @@
 //! (409 "immutable"): changes wait and retry. Octavia has no call that lists
 //! protocols or algorithms, so those two operations are not offered.
 
+// The response parsers: private, reachable by benchmarks and fuzz targets
+// through the `internals` feature.
+#[cfg(feature = "internals")]
 pub mod parse;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod parse;
 
 use std::sync::Arc;
 

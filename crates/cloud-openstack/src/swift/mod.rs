@@ -6,7 +6,12 @@
 //! becomes a Static Large Object (see `slo.rs`). Listings page with markers.
 
 mod checksum;
+// The response parsers: private, reachable by benchmarks and fuzz targets
+// through the `internals` feature.
+#[cfg(feature = "internals")]
 pub mod parse;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod parse;
 mod segments;
 mod slo;
 mod tempurl;

@@ -7,7 +7,12 @@
 //! (422 "immutable"): changes wait and retry. Deleted balancers linger with
 //! status `DELETED`; they read as gone.
 
+// The response parsers: private, reachable by benchmarks and fuzz targets
+// through the `internals` feature.
+#[cfg(feature = "internals")]
 pub mod parse;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod parse;
 
 use std::sync::Arc;
 

@@ -6,7 +6,12 @@
 //! TTLs of 300 seconds and more, and the record types below.
 
 mod job;
+// The response parsers: private, reachable by benchmarks and fuzz targets
+// through the `internals` feature.
+#[cfg(feature = "internals")]
 pub mod parse;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod parse;
 
 use std::sync::Arc;
 
