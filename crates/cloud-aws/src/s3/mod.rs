@@ -219,7 +219,7 @@ impl S3Storage {
                 region = real.clone();
                 continue;
             }
-            let bytes = body.bytes_limited(64 * 1024).await.unwrap_or_default();
+            let bytes = body.error_bytes().await;
             let resource = target.resource();
             return Err(response_error(
                 Service::S3,

@@ -266,10 +266,7 @@ async fn put_streamed(
     let response = s3.client(&region)?.send(request).await?;
     let (status, headers, response_body) = response.into_parts();
     if !status.is_success() {
-        let bytes = response_body
-            .bytes_limited(64 * 1024)
-            .await
-            .unwrap_or_default();
+        let bytes = response_body.error_bytes().await;
         let id = format!("{bucket}/{key}");
         let error = response_error(
             Service::S3,
@@ -457,7 +454,7 @@ async fn upload_part(
     let response = client.send(request).await?;
     let (status, headers, body) = response.into_parts();
     if !status.is_success() {
-        let bytes = body.bytes_limited(64 * 1024).await.unwrap_or_default();
+        let bytes = body.error_bytes().await;
         let id = format!("{bucket}/{key}");
         return Err(response_error(
             Service::S3,

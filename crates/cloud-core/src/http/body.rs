@@ -272,6 +272,10 @@ pub struct ResponseBody {
 /// Largest body [`ResponseBody::bytes`] gathers in memory.
 pub const MAX_BUFFERED_BODY: usize = 256 * 1024 * 1024;
 
+/// Largest error body the client reads, for the retry classifier and then
+/// the driver's error parser.
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
+
 impl ResponseBody {
     /// Wraps a raw stream as a transport produced it.
     pub fn new(stream: ByteStream) -> Self {
@@ -305,6 +309,13 @@ impl ResponseBody {
     /// The whole body in memory, up to [`MAX_BUFFERED_BODY`] bytes.
     pub async fn bytes(self) -> Result<Bytes> {
         self.bytes_limited(MAX_BUFFERED_BODY).await
+    }
+
+    /// The body of an error answer, as much as a provider's error parser
+    /// needs ([`MAX_ERROR_BODY`]); empty if it cannot be read. The client
+    /// has already buffered it, so this costs no network read.
+    pub async fn error_bytes(self) -> Bytes {
+        self.bytes_limited(MAX_ERROR_BODY).await.unwrap_or_default()
     }
 
     /// The whole body in memory; fails with `MalformedResponse` past `limit` bytes.

@@ -15,7 +15,7 @@ use http::header::{CONTENT_LENGTH, HeaderValue, USER_AGENT};
 use http::{HeaderMap, Method, StatusCode};
 use tracing::Instrument;
 
-use super::body::{Body, Progress, ResponseBody};
+use super::body::{Body, MAX_ERROR_BODY, Progress, ResponseBody};
 use super::builder::HttpClientBuilder;
 use super::classify::RetryClassifier;
 use super::message::{HttpRequest, HttpResponse};
@@ -27,9 +27,6 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// The default `User-Agent`.
 pub const USER_AGENT_VALUE: &str = concat!("cloud-rs/", env!("CARGO_PKG_VERSION"));
-
-/// Largest error body the client reads to decide on a retry.
-const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Sends requests with retries, timeouts, signing and tracing. Cheap to
 /// clone; clones share the connection pool.

@@ -22,7 +22,7 @@ mod status;
 mod timeouts;
 mod transport;
 
-pub use body::{Body, MAX_BUFFERED_BODY, ResponseBody};
+pub use body::{Body, MAX_BUFFERED_BODY, MAX_ERROR_BODY, ResponseBody};
 pub use builder::HttpClientBuilder;
 pub use classify::{DefaultClassifier, RetryClassifier};
 pub use client::{HttpClient, USER_AGENT_VALUE};

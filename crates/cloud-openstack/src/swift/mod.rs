@@ -115,7 +115,7 @@ impl SwiftStorage {
             return Ok(response);
         }
         let (status, headers, body) = response.into_parts();
-        let bytes = body.bytes_limited(64 * 1024).await.unwrap_or_default();
+        let bytes = body.error_bytes().await;
         Err(response_error_with(
             Api::ObjectStore,
             status,
