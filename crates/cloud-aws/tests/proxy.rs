@@ -109,6 +109,28 @@ async fn a_proxy_refusing_the_credentials_is_a_clear_error() {
 }
 
 #[tokio::test]
+async fn container_credentials_are_never_proxied() {
+    let proxy = HttpProxy::start(None).await.unwrap();
+    let emulator = CredentialsEmulator::start(Settings::default())
+        .await
+        .unwrap();
+    let uri = format!(
+        "{}{}",
+        emulator.url(),
+        cloud_testkit::aws_credentials::CONTAINER_PATH
+    );
+    let aws = builder(env(&[
+        ("HTTP_PROXY", &proxy.url()),
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+    ]))
+    .build()
+    .unwrap();
+    let credentials = aws.credentials().await.unwrap();
+    assert_eq!(credentials.access_key_id().expose(), "ASIAEMULATORECS0");
+    assert!(proxy.seen().is_empty(), "{:?}", proxy.seen());
+}
+
+#[tokio::test]
 async fn instance_metadata_is_never_proxied() {
     let proxy = HttpProxy::start(None).await.unwrap();
     let emulator = CredentialsEmulator::start(Settings::default())

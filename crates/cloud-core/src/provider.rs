@@ -7,7 +7,7 @@
 //! compiled in (the `storage`, `compute`, `loadbalancer` and `dns`
 //! features), so a crate registers exactly what it built.
 
-use crate::capability::{Api, ProviderDescription};
+use crate::capability::ProviderDescription;
 use crate::config::ProviderConfig;
 use crate::error::Result;
 
@@ -146,21 +146,5 @@ impl Provider {
     #[cfg(feature = "dns")]
     pub fn dns(&self, config: &ProviderConfig) -> Option<Result<crate::Dns>> {
         self.dns.map(|make| make(config))
-    }
-
-    /// Whether a constructor for `api` is registered.
-    pub fn offers(&self, api: Api) -> bool {
-        match api {
-            #[cfg(feature = "compute")]
-            Api::Compute => self.compute.is_some(),
-            #[cfg(feature = "storage")]
-            Api::Storage => self.storage.is_some(),
-            #[cfg(feature = "loadbalancer")]
-            Api::LoadBalancer => self.load_balancer.is_some(),
-            #[cfg(feature = "dns")]
-            Api::Dns => self.dns.is_some(),
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
     }
 }
