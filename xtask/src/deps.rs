@@ -5,22 +5,6 @@
 
 use crate::{cargo, workspace_root};
 
-/// Provider crates: each may depend on `cloud-core` and third-party crates only.
-const PROVIDER_CRATES: &[&str] = &[
-    "cloud-memory",
-    "cloud-local",
-    "cloud-aws",
-    "cloud-openstack",
-];
-
-/// Features of the `cloud` crate for network providers, and the one
-/// provider crate each may compile.
-const NETWORK_FEATURES: &[(&str, &str)] = &[
-    ("aws", "cloud-aws"),
-    ("openstack", "cloud-openstack"),
-    ("rackspace", "cloud-openstack"),
-];
-
 /// Features of the `cloud` crate for one AWS service, the one `cloud-aws`
 /// feature it may enable, and the one `cloud-core` API it may enable.
 /// Every other service module (`cloud_aws::ec2`...) and API module
@@ -142,12 +126,15 @@ fn forbid(what: &str, names: &[String], forbidden: &[&str], problems: &mut Vec<S
 }
 
 pub(crate) fn run() -> Result<(), String> {
+    let workspace = crate::metadata::Workspace::load()?;
+    // The provider crates are the umbrella's optional dependencies.
+    let provider_crates = workspace.provider_crates()?;
     let mut problems = Vec::new();
-    for krate in PROVIDER_CRATES {
+    for krate in &provider_crates {
         let names = tree(&["-p", krate])?;
-        let others: Vec<&str> = PROVIDER_CRATES
+        let others: Vec<&str> = provider_crates
             .iter()
-            .copied()
+            .map(String::as_str)
             .filter(|c| c != krate)
             .collect();
         forbid(krate, &names, &others, &mut problems);
@@ -192,18 +179,23 @@ pub(crate) fn run() -> Result<(), String> {
         local.len(),
         memory.len(),
     );
-    for (feature, own) in NETWORK_FEATURES {
+    // Every umbrella feature that compiles exactly one provider crate (a
+    // provider, or one service of it) compiles no other.
+    for (feature, reached) in workspace.umbrella_features()? {
+        let Ok([own]) = <[String; 1]>::try_from(Vec::from_iter(reached)) else {
+            continue;
+        };
         let names = tree(&[
             "-p",
             "cloud",
             "--no-default-features",
             "--features",
-            feature,
+            &feature,
         ])?;
-        let others: Vec<&str> = PROVIDER_CRATES
+        let others: Vec<&str> = provider_crates
             .iter()
-            .copied()
-            .filter(|c| c != own)
+            .map(String::as_str)
+            .filter(|c| *c != own.as_str())
             .chain(["cloud-testkit"])
             .collect();
         let what = format!("cloud with only `{feature}`");

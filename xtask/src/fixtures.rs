@@ -3,7 +3,9 @@
 //! `check` parses every cassette and fails if one holds something that looks
 //! like a credential (an Authorization header or signature that was not
 //! scrubbed). `record PROVIDER` re-records a provider's fixtures by running
-//! its live suites against its local servers with `CLOUD_FIXTURES=record`.
+//! its live suites against its local servers with `CLOUD_FIXTURES=record`;
+//! which suites and folders those are, the provider's crate says in its
+//! `[package.metadata.cloud.fixtures]`.
 
 use std::path::{Path, PathBuf};
 
@@ -29,27 +31,6 @@ const KNOWN_TEST_SECRETS: &[&str] = &[
     "cloudtest-admin",
     "cloudtest-api-key",
     "cloudtest-reference",
-];
-
-/// Providers whose fixtures the xtask can record: the package, the test
-/// targets that record them, and the fixture folders they rewrite (folders
-/// of fixtures written from API references are left alone).
-const RECORDABLE: &[(&str, &str, &[&str], &[&str])] = &[
-    ("aws", "cloud-aws", &["live"], &["aws/moto", "aws/s3s"]),
-    (
-        "openstack",
-        "cloud-openstack",
-        &["live", "identity", "faults"],
-        &[
-            "openstack/swift",
-            "openstack/keystone",
-            "openstack/mimic",
-            "openstack/reference/designate",
-            "openstack/reference/cloud-dns",
-            "openstack/reference/octavia",
-            "openstack/reference/faults",
-        ],
-    ),
 ];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
@@ -174,16 +155,17 @@ fn check() -> Result<(), String> {
 }
 
 fn record(provider: &str) -> Result<(), String> {
-    let Some((_, package, tests, folders)) = RECORDABLE.iter().find(|(p, ..)| *p == provider)
-    else {
-        let known: Vec<&str> = RECORDABLE.iter().map(|(p, ..)| *p).collect();
+    let recordable = crate::metadata::Workspace::load()?.recordable()?;
+    let Some(found) = recordable.iter().find(|r| r.provider == provider) else {
+        let known: Vec<&str> = recordable.iter().map(|r| r.provider.as_str()).collect();
         return Err(format!(
-            "no recordable fixtures for provider `{provider}`; recordable: {}",
+            "no recordable fixtures for provider `{provider}` (a crate declares them in \
+             [package.metadata.cloud.fixtures]); recordable: {}",
             known.join(", ")
         ));
     };
     let running = crate::servers::start_all()?;
-    for folder in *folders {
+    for folder in &found.folders {
         let path = workspace_root().join("fixtures").join(folder);
         if path.exists() {
             std::fs::remove_dir_all(&path)
@@ -191,8 +173,8 @@ fn record(provider: &str) -> Result<(), String> {
         }
     }
     let mut command = crate::cargo();
-    command.args(["test", "-p", package]);
-    for test in *tests {
+    command.args(["test", "-p", &found.package]);
+    for test in &found.tests {
         command.args(["--test", test]);
     }
     command

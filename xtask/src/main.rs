@@ -17,6 +17,7 @@ mod deps;
 mod docs;
 mod fixtures;
 mod fuzz;
+mod metadata;
 mod servers;
 mod test;
 mod tour;

@@ -38,30 +38,18 @@
 struct ReadmeDoctests;
 
 mod matrix;
+#[macro_use]
 mod registry;
 
 pub use cloud_core::*;
 pub use matrix::provider_matrix;
-pub use registry::{KNOWN_PROVIDERS, Registry};
+pub use registry::Registry;
 
-/// The in-memory provider (feature `memory`).
-#[cfg(feature = "memory")]
-pub use cloud_memory as memory;
-
-/// The local file-system provider (feature `local`).
-#[cfg(feature = "local")]
-pub use cloud_local as local;
-
-/// Amazon Web Services (feature `aws`, or one service: `aws-s3`, `aws-ec2`,
-/// `aws-elb`, `aws-route53`).
-#[cfg(any(
-    feature = "aws-s3",
-    feature = "aws-ec2",
-    feature = "aws-elb",
-    feature = "aws-route53"
-))]
-pub use cloud_aws as aws;
-
-/// OpenStack and Rackspace (features `openstack`, `rackspace`: one crate).
-#[cfg(any(feature = "openstack", feature = "rackspace"))]
-pub use cloud_openstack as openstack;
+// One line per provider crate (see `registry::providers!`).
+providers! {
+    cloud_memory as memory: "memory" ["memory"] => ENTRY;
+    cloud_local as local: "local" ["local"] => ENTRY;
+    cloud_aws as aws: "aws" ["aws-s3", "aws-ec2", "aws-elb", "aws-route53"] => ENTRY;
+    cloud_openstack as openstack: "openstack" ["openstack"] => ENTRY_OPENSTACK,
+        "rackspace" ["rackspace"] => ENTRY_RACKSPACE;
+}

@@ -7,34 +7,34 @@
 use cloud_core::provider::Provider;
 use cloud_core::{Api, Error, ProviderConfig, ProviderDescription, Result};
 
-/// Every provider this project ships, with the cargo feature of the
-/// `cloud` crate that compiles it in.
-pub const KNOWN_PROVIDERS: &[(&str, &str)] = &[
-    ("memory", "memory"),
-    ("local", "local"),
-    ("aws", "aws"),
-    ("openstack", "openstack"),
-    ("rackspace", "rackspace"),
-];
+use crate::{COMPILED, KNOWN_PROVIDERS};
 
-/// The entries of the providers compiled in: one line per provider crate.
-const COMPILED: &[Provider] = &[
-    #[cfg(feature = "memory")]
-    cloud_memory::ENTRY,
-    #[cfg(feature = "local")]
-    cloud_local::ENTRY,
-    #[cfg(any(
-        feature = "aws-s3",
-        feature = "aws-ec2",
-        feature = "aws-elb",
-        feature = "aws-route53"
-    ))]
-    cloud_aws::ENTRY,
-    #[cfg(feature = "openstack")]
-    cloud_openstack::ENTRY_OPENSTACK,
-    #[cfg(feature = "rackspace")]
-    cloud_openstack::ENTRY_RACKSPACE,
-];
+/// Declares the provider crates, one line each: the crate, the module of
+/// `cloud` that re-exports it, and its providers, each with its name (which
+/// is also the `cloud` feature that compiles it in), the features any of
+/// which compile it in (one per service where a provider has several), and
+/// its entry. From these lines come the re-exports, [`KNOWN_PROVIDERS`] (the
+/// list every build has) and the entries this build compiled; the one
+/// invocation is in `lib.rs`.
+macro_rules! providers {
+    ($($krate:ident as $module:ident: $($name:literal [$($feature:literal),+] => $entry:ident),+;)+) => {
+        $(
+            #[doc = concat!("The `", stringify!($krate), "` crate (features", $($(" `", $feature, "`"),+),+, ").")]
+            #[cfg(any($($(feature = $feature),+),+))]
+            pub use $krate as $module;
+        )+
+
+        /// Every provider this project ships, with the cargo feature of the
+        /// `cloud` crate that compiles it in.
+        pub const KNOWN_PROVIDERS: &[(&str, &str)] = &[$($(($name, $name)),+),+];
+
+        /// The entries of the providers compiled in.
+        const COMPILED: &[cloud_core::provider::Provider] = &[$($(
+            #[cfg(any($(feature = $feature),+))]
+            $krate::$entry,
+        )+)+];
+    };
+}
 
 /// The providers compiled into this build, by name.
 ///

@@ -1,0 +1,190 @@
+//! What the xtask knows about providers, read from the manifests
+//! (`cargo metadata`) rather than from lists kept here: the provider crates
+//! are the umbrella's optional dependencies, a provider's features are the
+//! umbrella features that reach one of them, and a crate's recordable
+//! fixtures are declared in its own `[package.metadata.cloud.fixtures]`.
+//! Adding a provider therefore needs no edit in the xtask.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::{cargo, workspace_root};
+
+/// The workspace's manifests, as `cargo metadata --no-deps` reports them.
+pub(crate) struct Workspace {
+    packages: Vec<Value>,
+}
+
+/// How a provider crate re-records its fixtures, from
+/// `[package.metadata.cloud.fixtures]` in its `Cargo.toml`.
+pub(crate) struct Recordable {
+    /// The provider name `cargo xtask fixtures record NAME` takes.
+    pub(crate) provider: String,
+    /// The package whose tests record them.
+    pub(crate) package: String,
+    /// The test targets that record them.
+    pub(crate) tests: Vec<String>,
+    /// The folders under `fixtures/` they rewrite.
+    pub(crate) folders: Vec<String>,
+}
+
+impl Workspace {
+    pub(crate) fn load() -> Result<Workspace, String> {
+        let output = cargo()
+            .current_dir(workspace_root())
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .output()
+            .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "cargo metadata failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        let value: Value = serde_json::from_slice(&output.stdout)
+            .map_err(|e| format!("cargo metadata printed something unexpected: {e}"))?;
+        let packages = value
+            .get("packages")
+            .and_then(Value::as_array)
+            .cloned()
+            .ok_or("cargo metadata printed no packages")?;
+        Ok(Workspace { packages })
+    }
+
+    fn package(&self, name: &str) -> Result<&Value, String> {
+        self.packages
+            .iter()
+            .find(|p| p.get("name").and_then(Value::as_str) == Some(name))
+            .ok_or_else(|| format!("no package `{name}` in the workspace"))
+    }
+
+    /// The provider crates: the `cloud` crate's optional dependencies.
+    pub(crate) fn provider_crates(&self) -> Result<Vec<String>, String> {
+        let umbrella = self.package("cloud")?;
+        let crates = umbrella
+            .get("dependencies")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|d| d.get("optional").and_then(Value::as_bool) == Some(true))
+            .filter(|d| d.get("kind").is_none_or(Value::is_null))
+            .filter_map(|d| d.get("name").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect::<BTreeSet<_>>();
+        Ok(crates.into_iter().collect())
+    }
+
+    /// Every feature of the `cloud` crate with the provider crates it turns
+    /// on, following features that name other features.
+    pub(crate) fn umbrella_features(&self) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+        let umbrella = self.package("cloud")?;
+        let table: BTreeMap<String, Vec<String>> = umbrella
+            .get("features")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(name, list)| {
+                let items = list
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect();
+                (name.clone(), items)
+            })
+            .collect();
+        let providers = self.provider_crates()?;
+        let mut out = BTreeMap::new();
+        for name in table.keys() {
+            let mut reached = BTreeSet::new();
+            let mut seen = BTreeSet::new();
+            let mut todo = vec![name.clone()];
+            while let Some(feature) = todo.pop() {
+                if !seen.insert(feature.clone()) {
+                    continue;
+                }
+                for item in table.get(&feature).into_iter().flatten() {
+                    let target = item
+                        .strip_prefix("dep:")
+                        .or_else(|| item.split_once('/').map(|(d, _)| d.trim_end_matches('?')));
+                    match target {
+                        Some(krate) if providers.iter().any(|p| p == krate) => {
+                            reached.insert(krate.to_owned());
+                        }
+                        Some(_) => {}
+                        None => todo.push(item.clone()),
+                    }
+                }
+            }
+            out.insert(name.clone(), reached);
+        }
+        Ok(out)
+    }
+
+    /// The fixtures each provider crate declares it can re-record.
+    pub(crate) fn recordable(&self) -> Result<Vec<Recordable>, String> {
+        let mut out = Vec::new();
+        for package in &self.packages {
+            let Some(fixtures) = package.pointer("/metadata/cloud/fixtures") else {
+                continue;
+            };
+            let name = package.get("name").and_then(Value::as_str).unwrap_or("?");
+            let strings = |key: &str| -> Result<Vec<String>, String> {
+                fixtures
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| format!("{name}: metadata.cloud.fixtures.{key} is not a list"))?
+                    .iter()
+                    .map(|v| {
+                        v.as_str().map(str::to_owned).ok_or_else(|| {
+                            format!("{name}: metadata.cloud.fixtures.{key} holds a non-string")
+                        })
+                    })
+                    .collect()
+            };
+            out.push(Recordable {
+                provider: fixtures
+                    .get("provider")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("{name}: metadata.cloud.fixtures.provider is missing"))?
+                    .to_owned(),
+                package: name.to_owned(),
+                tests: strings("tests")?,
+                folders: strings("folders")?,
+            });
+        }
+        out.sort_by(|a, b| a.provider.cmp(&b.provider));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifests_name_the_providers_and_their_features() {
+        let workspace = Workspace::load().unwrap();
+        let crates = workspace.provider_crates().unwrap();
+        for krate in [
+            "cloud-memory",
+            "cloud-local",
+            "cloud-aws",
+            "cloud-openstack",
+        ] {
+            assert!(crates.iter().any(|c| c == krate), "{krate} in {crates:?}");
+        }
+        assert!(!crates.iter().any(|c| c == "cloud-core"));
+        let features = workspace.umbrella_features().unwrap();
+        let only = |f: &str| features[f].iter().cloned().collect::<Vec<_>>();
+        assert_eq!(only("aws"), ["cloud-aws"]);
+        assert_eq!(only("aws-s3"), ["cloud-aws"]);
+        assert_eq!(only("rackspace"), ["cloud-openstack"]);
+        assert!(features["storage"].is_empty());
+        let recordable = workspace.recordable().unwrap();
+        let names: Vec<&str> = recordable.iter().map(|r| r.provider.as_str()).collect();
+        assert_eq!(names, ["aws", "openstack"]);
+    }
+}
