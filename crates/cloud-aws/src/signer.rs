@@ -21,6 +21,11 @@ use cloud_core::{Error, ErrorKind, Result};
 
 use crate::credential::{AwsCredentialProvider, AwsCredentials};
 
+/// `x-amz-content-sha256` of a body sent in unsigned `aws-chunked` frames
+/// followed by a trailing checksum (`s3/chunked.rs`): the request is signed
+/// with this value in place of the payload's hash.
+pub(crate) const UNSIGNED_TRAILER: &str = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+
 /// Signs requests for one service in one region, with the credentials its
 /// provider holds at each attempt (renewed temporary credentials included).
 #[derive(Clone)]
@@ -156,7 +161,14 @@ impl Signer for SigV4 {
                     .map(|v| (k.as_str().to_owned(), v.to_owned()))
             })
             .collect();
+        // A body framed with a trailing checksum (s3/chunked.rs) says so in
+        // x-amz-content-sha256, and is signed as that kind of payload.
+        let trailer = request
+            .headers()
+            .get("x-amz-content-sha256")
+            .is_some_and(|v| v == UNSIGNED_TRAILER);
         let body = match request.body().as_bytes() {
+            _ if trailer => SignableBody::StreamingUnsignedPayloadTrailer,
             Some(bytes) => SignableBody::Bytes(bytes),
             None if request.body().is_empty() => SignableBody::Bytes(&[]),
             None if self.s3 => SignableBody::UnsignedPayload,

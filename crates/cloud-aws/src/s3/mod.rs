@@ -9,6 +9,7 @@
 mod names;
 // The response parsers: private, reachable by benchmarks and fuzz targets
 // through the `internals` feature.
+mod chunked;
 #[cfg(feature = "internals")]
 pub mod parse;
 #[cfg(not(feature = "internals"))]
@@ -16,6 +17,7 @@ pub(crate) mod parse;
 mod upload;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -50,6 +52,19 @@ struct Inner {
     shared: Arc<Shared>,
     clients: Mutex<HashMap<String, HttpClient>>,
     bucket_regions: Mutex<HashMap<String, String>>,
+    /// What the endpoint has shown about `aws-chunked` bodies with a
+    /// trailing checksum (a [`TrailerSupport`]).
+    trailer: AtomicU8,
+}
+
+/// Whether an endpoint decodes `aws-chunked` bodies (AWS, moto and s3s do;
+/// some S3-compatible servers do not), learnt from the first file upload
+/// that tries one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TrailerSupport {
+    Unknown = 0,
+    Yes = 1,
+    No = 2,
 }
 
 /// What a request is about, for addressing and error messages.
@@ -97,12 +112,25 @@ impl S3Storage {
                 shared,
                 clients: Mutex::new(HashMap::new()),
                 bucket_regions: Mutex::new(HashMap::new()),
+                trailer: AtomicU8::new(TrailerSupport::Unknown as u8),
             }),
         })
     }
 
     fn shared(&self) -> &Shared {
         &self.inner.shared
+    }
+
+    pub(crate) fn trailer_support(&self) -> TrailerSupport {
+        match self.inner.trailer.load(Ordering::Relaxed) {
+            1 => TrailerSupport::Yes,
+            2 => TrailerSupport::No,
+            _ => TrailerSupport::Unknown,
+        }
+    }
+
+    pub(crate) fn set_trailer_support(&self, support: TrailerSupport) {
+        self.inner.trailer.store(support as u8, Ordering::Relaxed);
     }
 
     /// The HTTP client signing for `region` (one per region, sharing connections).

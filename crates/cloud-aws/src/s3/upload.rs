@@ -4,9 +4,11 @@
 //!   (so S3 checks it, and the PUT can be retried).
 //! - A stream of known length up to the multipart threshold goes in one PUT;
 //!   its MD5 is computed on the way and compared with the ETag S3 returns.
-//!   A file that size is read twice instead: once for its CRC32, sent as
-//!   `x-amz-checksum-crc32` so S3 refuses a body that differs, and once to
-//!   send it, so the PUT can be retried and costs no MD5.
+//!   A file that size is read once per attempt: its CRC32 is computed on
+//!   the way and follows the body as an `aws-chunked` trailer, so S3
+//!   refuses a body that differs, the PUT can be retried from the file, and
+//!   no MD5 is spent. Endpoints that do not take `aws-chunked` get the CRC32
+//!   up front instead, the file read twice (see `put_file`).
 //! - Anything larger, or of unknown length beyond one part, is a multipart
 //!   upload declared with the CRC32 algorithm: parts of `part_size` bytes,
 //!   up to `concurrency` in flight on their own tasks, each with its CRC32
@@ -31,7 +33,7 @@ use futures::StreamExt;
 use md5::{Digest, Md5};
 use url::Url;
 
-use super::{S3Storage, Target, encode, parse, text};
+use super::{S3Storage, Target, TrailerSupport, chunked, encode, parse, text};
 use crate::error::{Service, response_error};
 
 /// S3's limit on parts per upload.
@@ -46,7 +48,7 @@ pub(crate) fn content_md5(data: &[u8]) -> String {
 async fn crc32(part: &PartBody) -> Result<String> {
     let mut hasher = crc32fast::Hasher::new();
     part.digest(|chunk| hasher.update(chunk)).await?;
-    Ok(base64::engine::general_purpose::STANDARD.encode(hasher.finalize().to_be_bytes()))
+    Ok(chunked::crc32_base64(hasher.finalize()))
 }
 
 fn is_plain_md5(etag: &str) -> bool {
@@ -158,8 +160,7 @@ pub(crate) async fn upload_file(
         return upload(s3, bucket, key, body, options).await;
     }
     if len <= config.threshold {
-        let whole = PartBody::File(FileRange::new(path, 0, len));
-        return put_file(s3, bucket, key, whole, options).await;
+        return put_file(s3, bucket, key, FileRange::new(path, 0, len), options).await;
     }
     let source = PartSource::File {
         path: path.into(),
@@ -208,32 +209,144 @@ async fn put_buffered(
     Ok(result_object(bucket, key, data.len() as u64, etag, options))
 }
 
-/// One PUT of a whole file, with its CRC32 (S3 refuses the body if it
-/// differs); the file is read again for each attempt, so it is retried like
+/// One PUT of a whole file, with its CRC32 so S3 refuses a body that
+/// differs; the file is read again for each attempt, so it is retried like
 /// a buffered PUT.
+///
+/// Where the endpoint accepts `aws-chunked` bodies, the CRC32 is computed
+/// on the way and sent as a trailer, so the file is read once. Until an
+/// endpoint has shown it decodes them (it echoes the checksum, or the
+/// stored object has the file's length), the first such PUT is checked
+/// with a HEAD; an endpoint that refuses the framing, or stored it as data,
+/// gets the CRC32 up front from then on (the file read twice), and the
+/// upload is done again that way. A conditional write is not repeated
+/// blind, so it uses the trailer only where it is known to work.
 async fn put_file(
     s3: &S3Storage,
     bucket: &str,
     key: &str,
-    file: PartBody,
+    file: FileRange,
     options: &UploadOptions,
 ) -> Result<Object> {
-    let checksum = crc32(&file).await?;
+    let support = s3.trailer_support();
+    let conditional = options.condition_value().is_some();
+    if support == TrailerSupport::No || (conditional && support == TrailerSupport::Unknown) {
+        return put_file_checksum_first(s3, bucket, key, file, options).await;
+    }
+    match send_file(s3, bucket, key, &file, &Checksum::Trailer, options).await {
+        Ok(object) => {
+            s3.set_trailer_support(TrailerSupport::Yes);
+            Ok(object)
+        }
+        Err(e) if support == TrailerSupport::Unknown && refuses_framing(&e) => {
+            // Refused, or stored undecoded (then overwritten now): never
+            // leave the framing under the name.
+            tracing::debug!(error = %e, "the S3 endpoint does not decode aws-chunked bodies; sending the CRC32 first");
+            s3.set_trailer_support(TrailerSupport::No);
+            put_file_checksum_first(s3, bucket, key, file, options).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether an error is an endpoint's refusal of the `aws-chunked` framing
+/// itself (an unknown encoding or payload kind), not of the upload.
+fn refuses_framing(error: &Error) -> bool {
+    error.kind() == &ErrorKind::MalformedResponse
+        || matches!(
+            error.kind(),
+            ErrorKind::Unsupported { .. } | ErrorKind::InvalidInput | ErrorKind::Provider
+        ) && error.status().is_some_and(|s| matches!(s, 400 | 411 | 501))
+}
+
+/// How a file's single PUT carries its CRC32.
+enum Checksum {
+    /// Computed on the way, sent as an `aws-chunked` trailer.
+    Trailer,
+    /// Computed before, sent as a header (base64).
+    First(String),
+}
+
+/// One PUT of the whole file, retried from the file.
+async fn send_file(
+    s3: &S3Storage,
+    bucket: &str,
+    key: &str,
+    file: &FileRange,
+    checksum: &Checksum,
+    options: &UploadOptions,
+) -> Result<Object> {
     let len = file.len();
     let target = Target::object(bucket, key);
     let response = s3
         .send(target, |s, region| {
-            let request = HttpRequest::new(Method::PUT, s.url(region, target, &[])?)
-                .header("x-amz-checksum-crc32", &checksum)?;
+            let request = HttpRequest::new(Method::PUT, s.url(region, target, &[])?);
+            let (request, body) = match checksum {
+                Checksum::Trailer => {
+                    let request = request
+                        .header("content-encoding", "aws-chunked")?
+                        .header("x-amz-content-sha256", crate::signer::UNSIGNED_TRAILER)?
+                        .header("x-amz-decoded-content-length", &len.to_string())?
+                        .header("x-amz-trailer", chunked::TRAILER)?
+                        .header("x-amz-sdk-checksum-algorithm", "CRC32")?;
+                    let range = file.clone();
+                    let body = Body::from_reopenable(
+                        move || chunked::encode(range.stream()),
+                        chunked::encoded_len(len),
+                    );
+                    (request, body)
+                }
+                Checksum::First(crc) => (
+                    request.header("x-amz-checksum-crc32", crc)?,
+                    PartBody::File(file.clone()).into_body(),
+                ),
+            };
             let request = condition_headers(object_headers(request, options)?, options)?;
-            Ok(request.body(file.clone().into_body()))
+            Ok(request.body(body))
         })
         .await
         .map_err(|e| condition_error(e, options, bucket, key))?;
+    if matches!(checksum, Checksum::Trailer)
+        && s3.trailer_support() == TrailerSupport::Unknown
+        && response.header_str(chunked::TRAILER).is_none()
+        && stored_len(s3, bucket, key).await? != Some(len)
+    {
+        return Err(Error::new(
+            ErrorKind::MalformedResponse,
+            format!("S3 stored `{bucket}/{key}` without decoding its aws-chunked body"),
+        )
+        .with_provider(crate::PROVIDER));
+    }
     let etag = response
         .header_str("etag")
         .map(|e| e.trim_matches('"').to_owned());
     Ok(result_object(bucket, key, len, etag, options))
+}
+
+/// The stored length of an object, from a HEAD.
+async fn stored_len(s3: &S3Storage, bucket: &str, key: &str) -> Result<Option<u64>> {
+    let target = Target::object(bucket, key);
+    let response = s3
+        .send(target, |s, region| {
+            Ok(HttpRequest::new(Method::HEAD, s.url(region, target, &[])?))
+        })
+        .await?;
+    Ok(response
+        .header_str("content-length")
+        .and_then(|v| v.parse().ok()))
+}
+
+/// The single PUT with the file's CRC32 computed first: the file is read
+/// twice, for endpoints that do not take `aws-chunked` bodies.
+async fn put_file_checksum_first(
+    s3: &S3Storage,
+    bucket: &str,
+    key: &str,
+    file: FileRange,
+    options: &UploadOptions,
+) -> Result<Object> {
+    let checksum = crc32(&PartBody::File(file.clone())).await?;
+    send_file(s3, bucket, key, &file, &Checksum::First(checksum), options).await
 }
 
 /// One streamed PUT of a body of known length, hashed on the way.

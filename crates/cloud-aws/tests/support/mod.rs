@@ -183,9 +183,20 @@ pub fn live(server: Server, api: &str, case: &str) -> Option<Setup> {
 
 /// A client on the live server (never recording), adjusted by `tweak`.
 pub fn live_with(server: Server, tweak: impl FnOnce(AwsBuilder) -> AwsBuilder) -> Option<Setup> {
+    live_through(server, |real| real, tweak)
+}
+
+/// Like [`live_with`], with the real transport wrapped by `wrap` (to watch
+/// what goes out).
+pub fn live_through(
+    server: Server,
+    wrap: impl FnOnce(Arc<dyn Transport>) -> Arc<dyn Transport>,
+    tweak: impl FnOnce(AwsBuilder) -> AwsBuilder,
+) -> Option<Setup> {
     let url = live_server(server.name(), server.env_var())?;
-    let real: Arc<dyn Transport> =
-        Arc::new(HyperTransport::new(Duration::from_secs(5), &TlsOptions::new()).unwrap());
+    let real: Arc<dyn Transport> = wrap(Arc::new(
+        HyperTransport::new(Duration::from_secs(5), &TlsOptions::new()).unwrap(),
+    ));
     let unique = format!("ct-{}", cloud_core::unique::unique_token());
     let builder = tweak(
         base(server, "large")
