@@ -35,6 +35,8 @@ struct BuildCost {
     seconds: f64,
     crates: usize,
     stripped_bytes: u64,
+    /// Compiler seconds per crate (`--timings`), measured for `cloud` only.
+    per_crate: Vec<(String, f64)>,
 }
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
@@ -185,6 +187,11 @@ fn measure_build(target: &Path, library: &'static str) -> Result<BuildCost, Stri
     build
         .args(["--release", "--offline", "--locked", "-p", &program])
         .env("CARGO_TARGET_DIR", &dir);
+    if library == "cloud" {
+        // Where the time goes, crate by crate (the report costs nothing
+        // measurable to write).
+        build.arg("--timings");
+    }
     eprintln!("xtask: timing a clean release build of {program}");
     let started = Instant::now();
     let out = build
@@ -208,11 +215,17 @@ fn measure_build(target: &Path, library: &'static str) -> Result<BuildCost, Stri
         .map_err(|e| format!("reading {}: {e}", stripped.display()))?
         .len();
     eprintln!("xtask: {program}: {seconds:.0} s, {crates} crates, {stripped_bytes} bytes stripped");
+    let per_crate = if library == "cloud" {
+        crate::timings::per_crate(&dir)?
+    } else {
+        Vec::new()
+    };
     Ok(BuildCost {
         library,
         seconds,
         crates,
         stripped_bytes,
+        per_crate,
     })
 }
 
@@ -262,8 +275,16 @@ fn write_docs(costs: &[BuildCost], tables: &str, minutes: f64) -> Result<(), Str
     } else {
         format!("{}\n", build_table(costs))
     };
+    let timings = match costs.iter().find(|c| c.library == "cloud") {
+        Some(cloud) if !cloud.per_crate.is_empty() => format!(
+            "Where `cloud`'s build goes: compiler time per crate from `cargo build \
+             --timings` (both cores' time added, so it exceeds the wall-clock build):\n\n{}\n",
+            crate::timings::table(&cloud.per_crate, 15)
+        ),
+        _ => String::new(),
+    };
     let updated = format!(
-        "{}{START}\n{machine}{builds}{tables}{}",
+        "{}{START}\n{machine}{builds}{timings}{tables}{}",
         &text[..start],
         &text[end..]
     );

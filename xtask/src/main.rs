@@ -20,6 +20,7 @@ mod fuzz;
 mod metadata;
 mod servers;
 mod test;
+mod timings;
 mod tour;
 
 use std::path::PathBuf;

@@ -4,7 +4,7 @@ use cloud_core::secret::Redactor;
 use cloud_core::unique::TokenSource;
 use std::sync::Arc;
 
-use cloud_core::http::{ClientOptions, HttpClient, ProxyOptions, RetryPolicy, Transport};
+use cloud_core::http::{ClientOptions, HttpClient, ProxyOptions};
 use cloud_core::{ConfigOption, Error, ProviderConfig, Result};
 use url::Url;
 
@@ -12,7 +12,7 @@ use crate::credential::{AwsCredentialProvider, AwsCredentials, Environment, Reac
 #[cfg(feature = "ec2")]
 use crate::ec2::Ec2Compute;
 #[cfg(feature = "elb")]
-use crate::elb::ElbLoadBalancer;
+use crate::elb::ElbLoadBalancers;
 use crate::error::{AwsRetryClassifier, Service};
 #[cfg(feature = "route53")]
 use crate::route53::Route53Dns;
@@ -330,27 +330,7 @@ impl AwsBuilder {
         self
     }
 
-    /// Retries, timeouts, TLS, proxy and transport of every request
-    /// (credential requests included).
-    #[must_use]
-    pub fn client_options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// The retry policy of every request (shorthand for [`client_options`](Self::client_options)).
-    #[must_use]
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.options = self.options.retry(retry);
-        self
-    }
-
-    /// Sends through `transport` (record, replay, fault injection).
-    #[must_use]
-    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.options = self.options.transport(transport);
-        self
-    }
+    cloud_core::client_option_setters!(options);
 
     /// Reads variables from `env` instead of the process environment.
     #[must_use]
@@ -575,8 +555,8 @@ impl Aws {
 
     /// The classic Elastic Load Balancing driver (feature `elb`).
     #[cfg(feature = "elb")]
-    pub fn elb(&self) -> Result<ElbLoadBalancer> {
-        ElbLoadBalancer::new(self.shared.clone())
+    pub fn elb(&self) -> Result<ElbLoadBalancers> {
+        ElbLoadBalancers::new(self.shared.clone())
     }
 
     /// The Route 53 DNS driver (feature `route53`).

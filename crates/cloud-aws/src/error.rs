@@ -152,6 +152,20 @@ impl RetryClassifier for AwsRetryClassifier {
 
 /// The error for a failed response. `resource` names what the request was
 /// about, so a bare 404 (HEAD has no body) still says what is missing.
+/// The typed error of a failed response whose body has not been read yet
+/// (the first [`MAX_ERROR_BODY`](cloud_core::http::MAX_ERROR_BODY) bytes
+/// of it are).
+pub(crate) async fn failed_response(
+    service: Service,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: cloud_core::http::ResponseBody,
+    resource: Option<(ResourceKind, &str)>,
+) -> Error {
+    let bytes = body.error_bytes().await;
+    response_error(service, status, headers, &bytes, resource)
+}
+
 pub(crate) fn response_error(
     service: Service,
     status: StatusCode,

@@ -52,7 +52,14 @@ pub use credential::{AwsCredentialProvider, AwsCredentials, DEFAULT_REGION, Envi
 #[cfg(feature = "ec2")]
 pub use ec2::Ec2Compute;
 #[cfg(feature = "elb")]
-pub use elb::ElbLoadBalancer;
+pub use elb::ElbLoadBalancers;
+/// The former name of [`ElbLoadBalancers`].
+#[cfg(feature = "elb")]
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed `ElbLoadBalancers`, like every load-balancer driver"
+)]
+pub type ElbLoadBalancer = ElbLoadBalancers;
 #[cfg(feature = "route53")]
 pub use route53::Route53Dns;
 #[cfg(feature = "s3")]

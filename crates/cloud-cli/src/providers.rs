@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use cloud::{Compute, Dns, Error, LoadBalancers, Registry, Result, Storage};
 use cloud_local::LocalStorage;
-use cloud_memory::{MemoryCompute, MemoryDns, MemoryLoadBalancer};
+use cloud_memory::{MemoryCompute, MemoryDns, MemoryLoadBalancers};
 
 use crate::config::{Settings, data_dir};
 
@@ -108,7 +108,7 @@ impl Providers {
         if provider == cloud_memory::PROVIDER {
             let delay = self.embedded_delay()?;
             let nodes = MemoryCompute::open(self.state_file("compute")?, delay)?;
-            let driver = MemoryLoadBalancer::open(self.state_file("loadbalancer")?, delay)?
+            let driver = MemoryLoadBalancers::open(self.state_file("loadbalancer")?, delay)?
                 .with_nodes(nodes);
             return Ok(LoadBalancers::new(driver));
         }

@@ -75,6 +75,21 @@ pub mod http;
 ))]
 mod invoke;
 
+#[cfg(any(
+    feature = "storage",
+    feature = "compute",
+    feature = "loadbalancer",
+    feature = "dns"
+))]
+mod handle;
+#[cfg(any(
+    feature = "storage",
+    feature = "compute",
+    feature = "loadbalancer",
+    feature = "dns"
+))]
+pub use handle::Handle;
+
 /// Provider-specific attributes of a resource (Libcloud's `extra`).
 pub type Extra = std::collections::BTreeMap<String, serde_json::Value>;
 

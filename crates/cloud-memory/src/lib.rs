@@ -37,7 +37,13 @@ use cloud_core::{Api, ConfigOption, ExtraOperation, ProviderConfig, ProviderDesc
 
 pub use compute::MemoryCompute;
 pub use dns::MemoryDns;
-pub use loadbalancer::MemoryLoadBalancer;
+pub use loadbalancer::MemoryLoadBalancers;
+/// The former name of [`MemoryLoadBalancers`].
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed `MemoryLoadBalancers`, like every load-balancer driver"
+)]
+pub type MemoryLoadBalancer = MemoryLoadBalancers;
 pub use storage::MemoryStorage;
 
 /// The provider name in the registry.
@@ -164,10 +170,10 @@ impl MemoryCloud {
     }
 
     /// A load-balancer driver. It knows no nodes: link it to a compute
-    /// driver with [`MemoryLoadBalancer::with_nodes`] to add members by
+    /// driver with [`MemoryLoadBalancers::with_nodes`] to add members by
     /// node id.
-    pub fn load_balancer(&self) -> MemoryLoadBalancer {
-        MemoryLoadBalancer::new(self.transition_delay)
+    pub fn load_balancer(&self) -> MemoryLoadBalancers {
+        MemoryLoadBalancers::new(self.transition_delay)
     }
 
     /// A DNS driver.

@@ -36,7 +36,7 @@ const PROTOCOLS: [Protocol; 4] = [
 /// compute account linked with [`with_nodes`](Self::with_nodes); without
 /// one, no node exists and such members are refused as not found.
 #[derive(Debug, Clone)]
-pub struct MemoryLoadBalancer {
+pub struct MemoryLoadBalancers {
     store: Store<State>,
     delay: Duration,
     nodes: Option<MemoryCompute>,
@@ -90,10 +90,10 @@ fn check_protocol(protocol: &Protocol) -> Result<()> {
     }
 }
 
-impl MemoryLoadBalancer {
+impl MemoryLoadBalancers {
     /// An empty account; balancers settle after `delay`.
     pub fn new(delay: Duration) -> Self {
-        MemoryLoadBalancer {
+        MemoryLoadBalancers {
             store: Store::memory(State::default()),
             delay,
             nodes: None,
@@ -103,7 +103,7 @@ impl MemoryLoadBalancer {
     /// An account kept in the JSON file `path`, shared with other processes:
     /// each change is a locked read-modify-write of the file.
     pub fn open(path: impl Into<PathBuf>, delay: Duration) -> Result<Self> {
-        Ok(MemoryLoadBalancer {
+        Ok(MemoryLoadBalancers {
             store: Store::open(path)?,
             delay,
             nodes: None,
@@ -159,7 +159,7 @@ impl MemoryLoadBalancer {
     }
 }
 
-impl Driver for MemoryLoadBalancer {
+impl Driver for MemoryLoadBalancers {
     fn provider(&self) -> &str {
         PROVIDER
     }
@@ -169,7 +169,7 @@ impl Driver for MemoryLoadBalancer {
 }
 
 #[async_trait]
-impl LoadBalancerDriver for MemoryLoadBalancer {
+impl LoadBalancerDriver for MemoryLoadBalancers {
     async fn list_protocols(&self) -> Result<Vec<Protocol>> {
         Ok(PROTOCOLS.to_vec())
     }

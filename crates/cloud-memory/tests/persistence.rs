@@ -6,7 +6,7 @@ use std::time::Duration;
 use cloud_core::{
     Compute, CreateNode, CreateZone, Dns, LoadBalancers, NodeState, RecordSpec, RecordType,
 };
-use cloud_memory::{MemoryCompute, MemoryDns, MemoryLoadBalancer};
+use cloud_memory::{MemoryCompute, MemoryDns, MemoryLoadBalancers};
 
 #[tokio::test]
 async fn compute_dns_and_balancers_reload_from_their_files() {
@@ -36,7 +36,7 @@ async fn compute_dns_and_balancers_reload_from_their_files() {
     };
     {
         let lb = LoadBalancers::new(
-            MemoryLoadBalancer::open(dir.path().join("lb.json"), delay).unwrap(),
+            MemoryLoadBalancers::open(dir.path().join("lb.json"), delay).unwrap(),
         );
         lb.create_balancer(&cloud_core::CreateBalancer::new("saved", 80))
             .await
@@ -61,7 +61,7 @@ async fn compute_dns_and_balancers_reload_from_their_files() {
     let dns = Dns::new(MemoryDns::open(dir.path().join("dns.json")).unwrap());
     assert_eq!(dns.list_records_vec(&zone.id).await.unwrap().len(), 1);
     let lb =
-        LoadBalancers::new(MemoryLoadBalancer::open(dir.path().join("lb.json"), delay).unwrap());
+        LoadBalancers::new(MemoryLoadBalancers::open(dir.path().join("lb.json"), delay).unwrap());
     assert_eq!(lb.list_balancers_vec().await.unwrap()[0].name, "saved");
 
     std::fs::write(dir.path().join("dns.json"), "{ not json").unwrap();

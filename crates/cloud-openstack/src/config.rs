@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cloud_core::http::{ClientOptions, HttpClient, RetryPolicy, Transport};
+use cloud_core::http::{ClientOptions, HttpClient};
 use cloud_core::unique::TokenSource;
 use cloud_core::{ConfigOption, Environment, Error, ProviderConfig, Result, Secret};
 use url::Url;
@@ -442,27 +442,7 @@ impl OpenStackBuilder {
         self
     }
 
-    /// Retries, timeouts, TLS, proxy and transport of every request
-    /// (Keystone's included).
-    #[must_use]
-    pub fn client_options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// The retry policy of every request (shorthand for [`client_options`](Self::client_options)).
-    #[must_use]
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.options = self.options.retry(retry);
-        self
-    }
-
-    /// Sends through `transport` (record, replay, fault injection).
-    #[must_use]
-    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.options = self.options.transport(transport);
-        self
-    }
+    cloud_core::client_option_setters!(options);
 
     /// Reads `OS_*` variables from `env` instead of the process.
     #[must_use]

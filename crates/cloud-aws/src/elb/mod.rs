@@ -48,7 +48,7 @@ pub const CREATE_BALANCER_OPTIONS: &[&str] = &[
 
 /// The classic ELB driver.
 #[derive(Debug, Clone)]
-pub struct ElbLoadBalancer {
+pub struct ElbLoadBalancers {
     shared: Arc<Shared>,
     query: QueryClient,
     ec2: QueryClient,
@@ -76,13 +76,13 @@ fn node_of(member: &Member) -> Result<&str> {
     })
 }
 
-impl ElbLoadBalancer {
+impl ElbLoadBalancers {
     pub(crate) fn new(shared: Arc<Shared>) -> Result<Self> {
         let url = shared.endpoint(Service::Elb, &shared.region)?;
         let http = shared.http(Service::Elb, &shared.region)?;
         let ec2_url = shared.endpoint(Service::Ec2, &shared.region)?;
         let ec2_http = shared.http(Service::Ec2, &shared.region)?;
-        Ok(ElbLoadBalancer {
+        Ok(ElbLoadBalancers {
             query: QueryClient::new(http, url, VERSION, Service::Elb),
             ec2: QueryClient::new(ec2_http, ec2_url, "2016-11-15", Service::Ec2),
             shared,
@@ -203,7 +203,7 @@ impl ElbLoadBalancer {
     }
 }
 
-impl Driver for ElbLoadBalancer {
+impl Driver for ElbLoadBalancers {
     fn provider(&self) -> &str {
         crate::PROVIDER
     }
@@ -216,7 +216,7 @@ impl Driver for ElbLoadBalancer {
 }
 
 #[async_trait]
-impl LoadBalancerDriver for ElbLoadBalancer {
+impl LoadBalancerDriver for ElbLoadBalancers {
     async fn list_protocols(&self) -> Result<Vec<Protocol>> {
         Ok(PROTOCOLS.to_vec())
     }

@@ -33,7 +33,7 @@ use url::Url;
 
 pub use self::parse::MultipartUploadInfo;
 use crate::config::Shared;
-use crate::error::{Service, response_error};
+use crate::error::{Service, failed_response};
 
 /// Everything except CDN URLs (CloudFront is a separate service).
 pub(crate) const CAPABILITIES: Capabilities =
@@ -247,15 +247,9 @@ impl S3Storage {
                 region = real.clone();
                 continue;
             }
-            let bytes = body.error_bytes().await;
             let resource = target.resource();
-            return Err(response_error(
-                Service::S3,
-                status,
-                &headers,
-                &bytes,
-                resource.as_ref().map(|(k, id)| (*k, id.as_str())),
-            ));
+            let resource = resource.as_ref().map(|(k, id)| (*k, id.as_str()));
+            return Err(failed_response(Service::S3, status, &headers, body, resource).await);
         }
         Err(Error::new(ErrorKind::Provider, "S3 redirected twice").with_provider(crate::PROVIDER))
     }

@@ -34,7 +34,7 @@ use md5::{Digest, Md5};
 use url::Url;
 
 use super::{S3Storage, Target, TrailerSupport, chunked, encode, parse, text};
-use crate::error::{Service, response_error};
+use crate::error::{Service, failed_response};
 
 /// S3's limit on parts per upload.
 const MAX_PARTS: u32 = 10_000;
@@ -379,15 +379,9 @@ async fn put_streamed(
     let response = s3.client(&region)?.send(request).await?;
     let (status, headers, response_body) = response.into_parts();
     if !status.is_success() {
-        let bytes = response_body.error_bytes().await;
         let id = format!("{bucket}/{key}");
-        let error = response_error(
-            Service::S3,
-            status,
-            &headers,
-            &bytes,
-            Some((ResourceKind::Object, &id)),
-        );
+        let resource = Some((ResourceKind::Object, id.as_str()));
+        let error = failed_response(Service::S3, status, &headers, response_body, resource).await;
         return Err(condition_error(error, options, bucket, key));
     }
     let etag = headers
@@ -567,15 +561,9 @@ async fn upload_part(
     let response = client.send(request).await?;
     let (status, headers, body) = response.into_parts();
     if !status.is_success() {
-        let bytes = body.error_bytes().await;
         let id = format!("{bucket}/{key}");
-        return Err(response_error(
-            Service::S3,
-            status,
-            &headers,
-            &bytes,
-            Some((ResourceKind::Upload, &id)),
-        ));
+        let resource = Some((ResourceKind::Upload, id.as_str()));
+        return Err(failed_response(Service::S3, status, &headers, body, resource).await);
     }
     let etag = headers
         .get("etag")

@@ -6,9 +6,10 @@ use std::time::Duration;
 use super::driver::ComputeDriver;
 use super::types::{CreateNode, CreateVolume, KeyPair, Node, NodeImage, NodeLocation, NodeSize};
 use super::types::{NodeState, StorageVolume, VolumeSnapshot};
-use crate::capability::{Capabilities, Capability};
+use crate::capability::Capability;
 use crate::error::{Error, ErrorKind, Result};
-use crate::invoke::{check_id, invoke, list_pages};
+use crate::handle::call;
+use crate::invoke::{check_id, list_pages};
 use crate::paging::{ListStream, collect_all};
 
 /// A compute service: any provider, one interface.
@@ -16,52 +17,12 @@ use crate::paging::{ListStream, collect_all};
 /// Cheap to clone (it holds an `Arc`), `Send + Sync`, and safe to share
 /// between tasks. Listings are lazy streams; `*_vec` variants collect them for
 /// small accounts.
-#[derive(Debug, Clone)]
-pub struct Compute {
-    driver: Arc<dyn ComputeDriver>,
-    page_size: Option<u32>,
-}
-
-macro_rules! call {
-    ($self:ident, $cap:ident, $body:expr) => {
-        invoke(&*$self.driver, Capability::$cap, || $body).await
-    };
-}
+pub type Compute = crate::Handle<dyn ComputeDriver>;
 
 impl Compute {
     /// Wraps a driver.
     pub fn new(driver: impl ComputeDriver + 'static) -> Self {
         Self::from_arc(Arc::new(driver))
-    }
-
-    /// Wraps a shared driver.
-    pub fn from_arc(driver: Arc<dyn ComputeDriver>) -> Self {
-        Compute {
-            driver,
-            page_size: None,
-        }
-    }
-
-    /// Asks for `size` items per page in listings (providers may cap it).
-    #[must_use]
-    pub fn with_page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size.max(1));
-        self
-    }
-
-    /// The driver underneath, for provider-specific calls.
-    pub fn driver(&self) -> &Arc<dyn ComputeDriver> {
-        &self.driver
-    }
-
-    /// The provider name.
-    pub fn provider(&self) -> &str {
-        self.driver.provider()
-    }
-
-    /// What the driver supports.
-    pub fn capabilities(&self) -> Capabilities {
-        self.driver.capabilities()
     }
 
     /// Every node, fetched page by page.

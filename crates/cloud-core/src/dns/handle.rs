@@ -9,17 +9,14 @@ use super::driver::DnsDriver;
 use super::names::{check_domain, normalize_record};
 use super::types::{CreateZone, Record, RecordSpec, RecordType, UpdateZone, Zone};
 use super::zonefile::{export_zone_file, parse_zone_file};
-use crate::capability::{Capabilities, Capability};
+use crate::capability::Capability;
 use crate::error::{Error, ResourceKind, Result, quote};
-use crate::invoke::{check_id, invoke, list_pages};
+use crate::handle::call;
+use crate::invoke::{check_id, list_pages};
 use crate::paging::{ListStream, collect_all};
 
 /// A DNS service: any provider, one interface.
-#[derive(Debug, Clone)]
-pub struct Dns {
-    driver: Arc<dyn DnsDriver>,
-    page_size: Option<u32>,
-}
+pub type Dns = crate::Handle<dyn DnsDriver>;
 
 /// What [`Dns::import_zone`] did.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,46 +97,10 @@ fn check_cname_rules<'a>(
     Ok(())
 }
 
-macro_rules! call {
-    ($self:ident, $cap:ident, $body:expr) => {
-        invoke(&*$self.driver, Capability::$cap, || $body).await
-    };
-}
-
 impl Dns {
     /// Wraps a driver.
     pub fn new(driver: impl DnsDriver + 'static) -> Self {
         Self::from_arc(Arc::new(driver))
-    }
-
-    /// Wraps a shared driver.
-    pub fn from_arc(driver: Arc<dyn DnsDriver>) -> Self {
-        Dns {
-            driver,
-            page_size: None,
-        }
-    }
-
-    /// Asks for `size` items per page in listings.
-    #[must_use]
-    pub fn with_page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size.max(1));
-        self
-    }
-
-    /// The driver underneath, for provider-specific calls.
-    pub fn driver(&self) -> &Arc<dyn DnsDriver> {
-        &self.driver
-    }
-
-    /// The provider name.
-    pub fn provider(&self) -> &str {
-        self.driver.provider()
-    }
-
-    /// What the driver supports.
-    pub fn capabilities(&self) -> Capabilities {
-        self.driver.capabilities()
     }
 
     /// The record types the provider accepts.

@@ -128,3 +128,53 @@ impl ClientOptions {
         Ok(self.transport(transport))
     }
 }
+
+/// Writes a provider builder's `client_options`, `retry` and `transport`
+/// setters over its [`ClientOptions`] field, so every builder offers the
+/// same three, documented alike. Used inside the builder's `impl` block:
+///
+/// ```
+/// use cloud_core::http::ClientOptions;
+///
+/// #[derive(Default)]
+/// pub struct ExampleBuilder {
+///     options: ClientOptions,
+/// }
+///
+/// impl ExampleBuilder {
+///     cloud_core::client_option_setters!(options);
+/// }
+///
+/// let builder = ExampleBuilder::default().retry(cloud_core::http::RetryPolicy::none());
+/// assert_eq!(builder.options.retry_policy().max_attempts_value(), 1);
+/// ```
+#[macro_export]
+macro_rules! client_option_setters {
+    ($field:ident) => {
+        /// Retries, timeouts, TLS, proxy and transport of every request,
+        /// those that fetch credentials or tokens included.
+        #[must_use]
+        pub fn client_options(mut self, options: $crate::http::ClientOptions) -> Self {
+            self.$field = options;
+            self
+        }
+
+        /// The retry policy of every request (shorthand for
+        /// [`client_options`](Self::client_options)).
+        #[must_use]
+        pub fn retry(mut self, retry: $crate::http::RetryPolicy) -> Self {
+            self.$field = self.$field.retry(retry);
+            self
+        }
+
+        /// Sends through `transport` (record, replay, fault injection).
+        #[must_use]
+        pub fn transport(
+            mut self,
+            transport: ::std::sync::Arc<dyn $crate::http::Transport>,
+        ) -> Self {
+            self.$field = self.$field.transport(transport);
+            self
+        }
+    };
+}

@@ -7,60 +7,21 @@ use super::driver::LoadBalancerDriver;
 use super::types::{
     Algorithm, BalancerState, CreateBalancer, LoadBalancer, Member, Protocol, UpdateBalancer,
 };
-use crate::capability::{Capabilities, Capability};
+use crate::capability::Capability;
 #[cfg(feature = "compute")]
 use crate::compute::Node;
 use crate::error::{Error, ErrorKind, Result};
-use crate::invoke::{check_id, invoke, list_pages};
+use crate::handle::call;
+use crate::invoke::{check_id, list_pages};
 use crate::paging::{ListStream, collect_all};
 
 /// A load-balancer service: any provider, one interface.
-#[derive(Debug, Clone)]
-pub struct LoadBalancers {
-    driver: Arc<dyn LoadBalancerDriver>,
-    page_size: Option<u32>,
-}
-
-macro_rules! call {
-    ($self:ident, $cap:ident, $body:expr) => {
-        invoke(&*$self.driver, Capability::$cap, || $body).await
-    };
-}
+pub type LoadBalancers = crate::Handle<dyn LoadBalancerDriver>;
 
 impl LoadBalancers {
     /// Wraps a driver.
     pub fn new(driver: impl LoadBalancerDriver + 'static) -> Self {
         Self::from_arc(Arc::new(driver))
-    }
-
-    /// Wraps a shared driver.
-    pub fn from_arc(driver: Arc<dyn LoadBalancerDriver>) -> Self {
-        LoadBalancers {
-            driver,
-            page_size: None,
-        }
-    }
-
-    /// Asks for `size` balancers per page in listings.
-    #[must_use]
-    pub fn with_page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size.max(1));
-        self
-    }
-
-    /// The driver underneath, for provider-specific calls.
-    pub fn driver(&self) -> &Arc<dyn LoadBalancerDriver> {
-        &self.driver
-    }
-
-    /// The provider name.
-    pub fn provider(&self) -> &str {
-        self.driver.provider()
-    }
-
-    /// What the driver supports.
-    pub fn capabilities(&self) -> Capabilities {
-        self.driver.capabilities()
     }
 
     /// The protocols a balancer can listen with.

@@ -17,8 +17,9 @@ use super::types::{
 };
 use super::types::{Object, PendingUpload, UploadOptions, UrlMethod, WriteCondition};
 use crate::byte_stream::{ByteStream, LengthSource, checked_length};
-use crate::capability::{Capabilities, Capability};
+use crate::capability::Capability;
 use crate::error::{Error, Result};
+use crate::handle::call;
 use crate::invoke::{check_id, invoke, list_pages};
 use crate::paging::{ListStream, collect_all};
 
@@ -30,52 +31,12 @@ pub const MAX_SIGNED_URL_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600)
 /// Cheap to clone, `Send + Sync`. Names are checked against the portable
 /// rules before any request; bodies stream in both directions and a body
 /// whose length is wrong fails instead of producing a short object.
-#[derive(Debug, Clone)]
-pub struct Storage {
-    driver: Arc<dyn StorageDriver>,
-    page_size: Option<u32>,
-}
-
-macro_rules! call {
-    ($self:ident, $cap:ident, $body:expr) => {
-        invoke(&*$self.driver, Capability::$cap, || $body).await
-    };
-}
+pub type Storage = crate::Handle<dyn StorageDriver>;
 
 impl Storage {
     /// Wraps a driver.
     pub fn new(driver: impl StorageDriver + 'static) -> Self {
         Self::from_arc(Arc::new(driver))
-    }
-
-    /// Wraps a shared driver.
-    pub fn from_arc(driver: Arc<dyn StorageDriver>) -> Self {
-        Storage {
-            driver,
-            page_size: None,
-        }
-    }
-
-    /// Asks for `size` entries per page in listings.
-    #[must_use]
-    pub fn with_page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size.max(1));
-        self
-    }
-
-    /// The driver underneath, for provider-specific calls.
-    pub fn driver(&self) -> &Arc<dyn StorageDriver> {
-        &self.driver
-    }
-
-    /// The provider name.
-    pub fn provider(&self) -> &str {
-        self.driver.provider()
-    }
-
-    /// What the driver supports.
-    pub fn capabilities(&self) -> Capabilities {
-        self.driver.capabilities()
     }
 
     /// Every container, fetched page by page.
@@ -556,8 +517,8 @@ mod tests {
         fn provider(&self) -> &str {
             "echoing"
         }
-        fn capabilities(&self) -> Capabilities {
-            Capabilities::of(&[Capability::Download])
+        fn capabilities(&self) -> crate::Capabilities {
+            crate::Capabilities::of(&[Capability::Download])
         }
         fn redactor(&self) -> Option<&Redactor> {
             Some(&self.0)
