@@ -5,6 +5,7 @@
 //! cargo xtask test [--offline] [-- CARGO_TEST_ARGS]  install/start local servers, run every suite, stop them
 //! cargo xtask docs [--check]                          regenerate (or check) docs/providers.md
 //! cargo xtask check-deps                              provider crates pull in no other provider; embedded features no HTTP stack
+//! cargo xtask system-libs                             install the system libraries some crates link (libvirt), when missing
 //! cargo xtask servers [NAME...]                      start local servers (all, or those named), print their variables, wait for Ctrl-C
 //! cargo xtask fixtures check                          every recorded fixture parses and holds no credential
 //! cargo xtask fixtures record PROVIDER                re-record PROVIDER's fixtures from its local servers
@@ -19,6 +20,7 @@ mod fixtures;
 mod fuzz;
 mod metadata;
 mod servers;
+mod system;
 mod test;
 mod timings;
 mod tour;
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("docs") => docs::run(&args[1..]),
         Some("check-deps") => deps::run(),
+        Some("system-libs") => system::ensure(),
         Some("fixtures") => fixtures::run(&args[1..]),
         Some("servers") => servers::serve(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
@@ -49,7 +52,7 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask <tour | test [--offline] [-- ARGS] | docs [--check] | check-deps | servers [NAME...] | fixtures check | fixtures record PROVIDER | fuzz seeds|build|run | bench>"
+    "usage: cargo xtask <tour | test [--offline] [-- ARGS] | docs [--check] | check-deps | system-libs | servers [NAME...] | fixtures check | fixtures record PROVIDER | fuzz seeds|build|run | bench>"
         .to_owned()
 }
 

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: the whole test run, as CI does it.
 //!
-//! Installs any missing local server, starts them all on loopback, runs
+//! Installs the system libraries the workspace links and any missing local
+//! server, starts them all on loopback, runs
 //! `cargo test --workspace` with their addresses in the environment and with
 //! missing servers made fatal, then stops them, whatever the outcome.
 //! `--offline` skips the servers (live suites then skip with a message).
@@ -18,6 +19,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if let Some(unknown) = ours.iter().find(|a| *a != "--offline") {
         return Err(format!("unknown option `{unknown}` for `cargo xtask test`"));
     }
+    // The workspace links libvirt (cloud-libvirt), servers or not.
+    crate::system::ensure()?;
     let running = if offline {
         None
     } else {

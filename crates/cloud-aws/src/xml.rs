@@ -142,21 +142,7 @@ pub(crate) fn optional_parse<T: FromStr>(
     }
 }
 
-/// Escapes text for an XML element or attribute.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use cloud_core::markup::escape_xml as escape;
 
 #[cfg(test)]
 mod tests {

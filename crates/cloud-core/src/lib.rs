@@ -55,6 +55,7 @@ pub mod driver;
 pub mod error;
 #[cfg(feature = "loadbalancer")]
 pub mod loadbalancer;
+pub mod markup;
 pub mod paging;
 pub mod provider;
 pub mod secret;

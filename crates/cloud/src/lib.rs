@@ -13,6 +13,7 @@
 //! | `aws-s3`, `aws-ec2`, `aws-elb`, `aws-route53` | `aws` (`cloud_aws`) | one AWS service each (`aws` is all four) |
 //! | `openstack`        | `openstack` (`cloud_openstack`) | storage (Swift); Keystone identity |
 //! | `rackspace`        | `openstack` (`cloud_openstack`) | storage (Cloud Files, with CDN) |
+//! | `libvirt`          | `libvirt` (`cloud_libvirt`) | compute (domains of any libvirt connection; links the system's libvirt) |
 //!
 //! Only the providers you enable are compiled; `local` and `memory` need no
 //! HTTP stack at all.
@@ -52,4 +53,5 @@ providers! {
     cloud_aws as aws: "aws" ["aws-s3", "aws-ec2", "aws-elb", "aws-route53"] => ENTRY;
     cloud_openstack as openstack: "openstack" ["openstack"] => ENTRY_OPENSTACK,
         "rackspace" ["rackspace"] => ENTRY_RACKSPACE;
+    cloud_libvirt as libvirt: "libvirt" ["libvirt"] => ENTRY;
 }

@@ -56,6 +56,19 @@ pub(crate) fn on_path(program: &str) -> bool {
         .is_ok()
 }
 
+/// Installs Debian `packages` with apt (the package lists updated first).
+pub(crate) fn apt_install(packages: &[&str], what: &str) -> Result<(), String> {
+    let mut update = Command::new("apt-get");
+    update.args(["update", "-qq"]);
+    run(update, "updating the package lists")?;
+    let mut install = Command::new("apt-get");
+    install
+        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive");
+    run(install, what)
+}
+
 pub(crate) fn run(mut command: Command, what: &str) -> Result<(), String> {
     eprintln!("xtask: {what}: {command:?}");
     let status = command

@@ -76,15 +76,7 @@ impl LocalServer for Swift {
         {
             return Ok(());
         }
-        let mut update = Command::new("apt-get");
-        update.args(["update", "-qq"]);
-        run(update, "updating the package lists")?;
-        let mut install = Command::new("apt-get");
-        install
-            .args(["install", "-y", "-qq", "--no-install-recommends"])
-            .args(SWIFT_PACKAGES)
-            .env("DEBIAN_FRONTEND", "noninteractive");
-        run(install, "installing Swift")
+        super::apt_install(SWIFT_PACKAGES, "installing Swift")
     }
 
     fn start(&self, _cache: &Path, work: &Path) -> Result<Started, String> {

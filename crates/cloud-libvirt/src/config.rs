@@ -1,0 +1,140 @@
+//! How a libvirt connection is chosen: its URI, the storage pool images
+//! come from, the network new domains join and the domain type they get.
+
+use cloud_core::{ConfigOption, Error, ProviderConfig, Result};
+use virt::connect::Connect;
+
+use crate::PROVIDER;
+use crate::compute::LibvirtCompute;
+
+/// Options `LibvirtBuilder::from_config` reads.
+pub const CONFIG_OPTIONS: &[ConfigOption] = &[
+    ConfigOption::new(
+        "uri",
+        "Connection URI: qemu:///system, qemu+ssh://host/system, test:///default",
+    )
+    .default_value("qemu:///system"),
+    ConfigOption::new("image_pool", "Storage pool whose volumes are the images")
+        .default_value("default"),
+    ConfigOption::new("network", "Network new domains join").default_value("default"),
+    ConfigOption::new(
+        "domain_type",
+        "Domain type of new domains (kvm, qemu; test on test:// URIs)",
+    ),
+];
+
+/// Options for a libvirt connection.
+///
+/// ```no_run
+/// use cloud_libvirt::LibvirtBuilder;
+///
+/// let compute = LibvirtBuilder::new()
+///     .uri("qemu+ssh://admin@host.example/system")
+///     .image_pool("images")
+///     .connect()?;
+/// # Ok::<(), cloud_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct LibvirtBuilder {
+    uri: String,
+    image_pool: String,
+    network: String,
+    domain_type: Option<String>,
+}
+
+impl Default for LibvirtBuilder {
+    fn default() -> Self {
+        LibvirtBuilder {
+            uri: "qemu:///system".to_owned(),
+            image_pool: "default".to_owned(),
+            network: "default".to_owned(),
+            domain_type: None,
+        }
+    }
+}
+
+impl LibvirtBuilder {
+    /// `qemu:///system`, pool `default`, network `default`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads the options of [`CONFIG_OPTIONS`]; any other is refused.
+    pub fn from_config(config: &ProviderConfig) -> Result<Self> {
+        config.check_options(PROVIDER, CONFIG_OPTIONS)?;
+        let mut builder = Self::new();
+        let text = |name: &str| config.option_value(name).map(|v| v.expose().to_owned());
+        if let Some(uri) = text("uri").or_else(|| config.endpoint_str().map(str::to_owned)) {
+            builder = builder.uri(uri);
+        }
+        if let Some(pool) = text("image_pool") {
+            builder = builder.image_pool(pool);
+        }
+        if let Some(network) = text("network") {
+            builder = builder.network(network);
+        }
+        if let Some(kind) = text("domain_type") {
+            builder = builder.domain_type(kind);
+        }
+        Ok(builder)
+    }
+
+    /// The connection URI.
+    #[must_use]
+    pub fn uri(mut self, uri: impl Into<String>) -> Self {
+        self.uri = uri.into();
+        self
+    }
+
+    /// The storage pool whose volumes are the images.
+    #[must_use]
+    pub fn image_pool(mut self, pool: impl Into<String>) -> Self {
+        self.image_pool = pool.into();
+        self
+    }
+
+    /// The network new domains join.
+    #[must_use]
+    pub fn network(mut self, network: impl Into<String>) -> Self {
+        self.network = network.into();
+        self
+    }
+
+    /// The domain type of new domains (default: `test` on `test://` URIs,
+    /// `kvm` elsewhere).
+    #[must_use]
+    pub fn domain_type(mut self, kind: impl Into<String>) -> Self {
+        self.domain_type = Some(kind.into());
+        self
+    }
+
+    /// Opens the connection (blocking: call it before the runtime, or from
+    /// `spawn_blocking`) and returns its compute driver.
+    pub fn connect(self) -> Result<LibvirtCompute> {
+        let conn = Connect::open(Some(&self.uri)).map_err(|e| {
+            Error::new(
+                cloud_core::ErrorKind::Transport,
+                format!(
+                    "cannot open libvirt connection `{}`: {}",
+                    self.uri,
+                    e.message()
+                ),
+            )
+            .with_provider(PROVIDER)
+        })?;
+        let domain_type = self.domain_type.unwrap_or_else(|| {
+            if self.uri.starts_with("test:") {
+                "test".to_owned()
+            } else {
+                "kvm".to_owned()
+            }
+        });
+        Ok(LibvirtCompute::new(
+            conn,
+            self.uri,
+            self.image_pool,
+            self.network,
+            domain_type,
+        ))
+    }
+}
