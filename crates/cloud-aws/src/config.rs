@@ -104,6 +104,22 @@ impl Default for AwsBuilder {
     }
 }
 
+/// The typed [`CONFIG_OPTIONS`] (`session_token` is read apart, as a
+/// `Secret`).
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+struct Options {
+    profile: Option<String>,
+    path_style: Option<bool>,
+    imds_v1_fallback: Option<bool>,
+    list_objects_v1: Option<bool>,
+    image_owners: Option<Vec<String>>,
+    balancer_zones: Option<Vec<String>>,
+    multipart_threshold: Option<u64>,
+    part_size: Option<u64>,
+    concurrency: Option<u64>,
+}
+
 /// Options [`AwsBuilder::from_config`] understands.
 pub const CONFIG_OPTIONS: &[ConfigOption] = &[
     ConfigOption::secret("session_token", "Session token of temporary credentials"),
@@ -175,7 +191,7 @@ impl AwsBuilder {
     /// `key`/`secret` are the access key, `region`, `endpoint`, and the
     /// options in [`CONFIG_OPTIONS`].
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
-        config.check_options(crate::PROVIDER, CONFIG_OPTIONS)?;
+        let o: Options = config.typed(crate::PROVIDER, CONFIG_OPTIONS)?;
         let mut b = AwsBuilder::new();
         match (config.key_value(), config.secret_value()) {
             (Some(k), Some(s)) => {
@@ -198,43 +214,29 @@ impl AwsBuilder {
         if let Some(e) = config.endpoint_str() {
             b = b.endpoint(e);
         }
-        if let Some(p) = config.option_value("profile") {
-            b = b.profile(p.expose());
+        if let Some(p) = o.profile {
+            b = b.profile(p);
         }
-        if let Some(v) = config.bool_option("path_style")? {
+        if let Some(v) = o.path_style {
             b = b.path_style(v);
         }
-        if let Some(v) = config.bool_option("imds_v1_fallback")? {
+        if let Some(v) = o.imds_v1_fallback {
             b = b.imds_v1_fallback(v);
         }
-        if let Some(v) = config.bool_option("list_objects_v1")? {
+        if let Some(v) = o.list_objects_v1 {
             b = b.list_objects_v1(v);
         }
-        if let Some(o) = config.option_value("image_owners") {
-            b = b.image_owners(
-                o.expose()
-                    .split(',')
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty()),
-            );
+        if let Some(owners) = o.image_owners {
+            b = b.image_owners(owners);
         }
-        if let Some(z) = config.option_value("balancer_zones") {
-            b = b.balancer_zones(
-                z.expose()
-                    .split(',')
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty()),
-            );
+        if let Some(zones) = o.balancer_zones {
+            b = b.balancer_zones(zones);
         }
         b.options = b.options.overridden_by(config);
         let mut m = b.multipart;
-        if let Some(v) = config.u64_option("multipart_threshold")? {
-            m.threshold = v;
-        }
-        if let Some(v) = config.u64_option("part_size")? {
-            m.part_size = v;
-        }
-        if let Some(v) = config.u64_option("concurrency")? {
+        m.threshold = o.multipart_threshold.unwrap_or(m.threshold);
+        m.part_size = o.part_size.unwrap_or(m.part_size);
+        if let Some(v) = o.concurrency {
             m.concurrency = usize::try_from(v).unwrap_or(usize::MAX);
         }
         b.multipart(m)

@@ -356,6 +356,90 @@ impl ProviderConfig {
         }
     }
 
+    /// The provider options as a typed value: every option set is checked
+    /// against `known` (unknown or ill-typed ones refused by name), turned
+    /// into JSON by its declared kind (a `Bool` into a boolean, a `Number`
+    /// into a number, a `List` into an array of its comma-separated items,
+    /// `Text` into a string) and deserialized into `T`, so a provider
+    /// declares its options once, as a struct, instead of reading each by
+    /// hand. Options that are not set are absent: give `T` defaults
+    /// (`#[serde(default)]`). Secret options are left out of any error
+    /// message; read them with [`option_value`](Self::option_value), which
+    /// keeps them [`Secret`].
+    ///
+    /// ```
+    /// use cloud_core::{ConfigOption, ProviderConfig};
+    ///
+    /// #[derive(serde::Deserialize, Default)]
+    /// #[serde(default)]
+    /// struct Options {
+    ///     path_style: bool,
+    ///     part_size: Option<u64>,
+    ///     zones: Vec<String>,
+    /// }
+    ///
+    /// const OPTIONS: &[ConfigOption] = &[
+    ///     ConfigOption::new("path_style", "Address buckets by path").boolean(),
+    ///     ConfigOption::new("part_size", "Bytes per part").number(),
+    ///     ConfigOption::new("zones", "Zones to use").list(),
+    /// ];
+    ///
+    /// let config = ProviderConfig::new()
+    ///     .option("path_style", "yes")
+    ///     .option("zones", "a, b");
+    /// let options: Options = config.typed("example", OPTIONS)?;
+    /// assert!(options.path_style);
+    /// assert_eq!(options.part_size, None);
+    /// assert_eq!(options.zones, ["a", "b"]);
+    ///
+    /// let typo = ProviderConfig::new().option("part_sise", "5");
+    /// assert!(typo.typed::<Options>("example", OPTIONS).is_err());
+    /// # Ok::<(), cloud_core::Error>(())
+    /// ```
+    pub fn typed<T: serde::de::DeserializeOwned>(
+        &self,
+        provider: &str,
+        known: &[ConfigOption],
+    ) -> Result<T> {
+        self.check_options(provider, known)?;
+        let mut fields = serde_json::Map::new();
+        for (name, value) in &self.options {
+            let Some(option) = ConfigOption::find(known, name) else {
+                return Err(unknown_option(provider, name, known));
+            };
+            let text = value.expose();
+            let json = match option.kind {
+                OptionKind::Text => serde_json::Value::String(text.to_owned()),
+                OptionKind::Bool => serde_json::Value::Bool(parse_bool(text).unwrap_or(false)),
+                OptionKind::Number => match text.trim().parse::<u64>() {
+                    Ok(n) => serde_json::Value::from(n),
+                    Err(_) => serde_json::Value::String(text.to_owned()),
+                },
+                OptionKind::List => serde_json::Value::Array(
+                    text.split(',')
+                        .map(str::trim)
+                        .filter(|item| !item.is_empty())
+                        .map(|item| serde_json::Value::String(item.to_owned()))
+                        .collect(),
+                ),
+            };
+            fields.insert(name.clone(), json);
+        }
+        serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| {
+            // Values were checked against their kinds above, so what is left
+            // is a missing field, or a provider reading an option as another
+            // type than it declares. serde quotes the value in the latter;
+            // it may be a secret, so only the former's text is kept.
+            let text = e.to_string();
+            let detail = if text.starts_with("missing field") {
+                text
+            } else {
+                "a value does not fit the type the provider reads it as".to_owned()
+            };
+            Error::invalid_input(format!("options of provider `{provider}`: {detail}"))
+        })
+    }
+
     /// Reads a numeric option.
     pub fn u64_option(&self, name: &str) -> Result<Option<u64>> {
         let Some(value) = self.options.get(name) else {
@@ -456,6 +540,58 @@ impl fmt::Debug for ProviderConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, Default, serde::Deserialize)]
+    #[serde(default)]
+    struct Typed {
+        count: Option<u64>,
+        on: bool,
+        names: Vec<String>,
+        token: Option<String>,
+    }
+
+    const TYPED: &[ConfigOption] = &[
+        ConfigOption::new("count", "How many").number(),
+        ConfigOption::new("on", "Whether").boolean(),
+        ConfigOption::new("names", "Which").list(),
+        ConfigOption::secret("token", "A credential"),
+    ];
+
+    #[test]
+    fn typed_options_follow_their_declared_kinds() {
+        let config = ProviderConfig::new()
+            .option("count", "7")
+            .option("on", "off")
+            .option("names", "a,,b ")
+            .option("token", "hunter2");
+        let typed: Typed = config.typed("p", TYPED).unwrap();
+        assert_eq!(typed.count, Some(7));
+        assert!(!typed.on);
+        assert_eq!(typed.names, ["a", "b"]);
+        assert_eq!(typed.token.as_deref(), Some("hunter2"));
+        let empty: Typed = ProviderConfig::new().typed("p", TYPED).unwrap();
+        assert_eq!(empty.count, None);
+    }
+
+    #[test]
+    fn ill_typed_and_unknown_options_are_refused_by_name_without_secrets() {
+        let bad = ProviderConfig::new().option("count", "many");
+        let err = bad.typed::<Typed>("p", TYPED).unwrap_err();
+        assert_eq!(err.kind(), &crate::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("count"), "{err}");
+        let unknown = ProviderConfig::new().option("cuont", "1");
+        let err = unknown.typed::<Typed>("p", TYPED).unwrap_err();
+        assert!(err.to_string().contains("cuont"), "{err}");
+        // A field of the wrong Rust type names the field, never the value.
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Wrong {
+            token: u64,
+        }
+        let secret = ProviderConfig::new().option("token", "hunter2");
+        let err = secret.typed::<Wrong>("p", TYPED).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
     use crate::ErrorKind;
 
     #[test]

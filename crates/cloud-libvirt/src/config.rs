@@ -23,6 +23,16 @@ pub const CONFIG_OPTIONS: &[ConfigOption] = &[
     ),
 ];
 
+/// [`CONFIG_OPTIONS`] as read from a `ProviderConfig`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct Options {
+    uri: Option<String>,
+    image_pool: Option<String>,
+    network: Option<String>,
+    domain_type: Option<String>,
+}
+
 /// Options for a libvirt connection.
 ///
 /// ```no_run
@@ -59,24 +69,20 @@ impl LibvirtBuilder {
         Self::default()
     }
 
-    /// Reads the options of [`CONFIG_OPTIONS`]; any other is refused.
+    /// Reads the options of [`CONFIG_OPTIONS`] (the endpoint, if set, is
+    /// the URI); any other option, or an ill-typed one, is refused by name.
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
-        config.check_options(PROVIDER, CONFIG_OPTIONS)?;
-        let mut builder = Self::new();
-        let text = |name: &str| config.option_value(name).map(|v| v.expose().to_owned());
-        if let Some(uri) = text("uri").or_else(|| config.endpoint_str().map(str::to_owned)) {
-            builder = builder.uri(uri);
-        }
-        if let Some(pool) = text("image_pool") {
-            builder = builder.image_pool(pool);
-        }
-        if let Some(network) = text("network") {
-            builder = builder.network(network);
-        }
-        if let Some(kind) = text("domain_type") {
-            builder = builder.domain_type(kind);
-        }
-        Ok(builder)
+        let options: Options = config.typed(PROVIDER, CONFIG_OPTIONS)?;
+        let defaults = Self::new();
+        Ok(LibvirtBuilder {
+            uri: options
+                .uri
+                .or_else(|| config.endpoint_str().map(str::to_owned))
+                .unwrap_or(defaults.uri),
+            image_pool: options.image_pool.unwrap_or(defaults.image_pool),
+            network: options.network.unwrap_or(defaults.network),
+            domain_type: options.domain_type,
+        })
     }
 
     /// The connection URI.
@@ -136,5 +142,27 @@ impl LibvirtBuilder {
             self.network,
             domain_type,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_read_typed_and_typos_refused() {
+        let config = ProviderConfig::new()
+            .option("uri", "test:///default")
+            .option("image_pool", "images");
+        let builder = LibvirtBuilder::from_config(&config).unwrap();
+        assert_eq!(builder.uri, "test:///default");
+        assert_eq!(builder.image_pool, "images");
+        assert_eq!(builder.network, "default");
+        let typo = ProviderConfig::new().option("imagepool", "images");
+        let err = LibvirtBuilder::from_config(&typo).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown option `imagepool`"),
+            "{err}"
+        );
     }
 }
