@@ -91,8 +91,9 @@ impl LibvirtCompute {
             .map_err(|e| {
                 Error::new(
                     cloud_core::ErrorKind::Provider,
-                    format!("libvirt call failed: {e}"),
+                    format!("a libvirt call did not finish: {e}"),
                 )
+                .with_provider(PROVIDER)
             })?
     }
 
@@ -102,7 +103,8 @@ impl LibvirtCompute {
     }
 
     /// Creates an empty raw volume of `capacity` bytes in the image pool,
-    /// to be filled with an image's bytes by the caller (blocking).
+    /// to be filled with an image's bytes by the caller. It blocks: call
+    /// it from `spawn_blocking` inside a runtime.
     pub fn ex_create_image_volume(&self, name: &str, capacity: u64) -> Result<NodeImage> {
         let pool = self.inner.pool()?;
         let xml = format!(
@@ -119,8 +121,9 @@ impl LibvirtCompute {
             .ok_or_else(|| {
                 Error::new(
                     cloud_core::ErrorKind::Provider,
-                    "the new volume is not listed",
+                    format!("the new volume `{name}` is not listed in its pool"),
                 )
+                .with_provider(PROVIDER)
             })
     }
 }

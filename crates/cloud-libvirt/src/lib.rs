@@ -24,7 +24,7 @@ mod config;
 mod domain;
 mod error;
 
-use cloud_core::ProviderDescription;
+use cloud_core::{Api, ExtraOperation, ProviderDescription};
 
 pub use compute::LibvirtCompute;
 pub use config::{CONFIG_OPTIONS, LibvirtBuilder};
@@ -41,7 +41,11 @@ pub const DESCRIPTION: ProviderDescription = ProviderDescription {
     storage: None,
     load_balancer: None,
     dns: None,
-    extras: &[],
+    extras: &[ExtraOperation {
+        api: Api::Compute,
+        name: "ex_create_image_volume",
+        description: "Creates an empty raw volume in the image pool",
+    }],
     options: CONFIG_OPTIONS,
 };
 
