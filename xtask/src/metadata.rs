@@ -59,7 +59,8 @@ impl Workspace {
             .ok_or_else(|| format!("no package `{name}` in the workspace"))
     }
 
-    /// The provider crates: the `cloud` crate's optional dependencies.
+    /// The provider crates: the `cloud` crate's optional dependencies (and
+    /// `cloud-deploy`, gated the same way and held to the same boundaries).
     pub(crate) fn provider_crates(&self) -> Result<Vec<String>, String> {
         let umbrella = self.package("cloud")?;
         let crates = umbrella

@@ -324,23 +324,8 @@ pub enum ComputeCommand {
     Locations,
     /// Create a node.
     Create {
-        /// The node's name.
-        name: String,
-        /// Size id (see `cloud compute sizes`).
-        #[arg(long)]
-        size: String,
-        /// Image id (see `cloud compute images`).
-        #[arg(long)]
-        image: String,
-        /// Location id.
-        #[arg(long)]
-        location: Option<String>,
-        /// A key pair registered with the provider.
-        #[arg(long)]
-        key_pair: Option<String>,
-        /// A tag, `key=value` (repeatable).
-        #[arg(long = "tag", value_parser = parse_pair)]
-        tags: Vec<(String, String)>,
+        #[command(flatten)]
+        node: NewNode,
         /// Wait until it runs.
         #[arg(long)]
         wait: bool,
@@ -377,6 +362,122 @@ pub enum ComputeCommand {
         #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
         wait_timeout: Duration,
     },
+    /// Create a node, wait for it, log in over SSH and run steps on it.
+    ///
+    /// Steps run in this order: --install-key, --file, --script, --run.
+    #[cfg(feature = "deploy")]
+    Deploy {
+        #[command(flatten)]
+        node: NewNode,
+        /// Destroy the node if a step fails (default: keep it to look at).
+        #[arg(long)]
+        destroy_on_failure: bool,
+        /// How long to wait for it to run (`10m`, `90s`).
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+        wait_timeout: Duration,
+        #[command(flatten)]
+        steps: Box<DeployArgs>,
+    },
+    /// Run deployment steps over SSH on an existing node.
+    ///
+    /// Steps run in this order: --install-key, --file, --script, --run.
+    #[cfg(feature = "deploy")]
+    Run {
+        /// The node's id.
+        id: String,
+        /// How long to wait for it to run (`10m`, `90s`).
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+        wait_timeout: Duration,
+        #[command(flatten)]
+        steps: Box<DeployArgs>,
+    },
+}
+
+/// The node `compute create` and `compute deploy` make.
+#[derive(Debug, clap::Args)]
+pub struct NewNode {
+    /// The node's name.
+    pub name: String,
+    /// Size id (see `cloud compute sizes`).
+    #[arg(long)]
+    pub size: String,
+    /// Image id (see `cloud compute images`).
+    #[arg(long)]
+    pub image: String,
+    /// Location id.
+    #[arg(long)]
+    pub location: Option<String>,
+    /// A key pair registered with the provider (installed on the node).
+    #[arg(long)]
+    pub key_pair: Option<String>,
+    /// A tag, `key=value` (repeatable).
+    #[arg(long = "tag", value_parser = parse_pair)]
+    pub tags: Vec<(String, String)>,
+}
+
+/// How to log in to a node and what to run there.
+#[cfg(feature = "deploy")]
+#[derive(Debug, clap::Args)]
+pub struct DeployArgs {
+    /// The login user.
+    #[arg(long, default_value = "root")]
+    pub user: String,
+    /// The SSH port (default: the one the provider reports, else 22).
+    #[arg(long)]
+    pub ssh_port: Option<u16>,
+    /// A private key to log in with (repeatable; default: the SSH agent and
+    /// ~/.ssh/id_ed25519, id_ecdsa, id_rsa). An encrypted key's passphrase
+    /// is read from CLOUD_SSH_KEY_PASSPHRASE.
+    #[arg(long = "ssh-key", value_name = "FILE")]
+    pub ssh_keys: Vec<std::path::PathBuf>,
+    /// Log in with the keys of the SSH agent at $SSH_AUTH_SOCK.
+    #[arg(long)]
+    pub agent: bool,
+    /// Log in with the password in this environment variable (never on the
+    /// command line, where other users could read it).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Trust host keys in this file instead of ~/.ssh/known_hosts.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<std::path::PathBuf>,
+    /// Trust a host not yet in known_hosts and record its key (a changed key is still refused).
+    #[arg(long)]
+    pub accept_new_host_key: bool,
+    /// Trust only the host key with this fingerprint (`SHA256:...`).
+    #[arg(long, value_name = "FINGERPRINT", conflicts_with_all = ["known_hosts", "accept_new_host_key"])]
+    pub host_key_fingerprint: Option<String>,
+    /// How long to keep trying to reach SSH (`5m`, `90s`).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub ssh_timeout: Duration,
+    /// Append this public key file to the user's authorized_keys (repeatable).
+    #[arg(long = "install-key", value_name = "FILE.pub")]
+    pub install_keys: Vec<std::path::PathBuf>,
+    /// Upload a local file, `SRC:DST` (repeatable).
+    #[arg(long = "file", value_name = "SRC:DST", value_parser = parse_upload)]
+    pub files: Vec<(std::path::PathBuf, String)>,
+    /// Run a local script file on the node (repeatable).
+    #[arg(long = "script", value_name = "FILE")]
+    pub scripts: Vec<std::path::PathBuf>,
+    /// Run a command on the node (repeatable).
+    #[arg(long = "run", value_name = "CMD")]
+    pub commands: Vec<String>,
+    /// Run scripts and commands as root through sudo.
+    #[arg(long)]
+    pub sudo: bool,
+    /// Fail a step that runs longer than this (`10m`, `90s`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub step_timeout: Option<Duration>,
+}
+
+/// `SRC:DST` for uploads (the last `:` splits, so DST holds none).
+#[cfg(feature = "deploy")]
+pub fn parse_upload(text: &str) -> Result<(std::path::PathBuf, String), String> {
+    match text.rsplit_once(':') {
+        Some((src, dst)) if !src.is_empty() && !dst.is_empty() => {
+            Ok((std::path::PathBuf::from(src), dst.to_owned()))
+        }
+        _ => Err(format!("`{text}` is not SRC:DST")),
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -94,7 +94,12 @@ impl Providers {
         let provider = self.settings.default_provider();
         self.settings.check_flag_options(&[&provider])?;
         if provider == cloud_memory::PROVIDER {
-            let driver = MemoryCompute::open(self.state_file("compute")?, self.embedded_delay()?)?;
+            let mut driver =
+                MemoryCompute::open(self.state_file("compute")?, self.embedded_delay()?)?;
+            let config = self.settings.provider_config(cloud_memory::PROVIDER)?;
+            if let Some(endpoint) = cloud_memory::ssh_endpoint_option(&config)? {
+                driver = driver.with_ssh_endpoint(endpoint);
+            }
             return Ok(Compute::new(driver));
         }
         self.registry

@@ -1,7 +1,7 @@
 //! In-memory compute: nodes with a life cycle, volumes, snapshots, key pairs.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -37,6 +37,7 @@ const PAGE_SIZE: u32 = 100;
 pub struct MemoryCompute {
     store: Store<State>,
     delay: Duration,
+    ssh_endpoint: Option<SocketAddr>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -124,7 +125,18 @@ impl MemoryCompute {
         MemoryCompute {
             store: Store::memory(State::default()),
             delay,
+            ssh_endpoint: None,
         }
+    }
+
+    /// Gives the nodes it creates from now on `endpoint`'s address as their
+    /// public address, and its port as their SSH port
+    /// ([`cloud_core::compute::EXTRA_SSH_PORT`]): point it at a local SSH
+    /// server and deployment runs end to end on the memory provider.
+    #[must_use]
+    pub fn with_ssh_endpoint(mut self, endpoint: SocketAddr) -> Self {
+        self.ssh_endpoint = Some(endpoint);
+        self
     }
 
     /// A compute account kept in the JSON file `path` (created on the
@@ -135,6 +147,7 @@ impl MemoryCompute {
         Ok(MemoryCompute {
             store: Store::open(path)?,
             delay,
+            ssh_endpoint: None,
         })
     }
 
@@ -250,6 +263,7 @@ impl ComputeDriver for MemoryCompute {
             )));
         }
         let delay = self.delay;
+        let ssh_endpoint = self.ssh_endpoint;
         self.store.update(|state| {
             if let Some(token) = request.idempotency_token_value()
                 && let Some(existing) = state
@@ -290,6 +304,13 @@ impl ComputeDriver for MemoryCompute {
             node.created_at = Some(SystemTime::now());
             node.private_ips = vec![IpAddr::V4(Ipv4Addr::new(10, 0, (n >> 8) as u8, n as u8))];
             node.public_ips = vec![IpAddr::V4(Ipv4Addr::new(203, 0, 113, (n % 254 + 1) as u8))];
+            if let Some(endpoint) = ssh_endpoint {
+                node.public_ips = vec![endpoint.ip()];
+                node.extra.insert(
+                    cloud_core::compute::EXTRA_SSH_PORT.into(),
+                    endpoint.port().into(),
+                );
+            }
             for (k, v) in request.tags() {
                 node.extra.insert(format!("tag:{k}"), v.clone().into());
             }

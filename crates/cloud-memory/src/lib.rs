@@ -31,6 +31,7 @@ mod loadbalancer;
 mod persist;
 mod storage;
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use cloud_core::{Api, ConfigOption, ExtraOperation, ProviderConfig, ProviderDescription, Result};
@@ -98,16 +99,23 @@ pub const ENTRY: cloud_core::provider::Provider = cloud_core::provider::Provider
     .with_dns(|c| Ok(cloud_core::Dns::new(MemoryCloud::from_config(c)?.dns())));
 
 /// Options `MemoryCloud::from_config` understands.
-pub const CONFIG_OPTIONS: &[ConfigOption] = &[ConfigOption::new(
-    "transition_delay_ms",
-    "Milliseconds nodes and balancers spend pending, rebooting, stopping...",
-)
-.number()];
+pub const CONFIG_OPTIONS: &[ConfigOption] = &[
+    ConfigOption::new(
+        "transition_delay_ms",
+        "Milliseconds nodes and balancers spend pending, rebooting, stopping...",
+    )
+    .number(),
+    ConfigOption::new(
+        "ssh_endpoint",
+        "host:port of an SSH server that new nodes answer on (deployment tests)",
+    ),
+];
 
 /// Options for an in-memory cloud.
 #[derive(Debug, Clone)]
 pub struct MemoryCloudBuilder {
     transition_delay: Duration,
+    ssh_endpoint: Option<SocketAddr>,
 }
 
 impl MemoryCloudBuilder {
@@ -119,10 +127,19 @@ impl MemoryCloudBuilder {
         self
     }
 
+    /// Nodes created by its compute drivers answer SSH at `endpoint`
+    /// (see [`MemoryCompute::with_ssh_endpoint`]).
+    #[must_use]
+    pub fn ssh_endpoint(mut self, endpoint: SocketAddr) -> Self {
+        self.ssh_endpoint = Some(endpoint);
+        self
+    }
+
     /// Builds the cloud.
     pub fn build(self) -> MemoryCloud {
         MemoryCloud {
             transition_delay: self.transition_delay,
+            ssh_endpoint: self.ssh_endpoint,
         }
     }
 }
@@ -132,6 +149,7 @@ impl MemoryCloudBuilder {
 #[derive(Debug, Clone)]
 pub struct MemoryCloud {
     transition_delay: Duration,
+    ssh_endpoint: Option<SocketAddr>,
 }
 
 impl Default for MemoryCloud {
@@ -149,6 +167,9 @@ impl MemoryCloud {
         if let Some(ms) = config.u64_option("transition_delay_ms")? {
             builder = builder.transition_delay(Duration::from_millis(ms));
         }
+        if let Some(endpoint) = ssh_endpoint_option(config)? {
+            builder = builder.ssh_endpoint(endpoint);
+        }
         Ok(builder.build())
     }
 
@@ -156,12 +177,17 @@ impl MemoryCloud {
     pub fn builder() -> MemoryCloudBuilder {
         MemoryCloudBuilder {
             transition_delay: Duration::from_millis(500),
+            ssh_endpoint: None,
         }
     }
 
     /// A compute driver with the built-in catalogue of sizes, images and locations.
     pub fn compute(&self) -> MemoryCompute {
-        MemoryCompute::new(self.transition_delay)
+        let compute = MemoryCompute::new(self.transition_delay);
+        match self.ssh_endpoint {
+            Some(endpoint) => compute.with_ssh_endpoint(endpoint),
+            None => compute,
+        }
     }
 
     /// An object-storage driver.
@@ -180,4 +206,16 @@ impl MemoryCloud {
     pub fn dns(&self) -> MemoryDns {
         MemoryDns::new()
     }
+}
+
+/// The `ssh_endpoint` option (`host:port`), if set.
+pub fn ssh_endpoint_option(config: &ProviderConfig) -> Result<Option<SocketAddr>> {
+    let Some(value) = config.option_value("ssh_endpoint") else {
+        return Ok(None);
+    };
+    value.expose().parse().map(Some).map_err(|_| {
+        cloud_core::Error::invalid_input(
+            "option `ssh_endpoint` of provider `memory` must be an IP address and port, like 127.0.0.1:2222",
+        )
+    })
 }

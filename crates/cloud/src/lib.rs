@@ -15,6 +15,8 @@
 //! | `rackspace`        | `openstack` (`cloud_openstack`) | storage (Cloud Files, with CDN) |
 //! | `libvirt`          | `libvirt` (`cloud_libvirt`) | compute (domains of any libvirt connection; links the system's libvirt) |
 //!
+//! | `deploy`           | [`deploy`](https://docs.rs/cloud-deploy) (`cloud_deploy`) | deployment over SSH on any compute provider: `deploy_node`, steps, host-key policy |
+//!
 //! Only the providers you enable are compiled; `local` and `memory` need no
 //! HTTP stack at all.
 //!
@@ -43,6 +45,9 @@ mod matrix;
 mod registry;
 
 pub use cloud_core::*;
+/// Deployment over SSH: create a node, wait for it, log in and run steps.
+#[cfg(feature = "deploy")]
+pub use cloud_deploy as deploy;
 pub use matrix::provider_matrix;
 pub use registry::Registry;
 

@@ -18,6 +18,7 @@ use cloud_testkit::servers::ServerProcess;
 
 mod aws;
 mod openstack;
+mod ssh;
 
 pub(crate) use openstack::venv;
 
@@ -44,6 +45,7 @@ pub(crate) fn all() -> Vec<Box<dyn LocalServer>> {
         Box::new(openstack::Keystone),
         Box::new(openstack::Mimic),
         Box::new(openstack::Reference),
+        Box::new(ssh::Sshd),
     ]
 }
 
@@ -71,6 +73,8 @@ pub(crate) fn apt_install(packages: &[&str], what: &str) -> Result<(), String> {
 
 pub(crate) fn run(mut command: Command, what: &str) -> Result<(), String> {
     eprintln!("xtask: {what}: {command:?}");
+    // stdout is for `cargo xtask servers`' exports; installers' chatter is not.
+    command.stdout(std::io::stderr());
     let status = command
         .status()
         .map_err(|e| format!("{what}: cannot run {command:?}: {e}"))?;

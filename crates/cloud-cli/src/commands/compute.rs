@@ -11,7 +11,7 @@ use cloud::{
 use futures::TryStreamExt;
 
 use super::Context;
-use crate::cli::{ComputeCommand, KeyPairCommand, SnapshotCommand, VolumeCommand};
+use crate::cli::{ComputeCommand, KeyPairCommand, NewNode, SnapshotCommand, VolumeCommand};
 use crate::output::{self, or_dash, outln, size};
 use crate::progress;
 
@@ -79,6 +79,21 @@ pub fn print_one<T: serde::Serialize>(ctx: &Context, value: &T) -> Result<()> {
     output::table(&["field", "value"], &rows)
 }
 
+/// The create request for `compute create` and `compute deploy`.
+fn node_request(node: NewNode) -> CreateNode {
+    let mut request = CreateNode::new(node.name, node.size, node.image);
+    if let Some(l) = node.location {
+        request = request.location(l);
+    }
+    if let Some(k) = node.key_pair {
+        request = request.key_pair(k);
+    }
+    for (k, v) in node.tags {
+        request = request.tag(k, v);
+    }
+    request
+}
+
 async fn wait(
     ctx: &Context,
     compute: &Compute,
@@ -144,26 +159,11 @@ pub async fn run(command: ComputeCommand, ctx: &Context) -> Result<()> {
             output::table(&["id", "name", "country"], &rows)
         }
         ComputeCommand::Create {
-            name,
-            size,
-            image,
-            location,
-            key_pair,
-            tags,
+            node,
             wait: wait_for_it,
             wait_timeout,
         } => {
-            let mut request = CreateNode::new(name, size, image);
-            if let Some(l) = location {
-                request = request.location(l);
-            }
-            if let Some(k) = key_pair {
-                request = request.key_pair(k);
-            }
-            for (k, v) in tags {
-                request = request.tag(k, v);
-            }
-            let mut node = compute.create_node(&request).await?;
+            let mut node = compute.create_node(&node_request(node)).await?;
             if wait_for_it {
                 node = wait(ctx, &compute, std::slice::from_ref(&node.id), wait_timeout)
                     .await?
@@ -187,6 +187,30 @@ pub async fn run(command: ComputeCommand, ctx: &Context) -> Result<()> {
             let nodes = wait(ctx, &compute, &ids, wait_timeout).await?;
             print_nodes(ctx, &nodes)
         }
+        #[cfg(feature = "deploy")]
+        ComputeCommand::Deploy {
+            node,
+            destroy_on_failure,
+            wait_timeout,
+            steps,
+        } => {
+            let request = node_request(node);
+            super::deploy::deploy(
+                ctx,
+                &compute,
+                &request,
+                destroy_on_failure,
+                wait_timeout,
+                *steps,
+            )
+            .await
+        }
+        #[cfg(feature = "deploy")]
+        ComputeCommand::Run {
+            id,
+            wait_timeout,
+            steps,
+        } => super::deploy::run_on(ctx, &compute, &id, wait_timeout, *steps).await,
         ComputeCommand::Volumes(command) => volumes(ctx, &compute, command).await,
         ComputeCommand::Snapshots(command) => snapshots(ctx, &compute, command).await,
         ComputeCommand::KeyPairs(command) => key_pairs(ctx, &compute, command).await,

@@ -3,6 +3,8 @@
 
 pub mod compute;
 pub mod config;
+#[cfg(feature = "deploy")]
+pub mod deploy;
 pub mod dns;
 pub mod lb;
 pub mod storage;

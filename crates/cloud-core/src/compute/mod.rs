@@ -7,6 +7,6 @@ mod types;
 pub use driver::ComputeDriver;
 pub use handle::Compute;
 pub use types::{
-    CreateNode, CreateVolume, KeyPair, Node, NodeAuth, NodeImage, NodeLocation, NodeSize,
-    NodeState, SnapshotState, StorageVolume, VolumeSnapshot, VolumeState,
+    CreateNode, CreateVolume, EXTRA_SSH_PORT, KeyPair, Node, NodeAuth, NodeImage, NodeLocation,
+    NodeSize, NodeState, SnapshotState, StorageVolume, VolumeSnapshot, VolumeState,
 };

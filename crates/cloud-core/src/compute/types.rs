@@ -94,7 +94,16 @@ pub struct Node {
     pub created_at: Option<SystemTime>,
     /// Provider-specific attributes.
     pub extra: Extra,
+    /// The root or administrator password the provider generated, returned
+    /// only by `create_node` on providers that make one (OpenStack's
+    /// `adminPass`); never serialized, never printed.
+    #[serde(skip)]
+    pub password: Option<Secret>,
 }
+
+/// The [`Node::extra`] key under which a provider gives the node's SSH port
+/// when it is not 22 (a NAT or a test server); deployment connects there.
+pub const EXTRA_SSH_PORT: &str = "ssh_port";
 
 impl Node {
     /// A node with only the required fields set; drivers fill in the rest.
@@ -110,6 +119,7 @@ impl Node {
             location: None,
             created_at: None,
             extra: Extra::new(),
+            password: None,
         }
     }
 }

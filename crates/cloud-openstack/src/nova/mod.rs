@@ -404,7 +404,20 @@ impl ComputeDriver for NovaCompute {
             .and_then(Value::as_str)
             .ok_or_else(|| self.nova.malformed("the new server has no id"))?
             .to_owned();
-        self.get_node(&id).await
+        // Only this answer carries the root password Nova generated (or was
+        // given); deployment logs in with it when no key is installed.
+        let password = answer
+            .body
+            .pointer("/server/adminPass")
+            .and_then(Value::as_str)
+            .filter(|p| !p.is_empty())
+            .map(cloud_core::Secret::new);
+        if let Some(password) = &password {
+            self.nova.shared.session.redactor().add(password);
+        }
+        let mut node = self.get_node(&id).await?;
+        node.password = password;
+        Ok(node)
     }
 
     async fn destroy_node(&self, id: &str) -> Result<()> {

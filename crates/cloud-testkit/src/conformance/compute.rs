@@ -183,6 +183,14 @@ pub async fn node_lifecycle(fx: &ComputeFixture) {
     assert!(!node.id.is_empty());
     assert_eq!(node.name, format!("{}-lifecycle", fx.namespace));
     assert!(!node.state.is_terminal(), "a new node is {}", node.state);
+    if let Some(password) = &node.password {
+        // A generated root password never prints nor serializes.
+        let shown = format!("{node:?} {}", serde_json::to_string(&node).unwrap());
+        assert!(
+            !shown.contains(password.expose()),
+            "password shown: {shown}"
+        );
+    }
     if fx.supports(Capability::ListNodes) {
         let nodes = c.list_nodes_vec().await.unwrap();
         assert!(nodes.iter().any(|n| n.id == node.id), "new node is listed");

@@ -1,0 +1,196 @@
+//! Deciding whether to trust the key a host offers.
+//!
+//! The default is OpenSSH's: the key must already be in `~/.ssh/known_hosts`.
+//! A freshly created node is in no `known_hosts` file, so a deployment either
+//! pins the fingerprint the provider reported (the console output of most
+//! clouds prints it) or opts into accept-new, which records the key on first
+//! contact like `StrictHostKeyChecking=accept-new`. A key that differs from
+//! the recorded or pinned one is refused under every policy.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use russh::keys::{HashAlg, PublicKey};
+
+use crate::error::DeployError;
+
+/// Which host keys to trust.
+///
+/// ```
+/// use cloud_deploy::HostKeyPolicy;
+///
+/// let strict = HostKeyPolicy::known_hosts();
+/// let first_contact = HostKeyPolicy::known_hosts().accept_new();
+/// let pinned = HostKeyPolicy::fingerprint("SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU");
+/// # let _ = (strict, first_contact, pinned);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostKeyPolicy {
+    rule: Rule,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Rule {
+    KnownHosts {
+        file: Option<PathBuf>,
+        accept_new: bool,
+    },
+    Fingerprint(String),
+}
+
+impl Default for HostKeyPolicy {
+    fn default() -> Self {
+        HostKeyPolicy::known_hosts()
+    }
+}
+
+impl HostKeyPolicy {
+    /// Trust keys recorded in `~/.ssh/known_hosts` (the default).
+    pub fn known_hosts() -> Self {
+        HostKeyPolicy {
+            rule: Rule::KnownHosts {
+                file: None,
+                accept_new: false,
+            },
+        }
+    }
+
+    /// Trust keys recorded in `file` instead.
+    pub fn known_hosts_file(file: impl Into<PathBuf>) -> Self {
+        HostKeyPolicy {
+            rule: Rule::KnownHosts {
+                file: Some(file.into()),
+                accept_new: false,
+            },
+        }
+    }
+
+    /// Also trust a host the file has no key for, and record its key there.
+    /// A host whose recorded key differs is still refused.
+    #[must_use]
+    pub fn accept_new(mut self) -> Self {
+        if let Rule::KnownHosts { accept_new, .. } = &mut self.rule {
+            *accept_new = true;
+        }
+        self
+    }
+
+    /// Trust only the key with this SHA-256 fingerprint, as `ssh-keygen -lf`
+    /// prints it (`SHA256:` followed by unpadded base64).
+    pub fn fingerprint(fingerprint: impl Into<String>) -> Self {
+        HostKeyPolicy {
+            rule: Rule::Fingerprint(fingerprint.into()),
+        }
+    }
+
+    /// Whether a host unknown to `known_hosts` is trusted on first contact.
+    pub fn accepts_new(&self) -> bool {
+        matches!(
+            self.rule,
+            Rule::KnownHosts {
+                accept_new: true,
+                ..
+            }
+        )
+    }
+
+    fn known_hosts_path(file: &Option<PathBuf>) -> Result<PathBuf, String> {
+        match file {
+            Some(file) => Ok(file.clone()),
+            None => std::env::home_dir()
+                .map(|home| home.join(".ssh").join("known_hosts"))
+                .ok_or_else(|| "no home directory to find ~/.ssh/known_hosts in".to_owned()),
+        }
+    }
+
+    /// Judges `key` offered by `host:port`.
+    fn check(&self, host: &str, port: u16, key: &PublicKey) -> Result<(), DeployError> {
+        let address = format!("{host}:{port}");
+        let offered = key.fingerprint(HashAlg::Sha256).to_string();
+        match &self.rule {
+            Rule::Fingerprint(pinned) => {
+                let pinned = pinned.trim();
+                let bare = pinned.strip_prefix("SHA256:").unwrap_or(pinned);
+                let bare = bare.trim_end_matches('=');
+                if offered.strip_prefix("SHA256:") == Some(bare) {
+                    Ok(())
+                } else {
+                    Err(DeployError::HostKeyChanged {
+                        address,
+                        offered,
+                        recorded: format!("the pinned fingerprint {pinned}"),
+                    })
+                }
+            }
+            Rule::KnownHosts { file, accept_new } => {
+                let path = Self::known_hosts_path(file).map_err(DeployError::InvalidInput)?;
+                let known = if path.exists() {
+                    russh::keys::check_known_hosts_path(host, port, key, &path)
+                } else {
+                    Ok(false)
+                };
+                match known {
+                    Ok(true) => Ok(()),
+                    Ok(false) if *accept_new => {
+                        russh::keys::known_hosts::learn_known_hosts_path(host, port, key, &path)
+                            .map_err(|e| {
+                                DeployError::Ssh(format!(
+                                    "recording the host key of {address} in {}: {e}",
+                                    path.display()
+                                ))
+                            })?;
+                        tracing::info!(%address, fingerprint = %offered, file = %path.display(), "recorded a new host key");
+                        Ok(())
+                    }
+                    Ok(false) => Err(DeployError::HostKeyUnknown {
+                        address,
+                        offered,
+                        known_hosts: path,
+                    }),
+                    Err(russh::keys::Error::KeyChanged { line }) => {
+                        Err(DeployError::HostKeyChanged {
+                            address,
+                            offered,
+                            recorded: format!("the key on line {line} of {}", path.display()),
+                        })
+                    }
+                    Err(e) => Err(DeployError::Ssh(format!("reading {}: {e}", path.display()))),
+                }
+            }
+        }
+    }
+}
+
+/// The russh client handler: checks the host key and keeps the reason it
+/// refused one, since russh itself only reports "unknown key".
+pub(crate) struct Client {
+    pub(crate) policy: HostKeyPolicy,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) refusal: Arc<Mutex<Option<DeployError>>>,
+}
+
+impl russh::client::Handler for Client {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        server_public_key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        let russh::keys::PublicKeyOrCertificate::PublicKey { key, .. } = server_public_key else {
+            *self.refusal.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(DeployError::Ssh(format!(
+                    "{}:{} offered a host certificate; only plain host keys are checked",
+                    self.host, self.port
+                )));
+            return Ok(false);
+        };
+        match self.policy.check(&self.host, self.port, key) {
+            Ok(()) => Ok(true),
+            Err(refusal) => {
+                *self.refusal.lock().unwrap_or_else(|p| p.into_inner()) = Some(refusal);
+                Ok(false)
+            }
+        }
+    }
+}
