@@ -118,7 +118,8 @@ impl SshSession {
         let mut status = None;
         let mut signal = None;
 
-        let feed = async {
+        let writer = &writer;
+        let feed = async move {
             match input {
                 Some(Input::File(file)) => writer.data(file).await?,
                 Some(Input::Bytes(bytes)) => writer.data(bytes.as_slice()).await?,
@@ -180,6 +181,13 @@ impl SshSession {
                 false
             }
         };
+        if timed_out {
+            // Left alone, the command would run on after its step failed:
+            // ask sshd to signal it, then close the channel (a shell waiting
+            // on a child dies of the TERM, so nothing after it runs).
+            let _ = writer.signal(russh::Sig::TERM).await;
+            let _ = writer.close().await;
+        }
         let outcome = if timed_out {
             StepOutcome::TimedOut
         } else if let Some(status) = status {

@@ -266,12 +266,25 @@ async fn each_step_kind() {
         .unwrap();
     assert!(!result.outcome.is_success());
 
-    // A step that outlives its timeout.
+    // A step that outlives its timeout is stopped: what follows in it never runs.
+    let marker = format!("{dir}/after-timeout");
     let result = session
-        .run(&Step::command("sleep 30").timeout(Duration::from_millis(500)))
+        .run(
+            &Step::command(format!("sleep 2; touch '{marker}'"))
+                .timeout(Duration::from_millis(500)),
+        )
         .await
         .unwrap();
     assert_eq!(result.outcome, StepOutcome::TimedOut);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        run(
+            &session,
+            &format!("test -e '{marker}' && echo ran || echo stopped")
+        )
+        .await,
+        "stopped\n"
+    );
     run(&session, &format!("rm -rf '{dir}'")).await;
 }
 
@@ -350,4 +363,56 @@ async fn bad_steps_are_refused_before_connecting() {
             failed.error
         );
     }
+}
+
+#[tokio::test]
+async fn sudo_steps_run_as_root() {
+    let Some(sshd) = Sshd::get() else { return };
+    let session = connect(
+        &sshd,
+        &sshd.options(SshAuth::key_file(sshd.key("id_ed25519"))),
+    )
+    .await
+    .unwrap();
+    let dir = run(&session, "mktemp -d").await.trim().to_owned();
+    let result = session.run(&Step::command("id -u").sudo()).await.unwrap();
+    assert_eq!(result.stdout_tail, "0\n", "{result:?}");
+    let result = session
+        .run(
+            &Step::script("#!/bin/sh\necho \"$(id -u) $X $1\"\n")
+                .env("X", "it's")
+                .arg("a b")
+                .sudo(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.stdout_tail, "0 it's a b\n", "{result:?}");
+
+    // An upload owned by root, and one owned by the login user without sudo.
+    let owned = format!("{dir}/owned by root");
+    let result = session
+        .run(
+            &Step::upload_bytes("secret", &owned)
+                .owner("root:root")
+                .mode(0o640)
+                .sudo(),
+        )
+        .await
+        .unwrap();
+    assert!(result.outcome.is_success(), "{result:?}");
+    assert_eq!(
+        run(&session, &format!("stat -c '%U:%G %a' '{owned}'")).await,
+        "root:root 640\n"
+    );
+    let mine = format!("{dir}/mine");
+    let result = session
+        .run(&Step::upload_bytes("x", &mine).owner(&sshd.user))
+        .await
+        .unwrap();
+    assert!(result.outcome.is_success(), "{result:?}");
+    assert_eq!(
+        run(&session, &format!("stat -c %U '{mine}'")).await.trim(),
+        sshd.user
+    );
+    run(&session, &format!("sudo -n rm -rf '{dir}'")).await;
 }

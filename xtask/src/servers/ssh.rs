@@ -4,7 +4,8 @@
 //! the developer or root, because one test installs a key into the login
 //! user's `authorized_keys` and another logs in with a password. Creating
 //! that user needs root, as installing sshd does; the start fails with a
-//! message saying so otherwise. Every start writes fresh keys: a host key,
+//! message saying so otherwise. The user may `sudo` without a password, so
+//! the suite can check steps that run as root. Every start writes fresh keys: a host key,
 //! four client keys of the kinds users have (Ed25519, ECDSA, RSA, and an
 //! Ed25519 key behind a passphrase) and one the server does not know.
 
@@ -19,6 +20,10 @@ use super::{LocalServer, Started, apt_install, run};
 pub(crate) struct Sshd;
 
 const SSHD: &str = "/usr/sbin/sshd";
+const SUDO: &str = "/usr/bin/sudo";
+/// Lets the test user run `sudo -n` (the sudo steps' tests); the user
+/// logs in only to this loopback sshd, with keys made for the run.
+const SUDOERS: &str = "/etc/sudoers.d/cloud-deploy-test";
 /// The login user the tests use.
 const USER: &str = "cloud-deploy-test";
 /// The passphrase of `id_ed25519_pass` (a test key, not a secret; the
@@ -31,10 +36,17 @@ impl LocalServer for Sshd {
     }
 
     fn ensure_installed(&self, _cache: &Path) -> Result<(), String> {
-        if Path::new(SSHD).exists() && super::on_path("ssh-keygen") && super::on_path("ssh-agent") {
+        if Path::new(SSHD).exists()
+            && super::on_path("ssh-keygen")
+            && super::on_path("ssh-agent")
+            && Path::new(SUDO).exists()
+        {
             return Ok(());
         }
-        apt_install(&["openssh-server", "openssh-client"], "installing OpenSSH")
+        apt_install(
+            &["openssh-server", "openssh-client", "sudo"],
+            "installing OpenSSH and sudo",
+        )
     }
 
     fn start(&self, _cache: &Path, work: &Path) -> Result<Started, String> {
@@ -44,6 +56,13 @@ impl LocalServer for Sshd {
                 .into());
         }
         let home = ensure_user()?;
+        std::fs::create_dir_all("/etc/sudoers.d").map_err(|e| format!("sshd: {e}"))?;
+        write(
+            Path::new(SUDOERS),
+            &format!("{USER} ALL=(ALL) NOPASSWD: ALL\n"),
+        )?;
+        std::fs::set_permissions(SUDOERS, std::os::unix::fs::PermissionsExt::from_mode(0o440))
+            .map_err(|e| format!("sshd: {SUDOERS}: {e}"))?;
         let password = random_hex(16)?;
         set_password(&password)?;
 
