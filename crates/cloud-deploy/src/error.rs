@@ -198,3 +198,68 @@ impl From<DeployError> for cloud_core::Error {
         cloud_core::Error::new(kind, error.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::step::StepOutcome;
+
+    fn failed(stderr: &str) -> DeployError {
+        DeployError::StepFailed {
+            index: 2,
+            result: Box::new(StepResult {
+                name: "run `make`".into(),
+                outcome: StepOutcome::Exited { status: 2 },
+                stdout_tail: String::new(),
+                stderr_tail: stderr.into(),
+                stdout_bytes: 0,
+                stderr_bytes: stderr.len() as u64,
+                duration: Duration::from_millis(5),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_failed_step_names_itself_its_status_and_last_error_line() {
+        assert_eq!(
+            failed("warning\nmake: *** [all] Error 2\n").to_string(),
+            "step 3 (run `make`) failed: exit status 2 (stderr: make: *** [all] Error 2)"
+        );
+        assert_eq!(
+            failed("").to_string(),
+            "step 3 (run `make`) failed: exit status 2"
+        );
+    }
+
+    #[test]
+    fn maps_to_core_kinds() {
+        use cloud_core::ErrorKind;
+        let kind = |e: DeployError| cloud_core::Error::from(e).kind().clone();
+        assert_eq!(
+            kind(DeployError::Authentication {
+                user: "root".into(),
+                tried: vec![]
+            }),
+            ErrorKind::InvalidCredentials
+        );
+        assert_eq!(
+            kind(DeployError::Unreachable {
+                address: "192.0.2.1:22".into(),
+                waited: Duration::from_secs(1),
+                last_error: "refused".into()
+            }),
+            ErrorKind::Timeout
+        );
+        assert_eq!(
+            kind(DeployError::HostKeyChanged {
+                address: "a:22".into(),
+                offered: "SHA256:x".into(),
+                recorded: "y".into()
+            }),
+            ErrorKind::PermissionDenied
+        );
+        assert_eq!(kind(failed("")), ErrorKind::Provider);
+        let inner = cloud_core::Error::not_found(cloud_core::ResourceKind::Node, "n-1");
+        assert!(cloud_core::Error::from(DeployError::Compute(inner)).is_not_found());
+    }
+}

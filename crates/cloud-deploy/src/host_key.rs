@@ -105,6 +105,11 @@ impl HostKeyPolicy {
 
     /// Judges `key` offered by `host:port`.
     fn check(&self, host: &str, port: u16, key: &PublicKey) -> Result<(), DeployError> {
+        // russh compares whole keys, comments included; a host key carries
+        // none, and `known_hosts` lines are read without one.
+        let mut key = key.clone();
+        key.set_comment("");
+        let key = &key;
         let address = format!("{host}:{port}");
         let offered = key.fingerprint(HashAlg::Sha256).to_string();
         match &self.rule {
@@ -192,5 +197,64 @@ impl russh::client::Handler for Client {
                 Ok(false)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl test";
+
+    fn key() -> PublicKey {
+        PublicKey::from_openssh(KEY).unwrap()
+    }
+
+    #[test]
+    fn pinned_fingerprints_match_with_or_without_prefix_and_padding() {
+        let fingerprint = key().fingerprint(HashAlg::Sha256).to_string();
+        let bare = fingerprint.trim_start_matches("SHA256:").to_owned();
+        for pinned in [fingerprint.clone(), bare.clone(), format!("{bare}=")] {
+            HostKeyPolicy::fingerprint(pinned)
+                .check("h", 22, &key())
+                .unwrap();
+        }
+        let error = HostKeyPolicy::fingerprint("SHA256:AAAA")
+            .check("h", 22, &key())
+            .unwrap_err();
+        assert!(
+            matches!(error, DeployError::HostKeyChanged { .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn known_hosts_unknown_new_and_changed() {
+        let dir = std::env::temp_dir().join(format!("cloud-deploy-kh-{}", std::process::id()));
+        let file = dir.join("known_hosts");
+        let _ = std::fs::remove_dir_all(&dir);
+        let strict = HostKeyPolicy::known_hosts_file(&file);
+        assert!(matches!(
+            strict.check("192.0.2.1", 2222, &key()),
+            Err(DeployError::HostKeyUnknown { .. })
+        ));
+        strict
+            .clone()
+            .accept_new()
+            .check("192.0.2.1", 2222, &key())
+            .unwrap();
+        strict.check("192.0.2.1", 2222, &key()).unwrap();
+        // Another port is another host.
+        assert!(strict.check("192.0.2.1", 22, &key()).is_err());
+        let other = PublicKey::from_openssh(
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDuQ2bJmZ6ohhv3ntR4gyy4LrBJW6cjFfYHmTx9k7S1M other",
+        )
+        .unwrap();
+        assert!(matches!(
+            strict.clone().accept_new().check("192.0.2.1", 2222, &other),
+            Err(DeployError::HostKeyChanged { .. })
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

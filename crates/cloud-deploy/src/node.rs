@@ -328,37 +328,22 @@ async fn deploy_running(
     options: &DeployOptions,
     fallback: &[SshAuth],
 ) -> Result<Deployed, DeployFailed> {
-    let mut failure = DeployFailed {
-        node: None,
+    let fail = |node: Option<&Node>, results: Vec<StepResult>, error: DeployError| DeployFailed {
+        node: node.cloned(),
         destroyed: false,
-        results: Vec::new(),
-        error: DeployError::InvalidInput(String::new()),
+        results,
+        error,
     };
-    let node = match compute
-        .wait_until_running(&[id], options.wait_timeout, options.poll_interval)
+    let started = tokio::time::Instant::now();
+    let node = wait_running(compute, id, options)
         .await
-    {
-        Ok(mut nodes) if !nodes.is_empty() => nodes.swap_remove(0),
-        Ok(_) => {
-            failure.error = DeployError::Compute(cloud_core::Error::not_found(
-                cloud_core::ResourceKind::Node,
-                id,
-            ));
-            return Err(failure);
-        }
-        Err(e) => {
-            failure.error = e.into();
-            return Err(failure);
-        }
-    };
-    failure.node = Some(node.clone());
+        .map_err(|e| fail(None, Vec::new(), e))?;
     options.report(Progress::Running(node.clone()));
-    let Some(host) = pick_address(&node, options.address) else {
-        failure.error = DeployError::NoAddress {
-            node: node.id.clone(),
-        };
-        return Err(failure);
-    };
+    // Some providers give a running node its address a little later.
+    let remaining = options.wait_timeout.saturating_sub(started.elapsed());
+    let (node, host) = wait_address(compute, node, options, remaining)
+        .await
+        .map_err(|(node, e)| fail(Some(&node), Vec::new(), e))?;
     let port = options
         .ssh
         .port
@@ -366,25 +351,57 @@ async fn deploy_running(
         .unwrap_or(22);
     let address = format!("{host}:{port}");
     options.report(Progress::Connecting(address.clone()));
-    let session = match SshSession::connect(&host.to_string(), port, &options.ssh, fallback).await {
-        Ok(session) => session,
-        Err(e) => {
-            failure.error = e;
-            return Err(failure);
-        }
-    };
+    let session = SshSession::connect(&host.to_string(), port, &options.ssh, fallback)
+        .await
+        .map_err(|e| fail(Some(&node), Vec::new(), e))?;
     options.report(Progress::Connected(address));
-    let outcome = run_steps(&session, deployment, options, &mut failure.results).await;
+    let mut results = Vec::new();
+    let outcome = run_steps(&session, deployment, options, &mut results).await;
     session.close().await;
     match outcome {
-        Ok(()) => Ok(Deployed {
-            node,
-            results: failure.results,
-        }),
-        Err(e) => {
-            failure.error = e;
-            Err(failure)
+        Ok(()) => Ok(Deployed { node, results }),
+        Err(e) => Err(fail(Some(&node), results, e)),
+    }
+}
+
+async fn wait_running(
+    compute: &Compute,
+    id: &str,
+    options: &DeployOptions,
+) -> Result<Node, DeployError> {
+    let mut nodes = compute
+        .wait_until_running(&[id], options.wait_timeout, options.poll_interval)
+        .await?;
+    if nodes.is_empty() {
+        return Err(cloud_core::Error::not_found(cloud_core::ResourceKind::Node, id).into());
+    }
+    Ok(nodes.swap_remove(0))
+}
+
+/// Polls the node until it has an address of the kind asked for, or
+/// `timeout` passes.
+async fn wait_address(
+    compute: &Compute,
+    mut node: Node,
+    options: &DeployOptions,
+    timeout: Duration,
+) -> Result<(Node, IpAddr), (Node, DeployError)> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(host) = pick_address(&node, options.address) {
+            return Ok((node, host));
         }
+        if tokio::time::Instant::now() >= deadline {
+            let error = DeployError::NoAddress {
+                node: node.id.clone(),
+            };
+            return Err((node, error));
+        }
+        tokio::time::sleep(options.poll_interval).await;
+        node = match compute.get_node(&node.id).await {
+            Ok(fresh) => fresh,
+            Err(e) => return Err((node, e.into())),
+        };
     }
 }
 

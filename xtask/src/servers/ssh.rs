@@ -79,16 +79,24 @@ impl LocalServer for Sshd {
         }
         keygen(&work.join("id_stranger"), "ed25519", "")?;
 
-        // The user's own authorized_keys, fresh each run (the install-key
-        // test appends to it).
+        // This run's keys go in a file of its own beside the user's
+        // authorized_keys (which the install-key test appends to), so runs
+        // side by side (a developer's `cargo xtask servers sshd` and
+        // `cargo xtask test`) never revoke each other's keys.
+        let port = free_port().map_err(|e| format!("sshd: no free port: {e}"))?;
         let ssh_dir = home.join(".ssh");
         std::fs::create_dir_all(&ssh_dir).map_err(|e| format!("sshd: {e}"))?;
-        write(&ssh_dir.join("authorized_keys"), &authorized)?;
+        remove_stale_key_files(&ssh_dir);
+        let run_keys = format!("authorized_keys.cloud-{port}");
+        write(&ssh_dir.join(&run_keys), &authorized)?;
+        let shared = ssh_dir.join("authorized_keys");
+        if !shared.exists() {
+            write(&shared, "")?;
+        }
         let mut chown = Command::new("chown");
         chown.args(["-R", &format!("{USER}:{USER}")]).arg(&ssh_dir);
         run(chown, "sshd: handing the test user its .ssh folder")?;
 
-        let port = free_port().map_err(|e| format!("sshd: no free port: {e}"))?;
         let host_pub = read(&work.join("hostkey.pub"))?;
         let host_key: Vec<&str> = host_pub.split_whitespace().take(2).collect();
         write(
@@ -97,7 +105,7 @@ impl LocalServer for Sshd {
         )?;
         let config = format!(
             "ListenAddress 127.0.0.1\nPort {port}\nHostKey {hostkey}\nPidFile {pid}\n\
-             AuthorizedKeysFile .ssh/authorized_keys\nPasswordAuthentication yes\n\
+             AuthorizedKeysFile .ssh/{run_keys} .ssh/authorized_keys\nPasswordAuthentication yes\n\
              KbdInteractiveAuthentication no\nPermitRootLogin no\nAllowUsers {USER}\n\
              StrictModes no\nUsePAM no\nSubsystem sftp internal-sftp\n",
             hostkey = work.join("hostkey").display(),
@@ -127,6 +135,27 @@ impl LocalServer for Sshd {
                 ("CLOUD_TEST_SSHD_PASSWORD".into(), password),
             ],
         ))
+    }
+}
+
+/// Removes the key files of runs started more than a day ago.
+fn remove_stale_key_files(ssh_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(ssh_dir) else {
+        return;
+    };
+    let day = Duration::from_secs(24 * 3600);
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
+        let ours = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("authorized_keys.cloud-");
+        if ours && stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
