@@ -63,7 +63,7 @@ impl LocalServer for Sshd {
         )?;
         std::fs::set_permissions(SUDOERS, std::os::unix::fs::PermissionsExt::from_mode(0o440))
             .map_err(|e| format!("sshd: {SUDOERS}: {e}"))?;
-        let password = random_hex(16)?;
+        let password = machine_password()?;
         set_password(&password)?;
 
         keygen(&work.join("hostkey"), "ed25519", "")?;
@@ -180,6 +180,31 @@ fn ensure_user() -> Result<std::path::PathBuf, String> {
         run(useradd, "sshd: creating the test login user")?;
     }
     Ok(Path::new("/home").join(USER))
+}
+
+/// Where the test user's password is kept: one random password per
+/// machine, readable by root only, so runs side by side agree on it.
+const PASSWORD_FILE: &str = "/var/lib/cloud-deploy-test/password";
+
+/// The test user's password, made on first use.
+fn machine_password() -> Result<String, String> {
+    if let Ok(existing) = std::fs::read_to_string(PASSWORD_FILE) {
+        let existing = existing.trim();
+        if existing.len() >= 16 {
+            return Ok(existing.to_owned());
+        }
+    }
+    let password = random_hex(16)?;
+    let file = Path::new(PASSWORD_FILE);
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("sshd: {}: {e}", dir.display()))?;
+        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .map_err(|e| format!("sshd: {}: {e}", dir.display()))?;
+    }
+    write(file, &password)?;
+    std::fs::set_permissions(file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(|e| format!("sshd: {PASSWORD_FILE}: {e}"))?;
+    Ok(password)
 }
 
 fn set_password(password: &str) -> Result<(), String> {
