@@ -50,8 +50,9 @@ impl SshSession {
         let address = format!("{host}:{port}");
         let mut handle = handshake(host, port, options).await?;
         let mut tried = Vec::new();
+        let mut refused = false;
+        let mut local_error = None;
         for auth in options.credentials().iter().chain(fallback) {
-            tried.push(auth.describe());
             match auth.try_login(&mut handle, &options.user).await {
                 Ok(true) => {
                     tracing::debug!(%address, user = %options.user, method = %auth.describe(), "logged in");
@@ -61,11 +62,26 @@ impl SshSession {
                         tail: options.output_tail,
                     });
                 }
-                Ok(false) => {}
-                // A missing key file or agent is the caller's to fix, and
-                // says more than "refused".
+                Ok(false) => {
+                    refused = true;
+                    tried.push(auth.describe());
+                }
+                // A key that cannot be read or an agent that cannot be
+                // reached does not stop the next credential from being tried.
+                Err(
+                    e @ (DeployError::Key { .. }
+                    | DeployError::LocalFile { .. }
+                    | DeployError::Agent(_)),
+                ) => {
+                    tried.push(format!("{} (unusable: {e})", auth.describe()));
+                    local_error.get_or_insert(e);
+                }
                 Err(e) => return Err(e),
             }
+        }
+        // Nothing reached the server: the local problem is the one to fix.
+        if let (false, Some(e)) = (refused, local_error) {
+            return Err(e);
         }
         Err(DeployError::Authentication {
             user: options.user.clone(),

@@ -110,6 +110,12 @@ async fn refused_credentials_are_named() {
     let error = connect(&sshd, &wrong_passphrase).await.unwrap_err();
     assert!(matches!(error, DeployError::Key { .. }), "{error}");
     assert!(!format!("{error} {error:?}").contains("hunter2"), "{error}");
+    // An unusable credential does not stop the next one from being tried.
+    let then_good = sshd
+        .options(SshAuth::key_file(sshd.key("no-such-key")))
+        .auth(SshAuth::key_file(sshd.key("id_ed25519_pass")))
+        .auth(SshAuth::key_file(sshd.key("id_ed25519")));
+    connect(&sshd, &then_good).await.unwrap();
     let no_passphrase = sshd.options(SshAuth::key_file(sshd.key("id_ed25519_pass")));
     let error = connect(&sshd, &no_passphrase).await.unwrap_err();
     assert!(error.to_string().contains("passphrase"), "{error}");
