@@ -102,3 +102,37 @@ async fn an_echoed_token_is_cut_out_of_the_error() {
     let err = storage.list_containers_vec().await.unwrap_err();
     assert!(!format!("{err:?}").contains(TOKEN), "{err:?}");
 }
+
+/// Nova returns the root password it generated only in the create answer
+/// (`adminPass`, as in the API reference's example): the node carries it
+/// for deployment, never printed nor serialized, and an error that echoes
+/// it has it cut out.
+#[tokio::test]
+async fn the_generated_root_password_comes_with_the_new_node_only() {
+    const PASS: &str = "generated-root-pass-0001";
+    let transport = Arc::new(CannedTransport::new());
+    transport.push(token_answer());
+    transport.push(Canned::new(
+        202,
+        format!(
+            r#"{{"server":{{"id":"srv-1","adminPass":"{PASS}","OS-DCF:diskConfig":"AUTO","security_groups":[{{"name":"default"}}],"links":[]}}}}"#
+        ),
+    ));
+    let detail = r#"{"server":{"id":"srv-1","name":"web-1","status":"BUILD","addresses":{},
+        "flavor":{"id":"f1"},"image":{"id":"i1"},"created":"2026-12-03T10:00:00Z","metadata":{}}}"#;
+    transport.push(Canned::new(200, detail));
+    transport.push(Canned::new(
+        500,
+        format!(r#"{{"computeFault":{{"message":"could not set {PASS}","code":500}}}}"#),
+    ));
+    let compute = Compute::new(cloud(&transport, None).nova());
+    let node = compute
+        .create_node(&cloud_core::CreateNode::new("web-1", "f1", "i1"))
+        .await
+        .unwrap();
+    assert_eq!(node.password.as_ref().map(Secret::expose), Some(PASS));
+    let shown = format!("{node:?} {}", serde_json::to_string(&node).unwrap());
+    assert!(!shown.contains(PASS), "{shown}");
+    let err = compute.get_node("srv-1").await.unwrap_err();
+    assert!(!format!("{err} {err:?}").contains(PASS), "{err:?}");
+}
