@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use cloud_core::compute::ComputeDriver;
 use cloud_core::paging::page_of;
 use cloud_core::{
-    Capabilities, Capability, CreateNode, Driver, Error, Node, NodeImage, NodeLocation, NodeSize,
-    Page, PageRequest, ResourceKind, Result,
+    Capabilities, Capability, CreateNode, CreateVolume, Driver, Error, Node, NodeImage,
+    NodeLocation, NodeSize, Page, PageRequest, ResourceKind, Result, StorageVolume,
 };
 use virt::connect::Connect;
 use virt::domain::Domain;
@@ -21,8 +21,8 @@ use crate::PROVIDER;
 use crate::domain::{NewDomain, parse_size, sizes, to_node};
 use crate::error::from_virt;
 
-/// Nodes, sizes, images and locations. Volumes, snapshots and key pairs
-/// are not offered yet (docs/providers.md).
+/// Nodes, sizes, images, locations and volumes (not attaching them yet:
+/// docs/libvirt.md). libvirt has no key pairs and no volume snapshots.
 pub(crate) const CAPABILITIES: Capabilities = Capabilities::of(&[
     Capability::ListNodes,
     Capability::GetNode,
@@ -35,6 +35,9 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities::of(&[
     Capability::ListImages,
     Capability::GetImage,
     Capability::ListLocations,
+    Capability::ListVolumes,
+    Capability::CreateVolume,
+    Capability::DestroyVolume,
 ]);
 
 /// A libvirt connection's compute service.
@@ -47,6 +50,7 @@ struct Inner {
     conn: Connect,
     uri: String,
     image_pool: String,
+    volume_pool: String,
     network: String,
     domain_type: String,
 }
@@ -56,6 +60,7 @@ impl std::fmt::Debug for LibvirtCompute {
         f.debug_struct("LibvirtCompute")
             .field("uri", &self.inner.uri)
             .field("image_pool", &self.inner.image_pool)
+            .field("volume_pool", &self.inner.volume_pool)
             .finish_non_exhaustive()
     }
 }
@@ -64,15 +69,17 @@ impl LibvirtCompute {
     pub(crate) fn new(
         conn: Connect,
         uri: String,
-        image_pool: String,
+        pools: (String, String),
         network: String,
         domain_type: String,
     ) -> Self {
+        let (image_pool, volume_pool) = pools;
         LibvirtCompute {
             inner: Arc::new(Inner {
                 conn,
                 uri,
                 image_pool,
+                volume_pool,
                 network,
                 domain_type,
             }),
@@ -107,13 +114,7 @@ impl LibvirtCompute {
     /// it from `spawn_blocking` inside a runtime.
     pub fn ex_create_image_volume(&self, name: &str, capacity: u64) -> Result<NodeImage> {
         let pool = self.inner.pool()?;
-        let xml = format!(
-            "<volume><name>{}</name><capacity unit='bytes'>{capacity}</capacity>\
-             <target><format type='raw'/></target></volume>",
-            cloud_core::markup::escape_xml(name)
-        );
-        virt::storage_vol::StorageVol::create_xml(&pool, &xml, 0)
-            .map_err(|e| from_virt(e, None))?;
+        crate::volume::create_raw(&pool, name, capacity)?;
         self.inner
             .images()?
             .into_iter()
@@ -152,19 +153,11 @@ impl Inner {
     }
 
     fn pool(&self) -> Result<virt::storage_pool::StoragePool> {
-        self.conn
-            .lookup_storage_pool_by_name(&self.image_pool)
-            .map_err(|e| {
-                Error::new(
-                    cloud_core::ErrorKind::Provider,
-                    format!(
-                        "the image storage pool `{}` cannot be opened: {}",
-                        self.image_pool,
-                        e.message()
-                    ),
-                )
-                .with_provider(PROVIDER)
-            })
+        crate::volume::open_pool(&self.conn, &self.image_pool, "image_pool")
+    }
+
+    fn volume_pool(&self) -> Result<virt::storage_pool::StoragePool> {
+        crate::volume::open_pool(&self.conn, &self.volume_pool, "volume_pool")
     }
 
     fn images(&self) -> Result<Vec<NodeImage>> {
@@ -385,6 +378,36 @@ impl ComputeDriver for LibvirtCompute {
                     )
                     .with_provider(PROVIDER)
                 })
+        })
+        .await
+    }
+
+    async fn list_volumes(&self, page: PageRequest) -> Result<Page<StorageVolume>> {
+        self.blocking(move |inner| {
+            let volumes =
+                crate::volume::list(&inner.conn, &inner.volume_pool()?, &inner.location())?;
+            page_of(&volumes, &page, 100)
+        })
+        .await
+    }
+
+    async fn create_volume(&self, request: &CreateVolume) -> Result<StorageVolume> {
+        let request = request.clone();
+        self.blocking(move |inner| {
+            crate::volume::create(
+                &inner.conn,
+                &inner.volume_pool()?,
+                &request,
+                &inner.location(),
+            )
+        })
+        .await
+    }
+
+    async fn destroy_volume(&self, volume: &str) -> Result<()> {
+        let volume = volume.to_owned();
+        self.blocking(move |inner| {
+            crate::volume::destroy(&inner.conn, &inner.volume_pool()?, &volume)
         })
         .await
     }

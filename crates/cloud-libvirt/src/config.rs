@@ -16,6 +16,10 @@ pub const CONFIG_OPTIONS: &[ConfigOption] = &[
     .default_value("qemu:///system"),
     ConfigOption::new("image_pool", "Storage pool whose volumes are the images")
         .default_value("default"),
+    ConfigOption::new(
+        "volume_pool",
+        "Storage pool whose volumes are the volumes (default: the image pool)",
+    ),
     ConfigOption::new("network", "Network new domains join").default_value("default"),
     ConfigOption::new(
         "domain_type",
@@ -29,6 +33,7 @@ pub const CONFIG_OPTIONS: &[ConfigOption] = &[
 struct Options {
     uri: Option<String>,
     image_pool: Option<String>,
+    volume_pool: Option<String>,
     network: Option<String>,
     domain_type: Option<String>,
 }
@@ -48,6 +53,7 @@ struct Options {
 pub struct LibvirtBuilder {
     uri: String,
     image_pool: String,
+    volume_pool: Option<String>,
     network: String,
     domain_type: Option<String>,
 }
@@ -57,6 +63,7 @@ impl Default for LibvirtBuilder {
         LibvirtBuilder {
             uri: "qemu:///system".to_owned(),
             image_pool: "default".to_owned(),
+            volume_pool: None,
             network: "default".to_owned(),
             domain_type: None,
         }
@@ -80,6 +87,7 @@ impl LibvirtBuilder {
                 .or_else(|| config.endpoint_str().map(str::to_owned))
                 .unwrap_or(defaults.uri),
             image_pool: options.image_pool.unwrap_or(defaults.image_pool),
+            volume_pool: options.volume_pool,
             network: options.network.unwrap_or(defaults.network),
             domain_type: options.domain_type,
         })
@@ -96,6 +104,14 @@ impl LibvirtBuilder {
     #[must_use]
     pub fn image_pool(mut self, pool: impl Into<String>) -> Self {
         self.image_pool = pool.into();
+        self
+    }
+
+    /// The storage pool whose volumes are the volumes (default: the image
+    /// pool; in libvirt any volume can be a boot disk).
+    #[must_use]
+    pub fn volume_pool(mut self, pool: impl Into<String>) -> Self {
+        self.volume_pool = Some(pool.into());
         self
     }
 
@@ -135,10 +151,11 @@ impl LibvirtBuilder {
                 "kvm".to_owned()
             }
         });
+        let volume_pool = self.volume_pool.unwrap_or_else(|| self.image_pool.clone());
         Ok(LibvirtCompute::new(
             conn,
             self.uri,
-            self.image_pool,
+            (self.image_pool, volume_pool),
             self.network,
             domain_type,
         ))

@@ -2,7 +2,8 @@
 //! nodes (`qemu:///system`, `qemu+ssh://host/system`, `test:///default`).
 //!
 //! Images are the volumes of one storage pool (`image_pool`), a new node is
-//! a domain defined on a volume and started, and the one location is the
+//! a domain defined on a volume and started, volumes are the volumes of
+//! `volume_pool` (the image pool unless set), and the one location is the
 //! connection's host. libvirt's blocking calls run on tokio's blocking pool.
 //!
 //! ```no_run
@@ -23,6 +24,7 @@ mod compute;
 mod config;
 mod domain;
 mod error;
+mod volume;
 
 use cloud_core::{Api, ExtraOperation, ProviderDescription};
 

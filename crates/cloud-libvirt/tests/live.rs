@@ -28,3 +28,48 @@ cloud_testkit::compute_suite!(|case: &'static str| async move {
         .timing(Duration::from_secs(10), Duration::from_millis(20));
     Some(fixture)
 });
+
+/// A volume a domain boots from reads as attached to it, and is never
+/// deleted from under it.
+#[tokio::test]
+async fn a_volume_in_use_is_attached_and_kept() {
+    let compute = compute("in-use.img");
+    let node = compute
+        .create_node(&cloud_core::CreateNode::new(
+            "in-use-node",
+            "small",
+            "in-use.img",
+        ))
+        .await
+        .unwrap();
+    let volumes = compute.list_volumes_vec().await.unwrap();
+    let disk = volumes.iter().find(|v| v.id == "in-use.img").unwrap();
+    assert_eq!(disk.attached_to.as_deref(), Some(node.id.as_str()));
+    assert_eq!(disk.state, cloud_core::VolumeState::InUse);
+    assert_eq!(disk.size_gb, 1);
+    let refused = compute.destroy_volume("in-use.img").await.unwrap_err();
+    assert_eq!(
+        refused.kind(),
+        &cloud_core::ErrorKind::Conflict,
+        "{refused}"
+    );
+    assert!(refused.to_string().contains(&node.id), "{refused}");
+    compute.destroy_node(&node.id).await.unwrap();
+    compute.destroy_volume("in-use.img").await.unwrap();
+    let missing = compute.destroy_volume("in-use.img").await.unwrap_err();
+    assert!(missing.is_not_found(), "{missing}");
+    let again = compute
+        .create_volume(&cloud_core::CreateVolume::new("twice.img", 1))
+        .await
+        .unwrap();
+    assert_eq!(again.size_gb, 1);
+    let twice = compute
+        .create_volume(&cloud_core::CreateVolume::new("twice.img", 1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(twice.kind(), cloud_core::ErrorKind::AlreadyExists { .. }),
+        "{twice}"
+    );
+    compute.destroy_volume("twice.img").await.unwrap();
+}
