@@ -22,6 +22,9 @@ use crate::shell::{env_prefix, quote, with_sudo};
 use crate::step::{Action, Source, Step, StepOutcome, StepResult};
 use crate::tail::OutputTail;
 
+/// How much of an uploaded file is read at a time.
+const UPLOAD_BUFFER: usize = 256 * 1024;
+
 /// A logged-in SSH connection.
 pub struct SshSession {
     handle: Handle<Client>,
@@ -137,7 +140,14 @@ impl SshSession {
         let writer = &writer;
         let feed = async move {
             match input {
-                Some(Input::File(file)) => writer.data(file).await?,
+                Some(Input::File(file)) => {
+                    // Large reads, so the channel sends full packets rather
+                    // than tokio::io::copy's 8 KiB pieces.
+                    let mut file = tokio::io::BufReader::with_capacity(UPLOAD_BUFFER, file);
+                    let mut channel = writer.make_writer();
+                    tokio::io::copy_buf(&mut file, &mut channel).await?;
+                    tokio::io::AsyncWriteExt::flush(&mut channel).await?;
+                }
                 Some(Input::Bytes(bytes)) => writer.data(bytes.as_slice()).await?,
                 None => {}
             }
