@@ -194,14 +194,20 @@ pub struct DeployFailed {
     pub results: Vec<StepResult>,
     /// Why it failed.
     pub error: DeployError,
+    /// Whether this call created the node (`deploy_node`), so its fate is news.
+    created: bool,
 }
 
 impl std::fmt::Display for DeployFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.error)?;
-        if let Some(node) = &self.node {
-            let fate = if self.destroyed { "destroyed" } else { "kept" };
-            write!(f, " (node `{}` {fate})", node.id)?;
+        match (&self.node, self.created) {
+            (Some(node), true) => {
+                let fate = if self.destroyed { "destroyed" } else { "kept" };
+                write!(f, " (new node `{}` {fate})", node.id)?;
+            }
+            (Some(node), false) => write!(f, " (node `{}`)", node.id)?,
+            (None, _) => {}
         }
         Ok(())
     }
@@ -270,6 +276,7 @@ impl DeployNode for Compute {
             destroyed: false,
             results: Vec::new(),
             error,
+            created: false,
         };
         deployment.validate().map_err(|e| failed(None, e))?;
         let created = self
@@ -288,6 +295,7 @@ impl DeployNode for Compute {
             Ok(deployed) => Ok(deployed),
             Err(mut failure) => {
                 failure.node.get_or_insert(created);
+                failure.created = true;
                 if options.on_failure == OnFailure::Destroy
                     && let Some(node) = &failure.node
                 {
@@ -315,6 +323,7 @@ impl DeployNode for Compute {
                 destroyed: false,
                 results: Vec::new(),
                 error,
+                created: false,
             });
         }
         deploy_running(self, id, deployment, options, &[]).await
@@ -333,6 +342,7 @@ async fn deploy_running(
         destroyed: false,
         results,
         error,
+        created: false,
     };
     let started = tokio::time::Instant::now();
     let node = wait_running(compute, id, options)

@@ -127,7 +127,13 @@ async fn a_failing_step_stops_and_the_node_is_kept_or_destroyed() {
         failed.error.to_string(),
         "step 1 (setup) failed: exit status 3 (stderr: broken)"
     );
-    let kept = failed.node.unwrap();
+    let kept = failed.node.clone().unwrap();
+    assert!(
+        failed
+            .to_string()
+            .ends_with(&format!("(new node `{}` kept)", kept.id)),
+        "{failed}"
+    );
     compute.get_node(&kept.id).await.unwrap();
 
     let failed = compute
@@ -139,6 +145,7 @@ async fn a_failing_step_stops_and_the_node_is_kept_or_destroyed() {
         .await
         .unwrap_err();
     assert!(failed.destroyed);
+    assert!(failed.to_string().ends_with("destroyed)"), "{failed}");
     let gone = compute
         .get_node(&failed.node.unwrap().id)
         .await
