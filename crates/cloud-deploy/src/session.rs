@@ -422,3 +422,43 @@ async fn starts_with_shebang(source: &Source) -> Result<bool, DeployError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The upload command, run by a local `sh` and fed fewer bytes than
+    /// announced (a connection dropped mid-upload): the destination keeps
+    /// its old contents and no temporary file is left.
+    #[tokio::test]
+    async fn a_short_upload_leaves_the_destination_as_it_was() {
+        let dir = std::env::temp_dir().join(format!("cloud-deploy-short-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let dest = dir.join("conf");
+        std::fs::write(&dest, "old").unwrap();
+        let step = Step::upload_bytes("hello world", dest.to_str().unwrap());
+        let (command, _) = command_for(&step).await.unwrap();
+        let run = |input: &'static [u8]| {
+            let mut child = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(&command)
+                .stdin(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(input).unwrap();
+            child.wait().unwrap()
+        };
+        assert!(!run(b"hello").success());
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "old");
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+        assert!(run(b"hello world").success());
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "hello world");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

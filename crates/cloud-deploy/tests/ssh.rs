@@ -14,6 +14,16 @@ async fn connect(sshd: &Sshd, options: &SshOptions) -> Result<SshSession, Deploy
     SshSession::connect(&sshd.host, sshd.port, options, &[]).await
 }
 
+/// A session logged in with the server's Ed25519 test key.
+async fn key_session(sshd: &Sshd) -> SshSession {
+    connect(
+        sshd,
+        &sshd.options(SshAuth::key_file(sshd.key("id_ed25519"))),
+    )
+    .await
+    .unwrap()
+}
+
 async fn run(session: &SshSession, command: &str) -> String {
     let result = session.run(&Step::command(command)).await.unwrap();
     assert_eq!(
@@ -149,6 +159,25 @@ async fn host_keys_unknown_new_and_changed() {
     );
     connect(&sshd, &strict).await.unwrap();
 
+    // Hashed entries (`ssh-keygen -H`) are read too.
+    let hashed = dir.path().join("hashed");
+    std::fs::copy(sshd.key("known_hosts"), &hashed).unwrap();
+    let status = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-H", "-f"])
+        .arg(&hashed)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(std::fs::read_to_string(&hashed).unwrap().starts_with("|1|"));
+    connect(
+        &sshd,
+        &strict
+            .clone()
+            .host_keys(HostKeyPolicy::known_hosts_file(&hashed)),
+    )
+    .await
+    .unwrap();
+
     // Another key recorded for the same host: refused even with accept-new.
     let other = std::fs::read_to_string(sshd.key("id_stranger.pub")).unwrap();
     let other: Vec<&str> = other.split_whitespace().take(2).collect();
@@ -213,12 +242,7 @@ async fn unreachable_port_fails_at_the_deadline() {
 #[tokio::test]
 async fn each_step_kind() {
     let Some(sshd) = Sshd::get() else { return };
-    let session = connect(
-        &sshd,
-        &sshd.options(SshAuth::key_file(sshd.key("id_ed25519"))),
-    )
-    .await
-    .unwrap();
+    let session = key_session(&sshd).await;
     let dir = run(&session, "mktemp -d").await.trim().to_owned();
 
     // A command with environment and an inline script with arguments.
@@ -315,12 +339,7 @@ async fn install_key_is_idempotent_and_works() {
         .unwrap();
     assert!(made.success());
     let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
-    let session = connect(
-        &sshd,
-        &sshd.options(SshAuth::key_file(sshd.key("id_ed25519"))),
-    )
-    .await
-    .unwrap();
+    let session = key_session(&sshd).await;
     for expected in ["key installed\n", "key already installed\n"] {
         let result = session.run(&Step::install_key(&public)).await.unwrap();
         assert_eq!(result.stdout_tail, expected);
@@ -374,12 +393,7 @@ async fn bad_steps_are_refused_before_connecting() {
 #[tokio::test]
 async fn sudo_steps_run_as_root() {
     let Some(sshd) = Sshd::get() else { return };
-    let session = connect(
-        &sshd,
-        &sshd.options(SshAuth::key_file(sshd.key("id_ed25519"))),
-    )
-    .await
-    .unwrap();
+    let session = key_session(&sshd).await;
     let dir = run(&session, "mktemp -d").await.trim().to_owned();
     let result = session.run(&Step::command("id -u").sudo()).await.unwrap();
     assert_eq!(result.stdout_tail, "0\n", "{result:?}");
