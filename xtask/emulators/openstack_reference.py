@@ -692,6 +692,9 @@ def injected(path):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "openstack-reference/1"
+    # Headers and body go out in two writes: without this, Nagle and
+    # delayed ACKs hold each answer ~40 ms.
+    disable_nagle_algorithm = True
 
     def base(self):
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"

@@ -31,6 +31,8 @@ const KNOWN_TEST_SECRETS: &[&str] = &[
     "cloudtest-admin",
     "cloudtest-api-key",
     "cloudtest-reference",
+    "pat_cloudtest-livedns",
+    "cloudtest-livedns-apikey",
 ];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {

@@ -14,6 +14,7 @@
 //! | `openstack`        | `openstack` (`cloud_openstack`) | storage (Swift); Keystone identity |
 //! | `rackspace`        | `openstack` (`cloud_openstack`) | storage (Cloud Files, with CDN) |
 //! | `libvirt`          | `libvirt` (`cloud_libvirt`) | compute (domains of any libvirt connection; links the system's libvirt) |
+//! | `gandi`            | `gandi` (`cloud_gandi`) | DNS (LiveDNS v5; snapshots as extras) |
 //!
 //! | `deploy`           | [`deploy`](https://docs.rs/cloud-deploy) (`cloud_deploy`) | deployment over SSH on any compute provider: `deploy_node`, steps, host-key policy |
 //!
@@ -59,4 +60,5 @@ providers! {
     cloud_openstack as openstack: "openstack" ["openstack"] => ENTRY_OPENSTACK,
         "rackspace" ["rackspace"] => ENTRY_RACKSPACE;
     cloud_libvirt as libvirt: "libvirt" ["libvirt"] => ENTRY;
+    cloud_gandi as gandi: "gandi" ["gandi"] => ENTRY;
 }

@@ -17,6 +17,7 @@ use std::sync::Mutex;
 use cloud_testkit::servers::ServerProcess;
 
 mod aws;
+mod emulator;
 mod openstack;
 mod ssh;
 
@@ -44,7 +45,8 @@ pub(crate) fn all() -> Vec<Box<dyn LocalServer>> {
         Box::new(openstack::Swift),
         Box::new(openstack::Keystone),
         Box::new(openstack::Mimic),
-        Box::new(openstack::Reference),
+        Box::new(emulator::OPENSTACK_REFERENCE),
+        Box::new(emulator::GANDI_LIVEDNS),
         Box::new(ssh::Sshd),
     ]
 }

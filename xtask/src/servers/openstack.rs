@@ -1,5 +1,7 @@
 //! The OpenStack servers: Swift (Debian's packages, tempauth), Keystone
 //! (PyPI, SQLite and fernet tokens) and mimic (PyPI, a Rackspace emulator).
+//! The services none of them runs come from a reference emulator
+//! (`emulator.rs`).
 //!
 //! Swift runs as five processes (memcached, the account, container and
 //! object servers, and the proxy); Keystone ships no server script, so a
@@ -361,50 +363,6 @@ impl LocalServer for Mimic {
             vec![(
                 "CLOUD_TEST_MIMIC_URL".into(),
                 format!("http://127.0.0.1:{listen}/identity/v2.0"),
-            )],
-        ))
-    }
-}
-
-/// The reference emulator of the services no real server here runs
-/// (Designate, Octavia, Rackspace Cloud DNS), written from their API
-/// references: `xtask/emulators/openstack_reference.py`, standard-library
-/// Python, nothing to install.
-pub(crate) struct Reference;
-
-fn reference_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("emulators/openstack_reference.py")
-}
-
-impl LocalServer for Reference {
-    fn name(&self) -> &'static str {
-        "reference"
-    }
-
-    fn ensure_installed(&self, _cache: &Path) -> Result<(), String> {
-        if reference_script().exists() {
-            Ok(())
-        } else {
-            Err(format!("{} is missing", reference_script().display()))
-        }
-    }
-
-    fn start(&self, _cache: &Path, work: &Path) -> Result<Started, String> {
-        let listen = port("reference")?;
-        let mut python = Command::new("python3");
-        python.arg(reference_script()).arg(listen.to_string());
-        let process = ServerProcess::start(
-            "reference",
-            python,
-            listen,
-            &work.join("reference.log"),
-            Duration::from_secs(20),
-        )?;
-        Ok((
-            vec![process],
-            vec![(
-                "CLOUD_TEST_REFERENCE_URL".into(),
-                format!("http://127.0.0.1:{listen}"),
             )],
         ))
     }

@@ -1,0 +1,136 @@
+//! Gandi's error bodies as typed errors.
+//!
+//! The v5 API answers failures in two shapes: `{"code", "message",
+//! "object", "cause"}` (401, 403, 404, 409...) and, for a request that
+//! failed validation, `{"status": "error", "errors": [{"location", "name",
+//! "description"}]}`. Both become one message; the status and the resource
+//! the call was about choose the kind.
+
+use cloud_core::http::{HeaderMap, StatusCode, first_header, status_error};
+use cloud_core::{Error, ErrorKind};
+use serde_json::Value;
+
+use crate::PROVIDER;
+use crate::client::About;
+
+/// What an error body says: its message and its code (`cause` or `object`).
+fn describe(body: &[u8]) -> (Option<String>, Option<String>) {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        let text = String::from_utf8_lossy(body).trim().to_owned();
+        let text: String = text.chars().take(300).collect();
+        return ((!text.is_empty()).then_some(text), None);
+    };
+    let text = |key: &str| {
+        value
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let details: Vec<String> = value
+        .get("errors")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let description = e.get("description").and_then(Value::as_str)?;
+            Some(match e.get("name").and_then(Value::as_str) {
+                Some(name) if !name.is_empty() => format!("{name}: {description}"),
+                _ => description.to_owned(),
+            })
+        })
+        .collect();
+    let message = match (text("message"), details.is_empty()) {
+        (Some(m), true) => Some(m),
+        (Some(m), false) => Some(format!("{m} ({})", details.join("; "))),
+        (None, false) => Some(details.join("; ")),
+        (None, true) => None,
+    };
+    (message, text("cause").or_else(|| text("object")))
+}
+
+/// The error for a failed answer about `about`.
+pub(crate) fn response_error(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    about: Option<About<'_>>,
+) -> Error {
+    let (message, code) = describe(body);
+    let mut err = match (status.as_u16(), about) {
+        (404, Some(a)) => Error::not_found(a.resource, a.id),
+        (409, Some(a)) if a.creating => Error::already_exists(a.resource, a.id),
+        (400 | 422, _) => Error::new(ErrorKind::InvalidInput, "LiveDNS refused the request"),
+        _ => status_error(PROVIDER, status, headers),
+    }
+    .with_provider(PROVIDER)
+    .with_status(status.as_u16());
+    if let Some(message) = message {
+        let text = format!("{} (LiveDNS: {message})", err.message());
+        err = err.with_message(text);
+    }
+    if let Some(code) = code {
+        err = err.with_code(code);
+    }
+    if let Some(id) = first_header(headers, &["x-request-id", "x-gandi-request-id"]) {
+        err = err.with_request_id(id);
+    }
+    err
+}
+
+#[cfg(test)]
+mod tests {
+    use cloud_core::ResourceKind;
+
+    use super::*;
+
+    fn error(status: u16, body: &str, about: Option<About<'_>>) -> Error {
+        response_error(
+            StatusCode::from_u16(status).unwrap(),
+            &HeaderMap::new(),
+            body.as_bytes(),
+            about,
+        )
+    }
+
+    #[test]
+    fn documented_bodies_are_read() {
+        let err = error(
+            404,
+            r#"{"code": 404, "message": "The resource could not be found.", "object": "HTTPNotFound", "cause": "Not Found"}"#,
+            Some(About::reading(ResourceKind::Zone, "example.com")),
+        );
+        assert!(matches!(
+            err.kind(),
+            ErrorKind::NotFound {
+                resource: ResourceKind::Zone,
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("could not be found"), "{err}");
+        let err = error(
+            409,
+            r#"{"code": 409, "message": "Record bob already exists", "object": "HTTPConflict", "cause": "Duplicate Entry"}"#,
+            Some(About::creating(ResourceKind::Record, "bob")),
+        );
+        assert!(
+            matches!(err.kind(), ErrorKind::AlreadyExists { .. }),
+            "{err}"
+        );
+        let err = error(
+            400,
+            r#"{"status": "error", "errors": [{"location": "body", "name": "rrset_values", "description": "'x': invalid IPv4"}]}"#,
+            None,
+        );
+        assert_eq!(err.kind(), &ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("invalid IPv4"), "{err}");
+        let err = error(
+            401,
+            r#"{"code":401,"message":"bad key","object":"HTTPUnauthorized","cause":"Unauthorized"}"#,
+            None,
+        );
+        assert_eq!(err.kind(), &ErrorKind::InvalidCredentials);
+        let err = error(502, "Things caught fire", None);
+        assert!(err.to_string().contains("Things caught fire"), "{err}");
+    }
+}

@@ -1,0 +1,360 @@
+//! Gandi LiveDNS (v5) as a [`DnsDriver`].
+//!
+//! LiveDNS names a zone by its domain and stores record *sets* (one name and
+//! type, one TTL, several values); the portable API has one record per
+//! value. A zone's id is its domain; a record's id is `TYPE:name:value`
+//! (`@` for the apex), and adding, changing or removing a record rewrites
+//! its set. All values of a set share its TTL.
+//!
+//! LiveDNS has no call that removes a domain (it goes with the domain's
+//! registration or its move to other name servers), so `delete_zone` is
+//! `Unsupported`; and no zone TTL or contact to update.
+
+// The response parsers: private, reachable by benchmarks and fuzz targets
+// through the `internals` feature.
+mod extras;
+#[cfg(feature = "internals")]
+pub mod parse;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod parse;
+
+use async_trait::async_trait;
+use cloud_core::http::Method;
+use cloud_core::{
+    Api, Capabilities, Capability, CreateZone, DnsDriver, Driver, Error, Page, PageRequest, Record,
+    RecordSpec, RecordType, ResourceKind, Result, Zone, ZoneType,
+};
+use serde_json::{Map, Value, json};
+
+pub use self::parse::Snapshot;
+use self::parse::{RecordSet, api_name, record_id, same_value, split_record_id};
+use crate::PROVIDER;
+use crate::client::{About, Client, next_page, page_number};
+
+/// LiveDNS: every DNS operation but deleting a zone and updating its TTL
+/// or contact.
+pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(Api::Dns)
+    .without(Capability::DeleteZone)
+    .without(Capability::UpdateZone);
+
+/// Record types LiveDNS accepts that the portable API knows.
+pub const RECORD_TYPES: &[RecordType] = &[
+    RecordType::A,
+    RecordType::AAAA,
+    RecordType::ALIAS,
+    RecordType::CAA,
+    RecordType::CNAME,
+    RecordType::DNAME,
+    RecordType::DS,
+    RecordType::HTTPS,
+    RecordType::LOC,
+    RecordType::MX,
+    RecordType::NAPTR,
+    RecordType::NS,
+    RecordType::OPENPGPKEY,
+    RecordType::PTR,
+    RecordType::RP,
+    RecordType::SPF,
+    RecordType::SRV,
+    RecordType::SSHFP,
+    RecordType::SVCB,
+    RecordType::TLSA,
+    RecordType::TXT,
+];
+
+/// Records per page when the caller gives no size (LiveDNS's own default
+/// is 100; it accepts more).
+const PAGE_SIZE: u32 = 100;
+/// The largest page asked for.
+const MAX_PAGE_SIZE: u32 = 1000;
+
+/// The LiveDNS driver.
+#[derive(Debug, Clone)]
+pub struct GandiDns {
+    client: Client,
+}
+
+impl GandiDns {
+    pub(crate) fn new(client: Client) -> Self {
+        GandiDns { client }
+    }
+
+    fn record_not_found(id: &str) -> Error {
+        Error::not_found(ResourceKind::Record, id).with_provider(PROVIDER)
+    }
+
+    fn set_url(&self, zone: &str, name: &str, kind: RecordType) -> cloud_core::Url {
+        self.client.url(
+            &["domains", zone, "records", api_name(name), kind.as_str()],
+            &[],
+        )
+    }
+
+    /// The set `name`/`kind` of `zone`, if it has one.
+    async fn find_set(
+        &self,
+        zone: &str,
+        name: &str,
+        kind: RecordType,
+    ) -> Result<Option<RecordSet>> {
+        let url = self.set_url(zone, name, kind);
+        match self
+            .client
+            .get(url, Some(About::reading(ResourceKind::Record, name)))
+            .await
+        {
+            Ok(answer) => parse::record_set(&answer.body, zone)?
+                .map(Some)
+                .ok_or_else(|| Error::malformed(PROVIDER, "LiveDNS: a record set of another type")),
+            Err(e) if e.is_not_found() => {
+                // A missing set, or a missing zone: tell them apart.
+                self.get_zone(zone).await?;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The set holding record `id`, and the value as stored.
+    async fn set_of(&self, zone: &str, id: &str) -> Result<(RecordSet, String)> {
+        let (kind, name, value) = split_record_id(id).ok_or_else(|| Self::record_not_found(id))?;
+        let set = self
+            .find_set(zone, &name, kind)
+            .await?
+            .ok_or_else(|| Self::record_not_found(id))?;
+        let stored = set
+            .values
+            .iter()
+            .find(|v| same_value(kind, v, &value))
+            .cloned()
+            .ok_or_else(|| Self::record_not_found(id))?;
+        Ok((set, stored))
+    }
+
+    /// Replaces a set's values and TTL (`PUT` creates it when missing).
+    async fn put_set(&self, zone: &str, set: &RecordSet) -> Result<()> {
+        let mut body = Map::new();
+        body.insert("rrset_values".into(), json!(set.values));
+        if let Some(ttl) = set.ttl {
+            body.insert("rrset_ttl".into(), json!(ttl));
+        }
+        let url = self.set_url(zone, &set.name, set.record_type);
+        self.client
+            .send(
+                Method::PUT,
+                url,
+                Some(&Value::Object(body)),
+                Some(About::reading(ResourceKind::Zone, zone)),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Removes one value from its set (the set itself when it was the last).
+    async fn remove_value(&self, zone: &str, mut set: RecordSet, value: &str) -> Result<()> {
+        set.values.retain(|v| v != value);
+        if set.values.is_empty() {
+            let url = self.set_url(zone, &set.name, set.record_type);
+            let id = record_id(set.record_type, &set.name, value);
+            self.client
+                .send(
+                    Method::DELETE,
+                    url,
+                    None,
+                    Some(About::reading(ResourceKind::Record, &id)),
+                )
+                .await?;
+            Ok(())
+        } else {
+            self.put_set(zone, &set).await
+        }
+    }
+
+    /// The set `spec` belongs in, `spec` added: a new set is created with
+    /// `POST` (which refuses an existing one), an existing one rewritten.
+    async fn add_value(&self, zone: &str, spec: &RecordSpec) -> Result<RecordSet> {
+        let name = spec.name.to_ascii_lowercase();
+        match self.find_set(zone, &name, spec.record_type).await? {
+            Some(mut set) => {
+                set.refuse_duplicate(&spec.data)?;
+                set.values.push(spec.data.clone());
+                set.ttl = spec.ttl.or(set.ttl);
+                self.put_set(zone, &set).await?;
+                Ok(set)
+            }
+            None => {
+                let mut body = Map::new();
+                body.insert("rrset_name".into(), json!(api_name(&name)));
+                body.insert("rrset_type".into(), json!(spec.record_type.as_str()));
+                body.insert("rrset_values".into(), json!([spec.data]));
+                if let Some(ttl) = spec.ttl {
+                    body.insert("rrset_ttl".into(), json!(ttl));
+                }
+                let url = self.client.url(&["domains", zone, "records"], &[]);
+                let id = record_id(spec.record_type, &name, &spec.data);
+                self.client
+                    .send(
+                        Method::POST,
+                        url,
+                        Some(&Value::Object(body)),
+                        Some(About::creating(ResourceKind::Record, &id)),
+                    )
+                    .await?;
+                // Read back: LiveDNS gives the TTL it chose.
+                self.find_set(zone, &name, spec.record_type)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::malformed(PROVIDER, "LiveDNS: a record set created but not found")
+                    })
+            }
+        }
+    }
+}
+
+impl Driver for GandiDns {
+    fn provider(&self) -> &str {
+        PROVIDER
+    }
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+    fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
+        Some(self.client.redactor())
+    }
+}
+
+/// `page` and `per_page` for a page request.
+fn paging(page: &PageRequest) -> Result<(u32, u32)> {
+    let number = page_number(page.token.as_deref())?;
+    let size = page.size.unwrap_or(PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    Ok((number, size))
+}
+
+#[async_trait]
+impl DnsDriver for GandiDns {
+    fn record_types(&self) -> &[RecordType] {
+        RECORD_TYPES
+    }
+
+    async fn list_zones(&self, page: PageRequest) -> Result<Page<Zone>> {
+        let (number, size) = paging(&page)?;
+        let (number_text, size_text) = (number.to_string(), size.to_string());
+        let mut query = vec![
+            ("page", number_text.as_str()),
+            ("per_page", size_text.as_str()),
+        ];
+        if let Some(id) = self.client.sharing_id() {
+            query.push(("sharing_id", id));
+        }
+        let answer = self
+            .client
+            .get(self.client.url(&["domains"], &query), None)
+            .await?;
+        let zones = parse::list(&answer.body, "domain")?
+            .iter()
+            .map(parse::zone)
+            .collect::<Result<Vec<_>>>()?;
+        let next = next_page(&answer.headers, number, size, zones.len());
+        Ok(Page::new(zones, next))
+    }
+
+    async fn get_zone(&self, id: &str) -> Result<Zone> {
+        let url = self.client.url(&["domains", id], &[]);
+        let answer = self
+            .client
+            .get(url, Some(About::reading(ResourceKind::Zone, id)))
+            .await?;
+        parse::zone(&answer.body)
+    }
+
+    async fn create_zone(&self, request: &CreateZone) -> Result<Zone> {
+        if let Some(name) = request.options.keys().next() {
+            return Err(Error::invalid_input(format!(
+                "unknown option `{name}` for LiveDNS domains (it takes none)"
+            )));
+        }
+        if request.zone_type != ZoneType::Master {
+            return Err(Error::invalid_input(
+                "LiveDNS serves primary zones only (it can be the primary of secondaries elsewhere)",
+            ));
+        }
+        // The contact (`email`) is Gandi's own in the SOA: not settable.
+        let mut zone = Map::new();
+        if let Some(ttl) = request.ttl {
+            zone.insert("ttl".into(), json!(ttl));
+        }
+        let body = json!({"fqdn": request.domain, "zone": zone});
+        let url = match self.client.sharing_id() {
+            Some(id) => self.client.url(&["domains"], &[("sharing_id", id)]),
+            None => self.client.url(&["domains"], &[]),
+        };
+        self.client
+            .send(
+                Method::POST,
+                url,
+                Some(&body),
+                Some(About::creating(ResourceKind::Zone, &request.domain)),
+            )
+            .await?;
+        self.get_zone(&request.domain).await
+    }
+
+    async fn list_records(&self, zone: &str, page: PageRequest) -> Result<Page<Record>> {
+        let (number, size) = paging(&page)?;
+        let (number_text, size_text) = (number.to_string(), size.to_string());
+        let url = self.client.url(
+            &["domains", zone, "records"],
+            &[("page", &number_text), ("per_page", &size_text)],
+        );
+        let answer = self
+            .client
+            .get(url, Some(About::reading(ResourceKind::Zone, zone)))
+            .await?;
+        let sets = parse::list(&answer.body, "record")?;
+        let mut records = Vec::new();
+        for value in sets {
+            if let Some(set) = parse::record_set(value, zone)? {
+                records.extend(set.values.iter().map(|v| set.record(zone, v)));
+            }
+        }
+        // Pages count record sets, not records.
+        let next = next_page(&answer.headers, number, size, sets.len());
+        Ok(Page::new(records, next))
+    }
+
+    async fn get_record(&self, zone: &str, id: &str) -> Result<Record> {
+        let (set, value) = self.set_of(zone, id).await?;
+        Ok(set.record(zone, &value))
+    }
+
+    async fn create_record(&self, zone: &str, spec: &RecordSpec) -> Result<Record> {
+        let set = self.add_value(zone, spec).await?;
+        Ok(set.record(zone, &spec.data))
+    }
+
+    async fn update_record(&self, zone: &str, id: &str, spec: &RecordSpec) -> Result<Record> {
+        let (mut set, old) = self.set_of(zone, id).await?;
+        let same_set =
+            set.record_type == spec.record_type && set.name.eq_ignore_ascii_case(&spec.name);
+        if !same_set {
+            // Add to the new set first: a failure leaves the old record.
+            let record = self.create_record(zone, spec).await?;
+            self.remove_value(zone, set, &old).await?;
+            return Ok(record);
+        }
+        if !same_value(set.record_type, &old, &spec.data) {
+            set.refuse_duplicate(&spec.data)?;
+        }
+        for value in set.values.iter_mut().filter(|v| **v == old) {
+            value.clone_from(&spec.data);
+        }
+        set.ttl = spec.ttl.or(set.ttl);
+        self.put_set(zone, &set).await?;
+        Ok(set.record(zone, &spec.data))
+    }
+
+    async fn delete_record(&self, zone: &str, id: &str) -> Result<()> {
+        let (set, value) = self.set_of(zone, id).await?;
+        self.remove_value(zone, set, &value).await
+    }
+}
