@@ -33,6 +33,7 @@ const KNOWN_TEST_SECRETS: &[&str] = &[
     "cloudtest-reference",
     "pat_cloudtest-livedns",
     "cloudtest-livedns-apikey",
+    "cloudtest-cloudsigma",
 ];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {

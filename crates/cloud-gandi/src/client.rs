@@ -11,9 +11,6 @@ use serde_json::Value;
 use crate::PROVIDER;
 use crate::error::response_error;
 
-/// Largest JSON answer read (a zone of many thousand records fits).
-const MAX_ANSWER: usize = 32 * 1024 * 1024;
-
 /// How a request is authenticated.
 #[derive(Clone)]
 pub(crate) enum Credential {
@@ -144,30 +141,22 @@ impl Client {
         body: Option<&Value>,
         about: Option<About<'_>>,
     ) -> Result<Answer> {
-        // A POST that failed on the way may have been applied: never resent.
-        let idempotent = method != Method::POST;
-        let mut request = HttpRequest::new(method, url)
-            .header("accept", "application/json")?
-            .idempotent(idempotent);
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")?
-                .body(Body::from_bytes(body.to_string()));
+        let answer = self
+            .http
+            .send_json(HttpRequest::new(method, url), body)
+            .await?;
+        if !answer.status.is_success() {
+            return Err(response_error(
+                answer.status,
+                &answer.headers,
+                &answer.body,
+                about,
+            ));
         }
-        let response = self.http.send(request).await?;
-        let (status, headers, body) = response.into_parts();
-        let bytes = body.bytes_limited(MAX_ANSWER).await?;
-        if !status.is_success() {
-            return Err(response_error(status, &headers, &bytes, about));
-        }
-        let body = if bytes.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).map_err(|e| {
-                Error::malformed(PROVIDER, format!("LiveDNS answered invalid JSON: {e}"))
-            })?
-        };
-        Ok(Answer { body, headers })
+        Ok(Answer {
+            body: answer.json(PROVIDER, "LiveDNS")?,
+            headers: answer.headers,
+        })
     }
 
     /// `GET`, the JSON body.

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use cloud_core::http::{Body, HttpRequest, Method};
+use cloud_core::http::{HttpRequest, Method};
 use cloud_core::{Error, ResourceKind, Result};
 use serde_json::Value;
 use url::Url;
@@ -84,38 +84,25 @@ impl Service {
         resource: Option<(ResourceKind, &str)>,
         conflict: Conflict,
     ) -> Result<Answer> {
-        let idempotent = matches!(method, Method::GET | Method::PUT | Method::DELETE);
-        let mut request = HttpRequest::new(method, url)
-            .header("accept", "application/json")?
-            .idempotent(idempotent);
+        let mut request = HttpRequest::new(method, url);
         for (name, value) in &self.headers {
             request = request.header(*name, value)?;
         }
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")?
-                .body(Body::from_bytes(body.to_string()));
-        }
-        let response = self.shared.http.send(request).await?;
-        let (status, headers, body) = response.into_parts();
-        let bytes = body.bytes_limited(32 * 1024 * 1024).await?;
-        if !status.is_success() {
+        let answer = self.shared.http.send_json(request, body).await?;
+        if !answer.status.is_success() {
             return Err(response_error_with(
-                self.api, status, &headers, &bytes, resource, conflict,
+                self.api,
+                answer.status,
+                &answer.headers,
+                &answer.body,
+                resource,
+                conflict,
             )
             .with_provider(self.provider()));
         }
-        let body = if bytes.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).map_err(|e| {
-                Error::malformed(
-                    self.provider(),
-                    format!("{} answered invalid JSON: {e}", self.api.name()),
-                )
-            })?
-        };
-        Ok(Answer { body })
+        Ok(Answer {
+            body: answer.json(self.provider(), self.api.name())?,
+        })
     }
 
     /// `GET path`, its JSON body.

@@ -15,6 +15,7 @@
 //! | `rackspace`        | `openstack` (`cloud_openstack`) | storage (Cloud Files, with CDN) |
 //! | `libvirt`          | `libvirt` (`cloud_libvirt`) | compute (domains of any libvirt connection; links the system's libvirt) |
 //! | `gandi`            | `gandi` (`cloud_gandi`) | DNS (LiveDNS v5; snapshots as extras) |
+//! | `cloudsigma`       | `cloudsigma` (`cloud_cloudsigma`) | compute (API 2.0: servers, library drives, drives, snapshots, key pairs) |
 //!
 //! | `deploy`           | [`deploy`](https://docs.rs/cloud-deploy) (`cloud_deploy`) | deployment over SSH on any compute provider: `deploy_node`, steps, host-key policy |
 //!
@@ -61,4 +62,5 @@ providers! {
         "rackspace" ["rackspace"] => ENTRY_RACKSPACE;
     cloud_libvirt as libvirt: "libvirt" ["libvirt"] => ENTRY;
     cloud_gandi as gandi: "gandi" ["gandi"] => ENTRY;
+    cloud_cloudsigma as cloudsigma: "cloudsigma" ["cloudsigma"] => ENTRY;
 }

@@ -39,6 +39,14 @@ pub(crate) const GANDI_LIVEDNS: Emulator = Emulator {
     path: "/v5/livedns",
 };
 
+/// CloudSigma API 2.0.
+pub(crate) const CLOUDSIGMA: Emulator = Emulator {
+    name: "cloudsigma",
+    script: "cloudsigma.py",
+    env_var: "CLOUD_TEST_CLOUDSIGMA_URL",
+    path: "/api/2.0/",
+};
+
 impl Emulator {
     fn script(&self) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))

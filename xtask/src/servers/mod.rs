@@ -47,6 +47,7 @@ pub(crate) fn all() -> Vec<Box<dyn LocalServer>> {
         Box::new(openstack::Mimic),
         Box::new(emulator::OPENSTACK_REFERENCE),
         Box::new(emulator::GANDI_LIVEDNS),
+        Box::new(emulator::CLOUDSIGMA),
         Box::new(ssh::Sshd),
     ]
 }

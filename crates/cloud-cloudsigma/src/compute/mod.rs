@@ -1,0 +1,245 @@
+//! CloudSigma (API 2.0) as a [`ComputeDriver`].
+//!
+//! A CloudSigma server is CPU (in MHz), memory, drives and NICs; there are
+//! no images or flavors. So a size is CPU MHz and memory (presets, or a
+//! custom `2000mhz-2048mib[-20gb]`), an image is a library drive, and
+//! creating a node clones the library drive into a drive of the account,
+//! grows it to the size's disk, defines a server on it with one DHCP
+//! interface, and starts it. `destroy_node` stops the server, deletes it
+//! and the boot drive it was created with; other drives stay. The location
+//! is the client's region (each region is its own endpoint).
+
+// The response parsers: private, reachable by benchmarks and fuzz targets
+// through the `internals` feature.
+mod drives;
+mod extras;
+mod keys;
+#[cfg(feature = "internals")]
+pub mod parse;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod parse;
+mod servers;
+
+use async_trait::async_trait;
+use cloud_core::{
+    Api, Capabilities, ComputeDriver, CreateNode, CreateVolume, Driver, KeyPair, Node, NodeImage,
+    NodeLocation, NodeSize, Page, PageRequest, ResourceKind, Result, StorageVolume, VolumeSnapshot,
+};
+
+pub use self::extras::{Balance, FirewallPolicy, Subscription, Tag};
+use crate::client::{About, Client};
+use crate::config::ChangeWait;
+
+/// CloudSigma: every compute operation.
+pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(Api::Compute);
+
+/// Objects per page when the caller gives no size.
+const PAGE_SIZE: u32 = 100;
+
+/// The CloudSigma compute driver for one account in one region.
+#[derive(Debug, Clone)]
+pub struct CloudSigmaCompute {
+    client: Client,
+    location: NodeLocation,
+    currency: String,
+    wait: ChangeWait,
+}
+
+impl CloudSigmaCompute {
+    pub(crate) fn new(
+        client: Client,
+        location: NodeLocation,
+        currency: String,
+        wait: ChangeWait,
+    ) -> Self {
+        CloudSigmaCompute {
+            client,
+            location,
+            currency,
+            wait,
+        }
+    }
+
+    fn page_size(page: &PageRequest) -> u32 {
+        page.size.unwrap_or(PAGE_SIZE).clamp(1, 1000)
+    }
+}
+
+impl Driver for CloudSigmaCompute {
+    fn provider(&self) -> &str {
+        crate::PROVIDER
+    }
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+    fn redactor(&self) -> Option<&cloud_core::secret::Redactor> {
+        Some(self.client.redactor())
+    }
+}
+
+#[async_trait]
+impl ComputeDriver for CloudSigmaCompute {
+    async fn list_nodes(&self, page: PageRequest) -> Result<Page<Node>> {
+        let (objects, next) = self
+            .client
+            .page(
+                &["servers", "detail"],
+                Self::page_size(&page),
+                page.token.as_deref(),
+            )
+            .await?;
+        let nodes = objects
+            .iter()
+            .map(|s| parse::node(s, &self.location.id))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(nodes, next))
+    }
+
+    async fn get_node(&self, id: &str) -> Result<Node> {
+        let server = self.server(id).await?;
+        parse::node(&server, &self.location.id)
+    }
+
+    async fn create_node(&self, request: &CreateNode) -> Result<Node> {
+        self.create_server(request).await
+    }
+
+    async fn destroy_node(&self, id: &str) -> Result<()> {
+        self.destroy_server(id).await
+    }
+
+    async fn reboot_node(&self, id: &str) -> Result<()> {
+        // API 2.0 has no restart: stop, wait, start.
+        self.stop_and_wait(id).await?;
+        self.server_action(id, "start").await
+    }
+
+    async fn start_node(&self, id: &str) -> Result<()> {
+        self.server_action(id, "start").await
+    }
+
+    async fn stop_node(&self, id: &str) -> Result<()> {
+        self.server_action(id, "stop").await
+    }
+
+    async fn list_sizes(&self) -> Result<Vec<NodeSize>> {
+        self.sizes().await
+    }
+
+    async fn list_images(&self, page: PageRequest) -> Result<Page<NodeImage>> {
+        let (objects, next) = self
+            .client
+            .page(
+                &["libdrives"],
+                Self::page_size(&page),
+                page.token.as_deref(),
+            )
+            .await?;
+        let images = objects
+            .iter()
+            .map(parse::image)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(images, next))
+    }
+
+    async fn get_image(&self, id: &str) -> Result<NodeImage> {
+        let url = self.client.url(&["libdrives", id], &[]);
+        let body = self
+            .client
+            .get(url, Some(About::new(ResourceKind::Image, id)))
+            .await?;
+        parse::image(&body)
+    }
+
+    async fn list_locations(&self) -> Result<Vec<NodeLocation>> {
+        Ok(vec![self.location.clone()])
+    }
+
+    async fn list_volumes(&self, page: PageRequest) -> Result<Page<StorageVolume>> {
+        let (objects, next) = self
+            .client
+            .page(
+                &["drives", "detail"],
+                Self::page_size(&page),
+                page.token.as_deref(),
+            )
+            .await?;
+        let volumes = objects
+            .iter()
+            .map(|d| parse::volume(d, &self.location.id))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(volumes, next))
+    }
+
+    async fn create_volume(&self, request: &CreateVolume) -> Result<StorageVolume> {
+        self.new_drive(request).await
+    }
+
+    async fn attach_volume(&self, volume: &str, node: &str, device: Option<&str>) -> Result<()> {
+        self.attach_drive(volume, node, device).await
+    }
+
+    async fn detach_volume(&self, volume: &str) -> Result<()> {
+        self.detach_drive(volume).await
+    }
+
+    async fn destroy_volume(&self, volume: &str) -> Result<()> {
+        self.delete_drive(volume).await
+    }
+
+    async fn list_snapshots(&self, page: PageRequest) -> Result<Page<VolumeSnapshot>> {
+        let (objects, next) = self
+            .client
+            .page(
+                &["snapshots", "detail"],
+                Self::page_size(&page),
+                page.token.as_deref(),
+            )
+            .await?;
+        let snapshots = objects
+            .iter()
+            .map(parse::snapshot)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(snapshots, next))
+    }
+
+    async fn create_snapshot(&self, volume: &str, name: Option<&str>) -> Result<VolumeSnapshot> {
+        self.new_snapshot(volume, name).await
+    }
+
+    async fn destroy_snapshot(&self, id: &str) -> Result<()> {
+        self.delete_snapshot(id).await
+    }
+
+    async fn list_key_pairs(&self, page: PageRequest) -> Result<Page<KeyPair>> {
+        let (objects, next) = self
+            .client
+            .page(
+                &["keypairs", "detail"],
+                Self::page_size(&page),
+                page.token.as_deref(),
+            )
+            .await?;
+        let keys = objects
+            .iter()
+            .map(parse::key_pair)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(keys, next))
+    }
+
+    async fn get_key_pair(&self, name: &str) -> Result<KeyPair> {
+        self.key_named(name).await
+    }
+
+    async fn create_key_pair(&self, name: &str) -> Result<KeyPair> {
+        self.new_key_pair(name, None).await
+    }
+
+    async fn import_key_pair(&self, name: &str, public_key: &str) -> Result<KeyPair> {
+        self.new_key_pair(name, Some(public_key)).await
+    }
+
+    async fn delete_key_pair(&self, name: &str) -> Result<()> {
+        self.remove_key_pair(name).await
+    }
+}

@@ -1,0 +1,46 @@
+//! The shared compute suite and the extras against the CloudSigma reference
+//! emulator (skipped when it is not running; `cargo xtask test` starts it).
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod compute {
+    cloud_testkit::compute_suite!(|case: &'static str| async move {
+        super::support::live(case).map(|c| super::support::compute_fixture(c, case))
+    });
+}
+
+mod extras {
+    include!("support/extras_cases.rs");
+
+    fn driver(case: &str) -> Option<cloud_cloudsigma::CloudSigmaCompute> {
+        super::support::live(case)
+    }
+}
+
+/// A wrong password is `InvalidCredentials` and never shows in the error.
+#[test]
+fn credentials() {
+    cloud_testkit::run(async {
+        let Some(url) = support::live_url() else {
+            return;
+        };
+        let wrong = support::builder(&url)
+            .credentials(support::USER, "not-the-password")
+            .build()
+            .unwrap();
+        let err = cloud_core::Compute::new(wrong)
+            .list_nodes_vec()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &cloud_core::ErrorKind::InvalidCredentials,
+            "{err}"
+        );
+        assert!(
+            !format!("{err} {err:?}").contains("not-the-password"),
+            "{err:?}"
+        );
+    });
+}

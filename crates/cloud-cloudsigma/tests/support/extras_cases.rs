@@ -1,0 +1,115 @@
+// The CloudSigma extras and specifics, shared by the live and replay
+// suites (each defines `driver(case)`).
+
+use cloud_core::{Compute, CreateNode, CreateVolume, ErrorKind, NodeAuth};
+
+const DEBIAN: &str = "6f1e2d3c-0000-4000-9000-000000000001";
+const INSTALL_CD: &str = "6f1e2d3c-0000-4000-9000-000000000003";
+
+#[test]
+fn account_extras() {
+    cloud_testkit::run(async {
+        let Some(cs) = driver("account") else { return };
+        let balance = cs.ex_balance().await.unwrap();
+        assert!(!balance.amount.is_empty() && balance.currency.len() == 3, "{balance:?}");
+        let subscriptions = cs.ex_list_subscriptions().await.unwrap();
+        assert!(subscriptions.iter().all(|s| !s.resource.is_empty()), "{subscriptions:?}");
+        let policies = cs.ex_list_firewall_policies().await.unwrap();
+        assert!(policies.iter().all(|p| !p.id.is_empty()));
+        let sizes = Compute::new(cs.clone()).list_sizes().await.unwrap();
+        assert!(sizes.iter().all(|s| s.price_per_hour.is_some()), "priced: {sizes:?}");
+    });
+}
+
+#[test]
+fn sizes_drives_and_tags() {
+    cloud_testkit::run(async {
+        let Some(cs) = driver("drives") else { return };
+        let compute = Compute::new(cs.clone());
+        // A custom size with a bigger boot drive: the clone is grown.
+        let node = compute
+            .create_node(
+                &CreateNode::new("ct-custom", "3000mhz-1536mib-15gb", DEBIAN)
+                    .auth(NodeAuth::SshKey(cloud_testkit::conformance::compute::TEST_PUBLIC_KEY.into()))
+                    .option("vnc_password", "vnc-secret-1"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(node.size.as_deref(), Some("3000mhz-1536mib"));
+        assert_eq!(node.image.as_deref(), Some(DEBIAN));
+        let volumes = compute.list_volumes_vec().await.unwrap();
+        let boot = volumes
+            .iter()
+            .find(|v| v.attached_to.as_deref() == Some(node.id.as_str()))
+            .expect("the boot drive is listed, mounted on the node");
+        assert_eq!(boot.size_gb, 15);
+        // Clone and grow a data drive, tag both.
+        let data = compute
+            .create_volume(&CreateVolume::new("ct-data", 1))
+            .await
+            .unwrap();
+        let copy = cs.ex_clone_drive(&data.id, "ct-data-copy").await.unwrap();
+        let grown = cs.ex_resize_drive(&copy.id, 3).await.unwrap();
+        assert_eq!(grown.size_gb, 3);
+        let tag = cs.ex_create_tag("ct-tag", &[&node.id, &data.id]).await.unwrap();
+        assert_eq!(tag.resources.len(), 2);
+        assert!(cs.ex_list_tags().await.unwrap().iter().any(|t| t.id == tag.id));
+        cs.ex_delete_tag(&tag.id).await.unwrap();
+        // A mounted drive cannot be destroyed; destroying the node takes
+        // its boot drive, not the others.
+        let err = compute.destroy_volume(&boot.id).await.unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Conflict, "{err}");
+        compute.destroy_node(&node.id).await.unwrap();
+        let left = compute.list_volumes_vec().await.unwrap();
+        assert!(left.iter().all(|v| v.id != boot.id), "the boot drive went with the node");
+        assert!(left.iter().any(|v| v.id == data.id), "the data drive stayed");
+        for id in [&data.id, &copy.id] {
+            compute.destroy_volume(id).await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn install_cds_and_refusals() {
+    cloud_testkit::run(async {
+        let Some(cs) = driver("install_cd") else { return };
+        let compute = Compute::new(cs);
+        // An installation CD is attached as it is, nothing cloned.
+        let before = compute.list_volumes_vec().await.unwrap().len();
+        let node = compute
+            .create_node(&CreateNode::new("ct-installer", "small", INSTALL_CD))
+            .await
+            .unwrap();
+        assert_eq!(compute.list_volumes_vec().await.unwrap().len(), before);
+        compute.destroy_node(&node.id).await.unwrap();
+        for (request, what) in [
+            (CreateNode::new("x", "huge", DEBIAN), "size"),
+            (CreateNode::new("x", "small", DEBIAN).location("tyo"), "region"),
+            (
+                CreateNode::new("x", "small", DEBIAN)
+                    .auth(NodeAuth::Password(cloud_core::Secret::new("pw"))),
+                "password",
+            ),
+        ] {
+            let err = compute.create_node(&request).await.unwrap_err();
+            assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{what}: {err}");
+        }
+        let err = compute
+            .create_node(&CreateNode::new("x", "small", "00000000-0000-4000-8000-0000000000ff"))
+            .await
+            .unwrap_err();
+        assert!(err.is_not_found(), "{err}");
+        // Stopping a stopped server is a conflict, not a mystery.
+        let node = compute
+            .create_node(&CreateNode::new("ct-stopper", "small", DEBIAN))
+            .await
+            .unwrap();
+        compute
+            .wait_until_running(&[&node.id], std::time::Duration::from_secs(30), std::time::Duration::from_millis(5))
+            .await
+            .unwrap();
+        let err = compute.start_node(&node.id).await.unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Conflict, "{err}");
+        compute.destroy_node(&node.id).await.unwrap();
+    });
+}
