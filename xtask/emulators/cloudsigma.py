@@ -430,9 +430,10 @@ def generate_pair():
 
 
 def keypairs(method, rest, query, body):
-    if rest == ["detail"] and method == "GET":
-        raise Reply(200, page([{k: v for k, v in kp.items() if k != "private_key"}
-                               for kp in KEYPAIRS.values()], query))
+    # Listings carry whole key pairs, the private half of generated ones
+    # included (as CloudSigma's documented example does).
+    if rest in ([], ["detail"]) and method == "GET":
+        raise Reply(200, page(list(KEYPAIRS.values()), query))
     if not rest and method == "POST":
         made = []
         for o in objects_of(body):
@@ -447,10 +448,11 @@ def keypairs(method, rest, query, body):
                 raise fail(400, "validation", "Invalid public key", "public_key")
             ident = new_uuid("keypair")
             KEYPAIRS[ident] = {"uuid": ident, "name": name, "public_key": public,
+                               "private_key": private or "",
                                "fingerprint": fingerprint(public), "meta": {}, "tags": [],
                                "grantees": [], "permissions": [],
                                "resource_uri": f"/api/2.0/keypairs/{ident}/"}
-            made.append(dict(KEYPAIRS[ident], private_key=private or ""))
+            made.append(KEYPAIRS[ident])
         raise Reply(201, {"objects": made})
     ident = rest[0] if rest else ""
     if ident not in KEYPAIRS:

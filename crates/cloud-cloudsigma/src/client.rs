@@ -183,8 +183,12 @@ pub(crate) fn objects(body: &Value, what: &str) -> Result<Vec<Value>> {
         })
 }
 
-/// The one object a create answered with.
+/// The one object a create or clone answered with: the first of its
+/// `objects`, or the object itself when it comes bare.
 pub(crate) fn created(body: &Value, what: &str) -> Result<Value> {
+    if body.get("objects").is_none() && body.get("uuid").is_some_and(Value::is_string) {
+        return Ok(body.clone());
+    }
     objects(body, what)?.into_iter().next().ok_or_else(|| {
         Error::malformed(
             PROVIDER,
@@ -216,5 +220,7 @@ mod tests {
     fn wrong_shapes_are_malformed() {
         assert!(objects(&serde_json::json!([]), "servers").is_err());
         assert!(created(&serde_json::json!({"objects": []}), "server").is_err());
+        let bare = serde_json::json!({"uuid": "d1", "status": "creating"});
+        assert_eq!(created(&bare, "drive").unwrap(), bare);
     }
 }

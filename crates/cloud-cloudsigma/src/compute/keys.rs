@@ -17,7 +17,7 @@ impl CloudSigmaCompute {
         loop {
             let (objects, next) = self
                 .client
-                .page(&["keypairs", "detail"], 100, token.as_deref())
+                .page(&["keypairs"], 100, token.as_deref())
                 .await?;
             for value in &objects {
                 if value.get("name").and_then(Value::as_str) == Some(name) {

@@ -214,11 +214,7 @@ impl ComputeDriver for CloudSigmaCompute {
     async fn list_key_pairs(&self, page: PageRequest) -> Result<Page<KeyPair>> {
         let (objects, next) = self
             .client
-            .page(
-                &["keypairs", "detail"],
-                Self::page_size(&page),
-                page.token.as_deref(),
-            )
+            .page(&["keypairs"], Self::page_size(&page), page.token.as_deref())
             .await?;
         let keys = objects
             .iter()

@@ -351,12 +351,28 @@ impl CloudSigmaCompute {
             .pointer(&format!("/meta/{META_BOOT_DRIVE}"))
             .and_then(Value::as_str);
         if let Some(drive) = boot {
-            match self.delete_drive(drive).await {
-                Err(e) if !e.is_not_found() => return Err(e),
-                _ => {}
-            }
+            self.delete_released_drive(drive).await?;
         }
         Ok(())
+    }
+
+    /// Deletes a drive its server has just let go of: CloudSigma may still
+    /// count it mounted for a moment (`Conflict`), so that is retried
+    /// within the change wait. A drive already gone is fine.
+    async fn delete_released_drive(&self, drive: &str) -> Result<()> {
+        let started = tokio::time::Instant::now();
+        loop {
+            match self.delete_drive(drive).await {
+                Err(e) if e.is_not_found() => return Ok(()),
+                Err(e)
+                    if e.kind() == &ErrorKind::Conflict
+                        && started.elapsed() < self.wait.timeout =>
+                {
+                    tokio::time::sleep(self.wait.interval).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// A library drive's JSON.
