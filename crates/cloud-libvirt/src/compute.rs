@@ -21,8 +21,8 @@ use crate::PROVIDER;
 use crate::domain::{NewDomain, parse_size, sizes, to_node};
 use crate::error::from_virt;
 
-/// Nodes, sizes, images, locations and volumes (not attaching them yet:
-/// docs/libvirt.md). libvirt has no key pairs and no volume snapshots.
+/// Nodes, sizes, images, locations and volumes. libvirt has no key pairs
+/// and no volume snapshots.
 pub(crate) const CAPABILITIES: Capabilities = Capabilities::of(&[
     Capability::ListNodes,
     Capability::GetNode,
@@ -37,6 +37,8 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities::of(&[
     Capability::ListLocations,
     Capability::ListVolumes,
     Capability::CreateVolume,
+    Capability::AttachVolume,
+    Capability::DetachVolume,
     Capability::DestroyVolume,
 ]);
 
@@ -400,6 +402,34 @@ impl ComputeDriver for LibvirtCompute {
                 &request,
                 &inner.location(),
             )
+        })
+        .await
+    }
+
+    async fn attach_volume(&self, volume: &str, node: &str, device: Option<&str>) -> Result<()> {
+        let (volume, node, device) = (
+            volume.to_owned(),
+            node.to_owned(),
+            device.map(str::to_owned),
+        );
+        self.blocking(move |inner| {
+            let domain = inner.domain(&node)?;
+            crate::attach::attach(
+                &inner.conn,
+                &inner.volume_pool()?,
+                &volume,
+                &domain,
+                &node,
+                device.as_deref(),
+            )
+        })
+        .await
+    }
+
+    async fn detach_volume(&self, volume: &str) -> Result<()> {
+        let volume = volume.to_owned();
+        self.blocking(move |inner| {
+            crate::attach::detach(&inner.conn, &inner.volume_pool()?, &volume)
         })
         .await
     }

@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+mod attach;
 mod compute;
 mod config;
 mod domain;

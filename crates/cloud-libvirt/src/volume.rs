@@ -141,11 +141,18 @@ fn describe(volume: &StorageVol, location: &str) -> Result<StorageVolume> {
     Ok(v)
 }
 
-/// Each domain's uuid with its definition.
+/// Each domain's uuid with its definitions: the live one and, for a
+/// persistent domain, the persistent one (a disk added there for the next
+/// boot is in use too).
 fn disk_users(conn: &virt::connect::Connect) -> Result<Vec<(String, String)>> {
     let mut users = Vec::new();
     for domain in conn.list_all_domains(0).map_err(|e| from_virt(e, None))? {
-        if let (Ok(id), Ok(xml)) = (domain.uuid_string(), domain.xml_desc(0)) {
+        if let (Ok(id), Ok(mut xml)) = (domain.uuid_string(), domain.xml_desc(0)) {
+            if domain.is_persistent().unwrap_or(false)
+                && let Ok(config) = domain.xml_desc(virt::sys::VIR_DOMAIN_XML_INACTIVE)
+            {
+                xml.push_str(&config);
+            }
             users.push((id, xml));
         }
     }

@@ -73,3 +73,52 @@ async fn a_volume_in_use_is_attached_and_kept() {
     );
     compute.destroy_volume("twice.img").await.unwrap();
 }
+
+/// A volume attached to a node reads as attached to it, cannot be attached
+/// twice nor destroyed while attached, and detaches; the test driver cannot
+/// hot-plug, so this is the persistent-definition path (docs/libvirt.md).
+#[tokio::test]
+async fn volumes_attach_and_detach() {
+    use cloud_core::{CreateNode, CreateVolume, ErrorKind};
+    let compute = compute("attach-boot.img");
+    let node = compute
+        .create_node(&CreateNode::new("attach-node", "small", "attach-boot.img"))
+        .await
+        .unwrap();
+    let data = compute
+        .create_volume(&CreateVolume::new("attach-data.img", 1))
+        .await
+        .unwrap();
+    compute
+        .attach_volume(&data.id, &node.id, Some("/dev/vdc"))
+        .await
+        .unwrap();
+    let listed = compute.list_volumes_vec().await.unwrap();
+    let attached = listed.iter().find(|v| v.id == data.id).unwrap();
+    assert_eq!(attached.attached_to.as_deref(), Some(node.id.as_str()));
+    let twice = compute
+        .attach_volume(&data.id, &node.id, None)
+        .await
+        .unwrap_err();
+    assert_eq!(twice.kind(), &ErrorKind::Conflict, "{twice}");
+    let busy = compute.destroy_volume(&data.id).await.unwrap_err();
+    assert_eq!(busy.kind(), &ErrorKind::Conflict, "{busy}");
+    let missing = compute
+        .attach_volume(&data.id, "no-such-node", None)
+        .await
+        .unwrap_err();
+    assert!(missing.is_not_found(), "{missing}");
+    compute.detach_volume(&data.id).await.unwrap();
+    let listed = compute.list_volumes_vec().await.unwrap();
+    assert_eq!(
+        listed.iter().find(|v| v.id == data.id).unwrap().attached_to,
+        None
+    );
+    let loose = compute.detach_volume(&data.id).await.unwrap_err();
+    assert_eq!(loose.kind(), &ErrorKind::Conflict, "{loose}");
+    // The boot disk is in the running guest: no hot-unplug on this driver.
+    let boot = compute.detach_volume("attach-boot.img").await.unwrap_err();
+    assert!(!boot.is_not_found(), "{boot}");
+    compute.destroy_node(&node.id).await.unwrap();
+    compute.destroy_volume(&data.id).await.unwrap();
+}
