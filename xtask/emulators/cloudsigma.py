@@ -278,10 +278,14 @@ def settle_server(s):
     elif s["status"] == "starting":
         s["status"] = "running"
         for nic in s["nics"]:
-            if nic.get("ip_v4_conf") and nic["ip_v4_conf"].get("conf") == "dhcp":
+            conf = nic.get("ip_v4_conf") or {}
+            if conf.get("conf") == "dhcp":
                 ip = nic.setdefault("_ip", next(IPS))
-                nic["runtime"] = {"interface_type": "public",
-                                  "ip_v4": ref("ips", ip), "ip_v6": None}
+            elif conf.get("conf") == "static":
+                ip = conf["ip"]["uuid"]
+            else:
+                continue
+            nic["runtime"] = {"interface_type": "public", "ip_v4": ref("ips", ip), "ip_v6": None}
         s["runtime"] = {"active_since": now(),
                         "nics": [dict(n["runtime"], mac=n["mac"]) for n in s["nics"] if n.get("runtime")]}
     elif s["status"] == "stopping":
@@ -325,7 +329,17 @@ def check_server(o, ident=None):
                        "device": entry.get("device", "virtio"), "boot_order": entry.get("boot_order")})
     nics = []
     for n, nic in enumerate(o.get("nics") or []):
-        nics.append({"ip_v4_conf": nic.get("ip_v4_conf"), "ip_v6_conf": nic.get("ip_v6_conf"),
+        conf = nic.get("ip_v4_conf")
+        if isinstance(conf, dict) and conf.get("conf") == "static":
+            ip = conf.get("ip")
+            ip = ip.get("uuid") if isinstance(ip, dict) else ip
+            if not isinstance(ip, str):
+                raise fail(400, "validation", "A static address needs an IP", "nics")
+            conf = {"conf": "static", "ip": ref("ips", ip)}
+        policy = nic.get("firewall_policy")
+        if policy is not None and policy not in [p["uuid"] for p in FIREWALL_POLICIES]:
+            raise fail(400, "validation", f"Firewall policy {policy} does not exist", "nics")
+        nics.append({"ip_v4_conf": conf, "ip_v6_conf": nic.get("ip_v6_conf"),
                      "vlan": nic.get("vlan"), "model": nic.get("model", "virtio"),
                      "mac": nic.get("mac") or f"22:aa:bb:{len(SERVERS) % 256:02x}:{n:02x}:01",
                      "firewall_policy": nic.get("firewall_policy"), "boot_order": None,

@@ -292,7 +292,7 @@ impl CloudSigmaBuilder {
             .signer(Arc::new(auth))
             .allow_http(self.endpoint.is_some() && base.scheme() == "http")
             .build()?;
-        let location = match known {
+        let mut location = match known {
             Some(r) => cloud_core::NodeLocation::new(r.id, r.name, Some(r.country)),
             None => cloud_core::NodeLocation::new(
                 region_id.clone(),
@@ -300,6 +300,9 @@ impl CloudSigmaBuilder {
                 None,
             ),
         };
+        location
+            .extra
+            .insert("endpoint".into(), base.as_str().into());
         Ok(CloudSigmaCompute::new(
             Client::new(http, base, redactor),
             location,

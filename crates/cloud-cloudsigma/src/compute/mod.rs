@@ -6,8 +6,8 @@
 //! creating a node clones the library drive into a drive of the account,
 //! grows it to the size's disk, defines a server on it with one DHCP
 //! interface, and starts it. `destroy_node` stops the server, deletes it
-//! and the boot drive it was created with; other drives stay. The location
-//! is the client's region (each region is its own endpoint).
+//! and the boot drive it was created with; other drives stay. Locations are
+//! the regions; a client serves one (each region is its own endpoint).
 
 // The response parsers: private, reachable by benchmarks and fuzz targets
 // through the `internals` feature.
@@ -151,8 +151,25 @@ impl ComputeDriver for CloudSigmaCompute {
         parse::image(&body)
     }
 
+    /// The regions: this client's first (`extra.current`), then the other
+    /// public ones, each with its API endpoint (a client serves one).
     async fn list_locations(&self) -> Result<Vec<NodeLocation>> {
-        Ok(vec![self.location.clone()])
+        let mut current = self.location.clone();
+        current.extra.insert("current".into(), true.into());
+        let current_id = current.id.clone();
+        let others = crate::REGIONS
+            .iter()
+            .filter(move |r| r.id != current_id)
+            .map(|r| {
+                let mut l = NodeLocation::new(r.id, r.name, Some(r.country));
+                l.extra.insert("current".into(), false.into());
+                l.extra.insert(
+                    "endpoint".into(),
+                    format!("https://{}/api/2.0/", r.host).into(),
+                );
+                l
+            });
+        Ok(std::iter::once(current).chain(others).collect())
     }
 
     async fn list_volumes(&self, page: PageRequest) -> Result<Page<StorageVolume>> {

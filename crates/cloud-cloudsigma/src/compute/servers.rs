@@ -15,7 +15,14 @@ use crate::PROVIDER;
 use crate::client::{About, created};
 
 /// Options [`CreateNode::option`] understands here.
-pub const CREATE_NODE_OPTIONS: &[&str] = &["vnc_password", "drives", "vlan", "smp"];
+pub const CREATE_NODE_OPTIONS: &[&str] = &[
+    "vnc_password",
+    "drives",
+    "vlan",
+    "smp",
+    "ip",
+    "firewall_policy",
+];
 
 /// MHz of one core, as CloudSigma counts them.
 const CORE_MHZ: u64 = 2000;
@@ -285,7 +292,21 @@ impl CloudSigmaCompute {
                 );
             }
         }
-        let mut nics = vec![json!({"ip_v4_conf": {"conf": "dhcp"}, "model": "virtio"})];
+        // The public interface: DHCP, or a subscribed static address.
+        let ip_v4_conf = match options.get("ip") {
+            Some(ip) => {
+                ip.parse::<std::net::Ipv4Addr>().map_err(|_| {
+                    Error::invalid_input(format!("option ip: `{ip}` is not an IPv4 address"))
+                })?;
+                json!({"conf": "static", "ip": ip})
+            }
+            None => json!({"conf": "dhcp"}),
+        };
+        let mut public = json!({"ip_v4_conf": ip_v4_conf, "model": "virtio"});
+        if let Some(policy) = options.get("firewall_policy") {
+            public["firewall_policy"] = json!(policy);
+        }
+        let mut nics = vec![public];
         if let Some(vlan) = options.get("vlan") {
             nics.push(json!({"ip_v4_conf": null, "model": "virtio", "vlan": vlan}));
         }

@@ -16,8 +16,32 @@ fn account_extras() {
         assert!(subscriptions.iter().all(|s| !s.resource.is_empty()), "{subscriptions:?}");
         let policies = cs.ex_list_firewall_policies().await.unwrap();
         assert!(policies.iter().all(|p| !p.id.is_empty()));
-        let sizes = Compute::new(cs.clone()).list_sizes().await.unwrap();
+        let compute = Compute::new(cs.clone());
+        let sizes = compute.list_sizes().await.unwrap();
         assert!(sizes.iter().all(|s| s.price_per_hour.is_some()), "priced: {sizes:?}");
+        let locations = compute.list_locations().await.unwrap();
+        assert_eq!(locations[0].extra["current"], true, "{locations:?}");
+        assert!(locations.len() > 1 && locations[1..].iter().all(|l| l.extra["current"] == false));
+        // A static address and a firewall policy on the public interface.
+        let node = compute
+            .create_node(
+                &CreateNode::new("ct-static", "small", DEBIAN)
+                    .option("ip", "203.0.113.7")
+                    .option("firewall_policy", &policies[0].id),
+            )
+            .await
+            .unwrap();
+        let running = compute
+            .wait_until_running(&[&node.id], std::time::Duration::from_secs(30), std::time::Duration::from_millis(5))
+            .await
+            .unwrap();
+        assert_eq!(running[0].public_ips, ["203.0.113.7".parse::<std::net::IpAddr>().unwrap()]);
+        compute.destroy_node(&node.id).await.unwrap();
+        let err = compute
+            .create_node(&CreateNode::new("x", "small", DEBIAN).option("ip", "not-an-ip"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err}");
     });
 }
 
