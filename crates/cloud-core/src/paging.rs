@@ -135,6 +135,44 @@ pub fn page_of<T: Clone>(items: &[T], request: &PageRequest, default_size: u32) 
     Ok(Page::new(items[start..end].to_vec(), next))
 }
 
+/// Splits a listing of live resources, sorted by `key`, into pages whose
+/// token is the key of the last item given. Unlike an index, the token stays
+/// right when items come and go between two pages: nothing still there is
+/// skipped or given twice.
+///
+/// ```
+/// use cloud_core::PageRequest;
+/// use cloud_core::paging::page_after;
+///
+/// let key = |n: &&str| n.to_string();
+/// let first = page_after(&["a", "b", "c"], key, &PageRequest::with_size(Some(2)), 100)?;
+/// assert_eq!(first.items, ["a", "b"]);
+/// // "a" goes away before the next page is asked for: "c" still comes.
+/// let request = PageRequest::with_size(Some(2)).after(first.next.clone());
+/// let second = page_after(&["b", "c"], key, &request, 100)?;
+/// assert_eq!(second.items, ["c"]);
+/// assert_eq!(second.next, None);
+/// # Ok::<(), cloud_core::Error>(())
+/// ```
+pub fn page_after<T: Clone>(
+    items: &[T],
+    key: impl Fn(&T) -> String,
+    request: &PageRequest,
+    default_size: u32,
+) -> Result<Page<T>> {
+    let start = match &request.token {
+        None => 0,
+        Some(last) => items.partition_point(|item| key(item) <= *last),
+    };
+    let size = request.size.unwrap_or(default_size).max(1) as usize;
+    let end = start.saturating_add(size).min(items.len());
+    let next = (end < items.len())
+        .then(|| items.get(end.wrapping_sub(1)).map(&key))
+        .flatten()
+        .filter(|_| end > start);
+    Ok(Page::new(items[start..end].to_vec(), next))
+}
+
 /// Collects a listing stream into a `Vec`. Only for listings known to be small.
 pub async fn collect_all<T>(stream: impl Stream<Item = Result<T>>) -> Result<Vec<T>> {
     futures::pin_mut!(stream);
@@ -151,6 +189,36 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use futures::TryStreamExt;
+
+    #[test]
+    fn keyed_pages_survive_changes_between_pages() {
+        let key = |n: &u32| format!("{n:04}");
+        let all: Vec<u32> = (1..=5).collect();
+        let mut seen = Vec::new();
+        let mut request = PageRequest::with_size(Some(2));
+        loop {
+            // Item 2 vanishes after the first page; 0 appears before the cursor.
+            let now: Vec<u32> = if seen.is_empty() {
+                all.clone()
+            } else {
+                std::iter::once(0)
+                    .chain(all.iter().copied().filter(|n| *n != 2))
+                    .collect()
+            };
+            let page = page_after(&now, key, &request, 100).unwrap();
+            seen.extend(page.items);
+            match page.next {
+                Some(t) => request = request.after(Some(t)),
+                None => break,
+            }
+        }
+        assert_eq!(seen, [1, 2, 3, 4, 5]);
+        let empty: [u32; 0] = [];
+        let page = page_after(&empty, key, &PageRequest::first(), 100).unwrap();
+        assert!(page.items.is_empty() && page.next.is_none());
+        let past = PageRequest::first().after(Some("9999".into()));
+        assert!(page_after(&all, key, &past, 100).unwrap().items.is_empty());
+    }
 
     use super::*;
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use cloud_core::compute::ComputeDriver;
-use cloud_core::paging::page_of;
+use cloud_core::paging::{page_after, page_of};
 use cloud_core::{
     Capabilities, Capability, CreateNode, CreateVolume, Driver, Error, Node, NodeImage,
     NodeLocation, NodeSize, Page, PageRequest, ResourceKind, Result, StorageVolume,
@@ -210,8 +210,10 @@ impl ComputeDriver for LibvirtCompute {
                     nodes.push(node);
                 }
             }
-            nodes.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
-            page_of(&nodes, &page, 100)
+            // Keyed pages: other callers' domains come and go between pages.
+            let key = |n: &Node| format!("{}\n{}", n.name, n.id);
+            nodes.sort_by_key(key);
+            page_after(&nodes, key, &page, 100)
         })
         .await
     }
@@ -388,7 +390,7 @@ impl ComputeDriver for LibvirtCompute {
         self.blocking(move |inner| {
             let volumes =
                 crate::volume::list(&inner.conn, &inner.volume_pool()?, &inner.location())?;
-            page_of(&volumes, &page, 100)
+            page_after(&volumes, |v| v.id.clone(), &page, 100)
         })
         .await
     }
