@@ -199,6 +199,73 @@ pub fn aws_route53(data: &[u8]) {
     call(t, c(), dns.delete_zone("Z1FUZZ"));
 }
 
+pub fn gandi(data: &[u8]) {
+    let transport = Arc::new(CannedTransport::new());
+    let dns = cloud_gandi::GandiBuilder::new()
+        .environment(Environment::from_vars(Vec::<(String, String)>::new()))
+        .personal_access_token("pat_fuzz")
+        .endpoint("http://fuzz.invalid/v5/livedns")
+        .retry(no_retries())
+        .transport(transport.clone())
+        .build()
+        .expect("an offline Gandi client");
+    let t = &*transport;
+    let headers: &[(&str, &str)] = &[("content-type", "application/json"), ("total-count", "3")];
+    let c = || canned(data, headers);
+    call(t, c(), dns.list_zones(PageRequest::first()));
+    call(t, c(), dns.get_zone("example.com"));
+    call(t, c(), dns.list_records("example.com", PageRequest::first()));
+    call(t, c(), dns.get_record("example.com", "MX:@:10 mail.example.com."));
+    call(
+        t,
+        c(),
+        dns.create_record(
+            "example.com",
+            &cloud_core::RecordSpec::new("www", cloud_core::RecordType::A, "192.0.2.1"),
+        ),
+    );
+    call(t, c(), dns.ex_list_snapshots("example.com"));
+    call(t, c(), dns.ex_get_snapshot("example.com", "s1"));
+    call(t, c(), dns.ex_create_snapshot("example.com", None));
+    call(t, c(), dns.ex_nameservers("example.com"));
+}
+
+pub fn cloudsigma(data: &[u8]) {
+    let transport = Arc::new(CannedTransport::new());
+    let cs = cloud_cloudsigma::CloudSigmaBuilder::new()
+        .environment(Environment::from_vars(Vec::<(String, String)>::new()))
+        .credentials("fuzz@example.com", "fuzz")
+        .endpoint("http://fuzz.invalid/api/2.0/")
+        .change_wait(cloud_cloudsigma::ChangeWait {
+            interval: Duration::from_millis(1),
+            timeout: Duration::from_millis(5),
+        })
+        .retry(no_retries())
+        .transport(transport.clone())
+        .build()
+        .expect("an offline CloudSigma client");
+    let t = &*transport;
+    let c = || canned(data, JSON);
+    call(t, c(), cs.list_nodes(PageRequest::first()));
+    call(t, c(), cs.get_node("s1"));
+    call(t, c(), cs.list_sizes());
+    call(t, c(), cs.list_images(PageRequest::first()));
+    call(t, c(), cs.get_image("d1"));
+    call(t, c(), cs.create_node(&CreateNode::new("fuzz", "small", "d1")));
+    call(t, c(), cs.destroy_node("s1"));
+    call(t, c(), cs.list_volumes(PageRequest::first()));
+    call(t, c(), cs.create_volume(&CreateVolume::new("fuzz", 1)));
+    call(t, c(), cs.detach_volume("d1"));
+    call(t, c(), cs.list_snapshots(PageRequest::first()));
+    call(t, c(), cs.create_snapshot("d1", Some("fuzz")));
+    call(t, c(), cs.list_key_pairs(PageRequest::first()));
+    call(t, c(), cs.get_key_pair("k1"));
+    call(t, c(), cs.ex_balance());
+    call(t, c(), cs.ex_list_subscriptions());
+    call(t, c(), cs.ex_list_firewall_policies());
+    call(t, c(), cs.ex_list_tags());
+}
+
 fn identity_url(path: &str) -> Url {
     Url::parse(&format!("http://fuzz.invalid/{path}")).expect("a literal URL")
 }

@@ -14,6 +14,8 @@ const TARGETS: &[(&str, Target)] = &[
     ("keystone", cloud_fuzz::keystone),
     ("nova", cloud_fuzz::nova),
     ("swift", cloud_fuzz::swift),
+    ("gandi", cloud_fuzz::gandi),
+    ("cloudsigma", cloud_fuzz::cloudsigma),
     ("zone_file", cloud_fuzz::zone_file),
     ("local_names", cloud_fuzz::local_names),
 ];

@@ -24,6 +24,8 @@ const TARGETS: &[&str] = &[
     "keystone",
     "nova",
     "swift",
+    "gandi",
+    "cloudsigma",
     "zone_file",
     "local_names",
 ];
@@ -42,6 +44,8 @@ const SEED_FOLDERS: &[(&str, &str)] = &[
     ("openstack/keystone", "keystone"),
     ("openstack/mimic/compute", "nova"),
     ("openstack/swift", "swift"),
+    ("gandi/livedns", "gandi"),
+    ("cloudsigma/api", "cloudsigma"),
 ];
 
 /// The statuses the targets map their first byte to (`fuzz/src/lib.rs`).
