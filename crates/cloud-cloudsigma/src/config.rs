@@ -213,7 +213,9 @@ impl CloudSigmaBuilder {
         self
     }
 
-    /// The currency of `NodeSize::price_per_hour` (default USD).
+    /// A currency (`EUR`, `CHF`, `GBP`) to price sizes in too: each size's
+    /// `extra.price_per_hour_<currency>` (`price_per_hour` stays in US
+    /// dollars, as the portable API defines it).
     #[must_use]
     pub fn currency(mut self, currency: impl Into<String>) -> Self {
         self.currency = currency.into().to_ascii_uppercase();

@@ -99,13 +99,20 @@ impl CloudSigmaCompute {
                     *disk,
                 );
                 size.vcpus = u32::try_from(cpu / CORE_MHZ).ok();
-                size.price_per_hour = pricing
-                    .as_ref()
-                    .and_then(|p| parse::hourly_price(p, &self.currency, *cpu, *mem, *disk));
+                // The portable price is in US dollars; another currency
+                // the account bills in goes beside it.
+                let price = |currency: &str| {
+                    pricing
+                        .as_ref()
+                        .and_then(|p| parse::hourly_price(p, currency, *cpu, *mem, *disk))
+                };
+                size.price_per_hour = price("USD");
                 size.extra.insert("cpu_mhz".into(), Value::from(*cpu));
-                if size.price_per_hour.is_some() {
-                    size.extra
-                        .insert("currency".into(), Value::from(self.currency.as_str()));
+                if self.currency != "USD"
+                    && let Some(local) = price(&self.currency)
+                {
+                    let key = format!("price_per_hour_{}", self.currency.to_ascii_lowercase());
+                    size.extra.insert(key, Value::from(local));
                 }
                 size
             })
