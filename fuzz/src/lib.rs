@@ -214,8 +214,16 @@ pub fn gandi(data: &[u8]) {
     let c = || canned(data, headers);
     call(t, c(), dns.list_zones(PageRequest::first()));
     call(t, c(), dns.get_zone("example.com"));
-    call(t, c(), dns.list_records("example.com", PageRequest::first()));
-    call(t, c(), dns.get_record("example.com", "MX:@:10 mail.example.com."));
+    call(
+        t,
+        c(),
+        dns.list_records("example.com", PageRequest::first()),
+    );
+    call(
+        t,
+        c(),
+        dns.get_record("example.com", "MX:@:10 mail.example.com."),
+    );
     call(
         t,
         c(),
@@ -251,7 +259,11 @@ pub fn cloudsigma(data: &[u8]) {
     call(t, c(), cs.list_sizes());
     call(t, c(), cs.list_images(PageRequest::first()));
     call(t, c(), cs.get_image("d1"));
-    call(t, c(), cs.create_node(&CreateNode::new("fuzz", "small", "d1")));
+    call(
+        t,
+        c(),
+        cs.create_node(&CreateNode::new("fuzz", "small", "d1")),
+    );
     call(t, c(), cs.destroy_node("s1"));
     call(t, c(), cs.list_volumes(PageRequest::first()));
     call(t, c(), cs.create_volume(&CreateVolume::new("fuzz", 1)));

@@ -78,7 +78,11 @@ fn deploy_then_run_on_the_node() {
     args.extend(["--run", "echo nope >&2; exit 7", "--run", "echo never"]);
     let output = home.cloud(&args).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success());
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a failed step exits 1: {stderr}"
+    );
     assert!(
         output.stdout.is_empty(),
         "{}",
@@ -93,6 +97,90 @@ fn deploy_then_run_on_the_node() {
             .unwrap()
             .starts_with("error: step 1 (run `echo nope >&2; exit 7`) failed: exit status 7"),
         "{stderr}"
+    );
+}
+
+/// The exit codes docs/deploy.md promises: 5 for a refused login, 7 when
+/// SSH never answers.
+#[test]
+fn refused_logins_and_silent_hosts_have_their_exit_codes() {
+    let Some(sshd) = sshd() else { return };
+    let home = Home::new().fast();
+    home.ok(&[
+        "config",
+        "set",
+        "memory.option.ssh_endpoint",
+        &sshd.endpoint,
+    ]);
+    let created = home.json(&[
+        "compute",
+        "create",
+        "web-1",
+        "--size",
+        "small",
+        "--image",
+        "debian-12",
+    ]);
+    let id = created[0]["id"].as_str().unwrap().to_owned();
+    let stranger = sshd.dir.join("id_stranger");
+    let known = sshd.dir.join("known_hosts");
+    let refused = home
+        .cloud(&[
+            "compute",
+            "run",
+            &id,
+            "--user",
+            &sshd.user,
+            "--ssh-key",
+            stranger.to_str().unwrap(),
+            "--known-hosts",
+            known.to_str().unwrap(),
+            "--ssh-timeout",
+            "10s",
+            "--run",
+            "true",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(
+        refused.status.code(),
+        Some(5),
+        "a refused key exits 5: {stderr}"
+    );
+    // Nothing listens on port 9 of loopback: SSH never answers.
+    home.ok(&["config", "set", "memory.option.ssh_endpoint", "127.0.0.1:9"]);
+    let created = home.json(&[
+        "compute",
+        "create",
+        "web-2",
+        "--size",
+        "small",
+        "--image",
+        "debian-12",
+    ]);
+    let id = created[0]["id"].as_str().unwrap().to_owned();
+    let silent = home
+        .cloud(&[
+            "compute",
+            "run",
+            &id,
+            "--user",
+            &sshd.user,
+            "--ssh-key",
+            stranger.to_str().unwrap(),
+            "--ssh-timeout",
+            "2s",
+            "--run",
+            "true",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&silent.stderr);
+    assert_eq!(
+        silent.status.code(),
+        Some(7),
+        "an unreachable host exits 7: {stderr}"
     );
 }
 

@@ -137,13 +137,12 @@ impl HostKeyPolicy {
                 match known {
                     Ok(true) => Ok(()),
                     Ok(false) if *accept_new => {
-                        russh::keys::known_hosts::learn_known_hosts_path(host, port, key, &path)
-                            .map_err(|e| {
-                                DeployError::Ssh(format!(
-                                    "recording the host key of {address} in {}: {e}",
-                                    path.display()
-                                ))
-                            })?;
+                        record_host_key(host, port, key, &path).map_err(|e| {
+                            DeployError::Ssh(format!(
+                                "recording the host key of {address} in {}: {e}",
+                                path.display()
+                            ))
+                        })?;
                         tracing::info!(%address, fingerprint = %offered, file = %path.display(), "recorded a new host key");
                         Ok(())
                     }
@@ -200,6 +199,48 @@ impl russh::client::Handler for Client {
     }
 }
 
+/// Appends `host`'s key to a `known_hosts` file as OpenSSH writes it
+/// (`[host]:port` for a port other than 22), creating the file (and its
+/// folder, private) if needed, with no blank line before the first entry.
+fn record_host_key(
+    host: &str,
+    port: u16,
+    key: &PublicKey,
+    path: &std::path::Path,
+) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+        && !parent.exists()
+    {
+        let mut folder = std::fs::DirBuilder::new();
+        folder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
+        folder.create(parent)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)?;
+    // A file whose last line has no newline gets one before the entry.
+    let mut last = [0u8; 1];
+    let needs_newline = file.seek(SeekFrom::End(-1)).is_ok()
+        && file.read_exact(&mut last).is_ok()
+        && last[0] != b'\n';
+    let name = if port == 22 {
+        host.to_owned()
+    } else {
+        format!("[{host}]:{port}")
+    };
+    let entry = key
+        .to_openssh()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+    let line = format!("{}{name} {entry}\n", if needs_newline { "\n" } else { "" });
+    file.write_all(line.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +286,12 @@ mod tests {
             .check("192.0.2.1", 2222, &key())
             .unwrap();
         strict.check("192.0.2.1", 2222, &key()).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.starts_with("[192.0.2.1]:2222 ssh-ed25519 "),
+            "no blank first line: {text:?}"
+        );
+        assert_eq!(text.lines().count(), 1);
         // Another port is another host.
         assert!(strict.check("192.0.2.1", 22, &key()).is_err());
         let other = PublicKey::from_openssh(
@@ -255,6 +302,15 @@ mod tests {
             strict.clone().accept_new().check("192.0.2.1", 2222, &other),
             Err(DeployError::HostKeyChanged { .. })
         ));
+        // A file whose last line lacks its newline gets one first.
+        std::fs::write(&file, "example.com ssh-ed25519 AAAA").unwrap();
+        strict
+            .clone()
+            .accept_new()
+            .check("192.0.2.9", 22, &key())
+            .unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("AAAA\n192.0.2.9 ssh-ed25519 "), "{text:?}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
