@@ -18,6 +18,7 @@ use cloud_testkit::servers::ServerProcess;
 
 mod aws;
 mod emulator;
+mod gcs;
 mod openstack;
 mod ssh;
 
@@ -48,6 +49,8 @@ pub(crate) fn all() -> Vec<Box<dyn LocalServer>> {
         Box::new(emulator::OPENSTACK_REFERENCE),
         Box::new(emulator::GANDI_LIVEDNS),
         Box::new(emulator::CLOUDSIGMA),
+        Box::new(gcs::FakeGcs),
+        Box::new(gcs::GcsEmulator),
         Box::new(ssh::Sshd),
     ]
 }
