@@ -68,13 +68,7 @@ pub(crate) fn response_error(
     }
     .with_provider(PROVIDER)
     .with_status(status.as_u16());
-    if let Some(message) = message {
-        let text = format!("{} (CloudSigma: {message})", err.message());
-        err = err.with_message(text);
-    }
-    if let Some(kind) = kind {
-        err = err.with_code(kind);
-    }
+    err = err.with_answer("CloudSigma", message.as_deref(), kind.as_deref());
     if let Some(id) = first_header(headers, &["x-request-id"]) {
         err = err.with_request_id(id);
     }

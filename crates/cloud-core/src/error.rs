@@ -355,6 +355,31 @@ impl Error {
         self
     }
 
+    /// Adds what a provider's error body said: its message after this
+    /// error's own, as `(API: message)`, and its code. Either may be absent.
+    ///
+    /// ```
+    /// use cloud_core::{Error, ErrorKind};
+    ///
+    /// let err = Error::new(ErrorKind::Conflict, "refused")
+    ///     .with_answer("CloudSigma", Some("Cannot stop guest"), Some("permission"));
+    /// assert_eq!(err.message(), "refused (CloudSigma: Cannot stop guest)");
+    /// assert_eq!(err.code(), Some("permission"));
+    /// ```
+    pub fn with_answer(self, api: &str, message: Option<&str>, code: Option<&str>) -> Self {
+        let err = match message {
+            Some(m) => {
+                let text = format!("{} ({api}: {m})", self.message());
+                self.with_message(text)
+            }
+            None => self,
+        };
+        match code {
+            Some(c) => err.with_code(c),
+            None => err,
+        }
+    }
+
     /// The request clashes with the current state of a resource.
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Conflict, message)

@@ -65,13 +65,7 @@ pub(crate) fn response_error(
     }
     .with_provider(PROVIDER)
     .with_status(status.as_u16());
-    if let Some(message) = message {
-        let text = format!("{} (LiveDNS: {message})", err.message());
-        err = err.with_message(text);
-    }
-    if let Some(code) = code {
-        err = err.with_code(code);
-    }
+    err = err.with_answer("LiveDNS", message.as_deref(), code.as_deref());
     if let Some(id) = first_header(headers, &["x-request-id", "x-gandi-request-id"]) {
         err = err.with_request_id(id);
     }

@@ -101,6 +101,10 @@ async fn volumes_attach_and_detach() {
         .await
         .unwrap_err();
     assert_eq!(twice.kind(), &ErrorKind::Conflict, "{twice}");
+    assert!(
+        twice.to_string().contains(&node.id),
+        "names the node: {twice}"
+    );
     let busy = compute.destroy_volume(&data.id).await.unwrap_err();
     assert_eq!(busy.kind(), &ErrorKind::Conflict, "{busy}");
     let missing = compute

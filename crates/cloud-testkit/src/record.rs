@@ -15,6 +15,32 @@ use crate::cassette::{
     Cassette, Interaction, RecordedBody, RecordedRequest, RecordedResponse, Scrubber,
 };
 
+/// Whether this run records fixtures (`CLOUD_FIXTURES=record`).
+pub fn recording() -> bool {
+    std::env::var("CLOUD_FIXTURES").is_ok_and(|m| m == "record")
+}
+
+/// The transport a live suite talks to its server through: a real one
+/// (5 s connect timeout), recording into `path` when [`recording`].
+pub fn live_transport(
+    path: impl Into<PathBuf>,
+    source: &str,
+    scrubber: Scrubber,
+) -> Arc<dyn Transport> {
+    let real: Arc<dyn Transport> = Arc::new(
+        cloud_core::http::HyperTransport::new(
+            std::time::Duration::from_secs(5),
+            &cloud_core::http::TlsOptions::new(),
+        )
+        .expect("a plain HTTP transport builds"),
+    );
+    if recording() {
+        Arc::new(RecordingTransport::new(real, path, source, scrubber))
+    } else {
+        real
+    }
+}
+
 /// Records every exchange through `inner`, and writes the cassette when
 /// [`save`](Self::save) is called or the recorder is dropped.
 #[derive(Debug)]

@@ -55,11 +55,17 @@ fn sizes_drives_and_tags() {
             .create_node(
                 &CreateNode::new("ct-custom", "3000mhz-1536mib-15gb", DEBIAN)
                     .auth(NodeAuth::SshKey(cloud_testkit::conformance::compute::TEST_PUBLIC_KEY.into()))
+                    .user_data("#cloud-config\n")
                     .option("vnc_password", "vnc-secret-1"),
             )
             .await
             .unwrap();
         assert_eq!(node.size.as_deref(), Some("3000mhz-1536mib"));
+        // The key and the user data travel where CloudSigma's images read them.
+        let meta = &node.extra["meta"];
+        assert_eq!(meta["ssh_public_key"], cloud_testkit::conformance::compute::TEST_PUBLIC_KEY);
+        assert_eq!(meta["cloudinit-user-data"], "I2Nsb3VkLWNvbmZpZwo=");
+        assert_eq!(meta["base64_fields"], "cloudinit-user-data");
         assert_eq!(node.image.as_deref(), Some(DEBIAN));
         let volumes = compute.list_volumes_vec().await.unwrap();
         let boot = volumes
@@ -121,6 +127,18 @@ fn install_cds_and_refusals() {
             let err = compute.create_node(&request).await.unwrap_err();
             assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{what}: {err}");
         }
+        // A server CloudSigma refuses after the boot drive was cloned: the
+        // clone is deleted, nothing is left behind.
+        let err = compute
+            .create_node(
+                &CreateNode::new("ct-refused", "small", DEBIAN)
+                    .option("drives", "00000000-0000-4000-8000-0000000000fe"),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err}");
+        let volumes = compute.list_volumes_vec().await.unwrap();
+        assert!(volumes.iter().all(|v| v.name != "ct-refused-boot"), "{volumes:?}");
         let err = compute
             .create_node(&CreateNode::new("x", "small", "00000000-0000-4000-8000-0000000000ff"))
             .await

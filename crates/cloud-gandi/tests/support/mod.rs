@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cloud_core::Environment;
-use cloud_core::http::{HyperTransport, RetryPolicy, TlsOptions, Transport};
+use cloud_core::http::RetryPolicy;
 use cloud_gandi::{GandiBuilder, GandiDns};
 use cloud_testkit::cassette::Scrubber;
-use cloud_testkit::record::RecordingTransport;
+use cloud_testkit::record::live_transport;
 use cloud_testkit::replay::ReplayTransport;
 use cloud_testkit::servers::live_server;
 
@@ -62,24 +62,10 @@ pub fn live_url() -> Option<String> {
     live_server("gandi-livedns", "CLOUD_TEST_GANDI_URL")
 }
 
-fn real_transport() -> Arc<dyn Transport> {
-    Arc::new(HyperTransport::new(Duration::from_secs(5), &TlsOptions::new()).unwrap())
-}
-
 /// A driver on the emulator, recording `case` when `CLOUD_FIXTURES=record`.
 pub fn live(case: &str) -> Option<GandiDns> {
     let url = live_url()?;
-    let recording = std::env::var("CLOUD_FIXTURES").is_ok_and(|m| m == "record");
-    let transport: Arc<dyn Transport> = if recording {
-        Arc::new(RecordingTransport::new(
-            real_transport(),
-            fixture_path(case),
-            SOURCE,
-            scrubber(),
-        ))
-    } else {
-        real_transport()
-    };
+    let transport = live_transport(fixture_path(case), SOURCE, scrubber());
     Some(builder(&url).transport(transport).build().unwrap())
 }
 

@@ -415,6 +415,48 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// The signer sends `Bearer <token>` (sensitive), and a 401 drops the
+    /// token so the retry signs with a fresh one.
+    #[tokio::test]
+    async fn the_bearer_signer_renews_after_a_refusal() {
+        use cloud_testkit::canned::{Canned, CannedTransport};
+        let transport = Arc::new(CannedTransport::new());
+        let http = HttpClient::builder("google")
+            .transport(transport.clone())
+            .build()
+            .unwrap();
+        let key = ServiceAccountKey::from_json(&serde_json::from_str(&sa_text()).unwrap()).unwrap();
+        let source = service_account::Source::new(key, "s".into(), http, Redactor::new());
+        let signer = BearerToken {
+            provider: Arc::new(CachedCredential::new(source)),
+        };
+        for token in ["ya29.one", "ya29.two"] {
+            transport.push(Canned::new(
+                200,
+                format!(
+                    r#"{{"access_token": "{token}", "expires_in": 3600, "token_type": "Bearer"}}"#
+                ),
+            ));
+        }
+        let header = |request: &Request<Body>| request.headers()["authorization"].clone();
+        let mut request = Request::new(Body::empty());
+        signer.sign(&mut request).await.unwrap();
+        assert_eq!(header(&request), "Bearer ya29.one");
+        assert!(header(&request).is_sensitive());
+        signer.sign(&mut request).await.unwrap();
+        assert_eq!(
+            header(&request),
+            "Bearer ya29.one",
+            "cached between requests"
+        );
+        assert!(
+            signer.refresh().await.unwrap(),
+            "a refused token is worth one retry"
+        );
+        signer.sign(&mut request).await.unwrap();
+        assert_eq!(header(&request), "Bearer ya29.two");
+    }
+
     #[test]
     fn unsupported_kinds_are_named_and_keys_never_quoted() {
         for kind in ["external_account", "impersonated_service_account"] {
