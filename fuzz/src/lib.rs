@@ -238,6 +238,52 @@ pub fn gandi(data: &[u8]) {
     call(t, c(), dns.ex_nameservers("example.com"));
 }
 
+pub fn google(data: &[u8]) {
+    let transport = Arc::new(CannedTransport::new());
+    let gcs = cloud_google::GoogleBuilder::new()
+        .environment(Environment::from_vars(Vec::<(String, String)>::new()))
+        .anonymous()
+        .project("fuzz-project")
+        .endpoint("http://fuzz.invalid")
+        .retry(no_retries())
+        .transport(transport.clone())
+        .build()
+        .expect("an offline Google client")
+        .storage();
+    let headers: &[(&str, &str)] = &[
+        ("content-type", "application/json"),
+        ("x-goog-generation", "1700000000000001"),
+        (
+            "x-goog-hash",
+            "crc32c=mnG7TA==,md5=XUFAKrxLKna5cZ2REBfFkg==",
+        ),
+        ("x-goog-stored-content-length", "5"),
+        (
+            "location",
+            "http://fuzz.invalid/upload/storage/v1/b/bucket/o?upload_id=f",
+        ),
+        ("range", "bytes=0-4"),
+    ];
+    let t = &*transport;
+    storage_calls(t, &gcs, &|| canned(data, headers));
+    let c = || canned(data, headers);
+    call(t, c(), gcs.copy_object("bucket", "key", "other", "copy"));
+    call(t, c(), gcs.ex_object_resource("bucket", "key"));
+    // One request each: the multipart upload, and a resumable session's
+    // opening (its chunks then find no answer).
+    let storage = Storage::new(gcs);
+    call(
+        t,
+        c(),
+        storage.upload_bytes("bucket", "key", b"hello".to_vec(), &UploadOptions::new()),
+    );
+    call(
+        t,
+        c(),
+        storage.upload_bytes("bucket", "big", vec![7u8; 9 << 20], &UploadOptions::new()),
+    );
+}
+
 pub fn cloudsigma(data: &[u8]) {
     let transport = Arc::new(CannedTransport::new());
     let cs = cloud_cloudsigma::CloudSigmaBuilder::new()

@@ -16,6 +16,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("swift", cloud_fuzz::swift),
     ("gandi", cloud_fuzz::gandi),
     ("cloudsigma", cloud_fuzz::cloudsigma),
+    ("google", cloud_fuzz::google),
     ("zone_file", cloud_fuzz::zone_file),
     ("local_names", cloud_fuzz::local_names),
 ];

@@ -6,8 +6,9 @@
 //! are built into those same dirs (sharing the build just timed, so the
 //! comparison costs one build of each peer, not two). Then it installs the
 //! Python peers in a virtualenv, starts s3s-fs (which verifies SigV4),
-//! moto and Swift on loopback, runs `compare`, writes the tables between
-//! the markers in `docs/performance.md`, and deletes the data of the run.
+//! moto, Swift and fake-gcs-server on loopback, runs `compare`, writes the
+//! tables between the markers in `docs/performance.md`, and deletes the
+//! data of the run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -55,10 +56,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "--list" => "BENCH_LIST_COUNT",
             "--ec2" => "BENCH_EC2_COUNT",
             "--swift-list" => "BENCH_SWIFT_LIST_COUNT",
+            "--gcs-size-mib" => "BENCH_GCS_SIZE_MIB",
             _ => {
                 return Err(format!(
                     "unknown option {arg}; known: --rounds, --size-mib, --list, --ec2, \
-                     --swift-list, --no-build-cost"
+                     --swift-list, --gcs-size-mib, --no-build-cost"
                 ));
             }
         };
@@ -118,11 +120,16 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "boto3",
             "python-swiftclient",
             "openstacksdk",
+            "google-cloud-storage",
         ],
     )?
     .join("bin/python");
-    let running =
-        servers::start_some(&["s3s-fs".to_owned(), "moto".to_owned(), "swift".to_owned()])?;
+    let running = servers::start_some(&[
+        "s3s-fs".to_owned(),
+        "moto".to_owned(),
+        "swift".to_owned(),
+        "fake-gcs-server".to_owned(),
+    ])?;
     let find = |name: &str| {
         running
             .env
@@ -140,6 +147,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .env("BENCH_BUCKET", "bench")
         .env("BENCH_EC2_ENDPOINT", find("CLOUD_TEST_MOTO_URL")?)
         .env("BENCH_SWIFT_AUTH", find("CLOUD_TEST_SWIFT_URL")?)
+        .env("BENCH_GCS_ENDPOINT", find("CLOUD_TEST_FAKE_GCS_URL")?)
         .env("BENCH_PYTHON", &python)
         .env("BENCH_PYTHON_DIR", workspace_root().join("bench/python"))
         .env("BENCH_MANIFEST", workspace_root().join("bench/Cargo.toml"))
@@ -265,7 +273,8 @@ fn write_docs(costs: &[BuildCost], tables: &str, minutes: f64) -> Result<(), Str
         ));
     };
     let machine = format!(
-        "Measured {} on {} cores, against s3s-fs 0.14.1, moto and Swift on loopback; \
+        "Measured {} on {} cores, against s3s-fs 0.14.1, moto, Swift and fake-gcs-server \
+         on loopback; \
          the whole run took {minutes:.0} minutes.\n\n",
         today(),
         std::thread::available_parallelism().map_or(0, |n| n.get())

@@ -117,6 +117,7 @@ pub(crate) fn audit(cassette: &Cassette) -> Vec<String> {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             let signed = [
                 "x-amz-signature",
+                "x-goog-signature",
                 "signature",
                 "temp_url_sig",
                 "x-amz-security-token",

@@ -26,6 +26,7 @@ const TARGETS: &[&str] = &[
     "swift",
     "gandi",
     "cloudsigma",
+    "google",
     "zone_file",
     "local_names",
 ];
@@ -46,6 +47,7 @@ const SEED_FOLDERS: &[(&str, &str)] = &[
     ("openstack/swift", "swift"),
     ("gandi/livedns", "gandi"),
     ("cloudsigma/api", "cloudsigma"),
+    ("google/storage", "google"),
 ];
 
 /// The statuses the targets map their first byte to (`fuzz/src/lib.rs`).

@@ -186,7 +186,7 @@ mod tests {
         assert!(features["storage"].is_empty());
         let recordable = workspace.recordable().unwrap();
         let names: Vec<&str> = recordable.iter().map(|r| r.provider.as_str()).collect();
-        for provider in ["aws", "openstack", "gandi", "cloudsigma"] {
+        for provider in ["aws", "openstack", "gandi", "cloudsigma", "google"] {
             assert!(names.contains(&provider), "{provider} in {names:?}");
         }
     }

@@ -1,5 +1,6 @@
-//! The binary against a real server (moto): storage both ways and between
-//! providers, compute and DNS on AWS, and `--verbose` traces free of secrets.
+//! The binary against real servers (moto, fake-gcs-server): storage both
+//! ways and between providers, compute and DNS on AWS, and `--verbose`
+//! traces free of secrets.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -117,6 +118,123 @@ fn storage_on_s3_and_between_providers() {
     assert!(!url.contains(SECRET));
     home.ok(&with(&flags, &["storage", "rb", "--force", "aws://ct-cli"]));
     home.fails(&with(&flags, &["storage", "ls", "aws://ct-cli"]), 3);
+}
+
+/// A profile that points the `google` provider at fake-gcs-server
+/// (anonymous, the test service account signing URLs) and, when moto runs
+/// too, `aws` at moto: both in one profile, as a copy between them needs.
+fn google_profile(gcs: &str, moto: Option<&str>) -> String {
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../cloud-google/tests/data/service-account.json"
+    );
+    let mut profile = format!(
+        "[default]\n\"google.endpoint\" = \"{gcs}\"\n\"google.option.anonymous\" = \"true\"\n\
+         \"google.option.project\" = \"cli-test\"\n\"google.option.signing_key_file\" = \"{key}\"\n"
+    );
+    if let Some(url) = moto {
+        profile.push_str(&format!(
+            "\"aws.endpoint\" = \"{url}\"\n\"aws.region\" = \"us-east-1\"\n\
+             \"aws.key\" = \"{KEY}\"\n\"aws.secret\" = \"{SECRET}\"\n"
+        ));
+    }
+    profile
+}
+
+#[test]
+fn storage_on_google_and_between_providers() {
+    let Some(gcs) = live_server("fake-gcs-server", "CLOUD_TEST_FAKE_GCS_URL") else {
+        return;
+    };
+    let moto = live_server("moto", "CLOUD_TEST_MOTO_URL");
+    let home = Home::new();
+    std::fs::write(
+        home.path().join("config.toml"),
+        google_profile(&gcs, moto.as_deref()),
+    )
+    .unwrap();
+    let tree = sample_tree(home.path());
+    let _ = home
+        .cloud(&["storage", "rb", "--force", "google://ct-cli"])
+        .output();
+    home.ok(&["storage", "mb", "google://ct-cli"]);
+    home.ok(&[
+        "storage",
+        "cp",
+        "-r",
+        tree.to_str().unwrap(),
+        "google://ct-cli/site",
+    ]);
+    let listing = home.json(&["storage", "ls", "-r", "google://ct-cli/site/"]);
+    let names: Vec<&str> = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["site/css/style.css", "site/index.html", "site/notes.txt"]
+    );
+
+    // Google to the local provider and back, streamed through the tool.
+    home.ok(&["storage", "mb", "local://mirror"]);
+    home.ok(&[
+        "storage",
+        "cp",
+        "-r",
+        "google://ct-cli/site",
+        "local://mirror/copy",
+    ]);
+    assert_eq!(
+        home.ok(&["storage", "cat", "local://mirror/copy/css/style.css"]),
+        "h1 { color: teal }"
+    );
+    home.ok(&[
+        "storage",
+        "cp",
+        "local://mirror/copy/notes.txt",
+        "google://ct-cli/back/notes.txt",
+    ]);
+    let stat = home.json(&["storage", "stat", "google://ct-cli/back/notes.txt"]);
+    assert_eq!(stat["size"], 5000);
+    assert_eq!(stat["content_type"], "text/plain");
+
+    // Google to S3 and back, one command each.
+    if moto.is_some() {
+        let _ = home
+            .cloud(&["storage", "rb", "--force", "aws://ct-cli-g"])
+            .output();
+        home.ok(&["storage", "mb", "aws://ct-cli-g"]);
+        home.ok(&[
+            "storage",
+            "cp",
+            "google://ct-cli/site/index.html",
+            "aws://ct-cli-g/i.html",
+        ]);
+        home.ok(&[
+            "storage",
+            "cp",
+            "aws://ct-cli-g/i.html",
+            "google://ct-cli/from-s3.html",
+        ]);
+        assert_eq!(
+            home.ok(&["storage", "cat", "google://ct-cli/from-s3.html"]),
+            "<h1>hello</h1>"
+        );
+        home.ok(&["storage", "rb", "--force", "aws://ct-cli-g"]);
+    }
+
+    let url = home.ok(&[
+        "storage",
+        "sign",
+        "google://ct-cli/site/index.html",
+        "--expires",
+        "60",
+    ]);
+    assert!(url.contains("X-Goog-Signature="), "{url}");
+    home.ok(&["storage", "rb", "--force", "google://ct-cli"]);
+    home.fails(&["storage", "ls", "google://ct-cli"], 3);
 }
 
 #[test]

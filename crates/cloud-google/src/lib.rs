@@ -1,35 +1,85 @@
-//! Google Cloud for `cloud` (issue 16, in progress).
+//! Google Cloud for `cloud` (issue 16, in progress): Cloud Storage as a
+//! portable storage driver, on Google's credential chain.
 //!
-//! This first step is Google's credential chain, as `gcloud` and Google's
-//! client libraries find credentials: `GOOGLE_APPLICATION_CREDENTIALS`, then
-//! gcloud's application-default credentials file, then the metadata server
-//! of the machine (GCE, GKE, Cloud Run). Service-account keys sign an RS256
-//! JWT exchanged at the token URI, authorized users exchange their refresh
-//! token, and the metadata server hands out tokens itself; every token is
-//! cached and renewed ahead of expiry, once for all callers. The Cloud
-//! Storage, Compute Engine, Cloud DNS and load-balancing drivers build on it
-//! and are not written yet, so the crate is not in the umbrella's providers.
+//! Credentials are found as `gcloud` and Google's client libraries find
+//! them: `GOOGLE_APPLICATION_CREDENTIALS`, then gcloud's application-default
+//! credentials file, then the metadata server of the machine (GCE, GKE,
+//! Cloud Run); `STORAGE_EMULATOR_HOST` points Cloud Storage at an emulator
+//! and sends none. Service-account keys sign an RS256 JWT exchanged at the
+//! token URI, authorized users exchange their refresh token, and the
+//! metadata server hands out tokens itself; every token is cached and
+//! renewed ahead of expiry, once for all callers.
+//!
+//! Cloud Storage goes through its JSON API: uploads in one request with
+//! their CRC32C, or resumable sessions in 256 KiB multiples that pick up
+//! where Cloud Storage stands after a dropped connection; the object's
+//! generation is its portable etag; V4 signed URLs are signed with the
+//! service account's key. Compute Engine, Cloud DNS and load balancing
+//! come next.
 //!
 //! ```no_run
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> cloud_core::Result<()> {
-//! use cloud_core::credential::CredentialProvider;
-//! use cloud_google::GoogleCredentials;
+//! use cloud_core::{Storage, UploadOptions};
+//! use cloud_google::GoogleBuilder;
 //!
-//! let credentials = GoogleCredentials::from_env(&cloud_core::Environment::process())?
-//!     .build(&cloud_core::http::ClientOptions::new())?;
-//! println!("{} for project {:?}", credentials.source(), credentials.project_id());
-//! let token = credentials.provider().credential().await?;
-//! # let _ = token;
+//! let google = GoogleBuilder::new().project("my-project").build()?;
+//! let storage = Storage::new(google.storage());
+//! storage
+//!     .upload_bytes("my-bucket", "hello.txt", "hello", &UploadOptions::new())
+//!     .await?;
 //! # Ok(()) }
 //! ```
 
+mod client;
+mod config;
 mod credential;
+mod error;
+pub mod storage;
 
+use cloud_core::{Api, ExtraOperation, ProviderDescription};
+
+pub use config::{
+    CHUNK_GRANULARITY, CONFIG_OPTIONS, DEFAULT_STORAGE_ENDPOINT, GcsUploadConfig, Google,
+    GoogleBuilder,
+};
 pub use credential::{
     AccessToken, BearerToken, GoogleCredentialProvider, GoogleCredentials, ResolvedCredentials,
     SCOPE_CLOUD_PLATFORM,
 };
+pub use storage::GcsStorage;
 
 /// The provider name in the registry.
 pub const PROVIDER: &str = "google";
+
+/// What this provider offers, for the registry and the provider matrix.
+pub const DESCRIPTION: ProviderDescription = ProviderDescription {
+    name: PROVIDER,
+    title: "Google Cloud: Cloud Storage (JSON API); Compute Engine, Cloud DNS and load balancing to come",
+    feature: "google",
+    compute: None,
+    storage: Some(storage::CAPABILITIES),
+    load_balancer: None,
+    dns: None,
+    extras: &[
+        ExtraOperation {
+            api: Api::Storage,
+            name: "ex_create_bucket",
+            description: "Creates a bucket in a location with a storage class",
+        },
+        ExtraOperation {
+            api: Api::Storage,
+            name: "ex_object_resource",
+            description: "An object's full JSON resource",
+        },
+    ],
+    options: CONFIG_OPTIONS,
+};
+
+/// The registry's entry.
+pub const ENTRY: cloud_core::provider::Provider = cloud_core::provider::Provider::new(DESCRIPTION)
+    .with_storage(|c| {
+        Ok(cloud_core::Storage::new(
+            GoogleBuilder::from_config(c)?.build()?.storage(),
+        ))
+    });

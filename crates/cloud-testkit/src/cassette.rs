@@ -216,6 +216,9 @@ impl Default for Scrubber {
                 "awsaccesskeyid",
                 "temp_url_sig",
                 "temp_url_expires",
+                "x-goog-signature",
+                "x-goog-credential",
+                "x-goog-date",
             ]),
             // Tokens that identity services return in a JSON body, and
             // every credential a login request carries in one.

@@ -26,6 +26,7 @@ pub mod conformance;
 pub mod data;
 pub mod fault_proxy;
 pub mod http_proxy;
+pub mod large_upload;
 pub mod record;
 pub mod replay;
 pub mod servers;

@@ -16,6 +16,7 @@
 //! | `libvirt`          | `libvirt` (`cloud_libvirt`) | compute (domains of any libvirt connection; links the system's libvirt) |
 //! | `gandi`            | `gandi` (`cloud_gandi`) | DNS (LiveDNS v5; snapshots as extras) |
 //! | `cloudsigma`       | `cloudsigma` (`cloud_cloudsigma`) | compute (API 2.0: servers, library drives, drives, snapshots, key pairs) |
+//! | `google`           | `google` (`cloud_google`) | storage (Cloud Storage JSON API: resumable uploads, V4 signed URLs) |
 //!
 //! | `deploy`           | [`deploy`](https://docs.rs/cloud-deploy) (`cloud_deploy`) | deployment over SSH on any compute provider: `deploy_node`, steps, host-key policy |
 //!
@@ -63,4 +64,5 @@ providers! {
     cloud_libvirt as libvirt: "libvirt" ["libvirt"] => ENTRY;
     cloud_gandi as gandi: "gandi" ["gandi"] => ENTRY;
     cloud_cloudsigma as cloudsigma: "cloudsigma" ["cloudsigma"] => ENTRY;
+    cloud_google as google: "google" ["google"] => ENTRY;
 }

@@ -59,13 +59,16 @@ impl LocalServer for FakeGcs {
         let url = format!("http://127.0.0.1:{listen}");
         let mut command = Command::new(binary);
         // Its defaults are https and 0.0.0.0; -external-url makes the
-        // resumable-upload Location headers point back here.
+        // resumable-upload Location headers point back here, and
+        // -public-host serves path-style `/{bucket}/{object}` (what signed
+        // URLs name) on this host rather than only storage.googleapis.com.
         command
             .args(["-scheme", "http", "-host", "127.0.0.1", "-port"])
             .arg(listen.to_string())
             .args(["-backend", "filesystem", "-filesystem-root"])
             .arg(&data)
-            .args(["-external-url", &url, "-log-level", "warn"]);
+            .args(["-external-url", &url, "-public-host", "127.0.0.1"])
+            .args(["-log-level", "warn"]);
         let process = ServerProcess::start(
             "fake-gcs-server",
             command,

@@ -14,6 +14,9 @@ async fn cloud_job(s: &Settings, job: &str) -> Result<()> {
     if let Some(job) = job.strip_prefix("swift-") {
         return storage_job(&swift()?, s, job).await;
     }
+    if let Some(job) = job.strip_prefix("gcs-") {
+        return storage_job(&gcs()?, s, job).await;
+    }
     use cloud::aws::{AwsBuilder, AwsCredentials, MultipartConfig};
     let multipart = MultipartConfig {
         threshold: if job == "put" { u64::MAX } else { PART as u64 },
@@ -54,6 +57,22 @@ fn swift() -> Result<cloud::Storage> {
         })?
         .build()?;
     Ok(cloud::Storage::new(openstack.swift()))
+}
+
+/// Cloud Storage on fake-gcs-server (no credentials), uploads above one
+/// chunk going up as a resumable upload in chunks of `BENCH_GCS_CHUNK`
+/// bytes.
+fn gcs() -> Result<cloud::Storage> {
+    use cloud::google::{GcsUploadConfig, GoogleBuilder};
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    let chunk: u64 = var("BENCH_GCS_CHUNK").parse()?;
+    let google = GoogleBuilder::new()
+        .endpoint(var("BENCH_GCS_ENDPOINT"))
+        .anonymous()
+        .project("bench")
+        .upload_config(GcsUploadConfig::new(chunk, chunk))
+        .build()?;
+    Ok(cloud::Storage::new(google.storage()))
 }
 
 /// One storage job, the same whichever service is behind `storage`.

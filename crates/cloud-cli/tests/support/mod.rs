@@ -49,6 +49,10 @@ impl Home {
             "OS_AUTH_URL",
             "OS_CLOUD",
             "OS_CLIENT_CONFIG_FILE",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "GOOGLE_CLOUD_PROJECT",
+            "CLOUDSDK_CONFIG",
+            "STORAGE_EMULATOR_HOST",
             "XDG_DATA_HOME",
             "XDG_CONFIG_HOME",
         ] {

@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use self::authorized_user::AuthorizedUser;
 use self::metadata::MetadataServer;
-use self::service_account::ServiceAccountKey;
+pub(crate) use self::service_account::ServiceAccountKey;
 use crate::PROVIDER;
 
 /// Full access to the project's Cloud APIs, limited by IAM: the scope
@@ -207,6 +207,15 @@ impl GoogleCredentials {
     /// Where the credentials came from.
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// The service-account key, when the credentials are one: what signs
+    /// V4 URLs without a call to IAM.
+    pub(crate) fn service_account_key(&self) -> Option<&ServiceAccountKey> {
+        match &self.kind {
+            Kind::ServiceAccount(key) => Some(key),
+            _ => None,
+        }
     }
 
     /// A cached token provider for these credentials, its token requests

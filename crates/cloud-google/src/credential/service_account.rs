@@ -25,10 +25,10 @@ const ASSERTION_LIFETIME: u64 = 3600;
 /// The fields of a key file the exchange needs; the key is kept as PEM
 /// text in a `Secret` and parsed again for each signature.
 #[derive(Debug, Clone)]
-pub(super) struct ServiceAccountKey {
-    pub(super) client_email: String,
+pub(crate) struct ServiceAccountKey {
+    pub(crate) client_email: String,
     pub(super) private_key_id: Option<String>,
-    pub(super) private_key_pem: Secret,
+    pub(crate) private_key_pem: Secret,
     pub(super) token_uri: String,
     pub(super) project_id: Option<String>,
 }
@@ -64,7 +64,7 @@ fn key_pair(pem: &Secret) -> std::result::Result<RsaKeyPair, String> {
 impl ServiceAccountKey {
     /// Reads and checks a `service_account` key file (the key is parsed
     /// once here, so a broken key fails now, not at the first request).
-    pub(super) fn from_json(value: &Value) -> std::result::Result<Self, String> {
+    pub(crate) fn from_json(value: &Value) -> std::result::Result<Self, String> {
         let text = |k: &str| {
             value
                 .get(k)
@@ -99,6 +99,22 @@ impl ServiceAccountKey {
             "exp": now + ASSERTION_LIFETIME,
         });
         let message = format!("{}.{}", b64(&header), b64(&claims));
+        let signature = self.sign_rs256(message.as_bytes())?;
+        Ok(format!(
+            "{message}.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signature)
+        ))
+    }
+
+    /// The parsed key pair, for tests that verify signatures.
+    #[cfg(test)]
+    pub(crate) fn key_pair_for_tests(&self) -> RsaKeyPair {
+        key_pair(&self.private_key_pem).expect("the test key parses")
+    }
+
+    /// `message` signed with the key, RSASSA-PKCS1-v1_5 over SHA-256: the
+    /// JWT's RS256 and the V4 signed URL's GOOG4-RSA-SHA256.
+    pub(crate) fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>> {
         let key = key_pair(&self.private_key_pem).map_err(|e| {
             Error::new(cloud_core::ErrorKind::InvalidCredentials, e).with_provider(crate::PROVIDER)
         })?;
@@ -106,20 +122,17 @@ impl ServiceAccountKey {
         key.sign(
             &RSA_PKCS1_SHA256,
             &SystemRandom::new(),
-            message.as_bytes(),
+            message,
             &mut signature,
         )
         .map_err(|_| {
             Error::new(
                 cloud_core::ErrorKind::InvalidCredentials,
-                "signing the JWT failed",
+                "signing with the service-account key failed",
             )
             .with_provider(crate::PROVIDER)
         })?;
-        Ok(format!(
-            "{message}.{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signature)
-        ))
+        Ok(signature)
     }
 }
 
