@@ -493,6 +493,7 @@ impl Shared {
             .is_some_and(|u| u.scheme() == "http");
         HttpClient::builder(crate::PROVIDER)
             .options(self.options.clone())
+            .redactor(self.redactor.clone())
             .signer(Arc::new(SigV4::new(
                 self.credentials.clone(),
                 signing_region,

@@ -43,20 +43,61 @@ fn exit_code(kind: &ErrorKind) -> u8 {
 }
 
 /// HTTP traces on stderr: one line per request with method, host, path,
-/// attempt, status and time. Headers and query strings, which can carry
-/// credentials and signatures, are never recorded by the spans.
-fn init_tracing() {
+/// attempt, status and time, under `--verbose` (the library's debug
+/// events) or `RUST_LOG` (`debug`, `trace`, `cloud_aws=trace,info`...).
+/// Headers and query strings, which can carry credentials and signatures,
+/// are never recorded by the spans, and provider text reaches events only
+/// through the HTTP client's redactor.
+fn init_tracing(verbose: bool) {
     use tracing_subscriber::Layer;
     use tracing_subscriber::fmt::format::FmtSpan;
     use tracing_subscriber::layer::SubscriberExt;
+    let directives = std::env::var("RUST_LOG")
+        .map(|v| log_directives(&v))
+        .unwrap_or_default();
+    if !verbose && directives.is_empty() {
+        return;
+    }
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_span_events(FmtSpan::CLOSE)
-        .with_target(false)
-        .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
-            meta.target().starts_with("cloud") && *meta.level() <= tracing::Level::DEBUG
+        .with_target(!directives.is_empty())
+        .with_filter(tracing_subscriber::filter::filter_fn(move |meta| {
+            let by_flag = verbose
+                && meta.target().starts_with("cloud")
+                && *meta.level() <= tracing::Level::DEBUG;
+            by_flag || wanted(&directives, meta.target(), *meta.level())
         }));
     let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer));
+}
+
+/// `RUST_LOG`'s simple form: comma-separated `level` or `target=level`
+/// (a target is a module path prefix); anything else is ignored.
+fn log_directives(value: &str) -> Vec<(Option<String>, tracing::Level)> {
+    value
+        .split(',')
+        .filter_map(|part| {
+            let (target, level) = match part.trim().split_once('=') {
+                Some((target, level)) => (Some(target.trim().to_owned()), level),
+                None => (None, part),
+            };
+            let level = level.trim().parse::<tracing::Level>().ok()?;
+            Some((target, level))
+        })
+        .collect()
+}
+
+/// Whether an event passes the most specific matching directive.
+fn wanted(
+    directives: &[(Option<String>, tracing::Level)],
+    target: &str,
+    level: tracing::Level,
+) -> bool {
+    directives
+        .iter()
+        .filter(|(t, _)| t.as_deref().is_none_or(|t| target.starts_with(t)))
+        .max_by_key(|(t, _)| t.as_deref().map_or(0, str::len))
+        .is_some_and(|(_, max)| level <= *max)
 }
 
 fn peak_rss_kib() -> Option<u64> {
@@ -131,9 +172,7 @@ async fn run_until_signalled(cli: Cli) -> std::result::Result<Result<()>, u8> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.global.verbose {
-        init_tracing();
-    }
+    init_tracing(cli.global.verbose);
     let stats = cli.global.stats;
     let started = Instant::now();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -167,5 +206,23 @@ fn main() -> ExitCode {
             ExitCode::from(exit_code(e.kind()))
         }
         Err(signal_code) => ExitCode::from(signal_code),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+
+    use super::*;
+
+    #[test]
+    fn rust_log_levels_and_targets() {
+        let d = log_directives("info, cloud_aws=trace ,bogus=loud");
+        assert_eq!(d.len(), 2);
+        assert!(wanted(&d, "cloud_aws::s3", Level::TRACE));
+        assert!(!wanted(&d, "cloud_core::http", Level::DEBUG));
+        assert!(wanted(&d, "hyper", Level::INFO));
+        assert!(!wanted(&log_directives("off"), "cloud", Level::ERROR));
+        assert!(log_directives("").is_empty());
     }
 }

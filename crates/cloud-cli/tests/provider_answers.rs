@@ -281,3 +281,366 @@ fn a_region_that_is_not_a_name_is_refused_before_any_request() {
     );
     assert!(server.requests().is_empty());
 }
+
+/// Every provider with credentials, run under `--verbose` and under
+/// `RUST_LOG=trace` against a server that echoes every request (headers
+/// and body) back in its error answers, in the shapes each provider's
+/// error parser reads: no credential, nor any value of a credential header
+/// the server received, may show anywhere in what the tool prints. Logins
+/// succeed (so issued tokens are echoed too) or are themselves echoed.
+#[test]
+fn no_provider_prints_a_credential_a_server_echoes() {
+    const PASSWORD: &str = "echo-password-0001";
+    const OS_TOKEN: &str = "gAAAAechoOpenStackToken0001";
+    const RAX_TOKEN: &str = "echoRackspaceToken0001";
+    const GOOGLE_TOKEN: &str = "ya29.echoGoogleToken0001";
+    const GANDI_TOKEN: &str = "echo-gandi-pat-0001";
+
+    let home = Home::new();
+    let key_file = home.path().join("google-key.json");
+    let mut runs = 0;
+    for login_ok in [true, false] {
+        for status in [400u16, 404, 500] {
+            let server = ScriptedServer::start(move |r| echo_answer(r, status, login_ok));
+            let url = server.url();
+            google_key(&key_file, &format!("{url}/token"));
+            let key = key_file.to_str().unwrap().to_owned();
+            let aws = aws_flags(&url);
+            let cases: Vec<(&str, Vec<String>, Vec<&[&str]>)> = vec![
+                (
+                    "aws",
+                    aws.clone(),
+                    vec![
+                        &["storage", "ls", "aws://bucket"],
+                        &["--provider", "aws", "compute", "ls"],
+                        &["--provider", "aws", "lb", "ls"],
+                        &["--provider", "aws", "dns", "zones"],
+                    ],
+                ),
+                (
+                    "openstack",
+                    flags(&[
+                        "--endpoint",
+                        &format!("{url}/v3"),
+                        "--key",
+                        "demo",
+                        "--secret",
+                        PASSWORD,
+                        "-o",
+                        "project_name=demo",
+                    ]),
+                    vec![
+                        &["storage", "ls", "openstack://c"],
+                        &["--provider", "openstack", "compute", "ls"],
+                        &["--provider", "openstack", "compute", "sizes"],
+                        &["--provider", "openstack", "lb", "ls"],
+                        &["--provider", "openstack", "dns", "zones"],
+                    ],
+                ),
+                (
+                    "rackspace",
+                    flags(&[
+                        "--endpoint",
+                        &format!("{url}/v2.0"),
+                        "--key",
+                        "demo",
+                        "--secret",
+                        PASSWORD,
+                    ]),
+                    vec![
+                        &["storage", "ls", "rackspace://c"],
+                        &["--provider", "rackspace", "compute", "ls"],
+                        &["--provider", "rackspace", "lb", "ls"],
+                        &["--provider", "rackspace", "dns", "zones"],
+                    ],
+                ),
+                (
+                    "gandi",
+                    flags(&["--endpoint", &url, "--key", GANDI_TOKEN]),
+                    vec![&["--provider", "gandi", "dns", "zones"]],
+                ),
+                (
+                    "cloudsigma",
+                    flags(&[
+                        "--endpoint",
+                        &format!("{url}/api/2.0/"),
+                        "--key",
+                        "echo@example.com",
+                        "--secret",
+                        PASSWORD,
+                    ]),
+                    vec![
+                        &["--provider", "cloudsigma", "compute", "sizes"],
+                        &["--provider", "cloudsigma", "compute", "ls"],
+                    ],
+                ),
+                (
+                    "google",
+                    flags(&["--endpoint", &url, "-o", "project=echo-project"]),
+                    vec![
+                        &["storage", "ls", "google://bucket"],
+                        &["storage", "ls", "google://"],
+                    ],
+                ),
+            ];
+            for (provider, flags, commands) in cases {
+                for command in commands {
+                    for verbose in [true, false] {
+                        let mut args = flags.clone();
+                        args.extend(["--retries".to_owned(), "1".to_owned()]);
+                        if verbose {
+                            args.push("--verbose".to_owned());
+                        }
+                        let mut cmd = home.cloud(&with(&args, command));
+                        cmd.env("GOOGLE_APPLICATION_CREDENTIALS", &key);
+                        if !verbose {
+                            cmd.env("RUST_LOG", "trace");
+                        }
+                        let out = cmd.timeout(Duration::from_secs(60)).output().unwrap();
+                        runs += 1;
+                        let shown = format!(
+                            "{}{}",
+                            String::from_utf8_lossy(&out.stdout),
+                            String::from_utf8_lossy(&out.stderr)
+                        );
+                        let context = format!(
+                            "{provider} {command:?} (status {status}, login {login_ok}, \
+                             verbose {verbose}):\n{shown}"
+                        );
+                        assert!(
+                            shown.contains("DEBUG") || shown.contains("TRACE"),
+                            "{context}"
+                        );
+                        for secret in [
+                            PASSWORD,
+                            SECRET,
+                            KEY,
+                            OS_TOKEN,
+                            RAX_TOKEN,
+                            GOOGLE_TOKEN,
+                            GANDI_TOKEN,
+                        ] {
+                            assert!(!shown.contains(secret), "`{secret}` printed by {context}");
+                        }
+                        for request in server.requests() {
+                            for (name, value) in &request.headers {
+                                let credential = ["authorization", "x-auth-token", "x-auth-key"]
+                                    .iter()
+                                    .any(|h| name.eq_ignore_ascii_case(h));
+                                assert!(
+                                    !credential || !shown.contains(value.as_str()),
+                                    "{name} value printed by {context}"
+                                );
+                            }
+                            let body = String::from_utf8_lossy(&request.body);
+                            if let Some(assertion) = body.split("assertion=").nth(1) {
+                                let assertion = assertion.split('&').next().unwrap_or_default();
+                                assert!(
+                                    !shown.contains(assertion),
+                                    "a signed Google assertion printed by {context}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            let requests = server.requests();
+            for path in [
+                "/v3/auth/tokens",
+                "/v2.0/tokens",
+                "/token",
+                "/api/2.0/pricing/",
+            ] {
+                assert!(
+                    requests.iter().any(|r| r.path.starts_with(path)),
+                    "nothing asked for {path}"
+                );
+            }
+        }
+    }
+    assert!(runs > 50, "{runs}");
+}
+
+fn flags(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The test service account's key, its tokens asked of `token_uri`.
+fn google_key(path: &std::path::Path, token_uri: &str) {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../cloud-google/tests/data/service-account.json"
+    ))
+    .unwrap();
+    let mut key: serde_json::Value = serde_json::from_str(&text).unwrap();
+    key["token_uri"] = token_uri.into();
+    std::fs::write(path, key.to_string()).unwrap();
+}
+
+/// Logins answered (when `login_ok`) with tokens and catalogs pointing
+/// back here; every other request answered `status`, the whole request
+/// echoed in each error shape the providers read.
+fn echo_answer(r: &support::http::Request, status: u16, login_ok: bool) -> Response {
+    let host = r.header("host").unwrap_or_default().to_owned();
+    let base = format!("http://{host}");
+    if login_ok && r.path.starts_with("/v3/auth/tokens") {
+        let endpoint = |kind: &str, path: &str| {
+            serde_json::json!({"type": kind, "name": kind, "endpoints": [
+                {"interface": "public", "region_id": "RegionOne", "region": "RegionOne",
+                 "url": format!("{base}/{path}")}]})
+        };
+        let body = serde_json::json!({"token": {
+            "expires_at": "2999-01-01T00:00:00Z", "project": {"id": "p1"}, "user": {"id": "u1"},
+            "catalog": [endpoint("object-store", "swift/v1/AUTH_p1"), endpoint("compute", "nova/v2.1"),
+                        endpoint("load-balancer", "octavia"), endpoint("dns", "designate"),
+                        endpoint("volumev3", "cinder/v3/p1"), endpoint("image", "glance")]}});
+        return Response::new(201, body.to_string())
+            .header("x-subject-token", "gAAAAechoOpenStackToken0001");
+    }
+    if login_ok && r.path.starts_with("/v2.0/tokens") {
+        let service = |kind: &str, name: &str, path: &str| {
+            serde_json::json!({"type": kind, "name": name, "endpoints": [
+                {"region": "ORD", "publicURL": format!("{base}/{path}")}]})
+        };
+        let body = serde_json::json!({"access": {
+            "token": {"id": "echoRackspaceToken0001", "expires": "2999-01-01T00:00:00Z",
+                      "tenant": {"id": "123"}},
+            "user": {"id": "u1", "RAX-AUTH:defaultRegion": "ORD"},
+            "serviceCatalog": [service("object-store", "cloudFiles", "files/v1/MossoCloudFS_1"),
+                               service("compute", "cloudServersOpenStack", "servers/v2/123"),
+                               service("rax:load-balancer", "cloudLoadBalancers", "lbaas/v1.0/123"),
+                               service("rax:dns", "cloudDNS", "dns/v1.0/123")]}});
+        return Response::new(200, body.to_string());
+    }
+    if login_ok && r.path == "/token" {
+        let body = serde_json::json!({"access_token": "ya29.echoGoogleToken0001",
+                                      "expires_in": 3600, "token_type": "Bearer"});
+        return Response::new(200, body.to_string());
+    }
+    let mut echo = format!("{} {}\n", r.method, r.path);
+    for (name, value) in &r.headers {
+        echo.push_str(&format!("{name}: {value}\n"));
+    }
+    echo.push_str(&String::from_utf8_lossy(&r.body));
+    let body = serde_json::json!({
+        "message": echo, "code": status, "cause": echo,
+        "error": {"message": echo, "code": status, "errors": [{"message": echo}]},
+        "badRequest": {"message": echo, "code": status},
+        "error_message": echo, "error_type": "echo",
+        "Error": {"Code": "Echo", "Message": echo},
+    });
+    let xml = format!("<Error><Code>Echo</Code><Message>{echo}</Message></Error>");
+    if r.path.starts_with("/api/2.0/") {
+        // CloudSigma's errors are a list.
+        return Response::new(status, serde_json::json!([body]).to_string());
+    }
+    if r.header("authorization")
+        .is_some_and(|a| a.starts_with("AWS4"))
+    {
+        return Response::new(status, xml);
+    }
+    Response::new(status, body.to_string())
+}
+
+/// `key-pairs create --output` checks the file before the provider makes
+/// anything, and a key pair whose private key cannot be kept is deleted
+/// again, never left behind with its key lost.
+#[test]
+fn a_key_pair_is_never_left_without_its_private_key() {
+    let ec2 = ScriptedServer::start(|r| {
+        let body = String::from_utf8_lossy(&r.body);
+        let action = body
+            .split('&')
+            .find_map(|p| p.strip_prefix("Action="))
+            .unwrap_or_default()
+            .to_owned();
+        let answer = match action.as_str() {
+            // Created, but the answer carries no private key.
+            "CreateKeyPair" => "<CreateKeyPairResponse><requestId>r1</requestId><keyName>kp</keyName>\
+                <keyFingerprint>aa:bb</keyFingerprint><keyPairId>key-1</keyPairId></CreateKeyPairResponse>"
+                .to_owned(),
+            "DescribeKeyPairs" => "<DescribeKeyPairsResponse><requestId>r2</requestId><keySet><item>\
+                <keyName>kp</keyName><keyFingerprint>aa:bb</keyFingerprint><keyPairId>key-1</keyPairId>\
+                </item></keySet></DescribeKeyPairsResponse>"
+                .to_owned(),
+            "DeleteKeyPair" => "<DeleteKeyPairResponse><requestId>r3</requestId><return>true</return>\
+                </DeleteKeyPairResponse>"
+                .to_owned(),
+            other => return Response::new(400, format!("unexpected {other}")),
+        };
+        Response::new(200, answer)
+    });
+    let home = Home::new();
+    let mut flags = aws_flags(&ec2.url());
+    flags.extend(["--provider".to_owned(), "aws".to_owned()]);
+    let actions = || -> Vec<String> {
+        ec2.requests()
+            .iter()
+            .filter_map(|r| {
+                String::from_utf8_lossy(&r.body)
+                    .split('&')
+                    .find_map(|p| p.strip_prefix("Action=").map(str::to_owned))
+            })
+            .collect()
+    };
+
+    // A folder that does not exist, an existing file: refused before any request.
+    let missing = home.path().join("no-such-dir/k.pem");
+    let err = home.fails(
+        &with(
+            &flags,
+            &[
+                "compute",
+                "key-pairs",
+                "create",
+                "kp",
+                "--output",
+                missing.to_str().unwrap(),
+            ],
+        ),
+        1,
+    );
+    assert!(
+        err.contains("cannot create") && err.contains("no-such-dir"),
+        "{err}"
+    );
+    let existing = home.path().join("taken.pem");
+    std::fs::write(&existing, "keep me").unwrap();
+    home.fails(
+        &with(
+            &flags,
+            &[
+                "compute",
+                "key-pairs",
+                "create",
+                "kp",
+                "--output",
+                existing.to_str().unwrap(),
+            ],
+        ),
+        4,
+    );
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me");
+    assert!(actions().is_empty(), "{:?}", actions());
+
+    // Created without a usable private key: deleted again, and said so.
+    let out = home.path().join("k.pem");
+    let err = home.fails(
+        &with(
+            &flags,
+            &[
+                "compute",
+                "key-pairs",
+                "create",
+                "kp",
+                "--output",
+                out.to_str().unwrap(),
+            ],
+        ),
+        1,
+    );
+    assert!(err.contains("deleted again"), "{err}");
+    assert!(!out.exists());
+    assert_eq!(actions().first().map(String::as_str), Some("CreateKeyPair"));
+    assert_eq!(actions().last().map(String::as_str), Some("DeleteKeyPair"));
+}

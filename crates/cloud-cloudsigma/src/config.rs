@@ -291,6 +291,7 @@ impl CloudSigmaBuilder {
         redactor.add(auth.secret());
         let http = HttpClient::builder(PROVIDER)
             .options(self.options.proxy_from(&self.env))
+            .redactor(redactor.clone())
             .signer(Arc::new(auth))
             .allow_http(self.endpoint.is_some() && base.scheme() == "http")
             .build()?;

@@ -18,7 +18,8 @@ mod extras {
     }
 }
 
-/// A wrong password is `InvalidCredentials` and never shows in the error.
+/// A wrong password is `InvalidCredentials` and never shows in the error,
+/// for sizes too: a refused `/pricing/` is not "prices unavailable".
 #[test]
 fn credentials() {
     cloud_testkit::run(async {
@@ -29,18 +30,19 @@ fn credentials() {
             .credentials(support::USER, "not-the-password")
             .build()
             .unwrap();
-        let err = cloud_core::Compute::new(wrong)
-            .list_nodes_vec()
-            .await
-            .unwrap_err();
-        assert_eq!(
-            err.kind(),
-            &cloud_core::ErrorKind::InvalidCredentials,
-            "{err}"
-        );
-        assert!(
-            !format!("{err} {err:?}").contains("not-the-password"),
-            "{err:?}"
-        );
+        let compute = cloud_core::Compute::new(wrong);
+        let nodes = compute.list_nodes_vec().await.unwrap_err();
+        let sizes = compute.list_sizes().await.unwrap_err();
+        for err in [nodes, sizes] {
+            assert_eq!(
+                err.kind(),
+                &cloud_core::ErrorKind::InvalidCredentials,
+                "{err}"
+            );
+            assert!(
+                !format!("{err} {err:?}").contains("not-the-password"),
+                "{err:?}"
+            );
+        }
     });
 }

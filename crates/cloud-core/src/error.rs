@@ -198,8 +198,12 @@ impl fmt::Display for Quoted<'_> {
     }
 }
 
-/// `message` cut to [`MESSAGE_LIMIT`] characters.
+/// `message` with every `` `quoted` `` span of input cut to
+/// [`QUOTE_LIMIT`] characters (as [`quote`] cuts it), then the whole cut
+/// to [`MESSAGE_LIMIT`] characters: a call site that forgot [`quote`]
+/// still never quotes a whole file.
 fn bounded(message: String) -> String {
+    let message = cap_quoted_spans(message);
     match message.char_indices().nth(MESSAGE_LIMIT) {
         None => message,
         Some((cut, _)) => format!(
@@ -207,6 +211,33 @@ fn bounded(message: String) -> String {
             &message[..cut]
         ),
     }
+}
+
+/// Cuts each backquoted span longer than [`QUOTE_LIMIT`] characters.
+fn cap_quoted_spans(message: String) -> String {
+    let long_span = message
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .any(|span| span.len() > QUOTE_LIMIT && span.chars().nth(QUOTE_LIMIT).is_some());
+    if !long_span {
+        return message;
+    }
+    let mut out = String::with_capacity(message.len().min(4 * MESSAGE_LIMIT));
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        // Odd parts are inside backquotes (an unclosed last one included).
+        match part.char_indices().nth(QUOTE_LIMIT) {
+            Some((cut, _)) if i % 2 == 1 => {
+                out.push_str(&part[..cut]);
+                out.push_str(&format!("… ({} bytes in all)", part.len()));
+            }
+            _ => out.push_str(part),
+        }
+    }
+    out
 }
 
 /// Marks whether a transport failure happened before the request left the
@@ -578,6 +609,20 @@ mod tests {
         let err = Error::invalid_input(format!("bad line: {line}"));
         assert!(err.to_string().len() < MESSAGE_LIMIT * 4 + 100);
         assert!(err.to_string().contains("message cut"));
+    }
+
+    #[test]
+    fn quoted_input_is_cut_even_without_quote() {
+        let data = "9".repeat(5 * 1024 * 1024);
+        let err = Error::invalid_input(format!("A data `{data}` is not an IPv4 address"));
+        let shown = err.to_string();
+        assert!(shown.len() < 250, "{} bytes: {shown}", shown.len());
+        assert!(
+            shown.contains(&format!("… ({} bytes in all)` is not", data.len())),
+            "{shown}"
+        );
+        let short = Error::invalid_input("name `www` is fine, `x`");
+        assert_eq!(short.message(), "name `www` is fine, `x`");
     }
 
     #[test]

@@ -183,6 +183,7 @@ impl GandiBuilder {
         redactor.add(credential.secret());
         let http = HttpClient::builder(PROVIDER)
             .options(self.options.proxy_from(&self.env))
+            .redactor(redactor.clone())
             .signer(Arc::new(credential))
             .allow_http(self.endpoint.is_some() && base.scheme() == "http")
             .build()?;

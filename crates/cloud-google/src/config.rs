@@ -359,6 +359,7 @@ impl GoogleBuilder {
         }
         let mut http = HttpClient::builder(PROVIDER)
             .options(options)
+            .redactor(redactor.clone())
             .allow_http(storage_base.scheme() == "http");
         if let Some(r) = &resolved {
             http = http.signer(Arc::new(r.signer()));

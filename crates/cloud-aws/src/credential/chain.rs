@@ -449,10 +449,10 @@ impl CredentialProvider for Registered {
         let credentials = self.inner.credential().await?;
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         if !last.as_ref().is_some_and(|l| Arc::ptr_eq(l, &credentials)) {
-            self.redactor.add(credentials.access_key_id());
-            self.redactor.add(credentials.secret_access_key());
+            self.redactor.add_issued(credentials.access_key_id());
+            self.redactor.add_issued(credentials.secret_access_key());
             if let Some(token) = credentials.session_token() {
-                self.redactor.add(token);
+                self.redactor.add_issued(token);
             }
             *last = Some(credentials.clone());
         }

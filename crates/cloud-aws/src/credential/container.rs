@@ -48,7 +48,7 @@ impl Container {
             Authorization::TokenFile(PathBuf::from(file))
         } else if let Some(token) = env.var("AWS_CONTAINER_AUTHORIZATION_TOKEN") {
             let token = Secret::new(token);
-            reach.redactor.add(&token);
+            reach.redactor.add_issued(&token);
             Authorization::Token(token)
         } else {
             Authorization::None
@@ -75,7 +75,7 @@ impl Container {
                     )
                 })?;
                 let token = Secret::new(text.trim());
-                self.reach.redactor.add(&token);
+                self.reach.redactor.add_issued(&token);
                 Ok(Some(token))
             }
         }

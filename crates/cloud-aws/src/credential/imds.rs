@@ -84,7 +84,7 @@ impl InstanceMetadata {
         let outcome = match http.send(request).await {
             Ok(response) if response.status().is_success() => {
                 let token = Secret::new(String::from_utf8_lossy(&response.bytes().await?).trim());
-                self.reach.redactor.add(&token);
+                self.reach.redactor.add_issued(&token);
                 return Ok(Some(token));
             }
             Ok(response) if response.status() == StatusCode::FORBIDDEN => {

@@ -102,13 +102,13 @@ pub(crate) struct Reach {
 impl Reach {
     /// A client for `url` (plain HTTP allowed when it says so), signing with `signer`.
     pub(crate) fn client(&self, url: &Url, signer: Option<Arc<dyn Signer>>) -> Result<HttpClient> {
-        build_client(self.options.clone(), url, signer)
+        build_client(self.options.clone(), url, signer, &self.redactor)
     }
 
     /// A client for a link-local or loopback credentials endpoint
     /// (containers): never through a proxy.
     pub(crate) fn direct_client(&self, url: &Url) -> Result<HttpClient> {
-        build_client(self.direct.clone(), url, None)
+        build_client(self.direct.clone(), url, None, &self.redactor)
     }
 
     /// A client for the instance metadata service: no proxy, short
@@ -128,7 +128,7 @@ impl Reach {
                     .request(imds::TIMEOUT)
                     .read(imds::TIMEOUT),
             );
-        build_client(short, url, None)
+        build_client(short, url, None, &self.redactor)
     }
 
     /// `credentials`, after registering them for scrubbing.
@@ -137,10 +137,10 @@ impl Reach {
         credentials: Temporary<AwsCredentials>,
     ) -> Temporary<AwsCredentials> {
         let c = &credentials.value;
-        self.redactor.add(c.access_key_id());
-        self.redactor.add(c.secret_access_key());
+        self.redactor.add_issued(c.access_key_id());
+        self.redactor.add_issued(c.secret_access_key());
         if let Some(token) = c.session_token() {
-            self.redactor.add(token);
+            self.redactor.add_issued(token);
         }
         credentials
     }
@@ -150,9 +150,11 @@ fn build_client(
     options: ClientOptions,
     url: &Url,
     signer: Option<Arc<dyn Signer>>,
+    redactor: &Redactor,
 ) -> Result<HttpClient> {
     let mut builder = HttpClient::builder(crate::PROVIDER)
         .options(options)
+        .redactor(redactor.clone())
         .classifier(Arc::new(crate::error::AwsRetryClassifier))
         .allow_http(url.scheme() == "http")
         .user_agent_suffix("cloud-aws");

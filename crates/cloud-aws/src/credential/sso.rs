@@ -139,7 +139,7 @@ impl Sso {
             .and_then(Value::as_str)
             .ok_or_else(|| self.login_again("the cached token has no accessToken"))?;
         let token = Secret::new(token);
-        self.reach.redactor.add(&token);
+        self.reach.redactor.add_issued(&token);
         let expires = value
             .get("expiresAt")
             .and_then(Value::as_str)

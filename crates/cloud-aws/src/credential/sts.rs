@@ -137,7 +137,7 @@ impl TokenProvider for WebIdentity {
                 )
             })?;
         let token = Secret::new(token.trim());
-        self.reach.redactor.add(&token);
+        self.reach.redactor.add_issued(&token);
         let mut params = self.role.params();
         params.add("WebIdentityToken", token.expose());
         let http = self.reach.client(&self.role.endpoint, None)?;

@@ -326,8 +326,10 @@ fn print_key_pairs(ctx: &Context, keys: &[KeyPair]) -> Result<()> {
     output::table(&["name", "fingerprint"], &rows)
 }
 
-/// Writes a private key to a new file only its owner can read.
-fn write_private_key(path: &Path, key: &cloud::Secret) -> Result<()> {
+/// Creates `path` as a new, empty file only its owner can read: before
+/// the provider makes a key pair, so a missing folder, a read-only folder
+/// or an existing file fails the command while nothing exists yet.
+fn create_key_file(path: &Path) -> Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -335,12 +337,38 @@ fn write_private_key(path: &Path, key: &cloud::Secret) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+    options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            Error::already_exists(cloud::ResourceKind::File, path.display().to_string())
+        }
+        _ => Error::io(
+            format!("cannot create {} for the private key", path.display()),
+            e,
+        ),
+    })
+}
+
+/// Writes the private key into the file [`create_key_file`] made.
+fn write_private_key(mut file: std::fs::File, path: &Path, key: &cloud::Secret) -> Result<()> {
     file.write_all(key.expose().as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+/// A key pair the provider made but whose private key could not be kept:
+/// deleted again, so nothing unusable is left, or named if that fails.
+async fn undo_key_pair(compute: &Compute, name: &str, failure: Error) -> Error {
+    let message = failure.message().to_owned();
+    match compute.delete_key_pair(name).await {
+        Ok(()) => failure.with_message(format!(
+            "{message}; the new key pair `{name}` was deleted again at the provider"
+        )),
+        Err(e) => failure.with_message(format!(
+            "{message}; the new key pair `{name}` is left at the provider without its \
+             private key (deleting it failed: {e}): delete it with \
+             `cloud compute key-pairs destroy {name}`"
+        )),
+    }
 }
 
 async fn key_pairs(ctx: &Context, compute: &Compute, command: KeyPairCommand) -> Result<()> {
@@ -351,21 +379,24 @@ async fn key_pairs(ctx: &Context, compute: &Compute, command: KeyPairCommand) ->
         }
         KeyPairCommand::Show { name } => print_one(ctx, &compute.get_key_pair(&name).await?),
         KeyPairCommand::Create { name, output } => {
-            if output.exists() {
-                return Err(Error::already_exists(
-                    cloud::ResourceKind::File,
-                    output.display().to_string(),
-                ));
-            }
-            let key = compute.create_key_pair(&name).await?;
-            match &key.private_key {
-                Some(private) => write_private_key(&output, private)?,
-                None => {
-                    return Err(Error::malformed(
-                        compute.provider(),
-                        "the provider created the key pair but returned no private key",
-                    ));
+            let file = create_key_file(&output)?;
+            let key = match compute.create_key_pair(&name).await {
+                Ok(key) => key,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&output);
+                    return Err(e);
                 }
+            };
+            let written = match &key.private_key {
+                Some(private) => write_private_key(file, &output, private),
+                None => Err(Error::malformed(
+                    compute.provider(),
+                    "the provider created the key pair but returned no private key",
+                )),
+            };
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&output);
+                return Err(undo_key_pair(compute, &name, e).await);
             }
             if !ctx.json {
                 eprintln!("private key written to {} (mode 0600)", output.display());

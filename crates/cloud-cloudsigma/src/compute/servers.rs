@@ -75,7 +75,11 @@ impl CloudSigmaCompute {
             .await
     }
 
-    /// The presets, priced from `/pricing/` when CloudSigma answers it.
+    /// The presets, priced from `/pricing/` when the region offers it.
+    ///
+    /// Only a region without the call (404, or a method it does not
+    /// support) lists sizes without prices; any other failure, a refused
+    /// password above all, is the listing's failure.
     pub(super) async fn sizes(&self) -> Result<Vec<NodeSize>> {
         let pricing = match self
             .client
@@ -83,11 +87,14 @@ impl CloudSigmaCompute {
             .await
         {
             Ok(p) => Some(p),
-            Err(e) => {
-                // Prices are a courtesy: a region without the call still lists sizes.
-                tracing::debug!(error = %e, "CloudSigma pricing unavailable; sizes without prices");
+            Err(e)
+                if matches!(e.kind(), ErrorKind::Unsupported { .. })
+                    || matches!(e.status(), Some(404 | 405 | 501)) =>
+            {
+                tracing::debug!(error = %e, "this CloudSigma region has no pricing; sizes without prices");
                 None
             }
+            Err(e) => return Err(e),
         };
         Ok(PRESETS
             .iter()

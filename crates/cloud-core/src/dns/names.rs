@@ -159,7 +159,9 @@ pub fn normalize_record(spec: &RecordSpec) -> Result<RecordSpec> {
     let name = check_record_name(&spec.name)?;
     let data = spec.data.trim();
     let kind = spec.record_type;
-    let bad = |why: &str| Error::invalid_input(format!("{kind} data `{data}` {why}"));
+    let bad = |why: &str| {
+        Error::invalid_input(format!("{kind} data `{}` {why}", crate::error::quote(data)))
+    };
     if data.is_empty() {
         return Err(Error::invalid_input(format!(
             "{kind} record data must not be empty"

@@ -13,6 +13,7 @@ use super::signer::Signer;
 use super::timeouts::Timeouts;
 use super::transport::Transport;
 use crate::error::{Error, Result};
+use crate::secret::Redactor;
 
 /// Configures an [`HttpClient`].
 ///
@@ -36,6 +37,7 @@ pub struct HttpClientBuilder {
     classifier: Arc<dyn RetryClassifier>,
     allow_http: bool,
     user_agent: Option<String>,
+    redactor: Redactor,
 }
 
 impl HttpClientBuilder {
@@ -47,6 +49,7 @@ impl HttpClientBuilder {
             classifier: Arc::new(DefaultClassifier),
             allow_http: false,
             user_agent: None,
+            redactor: Redactor::new(),
         }
     }
 
@@ -107,6 +110,17 @@ impl HttpClientBuilder {
         self
     }
 
+    /// The credentials to cut out of everything the client hands back: the
+    /// body of every error answer (before the driver parses it, logs it or
+    /// quotes it in an error) and every error it returns. Give the driver's
+    /// own redactor (clones share one set), so a credential learnt later (a
+    /// token as it is issued) is cut out too.
+    #[must_use]
+    pub fn redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
     /// Appends `suffix` to the `User-Agent`.
     #[must_use]
     pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
@@ -133,6 +147,7 @@ impl HttpClientBuilder {
                 classifier: self.classifier,
                 allow_http: self.allow_http,
                 user_agent,
+                redactor: self.redactor,
             }),
         })
     }

@@ -24,6 +24,7 @@ use super::signer::Signer;
 use super::timeouts::Timeouts;
 use super::transport::Transport;
 use crate::error::{Error, ErrorKind, Result};
+use crate::secret::Redactor;
 
 /// The default `User-Agent`.
 pub const USER_AGENT_VALUE: &str = concat!("cloud-rs/", env!("CARGO_PKG_VERSION"));
@@ -46,6 +47,7 @@ pub(super) struct Inner {
     pub(super) classifier: Arc<dyn RetryClassifier>,
     pub(super) allow_http: bool,
     pub(super) user_agent: HeaderValue,
+    pub(super) redactor: Redactor,
 }
 
 enum Outcome {
@@ -84,11 +86,28 @@ impl HttpClient {
         &self.inner.retry
     }
 
+    /// The credentials this client cuts out of error answers and errors
+    /// (see [`HttpClientBuilder::redactor`]).
+    pub fn redactor(&self) -> &Redactor {
+        &self.inner.redactor
+    }
+
     /// Sends `request`, retrying as the policy allows. Returns the final
     /// response whatever its status; turning an error status into an
     /// [`Error`] is the driver's job, since only it can read the provider's
     /// error body.
-    pub async fn send(&self, mut request: HttpRequest) -> Result<HttpResponse> {
+    ///
+    /// The body of an error answer comes back read (at most
+    /// [`MAX_ERROR_BODY`] bytes) and with the client's credentials cut out,
+    /// as does every error: whatever a driver logs or quotes of either holds
+    /// no secret, even when the server echoes the request.
+    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+        self.send_attempts(request)
+            .await
+            .map_err(|e| self.inner.redactor.scrub(e))
+    }
+
+    async fn send_attempts(&self, mut request: HttpRequest) -> Result<HttpResponse> {
         let inner = &self.inner;
         match request.url.scheme() {
             "https" => {}
@@ -192,7 +211,7 @@ impl HttpClient {
         let response = match result {
             Ok(r) => r,
             Err(e) => {
-                let e = e.with_provider(&inner.provider);
+                let e = inner.redactor.scrub(e.with_provider(&inner.provider));
                 let retryable = matches!(e.kind(), ErrorKind::Transport | ErrorKind::Timeout)
                     && (idempotent || e.was_not_sent());
                 return if retryable {
@@ -228,7 +247,7 @@ impl HttpClient {
             .bytes_limited(MAX_ERROR_BODY)
             .await
         {
-            Ok(b) => b,
+            Ok(b) => inner.redactor.scrub_bytes(b),
             Err(e) => return Outcome::Done(Err(e.with_provider(&inner.provider))),
         };
         let response = HttpResponse::new(

@@ -227,7 +227,7 @@ impl GoogleCredentials {
             Kind::ServiceAccount(key) => {
                 redactor.add(&key.private_key_pem);
                 let url = key.token_uri.clone();
-                let http = token_client(options, &url)?;
+                let http = token_client(options, &url, &redactor)?;
                 (
                     Arc::new(CachedCredential::new(service_account::Source::new(
                         key,
@@ -242,7 +242,7 @@ impl GoogleCredentials {
                 redactor.add(&user.client_secret);
                 redactor.add(&user.refresh_token);
                 let url = user.token_uri.clone();
-                let http = token_client(options, &url)?;
+                let http = token_client(options, &url, &redactor)?;
                 (
                     Arc::new(CachedCredential::new(authorized_user::Source::new(
                         user,
@@ -255,7 +255,7 @@ impl GoogleCredentials {
             Kind::Metadata => {
                 let server = MetadataServer::new(&self.metadata_host, scope)?;
                 let url = server.base().to_owned();
-                let http = token_client(options, &url)?;
+                let http = token_client(options, &url, &redactor)?;
                 (
                     Arc::new(CachedCredential::new(metadata::Source::new(
                         server,
@@ -280,9 +280,10 @@ impl GoogleCredentials {
 
 /// The HTTP client token requests go through; plain `http://` only for
 /// the metadata server and for token URIs that say so (emulators).
-fn token_client(options: &ClientOptions, url: &str) -> Result<HttpClient> {
+fn token_client(options: &ClientOptions, url: &str, redactor: &Redactor) -> Result<HttpClient> {
     HttpClient::builder(PROVIDER)
         .options(options.clone())
+        .redactor(redactor.clone())
         .allow_http(url.starts_with("http://"))
         .build()
 }
@@ -315,7 +316,7 @@ impl ResolvedCredentials {
             return Ok(p.clone());
         }
         let server = MetadataServer::new(&self.metadata_host, String::new())?;
-        let http = token_client(&self.options, server.base())?;
+        let http = token_client(&self.options, server.base(), &self.redactor)?;
         server.project_id(&http).await.map_err(|e| {
             e.with_message(
                 "no Google project: give one (config `project`, GOOGLE_CLOUD_PROJECT) or run \

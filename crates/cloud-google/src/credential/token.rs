@@ -65,7 +65,7 @@ pub(super) fn read(
         .and_then(Value::as_u64)
         .ok_or_else(|| Error::malformed(PROVIDER, format!("{what}: no `expires_in`")))?;
     let secret = Secret::new(token);
-    redactor.add(&secret);
+    redactor.add_issued(&secret);
     Ok(Temporary::until(
         AccessToken(secret),
         SystemTime::now() + Duration::from_secs(lifetime),

@@ -217,7 +217,9 @@ impl Session {
         interface: Interface,
         margin: Duration,
     ) -> Self {
-        let redactor = Redactor::new();
+        // The client's own: what it cuts out of error answers is what the
+        // session cuts out of errors.
+        let redactor = http.redactor().clone();
         match &auth {
             Auth::V1 { key, .. } => redactor.add(key),
             Auth::V2Password { password, .. } | Auth::V3Password { password, .. } => {
@@ -263,7 +265,7 @@ impl Session {
                     .authenticate()
                     .await
                     .map_err(|e| self.inner.redactor.scrub(e))?;
-                self.inner.redactor.add(&info.token);
+                self.inner.redactor.add_issued(&info.token);
                 let expires = info.expires;
                 Ok(Temporary {
                     value: info,
