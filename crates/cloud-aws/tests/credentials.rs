@@ -133,6 +133,19 @@ async fn instance_metadata_that_does_not_answer_is_a_clear_error_in_seconds() {
     assert_eq!(err.kind(), &ErrorKind::InvalidCredentials);
     assert!(err.to_string().contains("instance metadata"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
+    // Every source tried is named, with where credentials go (as the AWS
+    // CLI's "Unable to locate credentials"), not only the last failure.
+    let shown = err.to_string();
+    for source in [
+        "unable to locate AWS credentials",
+        "AWS_ACCESS_KEY_ID",
+        "web identity",
+        "profile `default`",
+        "container credentials",
+        &home.path().join("credentials").display().to_string(),
+    ] {
+        assert!(shown.contains(source), "`{source}` missing from: {shown}");
+    }
 }
 
 #[tokio::test]

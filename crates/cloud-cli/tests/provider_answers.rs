@@ -306,7 +306,7 @@ fn no_provider_prints_a_credential_a_server_echoes() {
             google_key(&key_file, &format!("{url}/token"));
             let key = key_file.to_str().unwrap().to_owned();
             let aws = aws_flags(&url);
-            let cases: Vec<(&str, Vec<String>, Vec<&[&str]>)> = vec![
+            let cases: Vec<Case<'_>> = vec![
                 (
                     "aws",
                     aws.clone(),
@@ -460,6 +460,9 @@ fn no_provider_prints_a_credential_a_server_echoes() {
     }
     assert!(runs > 50, "{runs}");
 }
+
+/// A provider, its flags and the commands run with them.
+type Case<'a> = (&'a str, Vec<String>, Vec<&'a [&'a str]>);
 
 fn flags(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
@@ -643,4 +646,158 @@ fn a_key_pair_is_never_left_without_its_private_key() {
     assert!(!out.exists());
     assert_eq!(actions().first().map(String::as_str), Some("CreateKeyPair"));
     assert_eq!(actions().last().map(String::as_str), Some("DeleteKeyPair"));
+}
+
+/// docs/cli.md: a server that accepts and never answers fails the command
+/// after `timeout × (retries + 1)` plus backoff, the same for every
+/// provider: each read is tried retries + 1 times.
+#[test]
+fn every_provider_retries_a_silent_server_as_documented() {
+    let home = Home::new();
+    let key_file = home.path().join("google-key.json");
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "aws",
+            vec![
+                "--key",
+                KEY,
+                "--secret",
+                SECRET,
+                "--region",
+                "us-east-1",
+                "storage",
+                "ls",
+                "aws://bucket",
+            ],
+        ),
+        (
+            "gandi",
+            vec!["--key", "tok-silent", "--provider", "gandi", "dns", "zones"],
+        ),
+        (
+            "cloudsigma",
+            vec![
+                "--key",
+                "u@example.com",
+                "--secret",
+                "pw-silent",
+                "--provider",
+                "cloudsigma",
+                "compute",
+                "ls",
+            ],
+        ),
+        (
+            "openstack",
+            vec![
+                "--key",
+                "demo",
+                "--secret",
+                "pw-silent",
+                "-o",
+                "project_name=demo",
+                "storage",
+                "ls",
+                "openstack://c",
+            ],
+        ),
+        (
+            "google",
+            vec!["-o", "anonymous=true", "storage", "ls", "google://bucket"],
+        ),
+    ];
+    for (provider, args) in cases {
+        let server = ScriptedServer::start(|_| Response::stall());
+        let endpoint = match provider {
+            "openstack" => format!("{}/v3", server.url()),
+            "cloudsigma" => format!("{}/api/2.0/", server.url()),
+            _ => server.url(),
+        };
+        google_key(&key_file, &format!("{}/token", server.url()));
+        let mut all = vec!["--endpoint", &endpoint, "--timeout", "1s", "--retries", "2"];
+        all.extend(args);
+        let started = Instant::now();
+        let out = home
+            .cloud(&all)
+            .env("GOOGLE_APPLICATION_CREDENTIALS", &key_file)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(7), "{provider}: {stderr}");
+        assert_eq!(server.requests().len(), 3, "{provider}: {stderr}");
+        assert!(
+            took >= Duration::from_secs(3) && took < Duration::from_secs(10),
+            "{provider}: {took:?}"
+        );
+    }
+}
+
+/// A region a provider cannot honour is refused, never ignored; an
+/// endpoint given without the API's base path gets a hint, not a bare 404.
+#[test]
+fn regions_and_endpoints_that_cannot_work_say_why() {
+    let server = ScriptedServer::start(|_| Response::new(404, "<html>Not Found</html>"));
+    let home = Home::new();
+    let url = server.url();
+    let sigma = [
+        "--key",
+        "u@example.com",
+        "--secret",
+        "pw-0001",
+        "--provider",
+        "cloudsigma",
+    ];
+    let err = home.fails(
+        &[
+            &sigma[..],
+            &[
+                "--endpoint",
+                &format!("{url}/api/2.0/"),
+                "--region",
+                "zrh",
+                "compute",
+                "ls",
+            ],
+        ]
+        .concat(),
+        6,
+    );
+    assert!(err.contains("region `zrh` picks the endpoint"), "{err}");
+    let err = home.fails(
+        &[
+            "--provider",
+            "gandi",
+            "--key",
+            "tok-0001",
+            "--region",
+            "eu",
+            "dns",
+            "zones",
+        ],
+        6,
+    );
+    assert!(err.contains("gandi has no regions"), "{err}");
+    assert!(server.requests().is_empty());
+
+    let err = home.fails(
+        &[&sigma[..], &["--endpoint", &url, "compute", "ls"]].concat(),
+        1,
+    );
+    assert!(err.contains("does not end with /api/2.0"), "{err}");
+    let err = home.fails(
+        &[
+            "--provider",
+            "gandi",
+            "--key",
+            "tok-0001",
+            "--endpoint",
+            &url,
+            "dns",
+            "zones",
+        ],
+        1,
+    );
+    assert!(err.contains("does not end with /v5/livedns"), "{err}");
 }

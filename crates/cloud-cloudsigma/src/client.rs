@@ -111,11 +111,9 @@ impl Client {
             .send_json(HttpRequest::new(method, url), body)
             .await?;
         if !answer.status.is_success() {
-            return Err(response_error(
-                answer.status,
-                &answer.headers,
-                &answer.body,
-                about,
+            let error = response_error(answer.status, &answer.headers, &answer.body, about);
+            return Err(cloud_core::http::hint_base_path(
+                error, &self.base, "/api/2.0",
             ));
         }
         answer.json(PROVIDER, "CloudSigma")

@@ -240,6 +240,12 @@ impl CloudSigmaBuilder {
 
     /// Builds the compute driver.
     pub fn build(self) -> Result<CloudSigmaCompute> {
+        cloud_core::config::check_region(
+            PROVIDER,
+            self.region.as_deref(),
+            self.endpoint.is_some(),
+            cloud_core::config::RegionUse::PicksEndpoint,
+        )?;
         let var = |name: &str| self.env.var(name).filter(|v| !v.trim().is_empty());
         let (username, password) = match (self.username.clone(), self.password.clone()) {
             (Some(u), Some(p)) => (u, p),

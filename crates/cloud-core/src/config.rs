@@ -193,6 +193,53 @@ impl ConfigOption {
     }
 }
 
+/// What a region means to a provider ([`ProviderConfig::check_region`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RegionUse {
+    /// The provider has no regions (Gandi LiveDNS): a region is refused.
+    None,
+    /// The region only picks the endpoint (CloudSigma): refused together
+    /// with an endpoint.
+    PicksEndpoint,
+    /// The region means something with any endpoint (AWS signs with it,
+    /// OpenStack picks catalog entries by it).
+    Honoured,
+}
+
+/// Refuses a region a provider cannot honour, the same way for every
+/// provider (builders call it too): `regions` says what a region means to
+/// it. A region is never silently ignored.
+///
+/// ```
+/// use cloud_core::config::{RegionUse, check_region};
+///
+/// assert!(check_region("cloudsigma", Some("zrh"), false, RegionUse::PicksEndpoint).is_ok());
+/// assert!(check_region("cloudsigma", Some("zrh"), true, RegionUse::PicksEndpoint).is_err());
+/// assert!(check_region("gandi", Some("eu"), false, RegionUse::None).is_err());
+/// ```
+pub fn check_region(
+    provider: &str,
+    region: Option<&str>,
+    endpoint_given: bool,
+    regions: RegionUse,
+) -> Result<()> {
+    let Some(region) = region else {
+        return Ok(());
+    };
+    let region = crate::error::quote(region);
+    match regions {
+        RegionUse::None => Err(Error::invalid_input(format!(
+            "{provider} has no regions: drop the region `{region}`"
+        ))),
+        RegionUse::PicksEndpoint if endpoint_given => Err(Error::invalid_input(format!(
+            "{provider}: the region `{region}` picks the endpoint, and an endpoint is given \
+             too: give one of them"
+        ))),
+        RegionUse::PicksEndpoint | RegionUse::Honoured => Ok(()),
+    }
+}
+
 /// Credentials, region, endpoint and provider options for one driver.
 ///
 /// ```
@@ -314,6 +361,16 @@ impl ProviderConfig {
     /// The region, if set.
     pub fn region_str(&self) -> Option<&str> {
         self.region.as_deref()
+    }
+
+    /// Refuses a region this provider cannot honour (see [`check_region`]).
+    pub fn check_region(&self, provider: &str, regions: RegionUse) -> Result<()> {
+        check_region(
+            provider,
+            self.region_str(),
+            self.endpoint_str().is_some(),
+            regions,
+        )
     }
 
     /// The endpoint, if set.

@@ -242,6 +242,47 @@ async fn a_stalled_idempotent_request_is_retried_then_times_out() {
     );
 }
 
+/// A transport whose requests are never answered.
+#[derive(Debug, Default)]
+struct Silent(AtomicUsize);
+
+#[async_trait::async_trait]
+impl cloud_core::http::Transport for Silent {
+    async fn send(
+        &self,
+        _request: ::http::Request<Body>,
+    ) -> Result<::http::Response<cloud_core::http::ResponseBody>> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        std::future::pending().await
+    }
+}
+
+/// With the default timeout (60 s) and retries, a server that never
+/// answers is given every attempt: timeout × attempts plus backoff, as
+/// docs/cli.md says, for every provider (no time budget cuts it short).
+#[tokio::test(start_paused = true)]
+async fn the_default_policy_gives_a_silent_server_every_attempt() {
+    let silent = Arc::new(Silent::default());
+    let client = HttpClient::builder("test")
+        .transport(silent.clone())
+        .build()
+        .unwrap();
+    let url = Url::parse("https://example.invalid/x").unwrap();
+    let started = tokio::time::Instant::now();
+    let err = client
+        .send(HttpRequest::new(Method::GET, url))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Timeout, "{err}");
+    assert_eq!(silent.0.load(Ordering::SeqCst), 4);
+    let took = started.elapsed();
+    // Four 60 s attempts and at most 0.1 + 0.2 + 0.4 s of backoff.
+    assert!(
+        took >= Duration::from_secs(240) && took <= Duration::from_millis(240_700),
+        "{took:?}"
+    );
+}
+
 fn cut_short_body() -> Response<ServerBody> {
     // The pause lets hyper flush the headers and first chunk before the
     // failure closes the connection.

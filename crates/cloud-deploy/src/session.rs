@@ -280,10 +280,14 @@ async fn handshake(
                 .await
                 .map_err(|e| std::io::Error::other(e.to_string()))
         };
-        let error = match tokio::time::timeout(options.attempt_timeout, attempt).await {
+        // The deadline is a deadline: no attempt runs past it.
+        let limit = options
+            .attempt_timeout
+            .min(deadline.saturating_duration_since(Instant::now()));
+        let error = match tokio::time::timeout(limit, attempt).await {
             Ok(Ok(handle)) => return Ok(handle),
             Ok(Err(e)) => e.to_string(),
-            Err(_) => format!("no answer within {:?}", options.attempt_timeout),
+            Err(_) => format!("no answer within {limit:?}"),
         };
         if let Some(refused) = refusal.lock().unwrap_or_else(|p| p.into_inner()).take() {
             return Err(refused);
@@ -426,6 +430,33 @@ async fn starts_with_shebang(source: &Source) -> Result<bool, DeployError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that sends its greeting and then nothing: the connect
+    /// deadline ends the wait, even inside a longer attempt.
+    #[tokio::test]
+    async fn the_connect_deadline_cuts_an_attempt_short() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((mut stream, _)) = listener.accept().await {
+                use tokio::io::AsyncWriteExt;
+                let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2\r\n").await;
+                held.push(stream);
+            }
+        });
+        let options = SshOptions::new("root")
+            .connect_timeout(Duration::from_millis(1500))
+            .attempt_timeout(Duration::from_secs(10));
+        let started = Instant::now();
+        let err = handshake("127.0.0.1", port, &options).await.err().unwrap();
+        let took = started.elapsed();
+        assert!(matches!(err, DeployError::Unreachable { .. }), "{err}");
+        assert!(
+            took >= Duration::from_millis(1500) && took < Duration::from_millis(2500),
+            "{took:?}"
+        );
+    }
 
     /// The upload command, run by a local `sh` and fed fewer bytes than
     /// announced (a connection dropped mid-upload): the destination keeps

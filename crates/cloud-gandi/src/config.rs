@@ -78,6 +78,7 @@ impl GandiBuilder {
     /// option is refused by name.
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
         let options: Options = config.typed(PROVIDER, CONFIG_OPTIONS)?;
+        config.check_region(PROVIDER, cloud_core::config::RegionUse::None)?;
         let mut builder = GandiBuilder::new();
         match (config.key_value(), config.option_value("api_key")) {
             (Some(_), Some(_)) => {

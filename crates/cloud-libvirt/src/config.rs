@@ -133,6 +133,7 @@ impl LibvirtBuilder {
     /// Opens the connection (blocking: call it before the runtime, or from
     /// `spawn_blocking`) and returns its compute driver.
     pub fn connect(self) -> Result<LibvirtCompute> {
+        silence_default_error_printer();
         let conn = Connect::open(Some(&self.uri)).map_err(|e| {
             Error::new(
                 cloud_core::ErrorKind::Transport,
@@ -160,6 +161,15 @@ impl LibvirtBuilder {
             domain_type,
         ))
     }
+}
+
+/// libvirt prints every error to stderr unless told not to (`libvirt:
+/// Domain Config error : Invalid UUID` on a lookup the driver expects to
+/// fail). Its errors reach callers as this driver's typed errors, so the
+/// printer goes, once per process.
+fn silence_default_error_printer() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(virt::error::clear_error_callback);
 }
 
 #[cfg(test)]

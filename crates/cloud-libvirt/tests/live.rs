@@ -126,3 +126,40 @@ async fn volumes_attach_and_detach() {
     compute.destroy_node(&node.id).await.unwrap();
     compute.destroy_volume(&data.id).await.unwrap();
 }
+
+/// libvirt's own error printer is off: a lookup that fails inside the
+/// driver (an id that is not a UUID) prints nothing; the failure is the
+/// driver's typed error. Checked in a child process, whose stderr the
+/// test reads.
+#[test]
+fn libvirt_prints_nothing_of_its_own() {
+    if std::env::var_os("CLOUD_LIBVIRT_CHILD").is_some() {
+        cloud_testkit::run(async {
+            let compute = Compute::new(
+                LibvirtBuilder::new()
+                    .uri("test:///default")
+                    .connect()
+                    .unwrap(),
+            );
+            let err = compute.get_node("not-a-uuid").await.unwrap_err();
+            assert!(
+                matches!(err.kind(), cloud_core::ErrorKind::NotFound { .. }),
+                "{err}"
+            );
+        });
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "libvirt_prints_nothing_of_its_own",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("CLOUD_LIBVIRT_CHILD", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("libvirt:"), "{stderr}");
+}

@@ -180,12 +180,34 @@ impl Picker<'_> {
             ));
         }
         if let Some(imds) = self.instance_metadata()? {
-            return Ok(resolved(imds, "instance metadata"));
+            // The last resort: when it fails too, the error names every
+            // source tried, not only the metadata service's refusal.
+            let last = LastResort {
+                inner: imds,
+                tried: self.sources_tried(),
+            };
+            return Ok(resolved(Arc::new(last), "instance metadata"));
         }
-        Err(no_credentials(
-            "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, configure a \
-             profile, or pass them explicitly (instance metadata is disabled)",
-        ))
+        Err(no_credentials(format!(
+            "{}; instance metadata: disabled (AWS_EC2_METADATA_DISABLED)",
+            self.sources_tried()
+        )))
+    }
+
+    /// What the chain looked at before instance metadata, and where
+    /// credentials go, as the AWS CLI's "Unable to locate credentials" says.
+    fn sources_tried(&self) -> String {
+        format!(
+            "unable to locate AWS credentials: put keys in {} (profile `{}`, or \
+             `aws configure`), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Tried: \
+             the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: not set), web identity \
+             (AWS_WEB_IDENTITY_TOKEN_FILE: not set), the shared files (no keys, role, SSO or \
+             credential_process for profile `{}`), container credentials \
+             (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI: not set)",
+            ProfileFiles::paths(self.env()),
+            self.settings.profile_name,
+            self.settings.profile_name
+        )
     }
 
     fn environment_keys(&self) -> Option<AwsCredentials> {
@@ -464,6 +486,30 @@ impl CredentialProvider for Registered {
     }
 }
 
+/// Instance metadata as the chain's last source: its failure names every
+/// source tried before it.
+#[derive(Debug)]
+struct LastResort {
+    inner: AwsCredentialProvider,
+    tried: String,
+}
+
+#[async_trait::async_trait]
+impl CredentialProvider for LastResort {
+    type Credential = AwsCredentials;
+
+    async fn credential(&self) -> Result<Arc<AwsCredentials>> {
+        self.inner.credential().await.map_err(|e| {
+            let message = format!("{}; instance metadata: {}", self.tried, e.message());
+            e.with_message(message)
+        })
+    }
+
+    async fn invalidate(&self) -> bool {
+        self.inner.invalidate().await
+    }
+}
+
 fn static_keys(profile: &Profile) -> Option<AwsCredentials> {
     let id = profile.get("aws_access_key_id")?;
     let secret = profile.get("aws_secret_access_key")?;
@@ -696,7 +742,11 @@ region = us-west-2
         assert_eq!(chosen(&vars(&[])).unwrap(), "instance metadata");
         let err = chosen(&vars(&[("AWS_EC2_METADATA_DISABLED", "true")])).unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::InvalidCredentials);
-        assert!(err.to_string().contains("no credentials"), "{err}");
+        assert!(
+            err.to_string().contains("unable to locate AWS credentials"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("container credentials"), "{err}");
         let err = chosen(&vars(&[(
             "AWS_CONTAINER_CREDENTIALS_FULL_URI",
             "http://10.1.2.3/creds",

@@ -117,6 +117,20 @@ impl ProfileFiles {
         Ok(files)
     }
 
+    /// Where the shared files are looked for (config, credentials), for
+    /// messages.
+    pub(crate) fn paths(env: &Environment) -> String {
+        let shown = |var: &str, default: &str| {
+            shared_file(env, var, default)
+                .map_or_else(|| format!("~/.aws/{default}"), |p| p.display().to_string())
+        };
+        format!(
+            "{} and {}",
+            shown("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+            shown("AWS_CONFIG_FILE", "config")
+        )
+    }
+
     /// The profile `name`, if either file has it.
     pub(crate) fn profile(&self, name: &str) -> Option<&Profile> {
         if name.starts_with("sso-session ") {

@@ -29,7 +29,7 @@ pub use classify::{DefaultClassifier, RetryClassifier};
 pub use client::{HttpClient, USER_AGENT_VALUE};
 pub use encoding::encode_component;
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
-pub use json::{JsonAnswer, MAX_JSON_ANSWER};
+pub use json::{JsonAnswer, MAX_JSON_ANSWER, hint_base_path};
 pub use message::{HttpRequest, HttpResponse};
 #[cfg(feature = "storage")]
 pub use object::{content_length, download_span, with_download_options};

@@ -25,7 +25,7 @@ pub struct RetryPolicy {
     max_attempts: u32,
     initial_backoff: Duration,
     max_backoff: Duration,
-    max_elapsed: Duration,
+    max_elapsed: Option<Duration>,
     max_retry_after: Duration,
 }
 
@@ -35,15 +35,19 @@ impl Default for RetryPolicy {
             max_attempts: 4,
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(8),
-            max_elapsed: Duration::from_secs(60),
+            max_elapsed: None,
             max_retry_after: Duration::from_secs(30),
         }
     }
 }
 
 impl RetryPolicy {
-    /// Four attempts, 100 ms initial backoff doubling to 8 s, 60 s in all,
-    /// and `Retry-After` honoured up to 30 s.
+    /// Four attempts, 100 ms initial backoff doubling to 8 s, and
+    /// `Retry-After` honoured up to 30 s. No total-time budget: the
+    /// attempts bound the time, so a server that accepts and never answers
+    /// fails the call after the request timeout × attempts, plus backoff,
+    /// whatever the timeout (a budget would silently cut the attempts of a
+    /// long timeout to one).
     pub fn new() -> Self {
         Self::default()
     }
@@ -87,10 +91,11 @@ impl RetryPolicy {
         self
     }
 
-    /// No retry starts once this much time has passed since the first attempt.
+    /// No retry starts once this much time has passed since the first
+    /// attempt (none by default).
     #[must_use]
     pub fn max_elapsed(mut self, d: Duration) -> Self {
-        self.max_elapsed = d;
+        self.max_elapsed = Some(d);
         self
     }
 
@@ -133,7 +138,7 @@ impl RetryPolicy {
 
     /// Whether a retry after `delay` still starts within the time budget.
     pub fn within_budget(&self, elapsed: Duration, delay: Duration) -> bool {
-        elapsed + delay < self.max_elapsed
+        self.max_elapsed.is_none_or(|max| elapsed + delay < max)
     }
 }
 
