@@ -150,36 +150,131 @@ fn anonymous_file() -> Result<std::fs::File> {
 
 /// Prints rows under headers, columns aligned, on standard output.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let mut table = Table::new(headers);
     for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(cell.chars().count());
+        table.push(row.clone())?;
+    }
+    table.finish()
+}
+
+/// A table printed as its rows come, in bounded memory: the first
+/// [`Table::SAMPLE`] rows (all of them, for most listings) set the column
+/// widths and are printed together; later rows keep those widths, a
+/// longer cell only pushing the rest of its own row to the right. So a
+/// listing of any length starts printing after one sample and never waits
+/// for, or holds, the whole of it.
+pub struct Table {
+    headers: Vec<String>,
+    held: Vec<Vec<String>>,
+    widths: Option<Vec<usize>>,
+    pending: String,
+}
+
+impl Table {
+    /// Rows that set the column widths.
+    pub const SAMPLE: usize = 1000;
+    /// Bytes of printed rows gathered before one write.
+    const CHUNK: usize = 64 * 1024;
+
+    pub fn new(headers: &[&str]) -> Self {
+        Table {
+            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+            held: Vec::new(),
+            widths: None,
+            pending: String::new(),
+        }
+    }
+
+    /// Adds a row.
+    pub fn push(&mut self, row: Vec<String>) -> Result<()> {
+        match &self.widths {
+            Some(widths) => {
+                append_line(&mut self.pending, widths, &row);
+                if self.pending.len() >= Self::CHUNK {
+                    bytes(std::mem::take(&mut self.pending).as_bytes())?;
+                }
+                Ok(())
+            }
+            None => {
+                self.held.push(row);
+                if self.held.len() >= Self::SAMPLE {
+                    self.print_held()?;
+                }
+                Ok(())
             }
         }
     }
-    let line = |cells: Vec<&str>| -> String {
-        let last = cells.len().saturating_sub(1);
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i == last {
-                    (*c).to_owned()
-                } else {
-                    format!("{c:<width$}", width = widths[i])
+
+    fn print_held(&mut self) -> Result<()> {
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for row in &self.held {
+            for (i, cell) in row.iter().enumerate() {
+                if let Some(w) = widths.get_mut(i) {
+                    *w = (*w).max(cell.chars().count());
                 }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    let mut text = line(headers.to_vec());
-    text.push('\n');
-    for row in rows {
-        text.push_str(&line(row.iter().map(String::as_str).collect()));
-        text.push('\n');
+            }
+        }
+        let mut text = String::new();
+        append_line(&mut text, &widths, &self.headers);
+        for row in std::mem::take(&mut self.held) {
+            append_line(&mut text, &widths, &row);
+        }
+        self.widths = Some(widths);
+        bytes(text.as_bytes())
     }
-    bytes(text.as_bytes())
+
+    /// Prints what is left.
+    pub fn finish(mut self) -> Result<()> {
+        if self.widths.is_none() {
+            self.print_held()?;
+        }
+        if self.pending.is_empty() {
+            Ok(())
+        } else {
+            bytes(self.pending.as_bytes())
+        }
+    }
+}
+
+/// One line of cells padded to `widths` (the last cell unpadded).
+fn append_line(text: &mut String, widths: &[usize], cells: &[String]) {
+    let last = cells.len().saturating_sub(1);
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            text.push_str("  ");
+        }
+        let width = widths.get(i).copied().unwrap_or(0);
+        if i == last {
+            text.push_str(cell);
+        } else {
+            text.push_str(&format!("{cell:<width$}"));
+        }
+    }
+    text.push('\n');
+}
+
+/// Prints a listing as it streams in: a [`Table`] of `row(item)` for
+/// people, a [`JsonArray`] for scripts; memory is one page of the
+/// listing plus one table sample, whatever its length.
+pub async fn listing<T: Serialize>(
+    json: bool,
+    headers: &[&str],
+    mut items: cloud::ListStream<T>,
+    row: impl Fn(&T) -> Vec<String>,
+) -> Result<()> {
+    use futures::TryStreamExt;
+    if json {
+        let mut array = JsonArray::new();
+        while let Some(item) = items.try_next().await? {
+            array.push(&item)?;
+        }
+        return array.finish();
+    }
+    let mut table = Table::new(headers);
+    while let Some(item) = items.try_next().await? {
+        table.push(row(&item))?;
+    }
+    table.finish()
 }
 
 /// `-` for missing values in tables.

@@ -801,3 +801,61 @@ fn regions_and_endpoints_that_cannot_work_say_why() {
     );
     assert!(err.contains("does not end with /v5/livedns"), "{err}");
 }
+
+/// Listings are paginated by default: `compute ls` asks EC2 for its
+/// largest page (`MaxResults=1000`), never for everything at once, and
+/// prints every page.
+#[test]
+fn listings_ask_for_pages_by_default() {
+    const COUNT: usize = 2_500;
+    let ec2 = ScriptedServer::start(|r| {
+        let body = String::from_utf8_lossy(&r.body).into_owned();
+        let param = |name: &str| {
+            body.split('&')
+                .find_map(|p| p.strip_prefix(&format!("{name}=")).map(str::to_owned))
+        };
+        let Some(max) = param("MaxResults").and_then(|m| m.parse::<usize>().ok()) else {
+            return Response::new(
+                400,
+                "<Response><Errors><Error><Code>Unpaginated</Code></Error></Errors></Response>",
+            );
+        };
+        let start: usize = param("NextToken").and_then(|t| t.parse().ok()).unwrap_or(0);
+        let end = (start + max).min(COUNT);
+        let mut xml =
+            String::from("<DescribeInstancesResponse><requestId>r</requestId><reservationSet>");
+        for i in start..end {
+            xml.push_str(&format!(
+                "<item><reservationId>r-{i}</reservationId><instancesSet><item>\
+                 <instanceId>i-{i:08}</instanceId><imageId>ami-1</imageId>\
+                 <instanceState><code>16</code><name>running</name></instanceState>\
+                 <instanceType>t3.micro</instanceType><tagSet><item><key>Name</key>\
+                 <value>node-{i}</value></item></tagSet></item></instancesSet></item>"
+            ));
+        }
+        xml.push_str("</reservationSet>");
+        if end < COUNT {
+            xml.push_str(&format!("<nextToken>{end}</nextToken>"));
+        }
+        xml.push_str("</DescribeInstancesResponse>");
+        Response::new(200, xml)
+    });
+    let home = Home::new();
+    let mut flags = aws_flags(&ec2.url());
+    flags.extend(["--provider".to_owned(), "aws".to_owned()]);
+    let table = home.ok(&with(&flags, &["compute", "ls"]));
+    assert_eq!(table.lines().count(), COUNT + 1);
+    assert!(table.lines().nth(COUNT).unwrap().starts_with("i-00002499"));
+    let json = home.json(&with(&flags, &["compute", "ls"]));
+    assert_eq!(json.as_array().unwrap().len(), COUNT);
+    let asked: Vec<String> = ec2
+        .requests()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert_eq!(asked.len(), 6, "three pages per listing");
+    assert!(
+        asked.iter().all(|b| b.contains("MaxResults=1000")),
+        "{asked:?}"
+    );
+}

@@ -189,6 +189,16 @@ fn run_folder(parent: &Path) -> PathBuf {
     parent.join(format!("run-{}", std::process::id()))
 }
 
+/// Installs every server that is missing (the part that needs the
+/// network), starting none.
+pub(crate) fn install_all() -> Result<(), String> {
+    let (cache, _) = folders();
+    for server in all() {
+        server.ensure_installed(&cache)?;
+    }
+    Ok(())
+}
+
 /// Installs what is missing and starts every server, fresh.
 pub(crate) fn start_all() -> Result<Running, String> {
     let (_, work) = folders();

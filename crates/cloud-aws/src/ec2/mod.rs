@@ -45,8 +45,11 @@ pub struct Ec2Compute {
     query: QueryClient,
 }
 
-fn clamp_page(size: Option<u32>, min: u32, max: u32) -> Option<String> {
-    size.map(|s| s.clamp(min, max).to_string())
+/// `MaxResults`: the size asked for within `min..=max`, else the largest
+/// the call allows, so no listing is ever one unpaginated call (which AWS
+/// may throttle or time out on large accounts).
+fn page_size(size: Option<u32>, min: u32, max: u32) -> String {
+    size.unwrap_or(max).clamp(min, max).to_string()
 }
 
 impl Ec2Compute {
@@ -101,9 +104,7 @@ impl Ec2Compute {
         if let Some(token) = page.token {
             p.add("NextToken", token);
         }
-        if let Some(size) = clamp_page(page.size, 5, 1000) {
-            p.add("MaxResults", size);
-        }
+        p.add("MaxResults", page_size(page.size, 5, 1000));
         parse::describe_instances(&self.read("DescribeInstances", &p, None).await?)
     }
 
@@ -416,9 +417,7 @@ impl ComputeDriver for Ec2Compute {
         if let Some(token) = page.token {
             p.add("NextToken", token);
         }
-        if let Some(size) = clamp_page(page.size, 5, 1000) {
-            p.add("MaxResults", size);
-        }
+        p.add("MaxResults", page_size(page.size, 5, 1000));
         parse::describe_images(&self.read("DescribeImages", &p, None).await?)
     }
 
@@ -449,9 +448,7 @@ impl ComputeDriver for Ec2Compute {
         if let Some(token) = page.token {
             p.add("NextToken", token);
         }
-        if let Some(size) = clamp_page(page.size, 5, 500) {
-            p.add("MaxResults", size);
-        }
+        p.add("MaxResults", page_size(page.size, 5, 500));
         parse::describe_volumes(&self.read("DescribeVolumes", &p, None).await?)
     }
 
@@ -534,9 +531,7 @@ impl ComputeDriver for Ec2Compute {
         if let Some(token) = page.token {
             p.add("NextToken", token);
         }
-        if let Some(size) = clamp_page(page.size, 5, 1000) {
-            p.add("MaxResults", size);
-        }
+        p.add("MaxResults", page_size(page.size, 5, 1000));
         parse::describe_snapshots(&self.read("DescribeSnapshots", &p, None).await?)
     }
 

@@ -230,9 +230,11 @@ impl LoadBalancerDriver for ElbLoadBalancers {
         if let Some(marker) = page.token {
             p.add("Marker", marker);
         }
-        if let Some(size) = page.size {
-            p.add("PageSize", size.clamp(1, 400).to_string());
-        }
+        // The largest page unless asked: never one unpaginated call.
+        p.add(
+            "PageSize",
+            page.size.unwrap_or(400).clamp(1, 400).to_string(),
+        );
         let body = self
             .query
             .call("DescribeLoadBalancers", &p, true, None)

@@ -295,9 +295,11 @@ impl DnsDriver for Route53Dns {
         if let Some(marker) = page.token {
             query.push(("marker", marker));
         }
-        if let Some(size) = page.size {
-            query.push(("maxitems", size.clamp(1, 100).to_string()));
-        }
+        // The largest page unless asked.
+        query.push((
+            "maxitems",
+            page.size.unwrap_or(100).clamp(1, 100).to_string(),
+        ));
         let body = self
             .send(
                 HttpRequest::new(Method::GET, self.url("hostedzone", &query)?),
@@ -438,9 +440,11 @@ impl DnsDriver for Route53Dns {
                 query.push(("identifier", ident.to_owned()));
             }
         }
-        if let Some(size) = page.size {
-            query.push(("maxitems", size.clamp(1, 300).to_string()));
-        }
+        // The largest page unless asked.
+        query.push((
+            "maxitems",
+            page.size.unwrap_or(300).clamp(1, 300).to_string(),
+        ));
         let url = self.url(&format!("hostedzone/{zone}/rrset"), &query)?;
         let body = self
             .send(

@@ -15,39 +15,34 @@ use crate::cli::{ComputeCommand, KeyPairCommand, NewNode, SnapshotCommand, Volum
 use crate::output::{self, or_dash, outln, size};
 use crate::progress;
 
-fn node_rows(nodes: &[Node]) -> Vec<Vec<String>> {
-    nodes
-        .iter()
-        .map(|n| {
-            vec![
-                n.id.clone(),
-                n.name.clone(),
-                n.state.to_string(),
-                or_dash(n.public_ips.first()),
-                or_dash(n.private_ips.first()),
-                or_dash(n.size.as_ref()),
-                or_dash(n.image.as_ref()),
-            ]
-        })
-        .collect()
+const NODE_HEADERS: &[&str] = &[
+    "id",
+    "name",
+    "state",
+    "public ip",
+    "private ip",
+    "size",
+    "image",
+];
+
+fn node_row(n: &Node) -> Vec<String> {
+    vec![
+        n.id.clone(),
+        n.name.clone(),
+        n.state.to_string(),
+        or_dash(n.public_ips.first()),
+        or_dash(n.private_ips.first()),
+        or_dash(n.size.as_ref()),
+        or_dash(n.image.as_ref()),
+    ]
 }
 
 fn print_nodes(ctx: &Context, nodes: &[Node]) -> Result<()> {
     if ctx.json {
         return output::json(nodes);
     }
-    output::table(
-        &[
-            "id",
-            "name",
-            "state",
-            "public ip",
-            "private ip",
-            "size",
-            "image",
-        ],
-        &node_rows(nodes),
-    )
+    let rows: Vec<Vec<String>> = nodes.iter().map(node_row).collect();
+    output::table(NODE_HEADERS, &rows)
 }
 
 /// One resource as field/value rows (its `extra` included), or one JSON object.
@@ -115,7 +110,9 @@ async fn wait(
 pub async fn run(command: ComputeCommand, ctx: &Context) -> Result<()> {
     let compute = ctx.providers.compute()?;
     match command {
-        ComputeCommand::Ls => print_nodes(ctx, &compute.list_nodes_vec().await?),
+        ComputeCommand::Ls => {
+            output::listing(ctx.json, NODE_HEADERS, compute.list_nodes(), node_row).await
+        }
         ComputeCommand::Show { id } => print_one(ctx, &compute.get_node(&id).await?),
         ComputeCommand::Sizes => {
             let sizes = compute.list_sizes().await?;
@@ -137,15 +134,10 @@ pub async fn run(command: ComputeCommand, ctx: &Context) -> Result<()> {
             output::table(&["id", "vcpus", "ram", "disk", "price"], &rows)
         }
         ComputeCommand::Images => {
-            let images = compute.list_images_vec().await?;
-            if ctx.json {
-                return output::json(&images);
-            }
-            let rows: Vec<Vec<String>> = images
-                .iter()
-                .map(|i| vec![i.id.clone(), i.name.clone()])
-                .collect();
-            output::table(&["id", "name"], &rows)
+            output::listing(ctx.json, &["id", "name"], compute.list_images(), |i| {
+                vec![i.id.clone(), i.name.clone()]
+            })
+            .await
         }
         ComputeCommand::Locations => {
             let locations = compute.list_locations().await?;

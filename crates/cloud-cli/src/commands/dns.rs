@@ -19,15 +19,18 @@ async fn find_zone(dns: &Dns, zone: &str) -> Result<Zone> {
         .ok_or_else(|| Error::not_found(ResourceKind::Zone, zone).with_provider(dns.provider()))
 }
 
+const ZONE_HEADERS: &[&str] = &["id", "domain", "ttl"];
+
+fn zone_row(z: &Zone) -> Vec<String> {
+    vec![z.id.clone(), z.domain.clone(), or_dash(z.ttl)]
+}
+
 fn print_zones(ctx: &Context, zones: &[Zone]) -> Result<()> {
     if ctx.json {
         return output::json(zones);
     }
-    let rows: Vec<Vec<String>> = zones
-        .iter()
-        .map(|z| vec![z.id.clone(), z.domain.clone(), or_dash(z.ttl)])
-        .collect();
-    output::table(&["id", "domain", "ttl"], &rows)
+    let rows: Vec<Vec<String>> = zones.iter().map(zone_row).collect();
+    output::table(ZONE_HEADERS, &rows)
 }
 
 fn print_records(ctx: &Context, records: &[Record]) -> Result<()> {
@@ -57,7 +60,9 @@ fn print_records(ctx: &Context, records: &[Record]) -> Result<()> {
 pub async fn run(command: DnsCommand, ctx: &Context) -> Result<()> {
     let dns = ctx.providers.dns()?;
     match command {
-        DnsCommand::Zones => print_zones(ctx, &dns.list_zones_vec().await?),
+        DnsCommand::Zones => {
+            output::listing(ctx.json, ZONE_HEADERS, dns.list_zones(), zone_row).await
+        }
         DnsCommand::Records { zone } => {
             let zone = find_zone(&dns, &zone).await?;
             print_records(ctx, &dns.list_records_vec(&zone.id).await?)

@@ -35,28 +35,26 @@ pub fn parse_member(text: &str) -> Result<Member> {
     Ok(Member::ip(ip, port))
 }
 
+const BALANCER_HEADERS: &[&str] = &["id", "name", "state", "ip", "port", "protocol", "algorithm"];
+
+fn balancer_row(b: &LoadBalancer) -> Vec<String> {
+    vec![
+        b.id.clone(),
+        b.name.clone(),
+        b.state.to_string(),
+        or_dash(b.ip),
+        b.port.to_string(),
+        or_dash(b.protocol.as_ref()),
+        or_dash(b.algorithm),
+    ]
+}
+
 fn print_balancers(ctx: &Context, balancers: &[LoadBalancer]) -> Result<()> {
     if ctx.json {
         return output::json(balancers);
     }
-    let rows: Vec<Vec<String>> = balancers
-        .iter()
-        .map(|b| {
-            vec![
-                b.id.clone(),
-                b.name.clone(),
-                b.state.to_string(),
-                or_dash(b.ip),
-                b.port.to_string(),
-                or_dash(b.protocol.as_ref()),
-                or_dash(b.algorithm),
-            ]
-        })
-        .collect();
-    output::table(
-        &["id", "name", "state", "ip", "port", "protocol", "algorithm"],
-        &rows,
-    )
+    let rows: Vec<Vec<String>> = balancers.iter().map(balancer_row).collect();
+    output::table(BALANCER_HEADERS, &rows)
 }
 
 fn print_members(ctx: &Context, members: &[Member]) -> Result<()> {
@@ -81,7 +79,15 @@ fn print_members(ctx: &Context, members: &[Member]) -> Result<()> {
 pub async fn run(command: LbCommand, ctx: &Context) -> Result<()> {
     let lb = ctx.providers.load_balancers()?;
     match command {
-        LbCommand::Ls => print_balancers(ctx, &lb.list_balancers_vec().await?),
+        LbCommand::Ls => {
+            output::listing(
+                ctx.json,
+                BALANCER_HEADERS,
+                lb.list_balancers(),
+                balancer_row,
+            )
+            .await
+        }
         LbCommand::Show { id } => print_one(ctx, &lb.get_balancer(&id).await?),
         LbCommand::Protocols => {
             let protocols = lb.list_protocols().await?;

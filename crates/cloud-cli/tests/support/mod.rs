@@ -55,9 +55,22 @@ impl Home {
             "STORAGE_EMULATOR_HOST",
             "XDG_DATA_HOME",
             "XDG_CONFIG_HOME",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_ROLE_ARN",
+            "IDENTITY_ENDPOINT",
+            "MSI_ENDPOINT",
+            "RUST_LOG",
         ] {
             command.env_remove(var);
         }
+        // Tests reach only loopback: no credential chain may walk on to a
+        // cloud metadata address (a closed loopback port stands in).
+        command
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("GCE_METADATA_HOST", "127.0.0.1:9")
+            .env("GCE_METADATA_IP", "127.0.0.1:9");
         command
             .env("CLOUD_HOME", self.path().join("data"))
             .env("CLOUD_CONFIG", self.path().join("config.toml"))
