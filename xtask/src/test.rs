@@ -88,6 +88,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 /// why it cannot be had here.
 fn loopback_namespace() -> Result<std::process::Command, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the xtask binary: {e}"))?;
+    // Building the tests relinks this very binary (the workspace build
+    // unifies other features): the path then names the new one.
+    let shown = exe.to_string_lossy();
+    let exe = std::path::PathBuf::from(shown.strip_suffix(" (deleted)").unwrap_or(&shown));
     let probe = std::process::Command::new("unshare")
         .args(["-n", "sh", "-c", "ip link set lo up"])
         .stdout(std::process::Stdio::null())
