@@ -6,7 +6,9 @@
 //! are built into those same dirs (sharing the build just timed, so the
 //! comparison costs one build of each peer, not two). Then it installs the
 //! Python peers in a virtualenv, starts s3s-fs (which verifies SigV4),
-//! moto, Swift and fake-gcs-server on loopback, runs `compare`, writes the
+//! moto, Swift and fake-gcs-server on loopback, runs `compare` (which also
+//! measures the `cloud` tool's listing memory at 2,000 and 20,000 nodes
+//! against a synthetic paging EC2), writes the
 //! tables between the markers in `docs/performance.md`, and deletes the
 //! data of the run.
 
@@ -101,6 +103,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             .env("CARGO_TARGET_DIR", target.join(library));
         run_command(build)?;
     }
+    // The `cloud` tool itself, for the listing-scaling rows.
+    let mut cli = cargo();
+    cli.args(["build", "--release", "--locked", "-p", "cloud-cli"])
+        .env("CARGO_TARGET_DIR", target.join("cli"));
+    run_command(cli)?;
     let mut criterion = bench_cargo("bench");
     criterion
         .args(["--offline", "--locked", "--no-run", "-p", "cloud-bench"])
@@ -148,6 +155,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .env("BENCH_EC2_ENDPOINT", find("CLOUD_TEST_MOTO_URL")?)
         .env("BENCH_SWIFT_AUTH", find("CLOUD_TEST_SWIFT_URL")?)
         .env("BENCH_GCS_ENDPOINT", find("CLOUD_TEST_FAKE_GCS_URL")?)
+        .env("BENCH_CLOUD_CLI", target.join("cli/release/cloud"))
         .env("BENCH_PYTHON", &python)
         .env("BENCH_PYTHON_DIR", workspace_root().join("bench/python"))
         .env("BENCH_MANIFEST", workspace_root().join("bench/Cargo.toml"))

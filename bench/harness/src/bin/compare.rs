@@ -188,6 +188,100 @@ fn ec2(count: usize, rounds: usize, work: &Path) -> (Vec<Row>, String) {
     (rows, parse)
 }
 
+/// The listing-scaling rows: the `cloud` CLI's `compute ls` (table and
+/// `--json`) over 2,000 and 20,000 instances from a synthetic EC2 that
+/// pages as asked (`python/ec2_pages.py`), peak RSS as the CLI's `--stats`
+/// reports it. Memory must stay flat: the listing is a stream of pages of
+/// 1,000, the table prints as it comes and JSON spools past 8 MiB.
+fn listing_scaling(cli: &Path, rounds: usize) -> String {
+    let counts = [2_000usize, 20_000];
+    let mut out = String::from(
+        "| `cloud compute ls` (CLI) on EC2, pages of 1,000 | 2,000 nodes: peak RSS, wall | 20,000 nodes: peak RSS, wall | RSS 20,000 ÷ 2,000 | flat (≤ 1.25x)? |\n\
+         |---|---:|---:|---:|:-:|\n",
+    );
+    for json in [false, true] {
+        let mut cells = Vec::new();
+        for count in counts {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let mut server = python("ec2_pages", &port.to_string())
+                .arg(count.to_string())
+                .spawn()
+                .expect("the synthetic EC2 starts");
+            let ready = Instant::now();
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(ready.elapsed().as_secs() < 30, "the synthetic EC2 never listened");
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            let mut runs = Vec::new();
+            for _ in 0..rounds {
+                let mut command = Command::new(cli);
+                command
+                    .args(["--stats", "--provider", "aws", "--region", "us-east-1"])
+                    .args(["--key", "AKIABENCHSCALING0001", "--secret", "bench"])
+                    .arg("--endpoint")
+                    .arg(format!("http://127.0.0.1:{port}"))
+                    .args(["compute", "ls"])
+                    .env("CLOUD_HOME", env("BENCH_WORK", "/tmp/cloud-bench"))
+                    .env("AWS_EC2_METADATA_DISABLED", "true");
+                if json {
+                    command.arg("--json");
+                }
+                let output = command.output().expect("the cloud CLI runs");
+                assert!(
+                    output.status.success(),
+                    "cloud compute ls failed: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                let lines = output.stdout.split(|b| *b == b'\n').count();
+                assert!(lines > count, "{count} nodes listed as {lines} lines");
+                runs.push(cli_stats(&String::from_utf8_lossy(&output.stderr)));
+            }
+            let _ = server.kill();
+            let _ = server.wait();
+            cells.push(Run {
+                wall: median(runs.iter().map(|r| r.wall).collect()),
+                cpu: f64::NAN,
+                rss: median(runs.iter().map(|r| r.rss).collect()),
+            });
+        }
+        let ratio = cells[1].rss / cells[0].rss;
+        out.push_str(&format!(
+            "| {} | {:.0} MiB, {:.2} s | {:.0} MiB, {:.2} s | {ratio:.2}x | {} |\n",
+            if json { "`--json`" } else { "table" },
+            cells[0].rss,
+            cells[0].wall,
+            cells[1].rss,
+            cells[1].wall,
+            if ratio <= 1.25 { "met" } else { "missed" }
+        ));
+    }
+    out
+}
+
+/// The CLI's `--stats` line: `stats: 1.32 s, peak RSS 25 MiB`.
+fn cli_stats(stderr: &str) -> Run {
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("stats: "))
+        .unwrap_or_else(|| panic!("no --stats line in: {stderr}"));
+    let number = |after: &str| -> f64 {
+        line.split(after)
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.trim_end_matches(',').parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    Run {
+        wall: number("stats: "),
+        cpu: f64::NAN,
+        rss: number("peak RSS "),
+    }
+}
+
 /// curl's single PUT or GET with its own SigV4: the loopback ceiling.
 fn run_curl(job: &str, object: &str, file: &Path) -> Run {
     let url = format!(
@@ -706,7 +800,11 @@ async fn main() {
             .expect("BENCH_GCS_SIZE_MIB");
         rows.extend(gcs(rounds, mib, list_count, &work).await);
     }
-    let text = format!("{}\n{parse}", table(&rows));
+    let scaling = match std::env::var_os("BENCH_CLOUD_CLI") {
+        Some(cli) => listing_scaling(Path::new(&cli), rounds),
+        None => String::new(),
+    };
+    let text = format!("{}\n{parse}\n{scaling}", table(&rows));
     println!("{text}");
     eprintln!("compared in {:?}", started.elapsed());
     if let Ok(out) = std::env::var("BENCH_OUT") {
