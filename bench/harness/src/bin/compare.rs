@@ -212,7 +212,10 @@ fn listing_scaling(cli: &Path, rounds: usize) -> String {
                 .expect("the synthetic EC2 starts");
             let ready = Instant::now();
             while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-                assert!(ready.elapsed().as_secs() < 30, "the synthetic EC2 never listened");
+                assert!(
+                    ready.elapsed().as_secs() < 30,
+                    "the synthetic EC2 never listened"
+                );
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
             let mut runs = Vec::new();
