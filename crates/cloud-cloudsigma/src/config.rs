@@ -9,14 +9,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use cloud_core::http::auth::BasicAuth;
+use cloud_core::http::rest::RestClient;
 use cloud_core::http::{ClientOptions, HttpClient};
-use cloud_core::secret::Redactor;
 use cloud_core::{
     ConfigOption, Environment, Error, ErrorKind, ProviderConfig, Result, Secret, Url,
 };
 
 use crate::PROVIDER;
-use crate::client::{BasicAuth, Client};
 use crate::compute::CloudSigmaCompute;
 
 /// A CloudSigma region: its id, city, country and API host.
@@ -291,14 +291,10 @@ impl CloudSigmaBuilder {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
-        let auth = BasicAuth::new(&username, &password);
-        let redactor = Redactor::new();
-        redactor.add(&password);
-        redactor.add(auth.secret());
+        // The signer hands the password and its header to the client's redactor.
         let http = HttpClient::builder(PROVIDER)
             .options(self.options.proxy_from(&self.env))
-            .redactor(redactor.clone())
-            .signer(Arc::new(auth))
+            .signer(Arc::new(BasicAuth::new(&username, &password)))
             .allow_http(self.endpoint.is_some() && base.scheme() == "http")
             .build()?;
         let mut location = match known {
@@ -313,7 +309,11 @@ impl CloudSigmaBuilder {
             .extra
             .insert("endpoint".into(), base.as_str().into());
         Ok(CloudSigmaCompute::new(
-            Client::new(http, base, redactor),
+            RestClient::builder(PROVIDER, "CloudSigma", http, base)
+                .error_mapper(crate::error::response_error)
+                .trailing_slash(true)
+                .api_path("/api/2.0")
+                .build(),
             location,
             self.currency,
             self.change_wait,

@@ -4,12 +4,12 @@
 //! "error_message"}`; `error_type` (`notexist`, `validation`, `permission`,
 //! `concurrency`, `billing`, `backend`...) refines what the status says.
 
-use cloud_core::http::{HeaderMap, StatusCode, first_header, status_error};
+use cloud_core::http::rest::Failure;
+use cloud_core::http::{first_header, status_error};
 use cloud_core::{Error, ErrorKind};
 use serde_json::Value;
 
 use crate::PROVIDER;
-use crate::client::About;
 
 /// The message, field and type of an error body.
 fn describe(body: &[u8]) -> (Option<String>, Option<String>) {
@@ -47,12 +47,13 @@ fn describe(body: &[u8]) -> (Option<String>, Option<String>) {
 }
 
 /// The error for a failed answer about `about`.
-pub(crate) fn response_error(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-    about: Option<About<'_>>,
-) -> Error {
+pub(crate) fn response_error(failure: &Failure<'_>) -> Error {
+    let Failure {
+        status,
+        headers,
+        body,
+        about,
+    } = *failure;
     let (message, kind) = describe(body);
     let mut err = match (status.as_u16(), kind.as_deref(), about) {
         (404, _, Some(a)) | (_, Some("notexist"), Some(a)) => Error::not_found(a.resource, a.id),
@@ -78,16 +79,18 @@ pub(crate) fn response_error(
 #[cfg(test)]
 mod tests {
     use cloud_core::ResourceKind;
+    use cloud_core::http::rest::About;
+    use cloud_core::http::{HeaderMap, StatusCode};
 
     use super::*;
 
     fn error(status: u16, body: &str, about: Option<About<'_>>) -> Error {
-        response_error(
-            StatusCode::from_u16(status).unwrap(),
-            &HeaderMap::new(),
-            body.as_bytes(),
+        response_error(&Failure {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: &HeaderMap::new(),
+            body: body.as_bytes(),
             about,
-        )
+        })
     }
 
     #[test]
@@ -103,7 +106,7 @@ mod tests {
         let err = error(
             404,
             r#"[{"error_point": null, "error_type": "notexist", "error_message": "Object with uuid x does not exist"}]"#,
-            Some(About::new(ResourceKind::Node, "x")),
+            Some(About::reading(ResourceKind::Node, "x")),
         );
         assert!(matches!(
             err.kind(),

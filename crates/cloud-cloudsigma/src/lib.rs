@@ -26,7 +26,6 @@
 //! # Ok(()) }
 //! ```
 
-mod client;
 mod compute;
 mod config;
 mod error;

@@ -62,6 +62,57 @@ impl<T> Page<T> {
     }
 }
 
+/// A number carried by a page token (an offset, a page number), at least
+/// `first`; `first` itself when there is no token yet. A token that is not
+/// such a number is `InvalidInput` naming `provider`.
+///
+/// ```
+/// use cloud_core::paging::token_number;
+///
+/// assert_eq!(token_number(None, 1, "example").unwrap(), 1);
+/// assert_eq!(token_number(Some("40"), 0, "example").unwrap(), 40);
+/// assert!(token_number(Some("0"), 1, "example").is_err());
+/// assert!(token_number(Some("x"), 0, "example").is_err());
+/// ```
+pub fn token_number(token: Option<&str>, first: u64, provider: &str) -> Result<u64> {
+    match token {
+        None => Ok(first),
+        Some(t) => t
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n >= first)
+            .ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "invalid {provider} page token `{}`",
+                    crate::error::quote(t)
+                ))
+            }),
+    }
+}
+
+/// Whether an offset- or page-numbered listing goes on after a page of
+/// `got` items (`size` asked) that `before` items preceded: up to `total`
+/// when the provider reports one, else while pages come back full. An
+/// empty page always ends it, so a wrong total cannot loop.
+///
+/// ```
+/// use cloud_core::paging::has_more;
+///
+/// assert!(has_more(0, 3, 3, Some(7)));
+/// assert!(!has_more(6, 1, 3, Some(7)));
+/// assert!(!has_more(9, 0, 3, Some(70)));
+/// assert!(has_more(0, 3, 3, None));
+/// assert!(!has_more(3, 2, 3, None));
+/// ```
+pub fn has_more(before: u64, got: usize, size: u32, total: Option<u64>) -> bool {
+    let got = got as u64;
+    got > 0
+        && match total {
+            Some(total) => before + got < total,
+            None => got >= u64::from(size),
+        }
+}
+
 /// A lazily paginated listing.
 pub type ListStream<T> = BoxStream<'static, Result<T>>;
 

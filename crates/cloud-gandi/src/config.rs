@@ -6,13 +6,46 @@
 
 use std::sync::Arc;
 
+use cloud_core::http::auth::HeaderAuth;
+use cloud_core::http::rest::RestClient;
 use cloud_core::http::{ClientOptions, HttpClient};
-use cloud_core::secret::Redactor;
 use cloud_core::{ConfigOption, Environment, Error, ProviderConfig, Result, Secret, Url};
 
 use crate::PROVIDER;
-use crate::client::{Client, Credential};
 use crate::livedns::GandiDns;
+
+/// How requests are authenticated.
+#[derive(Clone)]
+enum Credential {
+    /// A personal access token: `Authorization: Bearer <token>`.
+    Token(Secret),
+    /// A (deprecated) API key: `Authorization: Apikey <key>`.
+    ApiKey(Secret),
+}
+
+impl Credential {
+    fn secret(&self) -> &Secret {
+        match self {
+            Credential::Token(s) | Credential::ApiKey(s) => s,
+        }
+    }
+
+    fn signer(&self) -> HeaderAuth {
+        match self {
+            Credential::Token(token) => HeaderAuth::bearer(token),
+            Credential::ApiKey(key) => HeaderAuth::authorization("Apikey", key),
+        }
+    }
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Credential::Token(_) => "Credential::Token(<redacted>)",
+            Credential::ApiKey(_) => "Credential::ApiKey(<redacted>)",
+        })
+    }
+}
 
 /// Gandi's public LiveDNS endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://api.gandi.net/v5/livedns";
@@ -180,20 +213,17 @@ impl GandiBuilder {
                 "invalid Gandi endpoint `{text}`: not an http(s) URL"
             )));
         }
-        let redactor = Redactor::new();
-        redactor.add(credential.secret());
+        // The signer hands its credential to the client's redactor.
         let http = HttpClient::builder(PROVIDER)
             .options(self.options.proxy_from(&self.env))
-            .redactor(redactor.clone())
-            .signer(Arc::new(credential))
+            .signer(Arc::new(credential.signer()))
             .allow_http(self.endpoint.is_some() && base.scheme() == "http")
             .build()?;
-        Ok(GandiDns::new(Client::new(
-            http,
-            base,
-            self.sharing_id,
-            redactor,
-        )))
+        let client = RestClient::builder(PROVIDER, "LiveDNS", http, base)
+            .error_mapper(crate::error::response_error)
+            .api_path("/v5/livedns")
+            .build();
+        Ok(GandiDns::new(client, self.sharing_id))
     }
 }
 

@@ -6,12 +6,12 @@
 //! "description"}]}`. Both become one message; the status and the resource
 //! the call was about choose the kind.
 
-use cloud_core::http::{HeaderMap, StatusCode, first_header, status_error};
+use cloud_core::http::rest::Failure;
+use cloud_core::http::{first_header, status_error};
 use cloud_core::{Error, ErrorKind};
 use serde_json::Value;
 
 use crate::PROVIDER;
-use crate::client::About;
 
 /// What an error body says: its message and its code (`cause` or `object`).
 fn describe(body: &[u8]) -> (Option<String>, Option<String>) {
@@ -49,13 +49,14 @@ fn describe(body: &[u8]) -> (Option<String>, Option<String>) {
     (message, text("cause").or_else(|| text("object")))
 }
 
-/// The error for a failed answer about `about`.
-pub(crate) fn response_error(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-    about: Option<About<'_>>,
-) -> Error {
+/// The error for a failed answer (the `RestClient`'s error mapper).
+pub(crate) fn response_error(failure: &Failure<'_>) -> Error {
+    let Failure {
+        status,
+        headers,
+        body,
+        about,
+    } = *failure;
     let (message, code) = describe(body);
     let mut err = match (status.as_u16(), about) {
         (404, Some(a)) => Error::not_found(a.resource, a.id),
@@ -77,14 +78,16 @@ mod tests {
     use cloud_core::ResourceKind;
 
     use super::*;
+    use cloud_core::http::rest::About;
+    use cloud_core::http::{HeaderMap, StatusCode};
 
     fn error(status: u16, body: &str, about: Option<About<'_>>) -> Error {
-        response_error(
-            StatusCode::from_u16(status).unwrap(),
-            &HeaderMap::new(),
-            body.as_bytes(),
+        response_error(&Failure {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: &HeaderMap::new(),
+            body: body.as_bytes(),
             about,
-        )
+        })
     }
 
     #[test]

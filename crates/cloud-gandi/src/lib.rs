@@ -26,7 +26,6 @@
 //! # Ok(()) }
 //! ```
 
-mod client;
 mod config;
 mod error;
 pub mod livedns;

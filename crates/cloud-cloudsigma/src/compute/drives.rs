@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 use super::CloudSigmaCompute;
 use super::parse::{self, GIB};
 use crate::PROVIDER;
-use crate::client::{About, created};
+use cloud_core::http::rest::About;
+
+use super::parse::created;
 
 /// Virtio controllers and units per controller a server's drives may use
 /// (`dev_channel` is `controller:unit`).
@@ -33,12 +35,11 @@ impl CloudSigmaCompute {
     }
 
     async fn drive(&self, id: &str) -> Result<Value> {
-        self.client
-            .get(
-                self.drive_url(id),
-                Some(About::new(ResourceKind::Volume, id)),
-            )
-            .await
+        self.get(
+            self.drive_url(id),
+            Some(About::reading(ResourceKind::Volume, id)),
+        )
+        .await
     }
 
     /// Waits until a drive being created, cloned or resized is ready.
@@ -76,14 +77,13 @@ impl CloudSigmaCompute {
             "media": drive.get("media").cloned().unwrap_or_else(|| json!("disk")),
             "size": size_gb * GIB,
         });
-        self.client
-            .action(
-                &["drives", id],
-                "resize",
-                Some(&body),
-                About::new(ResourceKind::Volume, id),
-            )
-            .await?;
+        self.action(
+            &["drives", id],
+            "resize",
+            Some(&body),
+            About::reading(ResourceKind::Volume, id),
+        )
+        .await?;
         self.wait_drive_ready(id).await
     }
 
@@ -104,26 +104,24 @@ impl CloudSigmaCompute {
         }
         let body = match &request.snapshot {
             Some(snapshot) => {
-                self.client
-                    .action(
-                        &["snapshots", snapshot],
-                        "clone",
-                        Some(&json!({"name": request.name, "media": "disk"})),
-                        About::new(ResourceKind::Snapshot, snapshot),
-                    )
-                    .await?
+                self.action(
+                    &["snapshots", snapshot],
+                    "clone",
+                    Some(&json!({"name": request.name, "media": "disk"})),
+                    About::reading(ResourceKind::Snapshot, snapshot),
+                )
+                .await?
             }
             None => {
                 let drive =
                     json!({"name": request.name, "size": request.size_gb * GIB, "media": "disk"});
-                self.client
-                    .send(
-                        Method::POST,
-                        self.client.url(&["drives"], &[]),
-                        Some(&json!({ "objects": [drive] })),
-                        Some(About::new(ResourceKind::Volume, &request.name)),
-                    )
-                    .await?
+                self.send(
+                    Method::POST,
+                    self.client.url(&["drives"], &[]),
+                    Some(&json!({ "objects": [drive] })),
+                    Some(About::reading(ResourceKind::Volume, &request.name)),
+                )
+                .await?
             }
         };
         let drive = created(&body, "drive")?;
@@ -142,14 +140,13 @@ impl CloudSigmaCompute {
 
     /// Deletes a drive (CloudSigma refuses one that is mounted: `Conflict`).
     pub(super) async fn delete_drive(&self, id: &str) -> Result<()> {
-        self.client
-            .send(
-                Method::DELETE,
-                self.drive_url(id),
-                None,
-                Some(About::new(ResourceKind::Volume, id)),
-            )
-            .await?;
+        self.send(
+            Method::DELETE,
+            self.drive_url(id),
+            None,
+            Some(About::reading(ResourceKind::Volume, id)),
+        )
+        .await?;
         Ok(())
     }
 
@@ -161,14 +158,13 @@ impl CloudSigmaCompute {
             }
             object.insert("drives".into(), Value::Array(drives));
         }
-        self.client
-            .send(
-                Method::PUT,
-                self.client.url(&["servers", node], &[]),
-                Some(&server),
-                Some(About::new(ResourceKind::Node, node)),
-            )
-            .await?;
+        self.send(
+            Method::PUT,
+            self.client.url(&["servers", node], &[]),
+            Some(&server),
+            Some(About::reading(ResourceKind::Node, node)),
+        )
+        .await?;
         Ok(())
     }
 
@@ -254,12 +250,11 @@ impl CloudSigmaCompute {
             snapshot["name"] = json!(n);
         }
         let body = self
-            .client
             .send(
                 Method::POST,
                 self.client.url(&["snapshots"], &[]),
                 Some(&json!({ "objects": [snapshot] })),
-                Some(About::new(ResourceKind::Volume, volume)),
+                Some(About::reading(ResourceKind::Volume, volume)),
             )
             .await?;
         parse::snapshot(&created(&body, "snapshot")?)
@@ -267,14 +262,13 @@ impl CloudSigmaCompute {
 
     /// Deletes a snapshot.
     pub(super) async fn delete_snapshot(&self, id: &str) -> Result<()> {
-        self.client
-            .send(
-                Method::DELETE,
-                self.client.url(&["snapshots", id], &[]),
-                None,
-                Some(About::new(ResourceKind::Snapshot, id)),
-            )
-            .await?;
+        self.send(
+            Method::DELETE,
+            self.client.url(&["snapshots", id], &[]),
+            None,
+            Some(About::reading(ResourceKind::Snapshot, id)),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 use super::CloudSigmaCompute;
 use super::parse;
 use crate::PROVIDER;
-use crate::client::{About, created};
+use cloud_core::http::rest::About;
+
+use super::parse::created;
 
 /// The account's prepaid balance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -115,7 +117,7 @@ impl CloudSigmaCompute {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let (objects, next) = self.client.page(segments, 100, token.as_deref()).await?;
+            let (objects, next) = self.page(segments, 100, token.as_deref()).await?;
             out.extend(objects);
             match next {
                 Some(n) => token = Some(n),
@@ -126,10 +128,7 @@ impl CloudSigmaCompute {
 
     /// The account's balance.
     pub async fn ex_balance(&self) -> Result<Balance> {
-        let body = self
-            .client
-            .get(self.client.url(&["balance"], &[]), None)
-            .await?;
+        let body = self.get(self.client.url(&["balance"], &[]), None).await?;
         Ok(Balance {
             amount: required(&body, "balance", "balance")?,
             currency: required(&body, "currency", "balance")?,
@@ -189,7 +188,6 @@ impl CloudSigmaCompute {
     /// Creates a tag on `resources` (uuids of servers, drives...).
     pub async fn ex_create_tag(&self, name: &str, resources: &[&str]) -> Result<Tag> {
         let body = self
-            .client
             .send(
                 Method::POST,
                 self.client.url(&["tags"], &[]),
@@ -202,26 +200,24 @@ impl CloudSigmaCompute {
 
     /// Deletes a tag (not the resources it tags).
     pub async fn ex_delete_tag(&self, id: &str) -> Result<()> {
-        self.client
-            .send(
-                Method::DELETE,
-                self.client.url(&["tags", id], &[]),
-                None,
-                None,
-            )
-            .await?;
+        self.send(
+            Method::DELETE,
+            self.client.url(&["tags", id], &[]),
+            None,
+            None,
+        )
+        .await?;
         Ok(())
     }
 
     /// Copies drive `id` into a new drive named `name`, once the copy is ready.
     pub async fn ex_clone_drive(&self, id: &str, name: &str) -> Result<StorageVolume> {
         let body = self
-            .client
             .action(
                 &["drives", id],
                 "clone",
                 Some(&json!({ "name": name, "media": "disk" })),
-                About::new(ResourceKind::Volume, id),
+                About::reading(ResourceKind::Volume, id),
             )
             .await?;
         let clone = created(&body, "drive clone")?;

@@ -8,17 +8,16 @@ use serde_json::{Value, json};
 use super::CloudSigmaCompute;
 use super::parse;
 use crate::PROVIDER;
-use crate::client::{About, created};
+use cloud_core::http::rest::About;
+
+use super::parse::created;
 
 impl CloudSigmaCompute {
     /// The key pair named `name` (the first, should names repeat).
     pub(super) async fn key_named(&self, name: &str) -> Result<KeyPair> {
         let mut token: Option<String> = None;
         loop {
-            let (objects, next) = self
-                .client
-                .page(&["keypairs"], 100, token.as_deref())
-                .await?;
+            let (objects, next) = self.page(&["keypairs"], 100, token.as_deref()).await?;
             for value in &objects {
                 if value.get("name").and_then(Value::as_str) == Some(name) {
                     return parse::key_pair(value);
@@ -56,12 +55,11 @@ impl CloudSigmaCompute {
             key["public_key"] = json!(public.trim());
         }
         let body = self
-            .client
             .send(
                 Method::POST,
                 self.client.url(&["keypairs"], &[]),
                 Some(&json!({ "objects": [key] })),
-                Some(About::new(ResourceKind::KeyPair, name)),
+                Some(About::reading(ResourceKind::KeyPair, name)),
             )
             .await?;
         let mut pair = parse::key_pair(&created(&body, "key pair")?)?;
@@ -80,14 +78,13 @@ impl CloudSigmaCompute {
             .get("uuid")
             .and_then(Value::as_str)
             .ok_or_else(|| Error::malformed(PROVIDER, "CloudSigma: a key pair without `uuid`"))?;
-        self.client
-            .send(
-                Method::DELETE,
-                self.client.url(&["keypairs", uuid], &[]),
-                None,
-                Some(About::new(ResourceKind::KeyPair, name)),
-            )
-            .await?;
+        self.send(
+            Method::DELETE,
+            self.client.url(&["keypairs", uuid], &[]),
+            None,
+            Some(About::reading(ResourceKind::KeyPair, name)),
+        )
+        .await?;
         Ok(())
     }
 }

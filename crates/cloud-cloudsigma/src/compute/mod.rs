@@ -27,8 +27,11 @@ use cloud_core::{
 };
 
 pub use self::extras::{Balance, FirewallPolicy, Subscription, Tag};
-use crate::client::{About, Client};
 use crate::config::ChangeWait;
+use cloud_core::http::Method;
+use cloud_core::http::rest::{About, RestClient};
+use cloud_core::paging;
+use serde_json::Value;
 
 /// CloudSigma: every compute operation.
 pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(Api::Compute);
@@ -39,7 +42,7 @@ const PAGE_SIZE: u32 = 100;
 /// The CloudSigma compute driver for one account in one region.
 #[derive(Debug, Clone)]
 pub struct CloudSigmaCompute {
-    client: Client,
+    client: RestClient,
     location: NodeLocation,
     currency: String,
     wait: ChangeWait,
@@ -47,7 +50,7 @@ pub struct CloudSigmaCompute {
 
 impl CloudSigmaCompute {
     pub(crate) fn new(
-        client: Client,
+        client: RestClient,
         location: NodeLocation,
         currency: String,
         wait: ChangeWait,
@@ -62,6 +65,57 @@ impl CloudSigmaCompute {
 
     fn page_size(page: &PageRequest) -> u32 {
         page.size.unwrap_or(PAGE_SIZE).clamp(1, 1000)
+    }
+
+    /// One request; the JSON answer (a failure is a typed error about `about`).
+    async fn send(
+        &self,
+        method: Method,
+        url: cloud_core::Url,
+        body: Option<&Value>,
+        about: Option<About<'_>>,
+    ) -> Result<Value> {
+        Ok(self.client.send(method, url, body, about).await?.body)
+    }
+
+    /// `GET`, the JSON answer.
+    async fn get(&self, url: cloud_core::Url, about: Option<About<'_>>) -> Result<Value> {
+        self.send(Method::GET, url, None, about).await
+    }
+
+    /// `POST <path>action/?do=<action>` (start, stop, clone, resize...).
+    async fn action(
+        &self,
+        segments: &[&str],
+        action: &str,
+        body: Option<&Value>,
+        about: About<'_>,
+    ) -> Result<Value> {
+        let mut path = segments.to_vec();
+        path.push("action");
+        let url = self.client.url(&path, &[("do", action)]);
+        self.send(Method::POST, url, body, Some(about)).await
+    }
+
+    /// One page of a collection: `limit`/`offset` in, `objects` and the
+    /// next offset (from `meta.total_count`) out.
+    async fn page(
+        &self,
+        segments: &[&str],
+        size: u32,
+        token: Option<&str>,
+    ) -> Result<(Vec<Value>, Option<String>)> {
+        let offset = paging::token_number(token, 0, "CloudSigma")?;
+        let (limit, start) = (size.to_string(), offset.to_string());
+        let url = self
+            .client
+            .url(segments, &[("limit", &limit), ("offset", &start)]);
+        let body = self.get(url, None).await?;
+        let objects = parse::objects(&body, segments.first().copied().unwrap_or("list"))?;
+        let total = body.pointer("/meta/total_count").and_then(Value::as_u64);
+        let next = paging::has_more(offset, objects.len(), size, total)
+            .then(|| (offset + objects.len() as u64).to_string());
+        Ok((objects, next))
     }
 }
 
@@ -81,7 +135,6 @@ impl Driver for CloudSigmaCompute {
 impl ComputeDriver for CloudSigmaCompute {
     async fn list_nodes(&self, page: PageRequest) -> Result<Page<Node>> {
         let (objects, next) = self
-            .client
             .page(
                 &["servers", "detail"],
                 Self::page_size(&page),
@@ -128,7 +181,6 @@ impl ComputeDriver for CloudSigmaCompute {
 
     async fn list_images(&self, page: PageRequest) -> Result<Page<NodeImage>> {
         let (objects, next) = self
-            .client
             .page(
                 &["libdrives"],
                 Self::page_size(&page),
@@ -145,8 +197,7 @@ impl ComputeDriver for CloudSigmaCompute {
     async fn get_image(&self, id: &str) -> Result<NodeImage> {
         let url = self.client.url(&["libdrives", id], &[]);
         let body = self
-            .client
-            .get(url, Some(About::new(ResourceKind::Image, id)))
+            .get(url, Some(About::reading(ResourceKind::Image, id)))
             .await?;
         parse::image(&body)
     }
@@ -174,7 +225,6 @@ impl ComputeDriver for CloudSigmaCompute {
 
     async fn list_volumes(&self, page: PageRequest) -> Result<Page<StorageVolume>> {
         let (objects, next) = self
-            .client
             .page(
                 &["drives", "detail"],
                 Self::page_size(&page),
@@ -206,7 +256,6 @@ impl ComputeDriver for CloudSigmaCompute {
 
     async fn list_snapshots(&self, page: PageRequest) -> Result<Page<VolumeSnapshot>> {
         let (objects, next) = self
-            .client
             .page(
                 &["snapshots", "detail"],
                 Self::page_size(&page),
@@ -230,7 +279,6 @@ impl ComputeDriver for CloudSigmaCompute {
 
     async fn list_key_pairs(&self, page: PageRequest) -> Result<Page<KeyPair>> {
         let (objects, next) = self
-            .client
             .page(&["keypairs"], Self::page_size(&page), page.token.as_deref())
             .await?;
         let keys = objects

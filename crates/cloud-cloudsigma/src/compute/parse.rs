@@ -315,9 +315,45 @@ pub fn hourly_price(
     Some(cpu + mem + disk)
 }
 
+/// The `objects` list of a collection answer (or of a create, which
+/// answers `{"objects": [...]}` too).
+pub(crate) fn objects(body: &Value, what: &str) -> Result<Vec<Value>> {
+    body.get("objects")
+        .and_then(Value::as_array)
+        .cloned()
+        .ok_or_else(|| {
+            Error::malformed(
+                PROVIDER,
+                format!("CloudSigma: the {what} answer has no `objects` list"),
+            )
+        })
+}
+
+/// The one object a create or clone answered with: the first of its
+/// `objects`, or the object itself when it comes bare.
+pub(crate) fn created(body: &Value, what: &str) -> Result<Value> {
+    if body.get("objects").is_none() && body.get("uuid").is_some_and(Value::is_string) {
+        return Ok(body.clone());
+    }
+    objects(body, what)?.into_iter().next().ok_or_else(|| {
+        Error::malformed(
+            PROVIDER,
+            format!("CloudSigma: creating a {what} answered no object"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrong_shapes_are_malformed() {
+        assert!(objects(&serde_json::json!([]), "servers").is_err());
+        assert!(created(&serde_json::json!({"objects": []}), "server").is_err());
+        let bare = serde_json::json!({"uuid": "d1", "status": "creating"});
+        assert_eq!(created(&bare, "drive").unwrap(), bare);
+    }
     use serde_json::json;
 
     /// A server shaped like CloudSigma's documented examples: a DHCP

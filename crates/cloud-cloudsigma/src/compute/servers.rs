@@ -12,7 +12,9 @@ use serde_json::{Map, Value, json};
 use super::CloudSigmaCompute;
 use super::parse::{self, GIB, META_BOOT_DRIVE, META_IMAGE, MIB};
 use crate::PROVIDER;
-use crate::client::{About, created};
+use cloud_core::http::rest::About;
+
+use super::parse::created;
 
 /// Options [`CreateNode::option`] understands here.
 pub const CREATE_NODE_OPTIONS: &[&str] = &[
@@ -70,8 +72,7 @@ impl CloudSigmaCompute {
     /// A server's JSON.
     pub(super) async fn server(&self, id: &str) -> Result<Value> {
         let url = self.client.url(&["servers", id], &[]);
-        self.client
-            .get(url, Some(About::new(ResourceKind::Node, id)))
+        self.get(url, Some(About::reading(ResourceKind::Node, id)))
             .await
     }
 
@@ -81,11 +82,7 @@ impl CloudSigmaCompute {
     /// support) lists sizes without prices; any other failure, a refused
     /// password above all, is the listing's failure.
     pub(super) async fn sizes(&self) -> Result<Vec<NodeSize>> {
-        let pricing = match self
-            .client
-            .get(self.client.url(&["pricing"], &[]), None)
-            .await
-        {
+        let pricing = match self.get(self.client.url(&["pricing"], &[]), None).await {
             Ok(p) => Some(p),
             Err(e)
                 if matches!(e.kind(), ErrorKind::Unsupported { .. })
@@ -128,14 +125,13 @@ impl CloudSigmaCompute {
 
     /// `POST /servers/{id}/action/?do=<action>`.
     pub(super) async fn server_action(&self, id: &str, action: &str) -> Result<()> {
-        self.client
-            .action(
-                &["servers", id],
-                action,
-                None,
-                About::new(ResourceKind::Node, id),
-            )
-            .await?;
+        self.action(
+            &["servers", id],
+            action,
+            None,
+            About::reading(ResourceKind::Node, id),
+        )
+        .await?;
         Ok(())
     }
 
@@ -344,12 +340,11 @@ impl CloudSigmaCompute {
         }
         let url = self.client.url(&["servers"], &[]);
         let body = self
-            .client
             .send(
                 Method::POST,
                 url,
                 Some(&json!({ "objects": [server] })),
-                Some(About::new(ResourceKind::Node, request.name())),
+                Some(About::reading(ResourceKind::Node, request.name())),
             )
             .await?;
         let server = created(&body, "server")?;
@@ -357,7 +352,7 @@ impl CloudSigmaCompute {
         if let Err(e) = self.server_action(&node.id, "start").await {
             // Never started: delete it, the boot drive goes in the caller.
             let url = self.client.url(&["servers", &node.id], &[]);
-            let _ = self.client.send(Method::DELETE, url, None, None).await;
+            let _ = self.send(Method::DELETE, url, None, None).await;
             return Err(e);
         }
         self.get_node_value(&node.id).await
@@ -374,14 +369,13 @@ impl CloudSigmaCompute {
         let server = self.server(id).await?;
         self.stop_and_wait(id).await?;
         let url = self.client.url(&["servers", id], &[]);
-        self.client
-            .send(
-                Method::DELETE,
-                url,
-                None,
-                Some(About::new(ResourceKind::Node, id)),
-            )
-            .await?;
+        self.send(
+            Method::DELETE,
+            url,
+            None,
+            Some(About::reading(ResourceKind::Node, id)),
+        )
+        .await?;
         let boot = server
             .pointer(&format!("/meta/{META_BOOT_DRIVE}"))
             .and_then(Value::as_str);
@@ -413,8 +407,7 @@ impl CloudSigmaCompute {
     /// A library drive's JSON.
     async fn library_drive(&self, id: &str) -> Result<Value> {
         let url = self.client.url(&["libdrives", id], &[]);
-        self.client
-            .get(url, Some(About::new(ResourceKind::Image, id)))
+        self.get(url, Some(About::reading(ResourceKind::Image, id)))
             .await
     }
 
@@ -428,12 +421,11 @@ impl CloudSigmaCompute {
         disk_gb: Option<u64>,
     ) -> Result<String> {
         let body = self
-            .client
             .action(
                 &["libdrives", id],
                 "clone",
                 Some(&json!({"name": name, "media": "disk"})),
-                About::new(ResourceKind::Image, id),
+                About::reading(ResourceKind::Image, id),
             )
             .await?;
         let drive = created(&body, "drive clone")?;

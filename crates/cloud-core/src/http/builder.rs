@@ -137,6 +137,12 @@ impl HttpClientBuilder {
         };
         let user_agent = HeaderValue::from_str(&ua)
             .map_err(|_| Error::invalid_input("invalid user agent suffix"))?;
+        // A signer's credentials are cut out of what the client hands back.
+        if let Some(signer) = &self.signer {
+            for secret in signer.secrets() {
+                self.redactor.add(&secret);
+            }
+        }
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 provider: self.provider,

@@ -64,6 +64,9 @@ impl HttpClient {
     /// timeouts, classifier) signing every attempt with `signer`: for a
     /// provider whose login is itself an unsigned request on that client.
     pub fn with_signer(&self, signer: Arc<dyn Signer>) -> HttpClient {
+        for secret in signer.secrets() {
+            self.inner.redactor.add(&secret);
+        }
         let mut inner = (*self.inner).clone();
         inner.signer = Some(signer);
         HttpClient {

@@ -6,6 +6,7 @@
 //! jittered backoff, `Retry-After`, timeouts, length checks and tracing.
 //! Drivers build [`HttpRequest`]s and map error statuses with [`status_error`].
 
+pub mod auth;
 mod body;
 mod builder;
 mod classify;
@@ -17,6 +18,7 @@ mod message;
 mod object;
 mod options;
 mod proxy;
+pub mod rest;
 mod retry;
 mod signer;
 mod status;

@@ -45,4 +45,12 @@ pub trait Signer: Debug + Send + Sync {
     async fn refresh(&self) -> Result<bool> {
         Ok(false)
     }
+
+    /// The long-lived credentials this signer sends (a password, a key, the
+    /// header value made from them). The client registers them with its
+    /// redactor when it is built, so no signer can be used without them
+    /// being cut out of what the client hands back.
+    fn secrets(&self) -> Vec<crate::Secret> {
+        Vec::new()
+    }
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::GandiDns;
 use super::parse::{self, Snapshot};
 use crate::PROVIDER;
-use crate::client::About;
+use cloud_core::http::rest::About;
 
 impl GandiDns {
     /// The snapshots of zone `zone` (without their records; read one with

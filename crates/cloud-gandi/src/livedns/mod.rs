@@ -29,7 +29,9 @@ use serde_json::{Map, Value, json};
 pub use self::parse::Snapshot;
 use self::parse::{RecordSet, api_name, record_id, same_value, split_record_id};
 use crate::PROVIDER;
-use crate::client::{About, Client, next_page, page_number};
+use cloud_core::http::HeaderMap;
+use cloud_core::http::rest::{About, RestClient};
+use cloud_core::paging;
 
 /// LiveDNS: every DNS operation but deleting a zone and updating its TTL
 /// or contact.
@@ -71,12 +73,14 @@ const MAX_PAGE_SIZE: u32 = 1000;
 /// The LiveDNS driver.
 #[derive(Debug, Clone)]
 pub struct GandiDns {
-    client: Client,
+    client: RestClient,
+    /// The organization to act for (`sharing_id`), where Gandi takes one.
+    sharing_id: Option<String>,
 }
 
 impl GandiDns {
-    pub(crate) fn new(client: Client) -> Self {
-        GandiDns { client }
+    pub(crate) fn new(client: RestClient, sharing_id: Option<String>) -> Self {
+        GandiDns { client, sharing_id }
     }
 
     fn record_not_found(id: &str) -> Error {
@@ -224,10 +228,24 @@ impl Driver for GandiDns {
 }
 
 /// `page` and `per_page` for a page request.
-fn paging(page: &PageRequest) -> Result<(u32, u32)> {
-    let number = page_number(page.token.as_deref())?;
+fn page_params(page: &PageRequest) -> Result<(u32, u32)> {
+    let number = paging::token_number(page.token.as_deref(), 1, "Gandi")?;
+    let number = u32::try_from(number)
+        .map_err(|_| Error::invalid_input(format!("invalid Gandi page token `{number}`")))?;
     let size = page.size.unwrap_or(PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
     Ok((number, size))
+}
+
+/// The page after `page` of a collection answered with `headers`, from
+/// its `total-count` header (or, without it, whether the page came back
+/// full).
+fn next_page(headers: &HeaderMap, page: u32, per_page: u32, got: usize) -> Option<String> {
+    let total = headers
+        .get("total-count")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let before = u64::from(page.saturating_sub(1)) * u64::from(per_page);
+    paging::has_more(before, got, per_page, total).then(|| (page + 1).to_string())
 }
 
 #[async_trait]
@@ -237,13 +255,13 @@ impl DnsDriver for GandiDns {
     }
 
     async fn list_zones(&self, page: PageRequest) -> Result<Page<Zone>> {
-        let (number, size) = paging(&page)?;
+        let (number, size) = page_params(&page)?;
         let (number_text, size_text) = (number.to_string(), size.to_string());
         let mut query = vec![
             ("page", number_text.as_str()),
             ("per_page", size_text.as_str()),
         ];
-        if let Some(id) = self.client.sharing_id() {
+        if let Some(id) = self.sharing_id.as_deref() {
             query.push(("sharing_id", id));
         }
         let answer = self
@@ -284,7 +302,7 @@ impl DnsDriver for GandiDns {
             zone.insert("ttl".into(), json!(ttl));
         }
         let body = json!({"fqdn": request.domain, "zone": zone});
-        let url = match self.client.sharing_id() {
+        let url = match self.sharing_id.as_deref() {
             Some(id) => self.client.url(&["domains"], &[("sharing_id", id)]),
             None => self.client.url(&["domains"], &[]),
         };
@@ -300,7 +318,7 @@ impl DnsDriver for GandiDns {
     }
 
     async fn list_records(&self, zone: &str, page: PageRequest) -> Result<Page<Record>> {
-        let (number, size) = paging(&page)?;
+        let (number, size) = page_params(&page)?;
         let (number_text, size_text) = (number.to_string(), size.to_string());
         let url = self.client.url(
             &["domains", zone, "records"],
@@ -356,5 +374,27 @@ impl DnsDriver for GandiDns {
     async fn delete_record(&self, zone: &str, id: &str) -> Result<()> {
         let (set, value) = self.set_of(zone, id).await?;
         self.remove_value(zone, set, &value).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_follow_total_count() {
+        let mut headers = HeaderMap::new();
+        headers.insert("total-count", "7".parse().unwrap());
+        assert_eq!(next_page(&headers, 1, 3, 3).as_deref(), Some("2"));
+        assert_eq!(next_page(&headers, 2, 3, 3).as_deref(), Some("3"));
+        assert_eq!(next_page(&headers, 3, 3, 1), None);
+        // An empty page ends the listing whatever the count says.
+        assert_eq!(next_page(&headers, 4, 3, 0), None);
+        assert_eq!(next_page(&HeaderMap::new(), 1, 3, 3).as_deref(), Some("2"));
+        assert_eq!(next_page(&HeaderMap::new(), 2, 3, 2), None);
+        let first = page_params(&PageRequest::first()).unwrap();
+        assert_eq!(first, (1, PAGE_SIZE));
+        assert!(page_params(&PageRequest::first().after(Some("0".into()))).is_err());
+        assert!(page_params(&PageRequest::first().after(Some("x".into()))).is_err());
     }
 }

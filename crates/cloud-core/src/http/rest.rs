@@ -1,0 +1,312 @@
+//! One client for the JSON REST providers (Gandi, CloudSigma, and the next
+//! twenty): a base URL and paths built from escaped segments, the JSON
+//! exchange, and one type for what a request is about, which the
+//! provider's error mapper turns into a typed error (`NotFound` naming the
+//! resource, `AlreadyExists` for a create). A provider supplies only what
+//! is its own: the authentication ([`Signer`](super::Signer), often one of
+//! [`super::auth`]'s), the error-body mapper and the paths.
+
+use std::sync::Arc;
+
+use http::{HeaderMap, Method, StatusCode};
+use serde_json::Value;
+
+use super::client::HttpClient;
+use super::json::hint_base_path;
+use super::message::HttpRequest;
+use crate::error::{Error, Result};
+use crate::secret::Redactor;
+use crate::{ResourceKind, Url};
+
+/// What a request is about, for the error a failure becomes: a 404 is
+/// `NotFound` of this resource, a 409 on a create `AlreadyExists`.
+#[derive(Debug, Clone, Copy)]
+pub struct About<'a> {
+    /// The kind of resource.
+    pub resource: ResourceKind,
+    /// Its id (or name) as the caller gave it.
+    pub id: &'a str,
+    /// Whether the request creates it (a conflict then means it exists).
+    pub creating: bool,
+}
+
+impl<'a> About<'a> {
+    /// A request that reads, changes or deletes `id`.
+    pub fn reading(resource: ResourceKind, id: &'a str) -> Self {
+        About {
+            resource,
+            id,
+            creating: false,
+        }
+    }
+
+    /// A request that creates `id`.
+    pub fn creating(resource: ResourceKind, id: &'a str) -> Self {
+        About {
+            resource,
+            id,
+            creating: true,
+        }
+    }
+}
+
+/// A failed answer, as a provider's error mapper reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Failure<'a> {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers (request ids live here).
+    pub headers: &'a HeaderMap,
+    /// The body (at most [`MAX_ERROR_BODY`](super::MAX_ERROR_BODY) bytes,
+    /// credentials already cut out).
+    pub body: &'a [u8],
+    /// What the request was about, when it was about one resource.
+    pub about: Option<About<'a>>,
+}
+
+/// Turns a provider's failed answer into a typed error.
+pub type ErrorMapper = fn(&Failure<'_>) -> Error;
+
+/// A successful answer: its JSON body (`Null` when empty) and headers.
+#[derive(Debug)]
+pub struct Answer {
+    /// The status.
+    pub status: StatusCode,
+    /// The body as JSON, `Null` when empty.
+    pub body: Value,
+    /// The headers (paging totals, locations).
+    pub headers: HeaderMap,
+}
+
+/// A JSON REST API under one base URL.
+///
+/// ```no_run
+/// # async fn f(http: cloud_core::http::HttpClient) -> cloud_core::Result<()> {
+/// use cloud_core::http::rest::{About, Failure, RestClient};
+/// use cloud_core::http::{Method, status_error};
+/// use cloud_core::{ResourceKind, Url};
+///
+/// fn map(failure: &Failure<'_>) -> cloud_core::Error {
+///     match (failure.status.as_u16(), failure.about) {
+///         (404, Some(a)) => cloud_core::Error::not_found(a.resource, a.id),
+///         _ => status_error("example", failure.status, failure.headers),
+///     }
+/// }
+///
+/// let api = RestClient::builder("example", "Example API", http, Url::parse("https://api.example.com/v1")?)
+///     .error_mapper(map)
+///     .build();
+/// let url = api.url(&["domains", "example.com"], &[]);
+/// let domain = api
+///     .get(url, Some(About::reading(ResourceKind::Zone, "example.com")))
+///     .await?;
+/// println!("{}", domain.body);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RestClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: HttpClient,
+    base: Url,
+    provider: &'static str,
+    api: &'static str,
+    map_error: ErrorMapper,
+    trailing_slash: bool,
+    api_path: Option<&'static str>,
+}
+
+/// Configures a [`RestClient`].
+#[derive(Debug)]
+pub struct RestClientBuilder {
+    inner: Inner,
+}
+
+impl RestClientBuilder {
+    /// How failed answers become errors (default: by status only).
+    #[must_use]
+    pub fn error_mapper(mut self, map: ErrorMapper) -> Self {
+        self.inner.map_error = map;
+        self
+    }
+
+    /// Paths end with `/` (CloudSigma's do).
+    #[must_use]
+    pub fn trailing_slash(mut self, on: bool) -> Self {
+        self.inner.trailing_slash = on;
+        self
+    }
+
+    /// The path the API lives under (`/api/2.0`): a 404 from a base URL
+    /// that lacks it says so (see [`hint_base_path`]).
+    #[must_use]
+    pub fn api_path(mut self, path: &'static str) -> Self {
+        self.inner.api_path = Some(path);
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> RestClient {
+        RestClient {
+            inner: Arc::new(self.inner),
+        }
+    }
+}
+
+/// The default mapper: the status alone, resource-aware for 404 and 409.
+fn by_status(failure: &Failure<'_>) -> Error {
+    match (failure.status.as_u16(), failure.about) {
+        (404, Some(a)) => Error::not_found(a.resource, a.id),
+        (409, Some(a)) if a.creating => Error::already_exists(a.resource, a.id),
+        _ => super::status_error("", failure.status, failure.headers),
+    }
+}
+
+impl RestClient {
+    /// Starts configuring a client of `provider` (errors and logs) for
+    /// `api` (messages: "LiveDNS answered ...") at `base`, sending
+    /// through `http` (which signs, retries and redacts).
+    pub fn builder(
+        provider: &'static str,
+        api: &'static str,
+        http: HttpClient,
+        base: Url,
+    ) -> RestClientBuilder {
+        RestClientBuilder {
+            inner: Inner {
+                http,
+                base,
+                provider,
+                api,
+                map_error: by_status,
+                trailing_slash: false,
+                api_path: None,
+            },
+        }
+    }
+
+    /// The HTTP client underneath.
+    pub fn http(&self) -> &HttpClient {
+        &self.inner.http
+    }
+
+    /// The credentials cut out of its answers and errors.
+    pub fn redactor(&self) -> &Redactor {
+        self.inner.http.redactor()
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// The base URL with `segments` appended, each percent-encoded (a `/`
+    /// in one stays inside it), then `query`.
+    pub fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
+        let mut url = self.inner.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+            if self.inner.trailing_slash {
+                path.push("");
+            }
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
+    }
+
+    /// Sends `method` to `url` with `body` as JSON; a failure becomes the
+    /// provider's typed error about `about`, an answer that is not JSON a
+    /// `MalformedResponse`.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        about: Option<About<'_>>,
+    ) -> Result<Answer> {
+        let inner = &self.inner;
+        let answer = inner
+            .http
+            .send_json(HttpRequest::new(method, url), body)
+            .await?;
+        if !answer.status.is_success() {
+            let failure = Failure {
+                status: answer.status,
+                headers: &answer.headers,
+                body: &answer.body,
+                about,
+            };
+            let error = (inner.map_error)(&failure)
+                .with_provider(inner.provider)
+                .with_status(answer.status.as_u16());
+            return Err(match inner.api_path {
+                Some(path) => hint_base_path(error, &inner.base, path),
+                None => error,
+            });
+        }
+        Ok(Answer {
+            status: answer.status,
+            body: answer.json(inner.provider, inner.api)?,
+            headers: answer.headers,
+        })
+    }
+
+    /// `GET`.
+    pub async fn get(&self, url: Url, about: Option<About<'_>>) -> Result<Answer> {
+        self.send(Method::GET, url, None, about).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn client(trailing: bool) -> RestClient {
+        let http = HttpClient::builder("example").build().unwrap();
+        let base = Url::parse("https://api.example.com/v1/").unwrap();
+        RestClient::builder("example", "Example", http, base)
+            .trailing_slash(trailing)
+            .build()
+    }
+
+    #[test]
+    fn urls_escape_each_segment_once() {
+        let api = client(false);
+        let url = api.url(&["domains", "a/b c", "records"], &[("page", "2")]);
+        assert_eq!(
+            url.as_str(),
+            "https://api.example.com/v1/domains/a%2Fb%20c/records?page=2"
+        );
+        let url = client(true).url(&["servers", "s1"], &[]);
+        assert_eq!(url.as_str(), "https://api.example.com/v1/servers/s1/");
+    }
+
+    #[test]
+    fn the_default_mapper_names_the_resource() {
+        let headers = HeaderMap::new();
+        let failure = |status: u16, about| Failure {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: &headers,
+            body: b"",
+            about,
+        };
+        let err = by_status(&failure(404, Some(About::reading(ResourceKind::Zone, "z"))));
+        assert!(err.is_not_found(), "{err}");
+        let err = by_status(&failure(
+            409,
+            Some(About::creating(ResourceKind::Zone, "z")),
+        ));
+        assert!(
+            matches!(err.kind(), ErrorKind::AlreadyExists { .. }),
+            "{err}"
+        );
+        let err = by_status(&failure(409, Some(About::reading(ResourceKind::Zone, "z"))));
+        assert_eq!(err.kind(), &ErrorKind::Conflict);
+    }
+}
