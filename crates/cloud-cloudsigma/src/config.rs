@@ -12,9 +12,7 @@ use std::time::Duration;
 use cloud_core::http::auth::BasicAuth;
 use cloud_core::http::rest::RestClient;
 use cloud_core::http::{ClientOptions, HttpClient};
-use cloud_core::{
-    ConfigOption, Environment, Error, ErrorKind, ProviderConfig, Result, Secret, Url,
-};
+use cloud_core::{Environment, Error, ErrorKind, ProviderConfig, Result, Secret, Url};
 
 use crate::PROVIDER;
 use crate::compute::CloudSigmaCompute;
@@ -67,28 +65,18 @@ pub const REGIONS: &[Region] = &[
 /// The region used when none is given.
 pub const DEFAULT_REGION: &str = "zrh";
 
-/// Options `CloudSigmaBuilder::from_config` reads, besides the config's
-/// `key` (the account's e-mail), `secret` (its password), `region` and
-/// `endpoint`.
-pub const CONFIG_OPTIONS: &[ConfigOption] = &[
-    ConfigOption::new(
-        "currency",
-        "Currency prices are given in (USD, EUR, CHF, GBP)",
-    )
-    .default_value("USD"),
-    ConfigOption::new(
-        "change_timeout",
-        "Seconds to wait for a drive clone, a stop or a start to finish",
-    )
-    .number()
-    .default_value("600"),
-];
+cloud_core::provider_options! {
+    /// The options, typed.
+    struct Options;
+    /// Options `CloudSigmaBuilder::from_config` reads, besides the config's
+    /// `key` (the account's e-mail), `secret` (its password), `region` and
+    /// `endpoint`.
+    pub const CONFIG_OPTIONS;
 
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct Options {
-    currency: Option<String>,
-    change_timeout: Option<u64>,
+    /// Currency prices are given in (USD, EUR, CHF, GBP)
+    currency: String = Text("USD");
+    /// Seconds to wait for a drive clone, a stop or a start to finish
+    change_timeout: u64 = Number("600");
 }
 
 /// How CloudSigma's background changes are waited for (a drive being
@@ -105,7 +93,7 @@ impl Default for ChangeWait {
     fn default() -> Self {
         ChangeWait {
             interval: Duration::from_secs(2),
-            timeout: Duration::from_secs(600),
+            timeout: Duration::from_secs(Options::defaults().change_timeout),
         }
     }
 }
@@ -143,7 +131,7 @@ impl Default for CloudSigmaBuilder {
             password: None,
             region: None,
             endpoint: None,
-            currency: "USD".to_owned(),
+            currency: Options::defaults().currency,
             change_wait: ChangeWait::default(),
             env: Environment::process(),
             options: ClientOptions::new(),
@@ -161,7 +149,7 @@ impl CloudSigmaBuilder {
     /// Reads a `ProviderConfig` (`key` and `secret` are the e-mail and
     /// password) and [`CONFIG_OPTIONS`]; any other option is refused by name.
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
-        let options: Options = config.typed(PROVIDER, CONFIG_OPTIONS)?;
+        let options = Options::read(config, PROVIDER)?;
         let mut builder = CloudSigmaBuilder::new();
         match (config.key_value(), config.secret_value()) {
             (Some(user), Some(password)) => {
@@ -180,12 +168,8 @@ impl CloudSigmaBuilder {
         if let Some(e) = config.endpoint_str() {
             builder = builder.endpoint(e);
         }
-        if let Some(c) = options.currency {
-            builder.currency = c.to_ascii_uppercase();
-        }
-        if let Some(secs) = options.change_timeout {
-            builder.change_wait.timeout = Duration::from_secs(secs);
-        }
+        builder.currency = options.currency.to_ascii_uppercase();
+        builder.change_wait.timeout = Duration::from_secs(options.change_timeout);
         builder.options = builder.options.overridden_by(config);
         Ok(builder)
     }

@@ -92,6 +92,120 @@ impl OptionKind {
     }
 }
 
+impl OptionKind {
+    /// `text` as the JSON value a provider's options struct reads.
+    fn to_json(self, text: &str) -> serde_json::Value {
+        match self {
+            OptionKind::Text => serde_json::Value::String(text.to_owned()),
+            OptionKind::Bool => serde_json::Value::Bool(parse_bool(text).unwrap_or(false)),
+            OptionKind::Number => match text.trim().parse::<u64>() {
+                Ok(n) => serde_json::Value::from(n),
+                Err(_) => serde_json::Value::String(text.to_owned()),
+            },
+            OptionKind::List => serde_json::Value::Array(
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(|item| serde_json::Value::String(item.to_owned()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Declares a provider's options once: the serde struct its builder reads
+/// them into ([`ProviderConfig::typed`]) and the [`ConfigOption`] list the
+/// registry, the CLI and the generated docs use, from one list of fields
+/// with their doc line, kind, default and secrecy. A default given here is
+/// the only one: the generated `read(config, provider)` (through
+/// [`ProviderConfig::typed_with_defaults`]) fills it in when the option is
+/// not set, and `defaults()` gives the struct a builder starts from.
+///
+/// Kinds: `Text`, `Number`, `Bool`, `List`; `Text("USD")` and the like set
+/// a default (as the text a user would type); `secret` hides a value.
+///
+/// ```
+/// cloud_core::provider_options! {
+///     /// What the builder reads.
+///     #[derive(Clone)]
+///     pub struct Options;
+///     /// The options of provider `example`.
+///     pub const CONFIG_OPTIONS;
+///
+///     /// Currency prices are given in
+///     currency: String = Text("USD");
+///     /// Seconds to wait for a change
+///     change_timeout: u64 = Number("600");
+///     /// Organization to act for
+///     sharing_id: Option<String> = Text;
+///     /// An API key
+///     api_key: Option<String> = Text, secret;
+/// }
+///
+/// let config = cloud_core::ProviderConfig::new().option("change_timeout", "30");
+/// let options = Options::read(&config, "example")?;
+/// assert_eq!((options.currency.as_str(), options.change_timeout), ("USD", 30));
+/// assert_eq!(Options::defaults().change_timeout, 600);
+/// assert_eq!(CONFIG_OPTIONS[1].default(), Some("600"));
+/// assert!(CONFIG_OPTIONS[3].is_secret());
+/// # Ok::<(), cloud_core::Error>(())
+/// ```
+#[macro_export]
+macro_rules! provider_options {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident;
+        $(#[$list_meta:meta])*
+        $list_vis:vis const $list:ident;
+        $(
+            #[doc = $doc:literal]
+            $field:ident : $ty:ty = $kind:ident $(($default:literal))? $(, $secret:ident)?;
+        )*
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, serde::Deserialize)]
+        #[serde(default)]
+        $vis struct $name {
+            $(
+                #[doc = $doc]
+                $vis $field: $ty,
+            )*
+        }
+
+        $(#[$list_meta])*
+        $list_vis const $list: &[$crate::ConfigOption] = &[
+            $(
+                $crate::config::ConfigOption::declared(
+                    stringify!($field),
+                    $doc.trim_ascii(),
+                    $crate::config::OptionKind::$kind,
+                    $crate::provider_options!(@default $($default)?),
+                    $crate::provider_options!(@secret $($secret)?),
+                ),
+            )*
+        ];
+
+        #[allow(dead_code)]
+        impl $name {
+            /// The options `config` sets, each other one at its declared
+            /// default; an undeclared or ill-typed option is refused,
+            /// naming `provider`.
+            $vis fn read(config: &$crate::ProviderConfig, provider: &str) -> $crate::Result<Self> {
+                config.typed_with_defaults(provider, $list)
+            }
+
+            /// Every option at its declared default.
+            $vis fn defaults() -> Self {
+                Self::read(&$crate::ProviderConfig::new(), "").unwrap_or_default()
+            }
+        }
+    };
+    (@default $default:literal) => { Some($default) };
+    (@default) => { None };
+    (@secret secret) => { true };
+    (@secret) => { false };
+}
+
 fn parse_bool(value: &str) -> Option<bool> {
     match value.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Some(true),
@@ -109,6 +223,23 @@ impl ConfigOption {
             secret: false,
             kind: OptionKind::Text,
             default: None,
+        }
+    }
+
+    /// An option as [`provider_options!`](crate::provider_options) declares it.
+    pub const fn declared(
+        name: &'static str,
+        description: &'static str,
+        kind: OptionKind,
+        default: Option<&'static str>,
+        secret: bool,
+    ) -> Self {
+        ConfigOption {
+            name,
+            description,
+            secret,
+            kind,
+            default,
         }
     }
 
@@ -458,29 +589,42 @@ impl ProviderConfig {
         provider: &str,
         known: &[ConfigOption],
     ) -> Result<T> {
+        self.typed_options(provider, known, false)
+    }
+
+    /// [`typed`](Self::typed), with each option that is not set at its
+    /// declared default (what [`provider_options!`](crate::provider_options)
+    /// structs read: the default is written once, in the declaration).
+    pub fn typed_with_defaults<T: serde::de::DeserializeOwned>(
+        &self,
+        provider: &str,
+        known: &[ConfigOption],
+    ) -> Result<T> {
+        self.typed_options(provider, known, true)
+    }
+
+    fn typed_options<T: serde::de::DeserializeOwned>(
+        &self,
+        provider: &str,
+        known: &[ConfigOption],
+        fill_defaults: bool,
+    ) -> Result<T> {
         self.check_options(provider, known)?;
         let mut fields = serde_json::Map::new();
         for (name, value) in &self.options {
             let Some(option) = ConfigOption::find(known, name) else {
                 return Err(unknown_option(provider, name, known));
             };
-            let text = value.expose();
-            let json = match option.kind {
-                OptionKind::Text => serde_json::Value::String(text.to_owned()),
-                OptionKind::Bool => serde_json::Value::Bool(parse_bool(text).unwrap_or(false)),
-                OptionKind::Number => match text.trim().parse::<u64>() {
-                    Ok(n) => serde_json::Value::from(n),
-                    Err(_) => serde_json::Value::String(text.to_owned()),
-                },
-                OptionKind::List => serde_json::Value::Array(
-                    text.split(',')
-                        .map(str::trim)
-                        .filter(|item| !item.is_empty())
-                        .map(|item| serde_json::Value::String(item.to_owned()))
-                        .collect(),
-                ),
-            };
-            fields.insert(name.clone(), json);
+            fields.insert(name.clone(), option.kind.to_json(value.expose()));
+        }
+        // A declared default stands in for an option not given, so the
+        // provider's struct sees it without writing it a second time.
+        for option in known.iter().filter(|_| fill_defaults) {
+            if let Some(default) = option.default
+                && !fields.contains_key(option.name)
+            {
+                fields.insert(option.name.to_owned(), option.kind.to_json(default));
+            }
         }
         serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| {
             // Values were checked against their kinds above, so what is left

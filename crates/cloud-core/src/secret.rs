@@ -55,6 +55,14 @@ impl From<String> for Secret {
     }
 }
 
+/// Read from text like any string (provider options declare secret ones
+/// as `Secret` fields); never serialized back.
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret::new)
+    }
+}
+
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
         Secret::new(value)

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use cloud_core::http::auth::HeaderAuth;
 use cloud_core::http::rest::RestClient;
 use cloud_core::http::{ClientOptions, HttpClient};
-use cloud_core::{ConfigOption, Environment, Error, ProviderConfig, Result, Secret, Url};
+use cloud_core::{Environment, Error, ProviderConfig, Result, Secret, Url};
 
 use crate::PROVIDER;
 use crate::livedns::GandiDns;
@@ -50,24 +50,17 @@ impl std::fmt::Debug for Credential {
 /// Gandi's public LiveDNS endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://api.gandi.net/v5/livedns";
 
-/// Options `GandiBuilder::from_config` reads, besides the config's `key`
-/// (the personal access token) and `endpoint`.
-pub const CONFIG_OPTIONS: &[ConfigOption] = &[
-    ConfigOption::secret(
-        "api_key",
-        "Gandi API key (deprecated by Gandi; use a personal access token as the key)",
-    ),
-    ConfigOption::new(
-        "sharing_id",
-        "Organization id to act for (Gandi's sharing_id)",
-    ),
-];
+cloud_core::provider_options! {
+    /// The options, typed.
+    struct Options;
+    /// Options `GandiBuilder::from_config` reads, besides the config's `key`
+    /// (the personal access token) and `endpoint`.
+    pub const CONFIG_OPTIONS;
 
-/// The options of [`CONFIG_OPTIONS`] that are not secrets, typed.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct Options {
-    sharing_id: Option<String>,
+    /// Gandi API key (deprecated by Gandi; use a personal access token as the key)
+    api_key: Option<Secret> = Text, secret;
+    /// Organization id to act for (Gandi's sharing_id)
+    sharing_id: Option<String> = Text;
 }
 
 /// Options for a Gandi client.
@@ -110,17 +103,17 @@ impl GandiBuilder {
     /// `endpoint` replaces the public one, and [`CONFIG_OPTIONS`]; any other
     /// option is refused by name.
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
-        let options: Options = config.typed(PROVIDER, CONFIG_OPTIONS)?;
+        let options = Options::read(config, PROVIDER)?;
         config.check_region(PROVIDER, cloud_core::config::RegionUse::None)?;
         let mut builder = GandiBuilder::new();
-        match (config.key_value(), config.option_value("api_key")) {
+        match (config.key_value(), options.api_key) {
             (Some(_), Some(_)) => {
                 return Err(Error::invalid_input(
                     "give either a personal access token (key) or an API key (api_key), not both",
                 ));
             }
             (Some(token), None) => builder = builder.personal_access_token(token.clone()),
-            (None, Some(key)) => builder = builder.api_key(key.clone()),
+            (None, Some(key)) => builder = builder.api_key(key),
             (None, None) => {}
         }
         if config.secret_value().is_some() {
