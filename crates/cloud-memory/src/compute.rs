@@ -1,5 +1,6 @@
 //! In-memory compute: nodes with a life cycle, volumes, snapshots, key pairs.
 
+use cloud_core::compute::contract;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -174,10 +175,13 @@ impl MemoryCompute {
         })
     }
 
+    /// Moves node `id` from one of `from` through `during` to `after`; a
+    /// node already in one of `arrived` is left as it is (the portable
+    /// start/stop contract).
     fn change_state(
         &self,
         id: &str,
-        from: &[NodeState],
+        (from, arrived): (&[NodeState], &[NodeState]),
         during: NodeState,
         after: NodeState,
         verb: &str,
@@ -186,6 +190,9 @@ impl MemoryCompute {
         self.store.update(|state| {
             let entry = state.node_mut(id)?;
             let current = entry.state.get();
+            if arrived.contains(&current) {
+                return Ok(());
+            }
             if !from.contains(&current) {
                 return Err(conflict(format!(
                     "cannot {verb} node `{id}` while it is {current}"
@@ -345,7 +352,7 @@ impl ComputeDriver for MemoryCompute {
     async fn reboot_node(&self, id: &str) -> Result<()> {
         self.change_state(
             id,
-            &[NodeState::Running],
+            (&[NodeState::Running], &[]),
             NodeState::Rebooting,
             NodeState::Running,
             "reboot",
@@ -355,7 +362,7 @@ impl ComputeDriver for MemoryCompute {
     async fn start_node(&self, id: &str) -> Result<()> {
         self.change_state(
             id,
-            &[NodeState::Stopped],
+            (&[NodeState::Stopped], contract::STARTED),
             NodeState::Starting,
             NodeState::Running,
             "start",
@@ -365,7 +372,7 @@ impl ComputeDriver for MemoryCompute {
     async fn stop_node(&self, id: &str) -> Result<()> {
         self.change_state(
             id,
-            &[NodeState::Running],
+            (&[NodeState::Running], contract::STOPPED),
             NodeState::Stopping,
             NodeState::Stopped,
             "stop",

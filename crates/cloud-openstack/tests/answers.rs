@@ -136,3 +136,40 @@ async fn the_generated_root_password_comes_with_the_new_node_only() {
     let err = compute.get_node("srv-1").await.unwrap_err();
     assert!(!format!("{err} {err:?}").contains(PASS), "{err:?}");
 }
+
+/// Nova refuses to start an active server, or stop a stopped one (409);
+/// the portable contract makes both a success that changes nothing, while
+/// a refusal for any other state stands.
+#[tokio::test]
+async fn starting_a_running_server_succeeds_as_everywhere() {
+    let server = |status: &str| {
+        Canned::new(
+            200,
+            format!(
+                r#"{{"server":{{"id":"srv-1","name":"web-1","status":"{status}","addresses":{{}},
+                "flavor":{{"id":"f1"}},"image":{{"id":"i1"}},"created":"2026-12-03T10:00:00Z","metadata":{{}}}}}}"#
+            ),
+        )
+    };
+    let conflict = |verb: &str| {
+        Canned::new(
+            409,
+            format!(
+                r#"{{"conflictingRequest":{{"message":"Cannot '{verb}' instance srv-1 while it is in vm_state active","code":409}}}}"#
+            ),
+        )
+    };
+    let transport = Arc::new(CannedTransport::new());
+    transport.push(token_answer());
+    transport.push(conflict("start"));
+    transport.push(server("ACTIVE"));
+    transport.push(conflict("stop"));
+    transport.push(server("SHUTOFF"));
+    transport.push(conflict("start"));
+    transport.push(server("ERROR"));
+    let compute = Compute::new(cloud(&transport, None).nova());
+    compute.start_node("srv-1").await.unwrap();
+    compute.stop_node("srv-1").await.unwrap();
+    let err = compute.start_node("srv-1").await.unwrap_err();
+    assert_eq!(err.kind(), &cloud_core::ErrorKind::Conflict, "{err}");
+}

@@ -28,6 +28,7 @@ use cloud_core::{
 
 pub use self::extras::{Balance, FirewallPolicy, Subscription, Tag};
 use crate::config::ChangeWait;
+use cloud_core::compute::contract;
 use cloud_core::http::Method;
 use cloud_core::http::rest::{About, RestClient};
 use cloud_core::paging;
@@ -168,11 +169,21 @@ impl ComputeDriver for CloudSigmaCompute {
     }
 
     async fn start_node(&self, id: &str) -> Result<()> {
-        self.server_action(id, "start").await
+        match self.server_action(id, "start").await {
+            Err(refused) => {
+                contract::settle_refused_change(refused, self.get_node(id).await, contract::STARTED)
+            }
+            done => done,
+        }
     }
 
     async fn stop_node(&self, id: &str) -> Result<()> {
-        self.server_action(id, "stop").await
+        match self.server_action(id, "stop").await {
+            Err(refused) => {
+                contract::settle_refused_change(refused, self.get_node(id).await, contract::STOPPED)
+            }
+            done => done,
+        }
     }
 
     async fn list_sizes(&self) -> Result<Vec<NodeSize>> {

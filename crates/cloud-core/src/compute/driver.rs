@@ -76,13 +76,17 @@ pub trait ComputeDriver: crate::Driver {
         Err(Error::unsupported(self.provider(), Capability::RebootNode))
     }
 
-    /// Starts a stopped node.
+    /// Starts a stopped node. A node that already runs, or is starting, is
+    /// left as it is and the call succeeds: the same on every provider
+    /// (see [`contract`](super::contract)); a node that cannot be started
+    /// (terminated, still being created) is a `Conflict`.
     async fn start_node(&self, id: &str) -> Result<()> {
         let _ = id;
         Err(Error::unsupported(self.provider(), Capability::StartNode))
     }
 
-    /// Stops a running node.
+    /// Stops a running node. A node that is already stopped, or stopping,
+    /// is left as it is and the call succeeds, on every provider.
     async fn stop_node(&self, id: &str) -> Result<()> {
         let _ = id;
         Err(Error::unsupported(self.provider(), Capability::StopNode))

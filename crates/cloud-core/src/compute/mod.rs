@@ -1,5 +1,6 @@
 //! Compute: nodes, sizes, images, locations, volumes, snapshots and key pairs.
 
+pub mod contract;
 mod driver;
 mod handle;
 mod types;

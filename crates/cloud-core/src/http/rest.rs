@@ -93,7 +93,9 @@ pub struct Answer {
 ///     }
 /// }
 ///
-/// let api = RestClient::builder("example", "Example API", http, Url::parse("https://api.example.com/v1")?)
+/// let base = Url::parse("https://api.example.com/v1")
+///     .map_err(|e| cloud_core::Error::invalid_input(e.to_string()))?;
+/// let api = RestClient::builder("example", "Example API", http, base)
 ///     .error_mapper(map)
 ///     .build();
 /// let url = api.url(&["domains", "example.com"], &[]);

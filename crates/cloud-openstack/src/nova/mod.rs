@@ -16,6 +16,7 @@ pub mod parse;
 pub(crate) mod parse;
 mod volumes;
 
+use cloud_core::compute::contract;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -442,7 +443,13 @@ impl ComputeDriver for NovaCompute {
                 Capability::StartNode,
             ));
         }
-        self.server_action(id, json!({ "os-start": null })).await
+        match self.server_action(id, json!({ "os-start": null })).await {
+            // Nova refuses to start an active server (409): already done.
+            Err(refused) => {
+                contract::settle_refused_change(refused, self.get_node(id).await, contract::STARTED)
+            }
+            done => done,
+        }
     }
 
     async fn stop_node(&self, id: &str) -> Result<()> {
@@ -452,7 +459,12 @@ impl ComputeDriver for NovaCompute {
                 Capability::StopNode,
             ));
         }
-        self.server_action(id, json!({ "os-stop": null })).await
+        match self.server_action(id, json!({ "os-stop": null })).await {
+            Err(refused) => {
+                contract::settle_refused_change(refused, self.get_node(id).await, contract::STOPPED)
+            }
+            done => done,
+        }
     }
 
     async fn list_sizes(&self) -> Result<Vec<NodeSize>> {

@@ -209,8 +209,26 @@ pub async fn node_lifecycle(fx: &ComputeFixture) {
         fx.wait_for(&node.id, NodeState::Running).await;
     }
     if fx.supports(Capability::StopNode) && fx.supports(Capability::StartNode) {
+        // The portable contract: starting a running node, or stopping a
+        // stopped one, succeeds and changes nothing.
+        c.start_node(&node.id).await.unwrap();
+        let still = c.get_node(&node.id).await.unwrap();
+        assert_eq!(
+            still.state,
+            NodeState::Running,
+            "a start left a running node {}",
+            still.state
+        );
         c.stop_node(&node.id).await.unwrap();
         fx.wait_for(&node.id, NodeState::Stopped).await;
+        c.stop_node(&node.id).await.unwrap();
+        let still = c.get_node(&node.id).await.unwrap();
+        assert_eq!(
+            still.state,
+            NodeState::Stopped,
+            "a stop left a stopped node {}",
+            still.state
+        );
         c.start_node(&node.id).await.unwrap();
         fx.wait_for(&node.id, NodeState::Running).await;
     }
