@@ -23,18 +23,23 @@ const MUST_BE_REDACTED: &[&str] = &[
     "x-auth-key",
 ];
 
-/// The credentials the local servers are started with (`xtask/src/servers`,
-/// the test supports): a recording that holds one anywhere, in any header,
-/// URI or body, was not scrubbed.
-const KNOWN_TEST_SECRETS: &[&str] = &[
-    "cloudtest-secret",
-    "cloudtest-admin",
-    "cloudtest-api-key",
-    "cloudtest-reference",
-    "pat_cloudtest-livedns",
-    "cloudtest-livedns-apikey",
-    "cloudtest-cloudsigma",
-];
+/// The credentials the servers set up in `xtask/src/servers` are started
+/// with (S3's secret, Keystone's admin password, mimic's API key); the
+/// crates declare their own servers' in `package.metadata.cloud.test-secrets`.
+/// A recording that holds one anywhere, in any header, URI or body, was not
+/// scrubbed.
+const BUILT_IN_TEST_SECRETS: &[&str] =
+    &["cloudtest-secret", "cloudtest-admin", "cloudtest-api-key"];
+
+/// Every test credential: the built-in ones and the crates' declared ones.
+fn known_test_secrets() -> Result<Vec<String>, String> {
+    let mut secrets: Vec<String> = BUILT_IN_TEST_SECRETS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    secrets.extend(crate::metadata::Workspace::load()?.test_secrets()?);
+    Ok(secrets)
+}
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
@@ -70,10 +75,10 @@ pub(crate) fn cassettes(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String
 }
 
 /// Problems with one cassette, if any.
-pub(crate) fn audit(cassette: &Cassette) -> Vec<String> {
+pub(crate) fn audit(cassette: &Cassette, secrets: &[String]) -> Vec<String> {
     let mut problems = Vec::new();
     let whole = serde_json::to_string(cassette).unwrap_or_default();
-    for secret in KNOWN_TEST_SECRETS {
+    for secret in secrets {
         if whole.contains(secret) {
             problems.push(format!("holds the test credential `{secret}`"));
         }
@@ -140,10 +145,11 @@ fn check() -> Result<(), String> {
     let mut files = Vec::new();
     cassettes(&root, &mut files)?;
     let mut problems = Vec::new();
+    let secrets = known_test_secrets()?;
     for file in &files {
         match Cassette::load(file) {
             Ok(cassette) => {
-                for p in audit(&cassette) {
+                for p in audit(&cassette, &secrets) {
                     problems.push(format!("{}: {p}", file.display()));
                 }
             }
@@ -218,24 +224,47 @@ mod tests {
         }
     }
 
+    fn secrets() -> Vec<String> {
+        known_test_secrets().unwrap()
+    }
+
+    #[test]
+    fn the_declared_test_secrets_are_known() {
+        let secrets = secrets();
+        for secret in [
+            "cloudtest-secret",
+            "pat_cloudtest-livedns",
+            "cloudtest-cloudsigma",
+        ] {
+            assert!(
+                secrets.iter().any(|s| s == secret),
+                "{secret} in {secrets:?}"
+            );
+        }
+    }
+
     #[test]
     fn unscrubbed_credentials_are_caught() {
         assert!(
-            audit(&cassette(
-                ("authorization", REDACTED),
-                "/b?X-Amz-Signature=[redacted]"
-            ))
+            audit(
+                &cassette(("authorization", REDACTED), "/b?X-Amz-Signature=[redacted]"),
+                &secrets()
+            )
             .is_empty()
         );
         assert_eq!(
-            audit(&cassette(("authorization", "AWS4-HMAC-SHA256 x"), "/b")).len(),
+            audit(
+                &cassette(("authorization", "AWS4-HMAC-SHA256 x"), "/b"),
+                &secrets()
+            )
+            .len(),
             1
         );
         assert_eq!(
-            audit(&cassette(
-                ("content-type", "x"),
-                "/b?X-Amz-Signature=abcdef"
-            ))
+            audit(
+                &cassette(("content-type", "x"), "/b?X-Amz-Signature=abcdef"),
+                &secrets()
+            )
             .len(),
             1
         );

@@ -2,8 +2,11 @@
 //! (`cargo metadata`) rather than from lists kept here: the provider crates
 //! are the umbrella's optional dependencies, a provider's features are the
 //! umbrella features that reach one of them, and a crate's recordable
-//! fixtures are declared in its own `[package.metadata.cloud.fixtures]`.
-//! Adding a provider therefore needs no edit in the xtask.
+//! fixtures are declared in its own `[package.metadata.cloud.fixtures]`,
+//! the test servers its live suites need in `[[package.metadata.cloud.servers]]`
+//! and the test credentials fixtures must never hold in
+//! `package.metadata.cloud.test-secrets`. Adding a provider therefore needs
+//! no edit in the xtask.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,6 +30,63 @@ pub(crate) struct Recordable {
     pub(crate) tests: Vec<String>,
     /// The folders under `fixtures/` they rewrite.
     pub(crate) folders: Vec<String>,
+}
+
+/// A test server a provider crate declares in
+/// `[[package.metadata.cloud.servers]]`: what to install when it is
+/// missing, the command that runs it in the foreground, and the variables
+/// that tell the tests where it is.
+///
+/// ```toml
+/// [[package.metadata.cloud.servers]]
+/// name = "powerdns"                      # cargo xtask servers NAME
+/// apt = ["pdns-server"]                  # installed when `installed` is not on PATH
+/// pip = []                               # pip packages, installed when `installed` is missing
+/// installed = "pdns_server"              # a program that proves it is installed
+/// command = ["sh", "{crate}/tests/powerdns.sh", "{dir}", "{port}", "{port2}"]
+/// ports = 2                              # {port} is the one waited on
+/// env = { CLOUD_TEST_POWERDNS_URL = "http://127.0.0.1:{port}" }
+/// ```
+///
+/// In `command` and `env`, `{port}` (and `{port2}`...) are free loopback
+/// ports, `{dir}` the server's own fresh folder, `{crate}` the crate's folder
+/// and `{root}` the workspace's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DeclaredServer {
+    pub(crate) name: String,
+    pub(crate) package: String,
+    pub(crate) crate_dir: std::path::PathBuf,
+    pub(crate) apt: Vec<String>,
+    pub(crate) pip: Vec<String>,
+    pub(crate) installed: Option<String>,
+    pub(crate) command: Vec<String>,
+    pub(crate) ports: usize,
+    pub(crate) env: Vec<(String, String)>,
+}
+
+/// A system library a crate links (`[package.metadata.cloud.system-lib]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SystemLib {
+    pub(crate) package: String,
+    pub(crate) pkg_config: String,
+    pub(crate) apt: Vec<String>,
+}
+
+/// A list of strings under `key` of `table` (absent is empty).
+fn string_list(table: &Value, key: &str, what: &str) -> Result<Vec<String>, String> {
+    match table.get(key) {
+        None => Ok(Vec::new()),
+        Some(list) => list
+            .as_array()
+            .ok_or_else(|| format!("{what}.{key} is not a list"))?
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("{what}.{key} holds a non-string"))
+            })
+            .collect(),
+    }
 }
 
 impl Workspace {
@@ -124,6 +184,111 @@ impl Workspace {
         Ok(out)
     }
 
+    /// The test servers the crates declare, in package order.
+    pub(crate) fn servers(&self) -> Result<Vec<DeclaredServer>, String> {
+        let mut out = Vec::new();
+        for package in &self.packages {
+            let Some(list) = package.pointer("/metadata/cloud/servers") else {
+                continue;
+            };
+            let krate = package.get("name").and_then(Value::as_str).unwrap_or("?");
+            let manifest = package
+                .get("manifest_path")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{krate}: no manifest path"))?;
+            let crate_dir = std::path::Path::new(manifest)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            let list = list.as_array().ok_or_else(|| {
+                format!("{krate}: metadata.cloud.servers is not a list of tables")
+            })?;
+            for table in list {
+                let what = format!("{krate}: metadata.cloud.servers");
+                let name = table
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("{what}: a server has no name"))?;
+                let what = format!("{what} `{name}`");
+                let command = string_list(table, "command", &what)?;
+                if command.is_empty() {
+                    return Err(format!("{what} has no command"));
+                }
+                let env = table
+                    .get("env")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| {
+                        v.as_str()
+                            .map(|v| (k.clone(), v.to_owned()))
+                            .ok_or_else(|| format!("{what}: env.{k} is not a string"))
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                out.push(DeclaredServer {
+                    name: name.to_owned(),
+                    package: krate.to_owned(),
+                    crate_dir: crate_dir.clone(),
+                    apt: string_list(table, "apt", &what)?,
+                    pip: string_list(table, "pip", &what)?,
+                    installed: table
+                        .get("installed")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    command,
+                    ports: table
+                        .get("ports")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(1)
+                        .max(1) as usize,
+                    env,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The system libraries crates link, from
+    /// `[package.metadata.cloud.system-lib]` (`pkg-config` name and the
+    /// Debian packages that provide it).
+    pub(crate) fn system_libs(&self) -> Result<Vec<SystemLib>, String> {
+        let mut out = Vec::new();
+        for package in &self.packages {
+            let Some(table) = package.pointer("/metadata/cloud/system-lib") else {
+                continue;
+            };
+            let krate = package.get("name").and_then(Value::as_str).unwrap_or("?");
+            let what = format!("{krate}: metadata.cloud.system-lib");
+            out.push(SystemLib {
+                package: krate.to_owned(),
+                pkg_config: table
+                    .get("pkg-config")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("{what}.pkg-config is missing"))?
+                    .to_owned(),
+                apt: string_list(table, "apt", &what)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The credentials the crates' test servers are started with, which no
+    /// recorded fixture may hold (`package.metadata.cloud.test-secrets`).
+    pub(crate) fn test_secrets(&self) -> Result<Vec<String>, String> {
+        let mut out = Vec::new();
+        for package in &self.packages {
+            if let Some(cloud) = package.pointer("/metadata/cloud") {
+                let krate = package.get("name").and_then(Value::as_str).unwrap_or("?");
+                out.extend(string_list(
+                    cloud,
+                    "test-secrets",
+                    &format!("{krate}: metadata.cloud"),
+                )?);
+            }
+        }
+        Ok(out)
+    }
+
     /// The fixtures each provider crate declares it can re-record.
     pub(crate) fn recordable(&self) -> Result<Vec<Recordable>, String> {
         let mut out = Vec::new();
@@ -189,5 +354,17 @@ mod tests {
         for provider in ["aws", "openstack", "gandi", "cloudsigma", "google"] {
             assert!(names.contains(&provider), "{provider} in {names:?}");
         }
+        let servers = workspace.servers().unwrap();
+        let names: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
+        for server in ["gandi-livedns", "cloudsigma", "reference"] {
+            assert!(names.contains(&server), "{server} in {names:?}");
+        }
+        let libs = workspace.system_libs().unwrap();
+        assert!(libs.iter().any(|l| l.pkg_config == "libvirt"), "{libs:?}");
+        let secrets = workspace.test_secrets().unwrap();
+        assert!(
+            secrets.iter().any(|s| s == "pat_cloudtest-livedns"),
+            "{secrets:?}"
+        );
     }
 }

@@ -1,36 +1,51 @@
 //! System libraries that crates of the workspace link against, installed
-//! with apt when missing: libvirt (`cloud-libvirt`, through the `virt`
-//! crate and pkg-config). CI runs this before anything builds the whole
-//! workspace; `cargo xtask test` runs it before the tests.
+//! with apt when missing. Each crate declares its own in
+//! `[package.metadata.cloud.system-lib]` (`cloud-libvirt`: libvirt, through
+//! the `virt` crate and pkg-config). CI runs this before anything builds
+//! the whole workspace; `cargo xtask test` runs it before the tests.
 
 use std::process::Command;
 
+use crate::metadata::{SystemLib, Workspace};
 use crate::servers::apt_install;
 
-/// The Debian packages that provide them.
-const PACKAGES: &[&str] = &["libvirt-dev", "libvirt-clients", "pkg-config"];
-
-fn libvirt_found() -> bool {
+fn found(name: &str) -> bool {
     Command::new("pkg-config")
-        .args(["--exists", "libvirt"])
+        .args(["--exists", name])
         .status()
         .is_ok_and(|s| s.success())
 }
 
 pub(crate) fn ensure() -> Result<(), String> {
-    if libvirt_found() {
+    for lib in Workspace::load()?.system_libs()? {
+        ensure_one(&lib)?;
+    }
+    Ok(())
+}
+
+fn ensure_one(lib: &SystemLib) -> Result<(), String> {
+    if found(&lib.pkg_config) {
         return Ok(());
     }
-    apt_install(PACKAGES, "installing libvirt's development files").map_err(|e| {
+    let packages: Vec<&str> = lib.apt.iter().map(String::as_str).collect();
+    apt_install(
+        &packages,
+        &format!("installing {}'s development files", lib.pkg_config),
+    )
+    .map_err(|e| {
         format!(
-            "{e}\nthe libvirt provider links the system's libvirt: install {} \
-             (as root) and run again",
-            PACKAGES.join(" ")
+            "{e}\n{} links the system's {}: install {} (as root) and run again",
+            lib.package,
+            lib.pkg_config,
+            packages.join(" ")
         )
     })?;
-    if libvirt_found() {
+    if found(&lib.pkg_config) {
         Ok(())
     } else {
-        Err("libvirt is still not found by pkg-config after installing it".into())
+        Err(format!(
+            "{} is still not found by pkg-config after installing it",
+            lib.pkg_config
+        ))
     }
 }

@@ -5,19 +5,26 @@
 //! the provider at compile time (one crate per provider, behind a cargo
 //! feature) or at run time through the [`Registry`].
 //!
-//! | feature  | crate          | APIs |
-//! |----------|----------------|------|
-//! | `memory` (default) | [`memory`] | compute, storage, load balancer, DNS |
-//! | `local` (default)  | [`local`] | storage |
-//! | `aws`              | `aws` (`cloud_aws`) | compute (EC2), storage (S3), load balancer (classic ELB), DNS (Route 53) |
-//! | `aws-s3`, `aws-ec2`, `aws-elb`, `aws-route53` | `aws` (`cloud_aws`) | one AWS service each (`aws` is all four) |
-//! | `openstack`        | `openstack` (`cloud_openstack`) | storage (Swift); Keystone identity |
-//! | `rackspace`        | `openstack` (`cloud_openstack`) | storage (Cloud Files, with CDN) |
-//! | `libvirt`          | `libvirt` (`cloud_libvirt`) | compute (domains of any libvirt connection; links the system's libvirt) |
-//! | `gandi`            | `gandi` (`cloud_gandi`) | DNS (LiveDNS v5; snapshots as extras) |
-//! | `cloudsigma`       | `cloudsigma` (`cloud_cloudsigma`) | compute (API 2.0: servers, library drives, drives, snapshots, key pairs) |
-//! | `google`           | `google` (`cloud_google`) | storage (Cloud Storage JSON API: resumable uploads, V4 signed URLs) |
+//! <!-- providers:start -->
+//! | feature | registry name | APIs |
+//! |---|---|---|
+//! | `memory` | `memory` | compute, storage, loadbalancer, dns — In-memory compute, storage, load balancers and DNS (stateful, for tests and demos) |
+//! | `local` | `local` | storage — Object storage in a local folder (containers are subfolders, objects are files) |
+//! | `aws` | `aws` | compute, storage, loadbalancer, dns — Amazon Web Services: EC2, S3 (and S3-compatible stores), classic ELB, Route 53 |
+//! | `openstack` | `openstack` | compute, storage, loadbalancer, dns — OpenStack: Keystone, Nova + Cinder, Swift, Octavia, Designate |
+//! | `rackspace` | `rackspace` | compute, storage, loadbalancer, dns — Rackspace: Cloud Servers + Block Storage, Cloud Files (with CDN), Cloud Load Balancers, Cloud DNS |
+//! | `libvirt` | `libvirt` | compute — libvirt (KVM/QEMU and any libvirt connection): domains as nodes |
+//! | `gandi` | `gandi` | dns — Gandi LiveDNS (v5): domains as zones, record sets as records |
+//! | `cloudsigma` | `cloudsigma` | compute — CloudSigma (API 2.0): servers, library drives, drives, snapshots, key pairs |
+//! | `google` | `google` | storage — Google Cloud: Cloud Storage (JSON API); Compute Engine, Cloud DNS and load balancing to come |
+//! <!-- providers:end -->
 //!
+//! AWS also has one feature per service (`aws-s3`, `aws-ec2`, `aws-elb`,
+//! `aws-route53`; `aws` is all four), and `memory` and `local` are on by
+//! default. Beside the providers:
+//!
+//! | feature | module | what |
+//! |---|---|---|
 //! | `deploy`           | [`deploy`](https://docs.rs/cloud-deploy) (`cloud_deploy`) | deployment over SSH on any compute provider: `deploy_node`, steps, host-key policy |
 //!
 //! Only the providers you enable are compiled; `local` and `memory` need no
@@ -51,7 +58,7 @@ pub use cloud_core::*;
 /// Deployment over SSH: create a node, wait for it, log in and run steps.
 #[cfg(feature = "deploy")]
 pub use cloud_deploy as deploy;
-pub use matrix::provider_matrix;
+pub use matrix::{feature_table, provider_matrix, readme_table};
 pub use registry::Registry;
 
 // One line per provider crate (see `registry::providers!`).

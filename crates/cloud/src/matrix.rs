@@ -5,6 +5,51 @@ use std::fmt::Write as _;
 
 use cloud_core::{Api, Capability, ProviderDescription};
 
+/// The README's table of providers: one row each, with the APIs it
+/// offers ticked.
+pub fn readme_table<'a>(providers: impl IntoIterator<Item = &'a ProviderDescription>) -> String {
+    let mut out = String::from(
+        "| provider | feature | compute | storage | load balancer | DNS |\n|---|---|:-:|:-:|:-:|:-:|\n",
+    );
+    for p in providers {
+        let tick = |api| if p.api(api).is_some() { "✓" } else { "" };
+        let _ = writeln!(
+            out,
+            "| `{}` — {} | `{}` | {} | {} | {} | {} |",
+            p.name,
+            p.title,
+            p.feature,
+            tick(Api::Compute),
+            tick(Api::Storage),
+            tick(Api::LoadBalancer),
+            tick(Api::Dns)
+        );
+    }
+    out
+}
+
+/// The umbrella crate's table of provider features (its crate docs): the
+/// feature, the registry name, the APIs.
+pub fn feature_table<'a>(providers: impl IntoIterator<Item = &'a ProviderDescription>) -> String {
+    let mut out = String::from("| feature | registry name | APIs |\n|---|---|---|\n");
+    for p in providers {
+        let apis: Vec<&str> = Api::ALL
+            .iter()
+            .filter(|a| p.api(**a).is_some())
+            .map(|a| a.name())
+            .collect();
+        let _ = writeln!(
+            out,
+            "| `{}` | `{}` | {} — {} |",
+            p.feature,
+            p.name,
+            apis.join(", "),
+            p.title
+        );
+    }
+    out
+}
+
 /// Renders the provider x API x operation matrix as Markdown.
 pub fn provider_matrix<'a>(providers: impl IntoIterator<Item = &'a ProviderDescription>) -> String {
     let providers: Vec<&ProviderDescription> = providers.into_iter().collect();

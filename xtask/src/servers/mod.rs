@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use cloud_testkit::servers::ServerProcess;
 
 mod aws;
-mod emulator;
+mod declared;
 mod gcs;
 mod openstack;
 mod ssh;
@@ -31,28 +31,31 @@ pub(crate) type Started = (Vec<ServerProcess>, Vec<(String, String)>);
 /// One kind of local server.
 pub(crate) trait LocalServer {
     /// Its name in messages and folder names.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
     /// Installs it if it is missing (pip, or cargo install into `cache`).
     fn ensure_installed(&self, cache: &Path) -> Result<(), String>;
     /// Starts it with its files in `work`.
     fn start(&self, cache: &Path, work: &Path) -> Result<Started, String>;
 }
 
-/// Every server some live suite needs.
-pub(crate) fn all() -> Vec<Box<dyn LocalServer>> {
-    vec![
+/// Every server some live suite needs: the ones set up here, then the ones
+/// provider crates declare in their manifests (reference emulators, and
+/// any server a new provider brings).
+pub(crate) fn all() -> Result<Vec<Box<dyn LocalServer>>, String> {
+    let mut servers: Vec<Box<dyn LocalServer>> = vec![
         Box::new(aws::Moto),
         Box::new(aws::S3sFs),
         Box::new(openstack::Swift),
         Box::new(openstack::Keystone),
         Box::new(openstack::Mimic),
-        Box::new(emulator::OPENSTACK_REFERENCE),
-        Box::new(emulator::GANDI_LIVEDNS),
-        Box::new(emulator::CLOUDSIGMA),
         Box::new(gcs::FakeGcs),
         Box::new(gcs::GcsEmulator),
         Box::new(ssh::Sshd),
-    ]
+    ];
+    for declared in crate::metadata::Workspace::load()?.servers()? {
+        servers.push(Box::new(declared));
+    }
+    Ok(servers)
 }
 
 pub(crate) fn on_path(program: &str) -> bool {
@@ -193,7 +196,7 @@ fn run_folder(parent: &Path) -> PathBuf {
 /// network), starting none.
 pub(crate) fn install_all() -> Result<(), String> {
     let (cache, _) = folders();
-    for server in all() {
+    for server in all()? {
         server.ensure_installed(&cache)?;
     }
     Ok(())
@@ -228,7 +231,9 @@ fn start(names: &[String], parent: &std::path::Path) -> Result<Running, String> 
         folder: work.clone(),
         env: Vec::new(),
     };
-    let chosen: Vec<Box<dyn LocalServer>> = all()
+    let every = all()?;
+    let known: Vec<String> = every.iter().map(|s| s.name().to_owned()).collect();
+    let chosen: Vec<Box<dyn LocalServer>> = every
         .into_iter()
         .filter(|s| names.is_empty() || names.iter().any(|n| n == s.name()))
         .collect();
@@ -236,7 +241,6 @@ fn start(names: &[String], parent: &std::path::Path) -> Result<Running, String> 
         .iter()
         .find(|n| !chosen.iter().any(|s| s.name() == n.as_str()))
     {
-        let known: Vec<&str> = all().iter().map(|s| s.name()).collect();
         return Err(format!(
             "no local server `{unknown}`; known: {}",
             known.join(", ")
