@@ -3,6 +3,7 @@
 mod driver;
 mod handle;
 mod names;
+pub mod rrset;
 mod types;
 mod zonefile;
 

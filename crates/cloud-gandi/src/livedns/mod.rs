@@ -27,8 +27,9 @@ use cloud_core::{
 use serde_json::{Map, Value, json};
 
 pub use self::parse::Snapshot;
-use self::parse::{RecordSet, api_name, record_id, same_value, split_record_id};
+use self::parse::api_name;
 use crate::PROVIDER;
+use cloud_core::dns::rrset::{self, RecordSet, RecordSetStore, record_id};
 use cloud_core::http::HeaderMap;
 use cloud_core::http::rest::{About, RestClient};
 use cloud_core::paging;
@@ -83,10 +84,6 @@ impl GandiDns {
         GandiDns { client, sharing_id }
     }
 
-    fn record_not_found(id: &str) -> Error {
-        Error::not_found(ResourceKind::Record, id).with_provider(PROVIDER)
-    }
-
     fn set_url(&self, zone: &str, name: &str, kind: RecordType) -> cloud_core::Url {
         self.client.url(
             &["domains", zone, "records", api_name(name), kind.as_str()],
@@ -94,8 +91,34 @@ impl GandiDns {
         )
     }
 
-    /// The set `name`/`kind` of `zone`, if it has one.
-    async fn find_set(
+    /// Replaces a set's values and TTL (`PUT` creates it when missing).
+    async fn put_set(&self, zone: &str, set: &RecordSet) -> Result<()> {
+        let mut body = Map::new();
+        body.insert("rrset_values".into(), json!(set.values));
+        if let Some(ttl) = set.ttl {
+            body.insert("rrset_ttl".into(), json!(ttl));
+        }
+        let url = self.set_url(zone, &set.name, set.record_type);
+        self.client
+            .send(
+                Method::PUT,
+                url,
+                Some(&Value::Object(body)),
+                Some(About::reading(ResourceKind::Zone, zone)),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// Record sets as LiveDNS keeps them, under `/domains/{zone}/records`.
+#[async_trait]
+impl RecordSetStore for GandiDns {
+    fn provider_name(&self) -> &str {
+        PROVIDER
+    }
+
+    async fn read_set(
         &self,
         zone: &str,
         name: &str,
@@ -119,99 +142,51 @@ impl GandiDns {
         }
     }
 
-    /// The set holding record `id`, and the value as stored.
-    async fn set_of(&self, zone: &str, id: &str) -> Result<(RecordSet, String)> {
-        let (kind, name, value) = split_record_id(id).ok_or_else(|| Self::record_not_found(id))?;
-        let set = self
-            .find_set(zone, &name, kind)
-            .await?
-            .ok_or_else(|| Self::record_not_found(id))?;
-        let stored = set
-            .values
-            .iter()
-            .find(|v| same_value(kind, v, &value))
-            .cloned()
-            .ok_or_else(|| Self::record_not_found(id))?;
-        Ok((set, stored))
-    }
-
-    /// Replaces a set's values and TTL (`PUT` creates it when missing).
-    async fn put_set(&self, zone: &str, set: &RecordSet) -> Result<()> {
+    /// A new set is created with `POST` (which refuses an existing one) and
+    /// read back (LiveDNS chooses the TTL when none is given); an existing
+    /// one is rewritten with `PUT`.
+    async fn write_set(&self, zone: &str, set: &RecordSet, new: bool) -> Result<RecordSet> {
+        if !new {
+            self.put_set(zone, set).await?;
+            return Ok(set.clone());
+        }
         let mut body = Map::new();
+        body.insert("rrset_name".into(), json!(api_name(&set.name)));
+        body.insert("rrset_type".into(), json!(set.record_type.as_str()));
         body.insert("rrset_values".into(), json!(set.values));
         if let Some(ttl) = set.ttl {
             body.insert("rrset_ttl".into(), json!(ttl));
         }
-        let url = self.set_url(zone, &set.name, set.record_type);
+        let url = self.client.url(&["domains", zone, "records"], &[]);
+        let first = set.values.first().map_or("", String::as_str);
+        let id = record_id(set.record_type, &set.name, first);
         self.client
             .send(
-                Method::PUT,
+                Method::POST,
                 url,
                 Some(&Value::Object(body)),
-                Some(About::reading(ResourceKind::Zone, zone)),
+                Some(About::creating(ResourceKind::Record, &id)),
+            )
+            .await?;
+        self.read_set(zone, &set.name, set.record_type)
+            .await?
+            .ok_or_else(|| {
+                Error::malformed(PROVIDER, "LiveDNS: a record set created but not found")
+            })
+    }
+
+    async fn delete_set(&self, zone: &str, name: &str, kind: RecordType) -> Result<()> {
+        let url = self.set_url(zone, name, kind);
+        let id = format!("{kind}:{}", api_name(name));
+        self.client
+            .send(
+                Method::DELETE,
+                url,
+                None,
+                Some(About::reading(ResourceKind::Record, &id)),
             )
             .await?;
         Ok(())
-    }
-
-    /// Removes one value from its set (the set itself when it was the last).
-    async fn remove_value(&self, zone: &str, mut set: RecordSet, value: &str) -> Result<()> {
-        set.values.retain(|v| v != value);
-        if set.values.is_empty() {
-            let url = self.set_url(zone, &set.name, set.record_type);
-            let id = record_id(set.record_type, &set.name, value);
-            self.client
-                .send(
-                    Method::DELETE,
-                    url,
-                    None,
-                    Some(About::reading(ResourceKind::Record, &id)),
-                )
-                .await?;
-            Ok(())
-        } else {
-            self.put_set(zone, &set).await
-        }
-    }
-
-    /// The set `spec` belongs in, `spec` added: a new set is created with
-    /// `POST` (which refuses an existing one), an existing one rewritten.
-    async fn add_value(&self, zone: &str, spec: &RecordSpec) -> Result<RecordSet> {
-        let name = spec.name.to_ascii_lowercase();
-        match self.find_set(zone, &name, spec.record_type).await? {
-            Some(mut set) => {
-                set.refuse_duplicate(&spec.data)?;
-                set.values.push(spec.data.clone());
-                set.ttl = spec.ttl.or(set.ttl);
-                self.put_set(zone, &set).await?;
-                Ok(set)
-            }
-            None => {
-                let mut body = Map::new();
-                body.insert("rrset_name".into(), json!(api_name(&name)));
-                body.insert("rrset_type".into(), json!(spec.record_type.as_str()));
-                body.insert("rrset_values".into(), json!([spec.data]));
-                if let Some(ttl) = spec.ttl {
-                    body.insert("rrset_ttl".into(), json!(ttl));
-                }
-                let url = self.client.url(&["domains", zone, "records"], &[]);
-                let id = record_id(spec.record_type, &name, &spec.data);
-                self.client
-                    .send(
-                        Method::POST,
-                        url,
-                        Some(&Value::Object(body)),
-                        Some(About::creating(ResourceKind::Record, &id)),
-                    )
-                    .await?;
-                // Read back: LiveDNS gives the TTL it chose.
-                self.find_set(zone, &name, spec.record_type)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::malformed(PROVIDER, "LiveDNS: a record set created but not found")
-                    })
-            }
-        }
     }
 }
 
@@ -332,7 +307,7 @@ impl DnsDriver for GandiDns {
         let mut records = Vec::new();
         for value in sets {
             if let Some(set) = parse::record_set(value, zone)? {
-                records.extend(set.values.iter().map(|v| set.record(zone, v)));
+                records.extend(set.records(zone));
             }
         }
         // Pages count record sets, not records.
@@ -341,39 +316,19 @@ impl DnsDriver for GandiDns {
     }
 
     async fn get_record(&self, zone: &str, id: &str) -> Result<Record> {
-        let (set, value) = self.set_of(zone, id).await?;
-        Ok(set.record(zone, &value))
+        rrset::get_record(self, zone, id).await
     }
 
     async fn create_record(&self, zone: &str, spec: &RecordSpec) -> Result<Record> {
-        let set = self.add_value(zone, spec).await?;
-        Ok(set.record(zone, &spec.data))
+        rrset::create_record(self, zone, spec).await
     }
 
     async fn update_record(&self, zone: &str, id: &str, spec: &RecordSpec) -> Result<Record> {
-        let (mut set, old) = self.set_of(zone, id).await?;
-        let same_set =
-            set.record_type == spec.record_type && set.name.eq_ignore_ascii_case(&spec.name);
-        if !same_set {
-            // Add to the new set first: a failure leaves the old record.
-            let record = self.create_record(zone, spec).await?;
-            self.remove_value(zone, set, &old).await?;
-            return Ok(record);
-        }
-        if !same_value(set.record_type, &old, &spec.data) {
-            set.refuse_duplicate(&spec.data)?;
-        }
-        for value in set.values.iter_mut().filter(|v| **v == old) {
-            value.clone_from(&spec.data);
-        }
-        set.ttl = spec.ttl.or(set.ttl);
-        self.put_set(zone, &set).await?;
-        Ok(set.record(zone, &spec.data))
+        rrset::update_record(self, zone, id, spec).await
     }
 
     async fn delete_record(&self, zone: &str, id: &str) -> Result<()> {
-        let (set, value) = self.set_of(zone, id).await?;
-        self.remove_value(zone, set, &value).await
+        rrset::delete_record(self, zone, id).await
     }
 }
 

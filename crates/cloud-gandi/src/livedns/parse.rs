@@ -4,7 +4,7 @@
 //! Every parser checks the shape it is given: a 200 of the wrong shape is a
 //! `MalformedResponse`, never an empty list.
 
-use cloud_core::dns::unquote_text;
+use cloud_core::dns::rrset::{RecordSet, qualify};
 use cloud_core::{Error, Extra, Record, RecordType, Result, Zone};
 use serde_json::Value;
 
@@ -42,75 +42,9 @@ pub fn zone(value: &Value) -> Result<Zone> {
     Ok(zone)
 }
 
-/// One record set: a name and type, one TTL, several values.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RecordSet {
-    /// The owner name relative to the zone; empty for the apex (`@`).
-    pub name: String,
-    /// The type.
-    pub record_type: RecordType,
-    /// The TTL.
-    pub ttl: Option<u32>,
-    /// The values in presentation form, targets fully qualified.
-    pub values: Vec<String>,
-}
-
-impl RecordSet {
-    /// `AlreadyExists` when the set holds `value` already.
-    pub fn refuse_duplicate(&self, value: &str) -> Result<()> {
-        if self
-            .values
-            .iter()
-            .any(|v| same_value(self.record_type, v, value))
-        {
-            return Err(Error::already_exists(
-                cloud_core::ResourceKind::Record,
-                record_id(self.record_type, &self.name, value),
-            )
-            .with_provider(PROVIDER));
-        }
-        Ok(())
-    }
-
-    /// The portable record of one value.
-    pub fn record(&self, zone: &str, value: &str) -> Record {
-        let mut record = Record::new(
-            record_id(self.record_type, &self.name, value),
-            zone,
-            self.name.clone(),
-            self.record_type,
-            value,
-        );
-        record.ttl = self.ttl;
-        record
-    }
-}
-
 /// `name` as LiveDNS writes it: `@` for the apex.
 pub fn api_name(name: &str) -> &str {
     if name.is_empty() { "@" } else { name }
-}
-
-/// A record id: `TYPE:name:value`, the name relative (`@` for the apex).
-pub fn record_id(kind: RecordType, name: &str, value: &str) -> String {
-    format!("{kind}:{}:{value}", api_name(name))
-}
-
-/// The type, relative name (empty for the apex) and value of a record id;
-/// `None` for text this driver could not have made.
-pub fn split_record_id(id: &str) -> Option<(RecordType, String, String)> {
-    let (kind, rest) = id.split_once(':')?;
-    let (name, value) = rest.split_once(':')?;
-    let kind = kind.parse::<RecordType>().ok()?;
-    if name.is_empty() || value.is_empty() {
-        return None;
-    }
-    let name = if name == "@" {
-        String::new()
-    } else {
-        name.to_owned()
-    };
-    Some((kind, name, value.to_owned()))
 }
 
 /// A record set (`{"rrset_name", "rrset_type", "rrset_ttl",
@@ -156,40 +90,6 @@ pub fn record_set(value: &Value, domain: &str) -> Result<Option<RecordSet>> {
     }))
 }
 
-/// Which whitespace-separated field of a value names a host, for the types
-/// whose targets LiveDNS may store relative to the zone (`www` for
-/// `www.example.com.`).
-fn target_field(kind: RecordType) -> Option<usize> {
-    match kind {
-        RecordType::CNAME
-        | RecordType::DNAME
-        | RecordType::NS
-        | RecordType::PTR
-        | RecordType::ALIAS => Some(0),
-        RecordType::MX => Some(1),
-        RecordType::SRV => Some(3),
-        _ => None,
-    }
-}
-
-/// `value` with a relative target made absolute under `domain`.
-pub fn qualify(kind: RecordType, value: &str, domain: &str) -> String {
-    let Some(index) = target_field(kind) else {
-        return value.to_owned();
-    };
-    let mut fields: Vec<&str> = value.split_whitespace().collect();
-    let Some(target) = fields.get(index).copied() else {
-        return value.to_owned();
-    };
-    let absolute = match target {
-        t if t.ends_with('.') => return value.to_owned(),
-        "@" => format!("{domain}."),
-        t => format!("{t}.{domain}."),
-    };
-    fields[index] = &absolute;
-    fields.join(" ")
-}
-
 /// A zone snapshot LiveDNS keeps (made on request, or automatically
 /// before changes when the domain's `automatic_snapshots` is on).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -224,7 +124,7 @@ pub fn snapshot(value: &Value, domain: &str) -> Result<Snapshot> {
         })?;
         for set in sets {
             if let Some(set) = record_set(set, domain)? {
-                records.extend(set.values.iter().map(|v| set.record(domain, v)));
+                records.extend(set.records(domain));
             }
         }
     }
@@ -242,57 +142,10 @@ pub fn snapshot(value: &Value, domain: &str) -> Result<Snapshot> {
     })
 }
 
-/// Whether a TXT value holds the same text as `other`, however it is split
-/// into quoted strings (LiveDNS may split long values differently).
-pub fn same_value(kind: RecordType, value: &str, other: &str) -> bool {
-    if kind == RecordType::TXT || kind == RecordType::SPF {
-        unquote_text(value) == unquote_text(other)
-    } else {
-        value == other
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn record_ids_round_trip() {
-        let id = record_id(RecordType::AAAA, "www", "2001:db8::1");
-        assert_eq!(id, "AAAA:www:2001:db8::1");
-        assert_eq!(
-            split_record_id(&id),
-            Some((RecordType::AAAA, "www".into(), "2001:db8::1".into()))
-        );
-        let apex = record_id(RecordType::MX, "", "10 mail.example.com.");
-        assert_eq!(
-            split_record_id(&apex),
-            Some((RecordType::MX, String::new(), "10 mail.example.com.".into()))
-        );
-        for bad in ["", "A", "A:www", "A::1.2.3.4", "BOGUS:www:x", "A:www:"] {
-            assert_eq!(split_record_id(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn relative_targets_are_qualified() {
-        let d = "example.com";
-        assert_eq!(
-            qualify(RecordType::CNAME, "target", d),
-            "target.example.com."
-        );
-        assert_eq!(qualify(RecordType::CNAME, "@", d), "example.com.");
-        assert_eq!(qualify(RecordType::CNAME, "a.net.", d), "a.net.");
-        assert_eq!(qualify(RecordType::MX, "10 mx", d), "10 mx.example.com.");
-        assert_eq!(qualify(RecordType::SRV, "0 0 0 .", d), "0 0 0 .");
-        assert_eq!(
-            qualify(RecordType::SRV, "1 2 3 sip", d),
-            "1 2 3 sip.example.com."
-        );
-        assert_eq!(qualify(RecordType::A, "192.0.2.1", d), "192.0.2.1");
-        assert_eq!(qualify(RecordType::MX, "10", d), "10");
-    }
 
     /// A listing shaped like LiveDNS's: the apex as `@`, a relative CNAME
     /// target, a null SRV target, a type the portable API lacks.
@@ -315,7 +168,7 @@ mod tests {
         let mut records = Vec::new();
         for value in list(&body, "record").unwrap() {
             if let Some(set) = record_set(value, "example.org").unwrap() {
-                records.extend(set.values.iter().map(|v| set.record("example.org", v)));
+                records.extend(set.records("example.org"));
             }
         }
         insta::assert_json_snapshot!(records);
