@@ -231,11 +231,33 @@ impl RestClient {
         body: Option<&Value>,
         about: Option<About<'_>>,
     ) -> Result<Answer> {
+        self.exchange(HttpRequest::new(method, url), body, about)
+            .await
+    }
+
+    /// [`send`](Self::send) for a request that is safe to repeat although
+    /// its method is not (a `PATCH` or `POST` that replaces a whole
+    /// resource): retried after a dropped connection or a 5xx, as a `GET`
+    /// or `PUT` is.
+    pub async fn send_idempotent(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        about: Option<About<'_>>,
+    ) -> Result<Answer> {
+        let request = HttpRequest::new(method, url).idempotent(true);
+        self.exchange(request, body, about).await
+    }
+
+    async fn exchange(
+        &self,
+        request: HttpRequest,
+        body: Option<&Value>,
+        about: Option<About<'_>>,
+    ) -> Result<Answer> {
         let inner = &self.inner;
-        let answer = inner
-            .http
-            .send_json(HttpRequest::new(method, url), body)
-            .await?;
+        let answer = inner.http.send_json(request, body).await?;
         if !answer.status.is_success() {
             let failure = Failure {
                 status: answer.status,
