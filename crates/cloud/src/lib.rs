@@ -17,6 +17,7 @@
 //! | `gandi` | `gandi` | dns — Gandi LiveDNS (v5): domains as zones, record sets as records |
 //! | `cloudsigma` | `cloudsigma` | compute — CloudSigma (API 2.0): servers, library drives, drives, snapshots, key pairs |
 //! | `google` | `google` | storage — Google Cloud: Cloud Storage (JSON API); Compute Engine, Cloud DNS and load balancing to come |
+//! | `powerdns` | `powerdns` | dns — PowerDNS Authoritative Server (HTTP API): zones, record sets as records |
 //! <!-- providers:end -->
 //!
 //! AWS also has one feature per service (`aws-s3`, `aws-ec2`, `aws-elb`,
@@ -72,4 +73,5 @@ providers! {
     cloud_gandi as gandi: "gandi" ["gandi"] => ENTRY;
     cloud_cloudsigma as cloudsigma: "cloudsigma" ["cloudsigma"] => ENTRY;
     cloud_google as google: "google" ["google"] => ENTRY;
+    cloud_powerdns as powerdns: "powerdns" ["powerdns"] => ENTRY;
 }
