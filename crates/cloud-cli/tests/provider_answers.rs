@@ -282,7 +282,7 @@ fn a_region_that_is_not_a_name_is_refused_before_any_request() {
     assert!(server.requests().is_empty());
 }
 
-/// Every provider with credentials, run under `--verbose` and under
+/// Every provider with credentials (PowerDNS included), run under `--verbose` and under
 /// `RUST_LOG=trace` against a server that echoes every request (headers
 /// and body) back in its error answers, in the shapes each provider's
 /// error parser reads: no credential, nor any value of a credential header
@@ -373,6 +373,11 @@ fn no_provider_prints_a_credential_a_server_echoes() {
                         &["--provider", "cloudsigma", "compute", "sizes"],
                         &["--provider", "cloudsigma", "compute", "ls"],
                     ],
+                ),
+                (
+                    "powerdns",
+                    flags(&["--endpoint", &url, "--secret", PASSWORD]),
+                    vec![&["--provider", "powerdns", "dns", "zones"]],
                 ),
                 (
                     "google",

@@ -5,21 +5,17 @@
 //! `concurrency`, `billing`, `backend`...) refines what the status says.
 
 use cloud_core::http::rest::Failure;
-use cloud_core::http::{first_header, status_error};
+use cloud_core::http::status_error;
 use cloud_core::{Error, ErrorKind};
 use serde_json::Value;
 
 use crate::PROVIDER;
 
-/// The message, field and type of an error body.
-fn describe(body: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        let text: String = String::from_utf8_lossy(body)
-            .trim()
-            .chars()
-            .take(300)
-            .collect();
-        return ((!text.is_empty()).then_some(text), None);
+/// The message, field and type of an error body (its text when it is
+/// not CloudSigma's JSON).
+fn describe(failure: &Failure<'_>) -> (Option<String>, Option<String>) {
+    let Ok(value) = serde_json::from_slice::<Value>(failure.body) else {
+        return (failure.text(), None);
     };
     let items: Vec<&Value> = match &value {
         Value::Array(items) => items.iter().collect(),
@@ -51,11 +47,11 @@ pub(crate) fn response_error(failure: &Failure<'_>) -> Error {
     let Failure {
         status,
         headers,
-        body,
         about,
+        ..
     } = *failure;
-    let (message, kind) = describe(body);
-    let mut err = match (status.as_u16(), kind.as_deref(), about) {
+    let (message, kind) = describe(failure);
+    let err = match (status.as_u16(), kind.as_deref(), about) {
         (404, _, Some(a)) | (_, Some("notexist"), Some(a)) => Error::not_found(a.resource, a.id),
         (400, _, _) | (_, Some("validation"), _) => {
             Error::new(ErrorKind::InvalidInput, "CloudSigma refused the request")
@@ -66,14 +62,8 @@ pub(crate) fn response_error(failure: &Failure<'_>) -> Error {
             Error::new(ErrorKind::Conflict, "CloudSigma refused the change")
         }
         _ => status_error(PROVIDER, status, headers),
-    }
-    .with_provider(PROVIDER)
-    .with_status(status.as_u16());
-    err = err.with_answer("CloudSigma", message.as_deref(), kind.as_deref());
-    if let Some(id) = first_header(headers, &["x-request-id"]) {
-        err = err.with_request_id(id);
-    }
-    err
+    };
+    failure.answered(err, message.as_deref(), kind.as_deref(), &["x-request-id"])
 }
 
 #[cfg(test)]
@@ -86,6 +76,7 @@ mod tests {
 
     fn error(status: u16, body: &str, about: Option<About<'_>>) -> Error {
         response_error(&Failure {
+            api: "CloudSigma",
             status: StatusCode::from_u16(status).unwrap(),
             headers: &HeaderMap::new(),
             body: body.as_bytes(),

@@ -283,5 +283,10 @@ mod tests {
             redactor.scrub_text(echoed).as_deref(),
             Some(r#"{"password": "[redacted]"}"#)
         );
+        // As a form or query string carries it.
+        assert_eq!(
+            redactor.scrub_text("password=p%22w%5Cd%2Fx&x=1").as_deref(),
+            Some("password=[redacted]&x=1")
+        );
     }
 }

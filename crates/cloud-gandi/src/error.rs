@@ -7,18 +7,17 @@
 //! the call was about choose the kind.
 
 use cloud_core::http::rest::Failure;
-use cloud_core::http::{first_header, status_error};
+use cloud_core::http::status_error;
 use cloud_core::{Error, ErrorKind};
 use serde_json::Value;
 
 use crate::PROVIDER;
 
-/// What an error body says: its message and its code (`cause` or `object`).
-fn describe(body: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        let text = String::from_utf8_lossy(body).trim().to_owned();
-        let text: String = text.chars().take(300).collect();
-        return ((!text.is_empty()).then_some(text), None);
+/// What an error body says: its message and its code (`cause` or
+/// `object`); its text when it is not Gandi's JSON.
+fn describe(failure: &Failure<'_>) -> (Option<String>, Option<String>) {
+    let Ok(value) = serde_json::from_slice::<Value>(failure.body) else {
+        return (failure.text(), None);
     };
     let text = |key: &str| {
         value
@@ -51,26 +50,19 @@ fn describe(body: &[u8]) -> (Option<String>, Option<String>) {
 
 /// The error for a failed answer (the `RestClient`'s error mapper).
 pub(crate) fn response_error(failure: &Failure<'_>) -> Error {
-    let Failure {
-        status,
-        headers,
-        body,
-        about,
-    } = *failure;
-    let (message, code) = describe(body);
-    let mut err = match (status.as_u16(), about) {
-        (404, Some(a)) => Error::not_found(a.resource, a.id),
-        (409, Some(a)) if a.creating => Error::already_exists(a.resource, a.id),
-        (400 | 422, _) => Error::new(ErrorKind::InvalidInput, "LiveDNS refused the request"),
-        _ => status_error(PROVIDER, status, headers),
-    }
-    .with_provider(PROVIDER)
-    .with_status(status.as_u16());
-    err = err.with_answer("LiveDNS", message.as_deref(), code.as_deref());
-    if let Some(id) = first_header(headers, &["x-request-id", "x-gandi-request-id"]) {
-        err = err.with_request_id(id);
-    }
-    err
+    let (message, code) = describe(failure);
+    let err = failure
+        .resource_error()
+        .unwrap_or_else(|| match failure.status.as_u16() {
+            400 | 422 => Error::new(ErrorKind::InvalidInput, "LiveDNS refused the request"),
+            _ => status_error(PROVIDER, failure.status, failure.headers),
+        });
+    failure.answered(
+        err,
+        message.as_deref(),
+        code.as_deref(),
+        &["x-request-id", "x-gandi-request-id"],
+    )
 }
 
 #[cfg(test)]
@@ -83,6 +75,7 @@ mod tests {
 
     fn error(status: u16, body: &str, about: Option<About<'_>>) -> Error {
         response_error(&Failure {
+            api: "LiveDNS",
             status: StatusCode::from_u16(status).unwrap(),
             headers: &HeaderMap::new(),
             body: body.as_bytes(),

@@ -8,12 +8,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use cloud_core::http::rest::RestClient;
 use cloud_core::http::{ClientOptions, HttpClient};
 use cloud_core::secret::Redactor;
 use cloud_core::{ConfigOption, Environment, Error, ProviderConfig, Result, Url};
 
 use crate::PROVIDER;
-use crate::client::Client;
 use crate::credential::{GoogleCredentials, ResolvedCredentials, ServiceAccountKey};
 use crate::storage::GcsStorage;
 
@@ -370,7 +370,10 @@ impl GoogleBuilder {
                 .var("GOOGLE_CLOUD_PROJECT")
                 .filter(|p| !p.trim().is_empty())
         });
-        let storage = Client::new("Cloud Storage", http, storage_base, redactor);
+        let storage = RestClient::builder(PROVIDER, "Cloud Storage", http, storage_base)
+            .error_mapper(crate::error::response_error)
+            .strict_segments(true)
+            .build();
         Ok(Google {
             shared: Arc::new(Shared {
                 credentials: resolved,
@@ -392,7 +395,7 @@ pub(crate) struct Shared {
     /// The key that signs URLs, when there is one.
     pub(crate) signing_key: Option<Arc<ServiceAccountKey>>,
     project: Option<String>,
-    pub(crate) storage: Client,
+    pub(crate) storage: RestClient,
     pub(crate) bucket_location: Option<String>,
     pub(crate) storage_class: Option<String>,
     pub(crate) upload: GcsUploadConfig,

@@ -31,7 +31,6 @@
 //! # Ok(()) }
 //! ```
 
-mod client;
 mod config;
 mod credential;
 mod error;

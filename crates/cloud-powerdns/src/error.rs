@@ -21,35 +21,26 @@ struct Body {
 }
 
 /// The message of an error body: its `error` (and `errors`), or its text.
-fn message(body: &[u8]) -> Option<String> {
-    match serde_json::from_slice::<Body>(body) {
+fn message(failure: &Failure<'_>) -> Option<String> {
+    match serde_json::from_slice::<Body>(failure.body) {
         Ok(parsed) => {
             let mut parts: Vec<String> = parsed.error.into_iter().collect();
             parts.extend(parsed.errors);
             (!parts.is_empty()).then(|| parts.join("; "))
         }
-        Err(_) => {
-            let text: String = String::from_utf8_lossy(body)
-                .trim()
-                .chars()
-                .take(300)
-                .collect();
-            (!text.is_empty()).then_some(text)
-        }
+        Err(_) => failure.text(),
     }
 }
 
 /// The error for a failed answer (the `RestClient`'s error mapper).
 pub(crate) fn response_error(failure: &Failure<'_>) -> Error {
-    let status = failure.status.as_u16();
-    let message = message(failure.body);
-    let err = match (status, failure.about) {
-        (404, Some(a)) => Error::not_found(a.resource, a.id),
-        (409, Some(a)) if a.creating => Error::already_exists(a.resource, a.id),
-        (400 | 422, _) => Error::new(ErrorKind::InvalidInput, "PowerDNS refused the request"),
-        _ => status_error(PROVIDER, failure.status, failure.headers),
-    };
-    err.with_answer("PowerDNS", message.as_deref(), None)
+    let err = failure
+        .resource_error()
+        .unwrap_or_else(|| match failure.status.as_u16() {
+            400 | 422 => Error::new(ErrorKind::InvalidInput, "PowerDNS refused the request"),
+            _ => status_error(PROVIDER, failure.status, failure.headers),
+        });
+    failure.answered(err, message(failure).as_deref(), None, &[])
 }
 
 #[cfg(test)]
@@ -62,6 +53,7 @@ mod tests {
 
     fn error(status: u16, body: &str, about: Option<About<'_>>) -> Error {
         response_error(&Failure {
+            api: "PowerDNS",
             status: StatusCode::from_u16(status).unwrap(),
             headers: &HeaderMap::new(),
             body: body.as_bytes(),

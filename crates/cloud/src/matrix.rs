@@ -5,6 +5,16 @@ use std::fmt::Write as _;
 
 use cloud_core::{Api, Capability, ProviderDescription};
 
+/// The APIs `p` offers, comma-separated.
+fn apis(p: &ProviderDescription) -> String {
+    let names: Vec<&str> = Api::ALL
+        .iter()
+        .filter(|a| p.api(**a).is_some())
+        .map(|a| a.name())
+        .collect();
+    names.join(", ")
+}
+
 /// The README's table of providers: one row each, with the APIs it
 /// offers ticked.
 pub fn readme_table<'a>(providers: impl IntoIterator<Item = &'a ProviderDescription>) -> String {
@@ -33,17 +43,12 @@ pub fn readme_table<'a>(providers: impl IntoIterator<Item = &'a ProviderDescript
 pub fn feature_table<'a>(providers: impl IntoIterator<Item = &'a ProviderDescription>) -> String {
     let mut out = String::from("| feature | registry name | APIs |\n|---|---|---|\n");
     for p in providers {
-        let apis: Vec<&str> = Api::ALL
-            .iter()
-            .filter(|a| p.api(**a).is_some())
-            .map(|a| a.name())
-            .collect();
         let _ = writeln!(
             out,
             "| `{}` | `{}` | {} — {} |",
             p.feature,
             p.name,
-            apis.join(", "),
+            apis(p),
             p.title
         );
     }
@@ -65,17 +70,12 @@ pub fn provider_matrix<'a>(providers: impl IntoIterator<Item = &'a ProviderDescr
     );
     out.push_str("| provider | cargo feature | APIs | description |\n|---|---|---|---|\n");
     for p in &providers {
-        let apis: Vec<&str> = Api::ALL
-            .iter()
-            .filter(|a| p.api(**a).is_some())
-            .map(|a| a.name())
-            .collect();
         let _ = writeln!(
             out,
             "| `{}` | `{}` | {} | {} |",
             p.name,
             p.feature,
-            apis.join(", "),
+            apis(p),
             p.title
         );
     }

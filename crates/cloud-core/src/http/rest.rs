@@ -19,15 +19,28 @@ use crate::secret::Redactor;
 use crate::{ResourceKind, Url};
 
 /// What a request is about, for the error a failure becomes: a 404 is
-/// `NotFound` of this resource, a 409 on a create `AlreadyExists`.
+/// `NotFound` of this resource, a 409 on a create `AlreadyExists`, on a
+/// container delete `NotEmpty`.
 #[derive(Debug, Clone, Copy)]
 pub struct About<'a> {
     /// The kind of resource.
     pub resource: ResourceKind,
     /// Its id (or name) as the caller gave it.
     pub id: &'a str,
-    /// Whether the request creates it (a conflict then means it exists).
-    pub creating: bool,
+    /// What a clash with the resource's state (409) means for this call.
+    pub conflict: Conflict,
+}
+
+/// What a 409 means for a call ([`About::conflict`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Conflict {
+    /// Nothing special: a plain `Conflict`.
+    Other,
+    /// A create: the name is taken (`AlreadyExists`).
+    Exists,
+    /// A container delete: it still holds something (`NotEmpty`).
+    NotEmpty,
 }
 
 impl<'a> About<'a> {
@@ -36,16 +49,23 @@ impl<'a> About<'a> {
         About {
             resource,
             id,
-            creating: false,
+            conflict: Conflict::Other,
         }
     }
 
     /// A request that creates `id`.
     pub fn creating(resource: ResourceKind, id: &'a str) -> Self {
         About {
-            resource,
-            id,
-            creating: true,
+            conflict: Conflict::Exists,
+            ..Self::reading(resource, id)
+        }
+    }
+
+    /// A request that deletes container `id`, which must be empty.
+    pub fn emptying(resource: ResourceKind, id: &'a str) -> Self {
+        About {
+            conflict: Conflict::NotEmpty,
+            ..Self::reading(resource, id)
         }
     }
 }
@@ -53,6 +73,8 @@ impl<'a> About<'a> {
 /// A failed answer, as a provider's error mapper reads it.
 #[derive(Debug, Clone, Copy)]
 pub struct Failure<'a> {
+    /// The API's name in messages (`LiveDNS`, `Cloud Storage`).
+    pub api: &'a str,
     /// The status.
     pub status: StatusCode,
     /// The headers (request ids live here).
@@ -62,6 +84,50 @@ pub struct Failure<'a> {
     pub body: &'a [u8],
     /// What the request was about, when it was about one resource.
     pub about: Option<About<'a>>,
+}
+
+impl Failure<'_> {
+    /// The error the status means for the resource the request was about:
+    /// 404 `NotFound`, 409 `AlreadyExists` on a create or `NotEmpty` on a
+    /// container delete; `None` for any other answer, which the provider's
+    /// mapper decides.
+    pub fn resource_error(&self) -> Option<Error> {
+        let about = self.about?;
+        match (self.status.as_u16(), about.conflict) {
+            (404, _) => Some(Error::not_found(about.resource, about.id)),
+            (409, Conflict::Exists) => Some(Error::already_exists(about.resource, about.id)),
+            (409, Conflict::NotEmpty) => Some(Error::not_empty(about.resource, about.id)),
+            _ => None,
+        }
+    }
+
+    /// The body as text, trimmed and cut to 300 characters, when there is
+    /// any: what to show of an answer not in the provider's error shape.
+    pub fn text(&self) -> Option<String> {
+        let text: String = String::from_utf8_lossy(self.body)
+            .trim()
+            .chars()
+            .take(300)
+            .collect();
+        (!text.is_empty()).then_some(text)
+    }
+
+    /// `error` with what the provider said (its `message` and `code`, under
+    /// the API's name) and the first request id among `request_ids`
+    /// (header names).
+    pub fn answered(
+        &self,
+        error: Error,
+        message: Option<&str>,
+        code: Option<&str>,
+        request_ids: &[&str],
+    ) -> Error {
+        let error = error.with_answer(self.api, message, code);
+        match super::first_header(self.headers, request_ids) {
+            Some(id) => error.with_request_id(id),
+            None => error,
+        }
+    }
 }
 
 /// Turns a provider's failed answer into a typed error.
@@ -118,6 +184,7 @@ struct Inner {
     api: &'static str,
     map_error: ErrorMapper,
     trailing_slash: bool,
+    strict_segments: bool,
     api_path: Option<&'static str>,
 }
 
@@ -142,6 +209,15 @@ impl RestClientBuilder {
         self
     }
 
+    /// Path segments are escaped down to RFC 3986's unreserved characters
+    /// (`;`, `+`, `@`, `:` too), as Google's clients send object names: a
+    /// raw one is read differently by different servers.
+    #[must_use]
+    pub fn strict_segments(mut self, on: bool) -> Self {
+        self.inner.strict_segments = on;
+        self
+    }
+
     /// The path the API lives under (`/api/2.0`): a 404 from a base URL
     /// that lacks it says so (see [`hint_base_path`]).
     #[must_use]
@@ -160,11 +236,9 @@ impl RestClientBuilder {
 
 /// The default mapper: the status alone, resource-aware for 404 and 409.
 fn by_status(failure: &Failure<'_>) -> Error {
-    match (failure.status.as_u16(), failure.about) {
-        (404, Some(a)) => Error::not_found(a.resource, a.id),
-        (409, Some(a)) if a.creating => Error::already_exists(a.resource, a.id),
-        _ => super::status_error("", failure.status, failure.headers),
-    }
+    failure
+        .resource_error()
+        .unwrap_or_else(|| super::status_error("", failure.status, failure.headers))
 }
 
 impl RestClient {
@@ -185,6 +259,7 @@ impl RestClient {
                 api,
                 map_error: by_status,
                 trailing_slash: false,
+                strict_segments: false,
                 api_path: None,
             },
         }
@@ -209,7 +284,17 @@ impl RestClient {
     /// in one stays inside it), then `query`.
     pub fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
         let mut url = self.inner.base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
+        if self.inner.strict_segments {
+            let mut path = url.path().trim_end_matches('/').to_owned();
+            for segment in segments {
+                path.push('/');
+                path.push_str(&super::encode_component(segment));
+            }
+            if self.inner.trailing_slash {
+                path.push('/');
+            }
+            url.set_path(&path);
+        } else if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
             if self.inner.trailing_slash {
                 path.push("");
@@ -250,7 +335,10 @@ impl RestClient {
         self.exchange(request, body, about).await
     }
 
-    async fn exchange(
+    /// Sends a request built by the caller with `body` as JSON, and reads
+    /// the JSON answer; a failure is the provider's typed error about
+    /// `about` (see [`send`](Self::send)).
+    pub async fn exchange(
         &self,
         request: HttpRequest,
         body: Option<&Value>,
@@ -259,25 +347,57 @@ impl RestClient {
         let inner = &self.inner;
         let answer = inner.http.send_json(request, body).await?;
         if !answer.status.is_success() {
-            let failure = Failure {
-                status: answer.status,
-                headers: &answer.headers,
-                body: &answer.body,
-                about,
-            };
-            let error = (inner.map_error)(&failure)
-                .with_provider(inner.provider)
-                .with_status(answer.status.as_u16());
-            return Err(match inner.api_path {
-                Some(path) => hint_base_path(error, &inner.base, path),
-                None => error,
-            });
+            return Err(self.error(answer.status, &answer.headers, &answer.body, about));
         }
         Ok(Answer {
             status: answer.status,
             body: answer.json(inner.provider, inner.api)?,
             headers: answer.headers,
         })
+    }
+
+    /// Sends a request whose body or answer streams (uploads, downloads):
+    /// a successful answer comes back unread, a failure as the provider's
+    /// typed error about `about`.
+    pub async fn stream(
+        &self,
+        request: HttpRequest,
+        about: Option<About<'_>>,
+    ) -> Result<super::HttpResponse> {
+        let response = self.inner.http.send(request).await?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let (status, headers, body) = response.into_parts();
+        let body = body.error_bytes().await;
+        Err(self.error(status, &headers, &body, about))
+    }
+
+    /// The provider's typed error for a failed answer about `about`, for
+    /// code that reads an exchange's status itself (a resumable upload's
+    /// 308). The body is the client's scrubbed error body.
+    pub fn error(
+        &self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        about: Option<About<'_>>,
+    ) -> Error {
+        let inner = &self.inner;
+        let failure = Failure {
+            api: inner.api,
+            status,
+            headers,
+            body,
+            about,
+        };
+        let error = (inner.map_error)(&failure)
+            .with_provider(inner.provider)
+            .with_status(status.as_u16());
+        match inner.api_path {
+            Some(path) => hint_base_path(error, &inner.base, path),
+            None => error,
+        }
     }
 
     /// `GET`.
@@ -309,12 +429,23 @@ mod tests {
         );
         let url = client(true).url(&["servers", "s1"], &[]);
         assert_eq!(url.as_str(), "https://api.example.com/v1/servers/s1/");
+        let http = HttpClient::builder("example").build().unwrap();
+        let base = Url::parse("https://storage.example.com/").unwrap();
+        let strict = RestClient::builder("example", "Example", http, base)
+            .strict_segments(true)
+            .build();
+        let url = strict.url(&["b", "bkt", "o", "a/b;c+d@e"], &[("alt", "media")]);
+        assert_eq!(
+            url.as_str(),
+            "https://storage.example.com/b/bkt/o/a%2Fb%3Bc%2Bd%40e?alt=media"
+        );
     }
 
     #[test]
     fn the_default_mapper_names_the_resource() {
         let headers = HeaderMap::new();
         let failure = |status: u16, about| Failure {
+            api: "Example",
             status: StatusCode::from_u16(status).unwrap(),
             headers: &headers,
             body: b"",
@@ -332,5 +463,10 @@ mod tests {
         );
         let err = by_status(&failure(409, Some(About::reading(ResourceKind::Zone, "z"))));
         assert_eq!(err.kind(), &ErrorKind::Conflict);
+        let err = by_status(&failure(
+            409,
+            Some(About::emptying(ResourceKind::Container, "c")),
+        ));
+        assert!(matches!(err.kind(), ErrorKind::NotEmpty { .. }), "{err}");
     }
 }

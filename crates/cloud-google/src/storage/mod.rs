@@ -37,9 +37,8 @@ use serde_json::{Value, json};
 pub use signed_url::MAX_EXPIRY as MAX_SIGNED_URL_EXPIRY;
 
 use crate::PROVIDER;
-use crate::client::Client;
 use crate::config::Shared;
-use crate::error::About;
+use cloud_core::http::rest::{About, RestClient};
 
 /// What Cloud Storage offers through the portable interface: everything but
 /// CDN URLs and the listing of unfinished uploads (a resumable session
@@ -101,8 +100,18 @@ impl GcsStorage {
         GcsStorage { shared }
     }
 
-    fn client(&self) -> &Client {
+    fn client(&self) -> &RestClient {
         &self.shared.storage
+    }
+
+    /// Sends `request` with `body` as JSON; the JSON answer.
+    pub(crate) async fn json(
+        &self,
+        request: HttpRequest,
+        body: Option<&Value>,
+        about: Option<About<'_>>,
+    ) -> Result<Value> {
+        Ok(self.client().exchange(request, body, about).await?.body)
     }
 
     fn bucket_url(&self, bucket: Option<&str>, query: &[(&str, &str)]) -> Url {
@@ -145,7 +154,6 @@ impl GcsStorage {
         }
         let url = self.bucket_url(None, &[("project", &project)]);
         let answer = self
-            .client()
             .json(
                 HttpRequest::new(Method::POST, url),
                 Some(&body),
@@ -159,13 +167,12 @@ impl GcsStorage {
     pub async fn ex_object_resource(&self, container: &str, name: &str) -> Result<Value> {
         check_bucket(container)?;
         let id = Self::object_id(container, name);
-        self.client()
-            .json(
-                HttpRequest::new(Method::GET, self.object_url(container, name, &[])),
-                None,
-                Some(About::reading(ResourceKind::Object, &id)),
-            )
-            .await
+        self.json(
+            HttpRequest::new(Method::GET, self.object_url(container, name, &[])),
+            None,
+            Some(About::reading(ResourceKind::Object, &id)),
+        )
+        .await
     }
 
     /// The bytes of an upload small enough for one request, or `None` and
@@ -232,7 +239,6 @@ impl StorageDriver for GcsStorage {
             query.push(("pageToken", token));
         }
         let answer = self
-            .client()
             .json(
                 HttpRequest::new(Method::GET, self.bucket_url(None, &query)),
                 None,
@@ -246,7 +252,6 @@ impl StorageDriver for GcsStorage {
     async fn get_container(&self, name: &str) -> Result<Container> {
         check_bucket(name)?;
         let answer = self
-            .client()
             .json(
                 HttpRequest::new(Method::GET, self.bucket_url(Some(name), &[])),
                 None,
@@ -263,7 +268,7 @@ impl StorageDriver for GcsStorage {
     async fn delete_container(&self, name: &str) -> Result<()> {
         check_bucket(name)?;
         self.client()
-            .send(
+            .stream(
                 HttpRequest::new(Method::DELETE, self.bucket_url(Some(name), &[])),
                 Some(About::emptying(ResourceKind::Container, name)),
             )
@@ -297,7 +302,6 @@ impl StorageDriver for GcsStorage {
             .client()
             .url(&["storage", "v1", "b", container, "o"], &query);
         let answer = self
-            .client()
             .json(
                 HttpRequest::new(Method::GET, url),
                 None,
@@ -347,7 +351,7 @@ impl StorageDriver for GcsStorage {
         };
         let response = self
             .client()
-            .send(request, Some(About::reading(ResourceKind::Object, &id)))
+            .stream(request, Some(About::reading(ResourceKind::Object, &id)))
             .await?;
         let (range, size) = cloud_core::http::download_span(&response, PROVIDER, "Cloud Storage")?;
         let object = parse::object_from_headers(container, name, response.headers(), size);
@@ -454,7 +458,6 @@ impl StorageDriver for GcsStorage {
                 &query,
             );
             let answer = self
-                .client()
                 .json(
                     HttpRequest::new(Method::POST, url).idempotent(true),
                     Some(&json!({})),
@@ -490,7 +493,7 @@ impl StorageDriver for GcsStorage {
         check_object(name)?;
         let id = Self::object_id(container, name);
         self.client()
-            .send(
+            .stream(
                 HttpRequest::new(Method::DELETE, self.object_url(container, name, &[])),
                 Some(About::reading(ResourceKind::Object, &id)),
             )

@@ -26,7 +26,7 @@ use super::upload::{check_crc, condition_error, precondition, resource};
 use super::{GcsStorage, parse};
 use crate::PROVIDER;
 use crate::config::GcsUploadConfig;
-use crate::error::{About, response_error};
+use cloud_core::http::rest::About;
 
 /// Where the bytes of a resumable upload come from.
 pub(super) enum Source<'a> {
@@ -182,7 +182,7 @@ impl GcsStorage {
         }
         let response = self
             .client()
-            .send(
+            .stream(
                 request,
                 Some(About::reading(ResourceKind::Container, container)),
             )
@@ -375,13 +375,7 @@ impl GcsStorage {
             return Ok(Step::Done(Box::new(parse::object(&container, &value)?)));
         }
         let bytes = body.error_bytes().await;
-        Err(self.client().redactor().scrub(response_error(
-            "Cloud Storage",
-            status,
-            &headers,
-            &bytes,
-            None,
-        )))
+        Err(self.client().error(status, &headers, &bytes, None))
     }
 
     /// Cancels a session; one already gone is fine, and a failure only
@@ -407,7 +401,7 @@ impl GcsStorage {
         );
         if let Err(e) = self
             .client()
-            .send(HttpRequest::new(Method::DELETE, url), None)
+            .stream(HttpRequest::new(Method::DELETE, url), None)
             .await
         {
             tracing::warn!(error = %e, "removing an object whose checksum did not match");

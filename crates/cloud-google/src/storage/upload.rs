@@ -8,7 +8,7 @@ use cloud_core::{Error, ErrorKind, Object, ResourceKind, Result, UploadOptions, 
 use serde_json::{Value, json};
 
 use super::{GcsStorage, crc32c, parse};
-use crate::error::About;
+use cloud_core::http::rest::About;
 
 /// The object resource an upload declares.
 pub(super) fn resource(name: &str, options: &UploadOptions, crc32c: Option<&str>) -> Value {
@@ -146,7 +146,6 @@ impl GcsStorage {
             .body(Body::from_bytes(body))
             .idempotent(precondition.is_none());
         let answer = self
-            .client()
             .json(
                 request,
                 None,

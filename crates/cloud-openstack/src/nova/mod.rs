@@ -132,6 +132,27 @@ pub(crate) async fn member_address(
 }
 
 impl NovaCompute {
+    /// `os-start` or `os-stop` (Rackspace's Cloud Servers have neither).
+    /// Nova refuses one that is already done (409); the portable contract
+    /// makes that a success.
+    async fn power(
+        &self,
+        id: &str,
+        action: &str,
+        capability: Capability,
+        arrived: &[cloud_core::NodeState],
+    ) -> Result<()> {
+        if self.shared().flavor == Flavor::Rackspace {
+            return Err(Error::unsupported(self.provider_name(), capability));
+        }
+        match self.server_action(id, json!({ action: null })).await {
+            Err(refused) => {
+                contract::settle_refused_change(refused, self.get_node(id).await, arrived)
+            }
+            done => done,
+        }
+    }
+
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         let mut nova = Service::new(shared.clone(), Api::Compute, COMPUTE);
         if let Some(version) = &shared.nova_microversion {
@@ -437,34 +458,13 @@ impl ComputeDriver for NovaCompute {
     }
 
     async fn start_node(&self, id: &str) -> Result<()> {
-        if self.shared().flavor == Flavor::Rackspace {
-            return Err(Error::unsupported(
-                self.provider_name(),
-                Capability::StartNode,
-            ));
-        }
-        match self.server_action(id, json!({ "os-start": null })).await {
-            // Nova refuses to start an active server (409): already done.
-            Err(refused) => {
-                contract::settle_refused_change(refused, self.get_node(id).await, contract::STARTED)
-            }
-            done => done,
-        }
+        self.power(id, "os-start", Capability::StartNode, contract::STARTED)
+            .await
     }
 
     async fn stop_node(&self, id: &str) -> Result<()> {
-        if self.shared().flavor == Flavor::Rackspace {
-            return Err(Error::unsupported(
-                self.provider_name(),
-                Capability::StopNode,
-            ));
-        }
-        match self.server_action(id, json!({ "os-stop": null })).await {
-            Err(refused) => {
-                contract::settle_refused_change(refused, self.get_node(id).await, contract::STOPPED)
-            }
-            done => done,
-        }
+        self.power(id, "os-stop", Capability::StopNode, contract::STOPPED)
+            .await
     }
 
     async fn list_sizes(&self) -> Result<Vec<NodeSize>> {
@@ -624,6 +624,12 @@ impl ComputeDriver for NovaCompute {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn power_actions_name_the_action_as_the_key() {
+        let action = "os-start";
+        assert_eq!(json!({ action: null }), json!({"os-start": null}));
+    }
 
     #[test]
     fn microversions_compare_numerically() {
