@@ -80,22 +80,16 @@ cloud_core::provider_options! {
 }
 
 /// How CloudSigma's background changes are waited for (a drive being
-/// cloned, a server stopping before it is deleted).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChangeWait {
-    /// Time between polls.
-    pub interval: Duration,
-    /// Time before giving up with `Timeout`.
-    pub timeout: Duration,
-}
+/// cloned, a server stopping before it is deleted): every 2 s at first,
+/// for `change_timeout` (600 s by default).
+pub use cloud_core::poll::ChangeWait;
 
-impl Default for ChangeWait {
-    fn default() -> Self {
-        ChangeWait {
-            interval: Duration::from_secs(2),
-            timeout: Duration::from_secs(Options::defaults().change_timeout),
-        }
-    }
+/// The default wait: looks every 2 s at first, for `change_timeout`.
+fn default_change_wait() -> ChangeWait {
+    ChangeWait::new(
+        Duration::from_secs(2),
+        Duration::from_secs(Options::defaults().change_timeout),
+    )
 }
 
 /// Options for a CloudSigma client.
@@ -132,7 +126,7 @@ impl Default for CloudSigmaBuilder {
             region: None,
             endpoint: None,
             currency: Options::defaults().currency,
-            change_wait: ChangeWait::default(),
+            change_wait: default_change_wait(),
             env: Environment::process(),
             options: ClientOptions::new(),
         }
@@ -169,7 +163,9 @@ impl CloudSigmaBuilder {
             builder = builder.endpoint(e);
         }
         builder.currency = options.currency.to_ascii_uppercase();
-        builder.change_wait.timeout = Duration::from_secs(options.change_timeout);
+        builder.change_wait = builder
+            .change_wait
+            .with_timeout(Duration::from_secs(options.change_timeout));
         builder.options = builder.options.overridden_by(config);
         Ok(builder)
     }

@@ -57,6 +57,7 @@ pub mod error;
 pub mod loadbalancer;
 pub mod markup;
 pub mod paging;
+pub mod poll;
 pub mod provider;
 pub mod secret;
 pub mod staging;

@@ -50,38 +50,9 @@ impl Flavor {
     }
 }
 
-/// How asynchronous changes are awaited: the pause between polls and the
-/// longest wait before the call fails with a timeout.
-///
-/// ```
-/// use std::time::Duration;
-/// use cloud_openstack::ChangeWait;
-///
-/// let quick = ChangeWait::new(Duration::from_millis(200), Duration::from_secs(60));
-/// assert_eq!(quick.timeout, Duration::from_secs(60));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ChangeWait {
-    /// Between two polls.
-    pub interval: Duration,
-    /// In all.
-    pub timeout: Duration,
-}
-
-impl ChangeWait {
-    /// Polls every `interval` for at most `timeout`.
-    pub fn new(interval: Duration, timeout: Duration) -> Self {
-        ChangeWait { interval, timeout }
-    }
-}
-
-impl Default for ChangeWait {
-    /// Every second, for up to ten minutes.
-    fn default() -> Self {
-        ChangeWait::new(Duration::from_secs(1), Duration::from_secs(600))
-    }
-}
+/// How asynchronous changes are awaited (a Designate zone being deleted, a
+/// Cloud DNS job): every second at first, for up to ten minutes by default.
+pub use cloud_core::poll::ChangeWait;
 
 /// The identity endpoint of Rackspace's public cloud.
 pub const RACKSPACE_IDENTITY: &str = "https://identity.api.rackspacecloud.com/v2.0/";

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use cloud_core::http::{HttpRequest, Method};
+use cloud_core::poll::{ChangeWait, Poll, poll_until};
 use cloud_core::{Error, ResourceKind, Result};
 use serde_json::Value;
 use url::Url;
@@ -236,53 +237,26 @@ pub(crate) fn is_busy(error: &Error) -> bool {
 }
 
 /// Runs `attempt` until it succeeds or fails otherwise than busy, waiting
-/// between tries (up to [`BUSY_WAIT`] in all). The answers that mean busy
-/// are sent before anything changes, so retrying a POST is safe.
+/// between tries (up to [`BUSY_WAIT`] in all; a timeout then). The answers
+/// that mean busy are sent before anything changes, so retrying a POST is
+/// safe.
 pub(crate) async fn while_busy<T, F, Fut>(mut attempt: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
 {
-    let started = tokio::time::Instant::now();
-    let mut pause = std::time::Duration::from_millis(250);
-    loop {
-        match attempt().await {
-            Err(e) if is_busy(&e) && started.elapsed() + pause < BUSY_WAIT => {
-                tracing::debug!(error = %e, "busy with an earlier change; waiting");
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(std::time::Duration::from_secs(5));
+    let wait = ChangeWait::new(std::time::Duration::from_millis(250), BUSY_WAIT)
+        .with_max_interval(std::time::Duration::from_secs(5));
+    poll_until(wait, "the balancer to finish an earlier change", || {
+        let attempt = attempt();
+        async move {
+            match attempt.await {
+                Err(e) if is_busy(&e) => Ok(Poll::Pending(e.to_string())),
+                other => other.map(Poll::Done),
             }
-            other => return other,
         }
-    }
-}
-
-/// Polls `check` every `wait.interval` until it answers `Some`, and fails
-/// with a timeout once `wait.timeout` has passed: for changes the APIs
-/// apply in the background (a job, a pending deletion).
-pub(crate) async fn wait_for<T, F, Fut>(
-    wait: crate::ChangeWait,
-    what: impl FnOnce() -> String,
-    mut check: F,
-) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<Option<T>>>,
-{
-    let started = tokio::time::Instant::now();
-    loop {
-        if let Some(done) = check().await? {
-            return Ok(done);
-        }
-        if started.elapsed() >= wait.timeout {
-            return Err(Error::timeout(format!(
-                "{} did not finish within {:?}",
-                what(),
-                wait.timeout
-            )));
-        }
-        tokio::time::sleep(wait.interval).await;
-    }
+    })
+    .await
 }
 
 /// Copies the non-null `keys` of `value` into a result's `extra`.

@@ -10,6 +10,7 @@ use super::CloudSigmaCompute;
 use super::parse::{self, GIB};
 use crate::PROVIDER;
 use cloud_core::http::rest::About;
+use cloud_core::poll::{Poll, poll_until};
 
 use super::parse::created;
 
@@ -44,29 +45,20 @@ impl CloudSigmaCompute {
 
     /// Waits until a drive being created, cloned or resized is ready.
     pub(super) async fn wait_drive_ready(&self, id: &str) -> Result<Value> {
-        let started = tokio::time::Instant::now();
-        loop {
+        poll_until(self.wait, &format!("drive `{id}` to be ready"), || async {
             let drive = self.drive(id).await?;
-            match drive.get("status").and_then(Value::as_str) {
-                Some("unmounted" | "mounted") => return Ok(drive),
-                Some("unavailable") => {
-                    return Err(Error::new(
-                        cloud_core::ErrorKind::Provider,
-                        format!("drive `{id}` became unavailable"),
-                    )
-                    .with_provider(PROVIDER));
-                }
-                _ => {}
+            let status = drive.get("status").and_then(Value::as_str).unwrap_or("");
+            match status {
+                "unmounted" | "mounted" => Ok(Poll::Done(drive)),
+                "unavailable" => Err(Error::new(
+                    cloud_core::ErrorKind::Provider,
+                    format!("drive `{id}` became unavailable"),
+                )),
+                other => Ok(Poll::Pending(format!("its status is {other}"))),
             }
-            if started.elapsed() >= self.wait.timeout {
-                return Err(Error::timeout(format!(
-                    "drive `{id}` was not ready within {:?}",
-                    self.wait.timeout
-                ))
-                .with_provider(PROVIDER));
-            }
-            tokio::time::sleep(self.wait.interval).await;
-        }
+        })
+        .await
+        .map_err(|e| e.with_provider(PROVIDER))
     }
 
     /// Grows drive `id` to `size_gb` and waits for it.

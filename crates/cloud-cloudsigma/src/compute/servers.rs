@@ -13,6 +13,7 @@ use super::CloudSigmaCompute;
 use super::parse::{self, GIB, META_BOOT_DRIVE, META_IMAGE, MIB};
 use crate::PROVIDER;
 use cloud_core::http::rest::About;
+use cloud_core::poll::{Poll, poll_until};
 
 use super::parse::created;
 
@@ -142,22 +143,17 @@ impl CloudSigmaCompute {
         what: &str,
         done: impl Fn(NodeState) -> bool,
     ) -> Result<()> {
-        let started = tokio::time::Instant::now();
-        loop {
+        poll_until(self.wait, &format!("server `{id}` to {what}"), || async {
             let server = self.server(id).await?;
             let status = server.get("status").and_then(Value::as_str).unwrap_or("");
-            if done(parse::node_state(status)) {
-                return Ok(());
-            }
-            if started.elapsed() >= self.wait.timeout {
-                return Err(Error::timeout(format!(
-                    "server `{id}` did not {what} within {:?} (status {status})",
-                    self.wait.timeout
-                ))
-                .with_provider(PROVIDER));
-            }
-            tokio::time::sleep(self.wait.interval).await;
-        }
+            Ok(if done(parse::node_state(status)) {
+                Poll::Done(())
+            } else {
+                Poll::Pending(format!("its status is {status}"))
+            })
+        })
+        .await
+        .map_err(|e| e.with_provider(PROVIDER))
     }
 
     /// Stops the server unless it is stopped, and waits until it is.
@@ -389,19 +385,19 @@ impl CloudSigmaCompute {
     /// count it mounted for a moment (`Conflict`), so that is retried
     /// within the change wait. A drive already gone is fine.
     async fn delete_released_drive(&self, drive: &str) -> Result<()> {
-        let started = tokio::time::Instant::now();
-        loop {
+        let what = format!("drive `{drive}` to be released");
+        poll_until(self.wait, &what, || async {
             match self.delete_drive(drive).await {
-                Err(e) if e.is_not_found() => return Ok(()),
-                Err(e)
-                    if e.kind() == &ErrorKind::Conflict
-                        && started.elapsed() < self.wait.timeout =>
-                {
-                    tokio::time::sleep(self.wait.interval).await;
+                Ok(()) => Ok(Poll::Done(())),
+                Err(e) if e.is_not_found() => Ok(Poll::Done(())),
+                Err(e) if e.kind() == &ErrorKind::Conflict => {
+                    Ok(Poll::Pending(format!("deleting it answered: {e}")))
                 }
-                other => return other,
+                Err(e) => Err(e),
             }
-        }
+        })
+        .await
+        .map_err(|e| e.with_provider(PROVIDER))
     }
 
     /// A library drive's JSON.

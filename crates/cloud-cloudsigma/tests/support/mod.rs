@@ -43,10 +43,10 @@ pub fn builder(endpoint: &str) -> CloudSigmaBuilder {
         .environment(Environment::from_vars(Vec::<(String, String)>::new()))
         .credentials(USER, PASSWORD)
         .endpoint(endpoint)
-        .change_wait(ChangeWait {
-            interval: Duration::from_millis(5),
-            timeout: Duration::from_secs(30),
-        })
+        .change_wait(ChangeWait::new(
+            Duration::from_millis(5),
+            Duration::from_secs(30),
+        ))
         .retry(
             RetryPolicy::new()
                 .max_attempts(3)

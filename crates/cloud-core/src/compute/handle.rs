@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::handle::call;
 use crate::invoke::{check_id, list_pages};
 use crate::paging::{ListStream, collect_all};
+use crate::poll::{ChangeWait, Poll, poll_until};
 
 /// A compute service: any provider, one interface.
 ///
@@ -254,8 +255,8 @@ impl Compute {
         if !caps.contains(Capability::GetNode) && !caps.contains(Capability::ListNodes) {
             return Err(Error::unsupported(self.provider(), Capability::GetNode));
         }
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
+        let wait = ChangeWait::new(poll_interval, timeout).with_max_interval(poll_interval);
+        poll_until(wait, "nodes to run", || async {
             let nodes = self.fetch_nodes(ids).await?;
             if let Some(dead) = nodes.iter().find(|n| n.state.is_terminal()) {
                 return Err(Error::new(
@@ -264,27 +265,23 @@ impl Compute {
                         "node `{}` entered state {} while waiting for it to run",
                         dead.id, dead.state
                     ),
-                )
-                .with_provider(self.provider()));
+                ));
             }
             if nodes.iter().all(|n| n.state == NodeState::Running) {
-                return Ok(nodes);
+                return Ok(Poll::Done(nodes));
             }
-            let now = tokio::time::Instant::now();
-            if now >= deadline {
-                let waiting: Vec<String> = nodes
-                    .iter()
-                    .filter(|n| n.state != NodeState::Running)
-                    .map(|n| format!("{} ({})", n.id, n.state))
-                    .collect();
-                return Err(Error::timeout(format!(
-                    "waiting {timeout:?} for nodes to run; still waiting for {}",
-                    waiting.join(", ")
-                ))
-                .with_provider(self.provider()));
-            }
-            tokio::time::sleep(poll_interval.min(deadline - now)).await;
-        }
+            let waiting: Vec<String> = nodes
+                .iter()
+                .filter(|n| n.state != NodeState::Running)
+                .map(|n| format!("{} ({})", n.id, n.state))
+                .collect();
+            Ok(Poll::Pending(format!(
+                "still waiting for {}",
+                waiting.join(", ")
+            )))
+        })
+        .await
+        .map_err(|e| e.with_provider(self.provider()))
     }
 
     async fn fetch_nodes(&self, ids: &[&str]) -> Result<Vec<Node>> {

@@ -14,6 +14,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::handle::call;
 use crate::invoke::{check_id, list_pages};
 use crate::paging::{ListStream, collect_all};
+use crate::poll::{ChangeWait, Poll, poll_until};
 
 /// A load-balancer service: any provider, one interface.
 pub type LoadBalancers = crate::Handle<dyn LoadBalancerDriver>;
@@ -155,33 +156,24 @@ impl LoadBalancers {
         timeout: Duration,
         poll_interval: Duration,
     ) -> Result<LoadBalancer> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
+        let wait = ChangeWait::new(poll_interval, timeout).with_max_interval(poll_interval);
+        let what = format!("balancer `{}` to run", crate::error::quote(id));
+        poll_until(wait, &what, || async {
             let balancer = self.get_balancer(id).await?;
             match balancer.state {
-                BalancerState::Running => return Ok(balancer),
-                BalancerState::Error | BalancerState::Deleted => {
-                    return Err(Error::new(
-                        ErrorKind::Provider,
-                        format!(
-                            "balancer `{id}` entered state {} while waiting for it to run",
-                            balancer.state
-                        ),
-                    )
-                    .with_provider(self.provider()));
-                }
-                _ => {}
+                BalancerState::Running => Ok(Poll::Done(balancer)),
+                BalancerState::Error | BalancerState::Deleted => Err(Error::new(
+                    ErrorKind::Provider,
+                    format!(
+                        "balancer `{id}` entered state {} while waiting for it to run",
+                        balancer.state
+                    ),
+                )),
+                state => Ok(Poll::Pending(format!("it is {state}"))),
             }
-            let now = tokio::time::Instant::now();
-            if now >= deadline {
-                return Err(Error::timeout(format!(
-                    "waiting {timeout:?} for balancer `{id}` to run; it is {}",
-                    balancer.state
-                ))
-                .with_provider(self.provider()));
-            }
-            tokio::time::sleep(poll_interval.min(deadline - now)).await;
-        }
+        })
+        .await
+        .map_err(|e| e.with_provider(self.provider()))
     }
 }
 

@@ -30,7 +30,8 @@ use serde_json::{Map, Value, json};
 use self::parse::{RecordSet, split_record_id};
 use crate::config::Shared;
 use crate::error::{Api, Conflict};
-use crate::rest::{Service, ZoneDomains, array, query, segment, wait_for};
+use crate::rest::{Service, ZoneDomains, array, query, segment};
+use cloud_core::poll::{Poll, poll_until};
 
 /// Designate: every DNS operation.
 pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(CoreApi::Dns);
@@ -327,28 +328,30 @@ impl DnsDriver for DesignateDns {
         self.domains.forget(id);
         // The zone lingers until the DNS servers let go of it; a new zone of
         // the same name would be refused until then.
-        wait_for(
-            self.shared.changes,
-            || format!("deleting zone `{id}`"),
-            || async {
-                match self
-                    .api
-                    .get(&zone_path(id), Some((ResourceKind::Zone, id)))
-                    .await
-                {
-                    Err(e) if e.is_not_found() => Ok(Some(())),
-                    Err(e) => Err(e),
-                    Ok(body) if body.get("status").and_then(Value::as_str) == Some("ERROR") => {
-                        Err(Error::new(
-                            cloud_core::ErrorKind::Provider,
-                            format!("DNS: deleting zone `{id}` failed (status ERROR)"),
-                        )
-                        .with_provider(self.provider()))
-                    }
-                    Ok(_) => Ok(None),
+        let what = format!("zone `{id}` to be deleted");
+        poll_until(self.shared.changes, &what, || async {
+            match self
+                .api
+                .get(&zone_path(id), Some((ResourceKind::Zone, id)))
+                .await
+            {
+                Err(e) if e.is_not_found() => Ok(Poll::Done(())),
+                Err(e) => Err(e),
+                Ok(body) if body.get("status").and_then(Value::as_str) == Some("ERROR") => {
+                    Err(Error::new(
+                        cloud_core::ErrorKind::Provider,
+                        format!("DNS: deleting zone `{id}` failed (status ERROR)"),
+                    )
+                    .with_provider(self.provider()))
                 }
-            },
-        )
+                Ok(body) => Ok(Poll::Pending(format!(
+                    "its status is {}",
+                    body.get("status")
+                        .and_then(Value::as_str)
+                        .unwrap_or("unknown")
+                ))),
+            }
+        })
         .await
     }
 

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::error::{Api, Conflict, response_error_with};
-use crate::rest::{Service, text, wait_for};
+use crate::rest::{Service, text};
+use cloud_core::poll::{Poll, poll_until};
 
 /// What a finished job says.
 enum Outcome {
@@ -59,17 +60,20 @@ pub(crate) async fn finish(
             let mut url = Url::parse(&callback)
                 .map_err(|e| api.malformed(format!("job callbackUrl `{callback}`: {e}")))?;
             url.query_pairs_mut().append_pair("showDetails", "true");
-            wait_for(
-                api.shared.changes,
-                || format!("Cloud DNS job {callback}"),
-                || async {
-                    let job = api
-                        .send(Method::GET, url.clone(), None, None, Conflict::Other)
-                        .await?
-                        .body;
-                    Ok(outcome(&job))
-                },
-            )
+            let what = format!("Cloud DNS job {callback}");
+            poll_until(api.shared.changes, &what, || async {
+                let job = api
+                    .send(Method::GET, url.clone(), None, None, Conflict::Other)
+                    .await?
+                    .body;
+                Ok(match outcome(&job) {
+                    Some(done) => Poll::Done(done),
+                    None => Poll::Pending(format!(
+                        "its status is {}",
+                        text(&job, "/status").unwrap_or_default()
+                    )),
+                })
+            })
             .await?
         }
     };
