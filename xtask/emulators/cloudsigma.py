@@ -42,16 +42,13 @@ ssh-keygen for generated key pairs)
 
 import base64
 import hashlib
-import json
 import os
 import subprocess
-import sys
 import tempfile
-import threading
 import uuid
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+
+from emulator import Reply, int_args, serve
 
 USER = "cloudtest@example.com"
 PASSWORD = "cloudtest-cloudsigma"
@@ -59,17 +56,9 @@ OWNER = "5b4a69a3-8e78-4c45-a8ba-8b13f0895e23"
 GIB = 1024 ** 3
 MIB = 1024 ** 2
 
-LOCK = threading.Lock()
 SERVERS, DRIVES, SNAPSHOTS, KEYPAIRS, TAGS = {}, {}, {}, {}, {}
 COUNTERS = {}
 IPS = iter(f"198.51.100.{n}" for n in range(10, 250))
-
-
-class Reply(Exception):
-    def __init__(self, status, body=None):
-        super().__init__(status)
-        self.status = status
-        self.body = body
 
 
 def fail(status, kind, message, point=None):
@@ -120,11 +109,8 @@ LIBDRIVES = library()
 
 
 def page(items, query):
-    try:
-        limit = int(query.get("limit", ["20"])[0])
-        offset = int(query.get("offset", ["0"])[0])
-    except ValueError:
-        raise fail(400, "validation", "limit and offset must be integers")
+    limit, offset = int_args(query, fail(400, "validation", "limit and offset must be integers"),
+                             limit=20, offset=0)
     chosen = items[offset:] if limit == 0 else items[offset:offset + limit]
     return {"meta": {"limit": limit, "offset": offset, "total_count": len(items)},
             "objects": chosen}
@@ -552,68 +538,28 @@ ROUTES = {"servers": servers, "drives": drives, "libdrives": libdrives, "snapsho
           "keypairs": keypairs, "tags": tags}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "cloudsigma-reference/1"
-    # Headers and body go out in two writes: without this, Nagle and
-    # delayed ACKs hold each answer ~40 ms.
-    disable_nagle_algorithm = True
-
-    def log_message(self, fmt, *args):
-        sys.stderr.write("%s %s\n" % (self.command, fmt % args))
-
-    def handle_any(self):
-        split = urlsplit(self.path)
-        query = parse_qs(split.query, keep_blank_values=True)
-        parts = [p for p in split.path.split("/") if p]
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-        try:
-            with LOCK:
-                if self.headers.get("Authorization") != expected:
-                    raise fail(401, "permission", "Authentication credentials were not provided or are wrong.")
-                try:
-                    body = json.loads(raw) if raw else {}
-                except ValueError:
-                    raise fail(400, "validation", "Malformed JSON")
-                if parts[:2] != ["api", "2.0"] or len(parts) < 3:
-                    raise fail(404, "notexist", "No such resource")
-                kind, rest = parts[2], parts[3:]
-                if kind in ROUTES:
-                    ROUTES[kind](self.command, rest, query, body)
-                if self.command == "GET" and not rest:
-                    if kind == "balance":
-                        raise Reply(200, {"balance": "10.00", "currency": "USD"})
-                    if kind == "subscriptions":
-                        raise Reply(200, page(SUBSCRIPTIONS, query))
-                    if kind == "pricing":
-                        raise Reply(200, pricing())
-                if self.command == "GET" and kind == "fwpolicies" and rest == ["detail"]:
-                    raise Reply(200, page(FIREWALL_POLICIES, query))
-                raise fail(404, "notexist", "No such resource")
-        except Reply as reply:
-            self.answer(reply)
-
-    def answer(self, reply):
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
-        self.send_response(reply.status)
-        if payload:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
-
-
-def main():
-    port = int(sys.argv[1])
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    print(f"cloudsigma-reference listening on 127.0.0.1:{port}", flush=True)
-    server.serve_forever()
+def route(request):
+    expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    request.require("Authorization", {expected},
+                    fail(401, "permission", "Authentication credentials were not provided or are wrong."))
+    body = request.json(fail(400, "validation", "Malformed JSON"))
+    parts, query, method = request.parts, request.query, request.method
+    if parts[:2] != ["api", "2.0"] or len(parts) < 3:
+        raise fail(404, "notexist", "No such resource")
+    kind, rest = parts[2], parts[3:]
+    if kind in ROUTES:
+        ROUTES[kind](method, rest, query, body)
+    if method == "GET" and not rest:
+        if kind == "balance":
+            raise Reply(200, {"balance": "10.00", "currency": "USD"})
+        if kind == "subscriptions":
+            raise Reply(200, page(SUBSCRIPTIONS, query))
+        if kind == "pricing":
+            raise Reply(200, pricing())
+    if method == "GET" and kind == "fwpolicies" and rest == ["detail"]:
+        raise Reply(200, page(FIREWALL_POLICIES, query))
+    raise fail(404, "notexist", "No such resource")
 
 
 if __name__ == "__main__":
-    main()
+    serve("cloudsigma-reference", route)

@@ -37,15 +37,12 @@ Behaviour is deterministic (ids from counters), so recordings are stable.
 Usage: gandi_livedns.py PORT   (listens on 127.0.0.1; standard library only)
 """
 
-import json
 import re
-import sys
-import threading
 import uuid
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import IPv4Address, IPv6Address
-from urllib.parse import parse_qs, unquote, urlsplit
+
+from emulator import Reply, int_args, serve
 
 TOKEN = "pat_cloudtest-livedns"
 API_KEY = "cloudtest-livedns-apikey"
@@ -57,18 +54,9 @@ TYPES = {"A", "AAAA", "ALIAS", "CAA", "CDS", "CNAME", "DNAME", "DS", "HTTPS", "K
          "TLSA", "TXT", "WKS"}
 HOST = re.compile(r"^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
 
-LOCK = threading.Lock()
 DOMAINS = {}    # fqdn -> {"automatic_snapshots": bool, "ttl": int, "records": {(name, type): rrset}}
 SNAPSHOTS = {}  # fqdn -> [snapshot]
 COUNTER = [0]
-
-
-class Reply(Exception):
-    def __init__(self, status, body=None, headers=None):
-        super().__init__(status)
-        self.status = status
-        self.body = body
-        self.headers = headers or {}
 
 
 def fault(status, obj, cause, message):
@@ -158,11 +146,8 @@ def rrset_view(base, fqdn, rrset):
 
 
 def paged(items, query):
-    try:
-        page = int(query.get("page", ["1"])[0])
-        per_page = int(query.get("per_page", ["100"])[0])
-    except ValueError:
-        raise invalid("page", "page and per_page must be integers")
+    page, per_page = int_args(query, invalid("page", "page and per_page must be integers"),
+                              page=1, per_page=100)
     if page < 1 or per_page < 1:
         raise invalid("page", "page and per_page must be positive")
     start = (page - 1) * per_page
@@ -322,65 +307,18 @@ def snapshots(base, method, fqdn, rest, body):
     raise not_found()
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "gandi-livedns-reference/1"
-    # Headers and body go out in two writes: without this, Nagle and
-    # delayed ACKs hold each answer ~40 ms.
-    disable_nagle_algorithm = True
-
-    def base(self):
-        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
-        return f"http://{host}"
-
-    def log_message(self, fmt, *args):
-        sys.stderr.write("%s %s\n" % (self.command, fmt % args))
-
-    def handle_any(self):
-        split = urlsplit(self.path)
-        query = parse_qs(split.query, keep_blank_values=True)
-        parts = [unquote(p) for p in split.path.split("/") if p]
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            with LOCK:
-                auth = self.headers.get("Authorization") or ""
-                if auth not in (f"Bearer {TOKEN}", f"Apikey {API_KEY}"):
-                    raise fault(401, "HTTPUnauthorized", "Unauthorized",
-                                "The server could not verify that you authorized to access the "
-                                "document you requested. Either you supplied the wrong "
-                                "credentials (e.g., bad api key), or your access token has expired")
-                try:
-                    body = json.loads(raw) if raw else {}
-                except ValueError:
-                    raise invalid("body", "Invalid JSON body")
-                if parts[:2] == PREFIX and parts[2:3] == ["domains"]:
-                    domains(self, self.command, parts[3:], query, body)
-                raise not_found()
-        except Reply as reply:
-            self.answer(reply)
-
-    def answer(self, reply):
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        if payload:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
-
-
-def main():
-    port = int(sys.argv[1])
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    print(f"gandi-livedns-reference listening on 127.0.0.1:{port}", flush=True)
-    server.serve_forever()
+def route(request):
+    request.require("Authorization", {f"Bearer {TOKEN}", f"Apikey {API_KEY}"},
+                    fault(401, "HTTPUnauthorized", "Unauthorized",
+                          "The server could not verify that you authorized to access the "
+                          "document you requested. Either you supplied the wrong "
+                          "credentials (e.g., bad api key), or your access token has expired"))
+    body = request.json(invalid("body", "Invalid JSON body"))
+    parts = request.parts
+    if parts[:2] == PREFIX and parts[2:3] == ["domains"]:
+        domains(request, request.method, parts[3:], request.query, body)
+    raise not_found()
 
 
 if __name__ == "__main__":
-    main()
+    serve("gandi-livedns-reference", route, decode_parts=True)

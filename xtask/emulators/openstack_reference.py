@@ -24,15 +24,13 @@ Usage: openstack_reference.py PORT   (listens on 127.0.0.1)
 Only the standard library is used.
 """
 
-import json
 import re
-import sys
-import threading
 import uuid
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import IPv4Address, IPv6Address
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
+
+from emulator import Reply, int_args, serve
 
 USER = "cloudtest"
 PASSWORD = "cloudtest-reference"
@@ -41,7 +39,6 @@ PROJECT_ID = "8d9c1f0ab9e04d5e9f3b7c1e5a2d4f60"
 RAX_TENANT = "123456"
 REGION = "RegionOne"
 
-LOCK = threading.Lock()
 TOKENS = set()
 FAULTS = []  # [{"path", "status", "count", "body", "headers"}]
 COUNTERS = {}
@@ -65,16 +62,6 @@ def uuid_for(kind):
     n = next_id(kind)
     prefix = uuid.uuid5(uuid.NAMESPACE_DNS, kind).hex[:8]
     return f"{prefix}-0000-4000-8000-{n:012x}"
-
-
-class Reply(Exception):
-    """A finished answer, raised from anywhere in a handler."""
-
-    def __init__(self, status, body=None, headers=None):
-        super().__init__(status)
-        self.status = status
-        self.body = body
-        self.headers = headers or {}
 
 
 # ---------------------------------------------------------------- identity
@@ -189,10 +176,8 @@ def recordset_view(handler, rs):
 
 
 def page(handler, items, query, view, key, path):
-    try:
-        limit = int(query.get("limit", ["20"])[0])
-    except ValueError:
-        raise designate_error(400, "invalid_object", "limit must be an integer")
+    [limit] = int_args(query, designate_error(400, "invalid_object", "limit must be an integer"),
+                       limit=20)
     limit = max(1, min(limit, 1000))
     marker = query.get("marker", [None])[0]
     if marker is not None:
@@ -430,7 +415,7 @@ def rax_page(handler, items, query, key):
     chosen = items[offset:offset + limit]
     body = {key: chosen, "totalEntries": len(items)}
     links = []
-    path = urlsplit(handler.path).path
+    path = handler.path_only
     if offset + limit < len(items):
         links.append({"rel": "next", "href": f"{handler.base()}{path}?{urlencode({'limit': limit, 'offset': offset + limit})}"})
     if offset > 0:
@@ -689,65 +674,30 @@ def injected(path):
             raise Reply(status, body, headers)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "openstack-reference/1"
-    # Headers and body go out in two writes: without this, Nagle and
-    # delayed ACKs hold each answer ~40 ms.
-    disable_nagle_algorithm = True
+def route(request):
+    body = request.json(Reply(400, {"code": 400, "message": "Malformed JSON"}))
+    parts, method, query = request.parts, request.method, request.query
+    if parts[:1] == ["_reference"] and parts[1:] == ["faults"]:
+        inject_fault(body)
+    if parts[:3] == ["identity", "v3", "auth"] and method == "POST":
+        keystone_v3(request, body)
+    if parts[:3] == ["identity", "v2.0", "tokens"] and method == "POST":
+        keystone_v2(request, body)
+    request.require("X-Auth-Token", TOKENS,
+                    Reply(401, {"error": {"code": 401, "title": "Unauthorized",
+                                          "message": "The request you have made requires authentication."}}))
+    injected(request.path_only)
+    if parts[:1] == ["designate"]:
+        designate(request, method, parts[1:], query, body)
+    if parts[:1] == ["rackdns"]:
+        rackspace_dns(request, method, parts[1:], query, body)
+    if parts[:1] == ["octavia"]:
+        octavia(request, method, parts[1:], query, body)
+    raise Reply(404, {"code": 404, "message": "Not Found"})
 
-    def base(self):
-        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
-        return f"http://{host}"
 
-    def log_message(self, fmt, *args):
-        sys.stderr.write("%s %s\n" % (self.command, fmt % args))
-
-    def handle_any(self):
-        split = urlsplit(self.path)
-        query = parse_qs(split.query, keep_blank_values=True)
-        parts = [p for p in split.path.split("/") if p]
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            with LOCK:
-                try:
-                    body = json.loads(raw) if raw else {}
-                except ValueError:
-                    raise Reply(400, {"code": 400, "message": "Malformed JSON"})
-                if parts[:1] == ["_reference"] and parts[1:] == ["faults"]:
-                    inject_fault(body)
-                if parts[:3] == ["identity", "v3", "auth"] and self.command == "POST":
-                    keystone_v3(self, body)
-                if parts[:3] == ["identity", "v2.0", "tokens"] and self.command == "POST":
-                    keystone_v2(self, body)
-                if self.headers.get("X-Auth-Token") not in TOKENS:
-                    raise Reply(401, {"error": {"code": 401, "title": "Unauthorized",
-                                                "message": "The request you have made requires authentication."}})
-                injected(split.path)
-                if parts[:1] == ["designate"]:
-                    designate(self, self.command, parts[1:], query, body)
-                if parts[:1] == ["rackdns"]:
-                    rackspace_dns(self, self.command, parts[1:], query, body)
-                if parts[:1] == ["octavia"]:
-                    octavia(self, self.command, parts[1:], query, body)
-                raise Reply(404, {"code": 404, "message": "Not Found"})
-        except Reply as reply:
-            self.answer(reply)
-
-    def answer(self, reply):
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        if payload:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("X-Openstack-Request-Id", "req-" + uuid.uuid4().hex[:12])
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
+def request_id():
+    return {"X-Openstack-Request-Id": "req-" + uuid.uuid4().hex[:12]}
 
 
 # ----------------------------------------------------------------- Octavia
@@ -969,13 +919,5 @@ def drop_balancer(lb):
             del MEMBERS[member_id]
 
 
-def main():
-    port = int(sys.argv[1])
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    print(f"openstack-reference listening on 127.0.0.1:{port}", flush=True)
-    server.serve_forever()
-
-
 if __name__ == "__main__":
-    main()
+    serve("openstack-reference", route, extra_headers=request_id)

@@ -8,6 +8,7 @@
 //! message and the provider's code.
 
 use cloud_core::error::quote;
+use cloud_core::http::rest::{About, Conflict, Failure};
 use cloud_core::http::{
     HeaderMap, RetryClassifier, StatusCode, first_header, is_retryable_status, retry_after,
 };
@@ -27,6 +28,24 @@ pub(crate) enum Api {
 }
 
 impl Api {
+    const ALL: [Api; 7] = [
+        Api::Identity,
+        Api::Compute,
+        Api::Volume,
+        Api::Network,
+        Api::ObjectStore,
+        Api::LoadBalancer,
+        Api::Dns,
+    ];
+
+    /// The API whose [`name`](Self::name) is `name` (compute otherwise).
+    pub(crate) fn named(name: &str) -> Api {
+        Api::ALL
+            .into_iter()
+            .find(|api| api.name() == name)
+            .unwrap_or(Api::Compute)
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Api::Identity => "identity",
@@ -66,17 +85,6 @@ impl RetryClassifier for OpenStackRetryClassifier {
         status == StatusCode::TOO_MANY_REQUESTS
             || (status.as_u16() == 413 && self.is_retryable(status, headers, body))
     }
-}
-
-/// What a 409 means for the request that got it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Conflict {
-    /// The thing being created exists.
-    Exists,
-    /// The thing being deleted still holds something.
-    NotEmpty,
-    /// Something else (a resource in the wrong state).
-    Other,
 }
 
 /// The provider's code and message, from any of the envelopes.
@@ -126,27 +134,29 @@ pub(crate) fn parse_body(body: &[u8]) -> (Option<String>, Option<String>) {
     (None, None)
 }
 
-/// The error for a failed response.
+/// The [`RestClient`](cloud_core::http::rest::RestClient) error mapper of
+/// every OpenStack and Rackspace API (which one answered is in the name).
+pub(crate) fn map_failure(failure: &Failure<'_>) -> Error {
+    response_error(
+        Api::named(failure.api),
+        failure.status,
+        failure.headers,
+        failure.body,
+        failure.about,
+    )
+}
+
+/// The error for a failed answer of `api`, about `about`.
 pub(crate) fn response_error(
     api: Api,
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
-    resource: Option<(ResourceKind, &str)>,
-) -> Error {
-    response_error_with(api, status, headers, body, resource, Conflict::Exists)
-}
-
-/// The error for a failed response, with what a 409 means here.
-pub(crate) fn response_error_with(
-    api: Api,
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-    resource: Option<(ResourceKind, &str)>,
-    conflict: Conflict,
+    about: Option<About<'_>>,
 ) -> Error {
     let (code, message) = parse_body(body);
+    let resource = about.map(|a| (a.resource, a.id));
+    let conflict = about.map_or(Conflict::Other, |a| a.conflict);
     let named = |make: fn(ResourceKind, String) -> ErrorKind| {
         resource.map(|(k, id)| make(k, id.to_owned()))
     };
@@ -157,7 +167,7 @@ pub(crate) fn response_error_with(
         409 => match conflict {
             Conflict::Exists => named(|resource, id| ErrorKind::AlreadyExists { resource, id }),
             Conflict::NotEmpty => named(|resource, id| ErrorKind::NotEmpty { resource, id }),
-            Conflict::Other => Some(ErrorKind::Conflict),
+            _ => Some(ErrorKind::Conflict),
         },
         412 => Some(ErrorKind::PreconditionFailed),
         416 => Some(ErrorKind::RangeNotSatisfiable),
@@ -228,7 +238,7 @@ mod tests {
             StatusCode::from_u16(status).unwrap(),
             &HeaderMap::new(),
             body.as_bytes(),
-            Some((ResourceKind::Node, "srv-1")),
+            Some(About::creating(ResourceKind::Node, "srv-1")),
         )
     }
 
@@ -247,6 +257,13 @@ mod tests {
         assert!(c.is_retryable(status, &headers, b""));
         assert!(c.is_retryable(StatusCode::from_u16(498).unwrap(), &HeaderMap::new(), b""));
         assert!(!c.is_retryable(StatusCode::NOT_FOUND, &HeaderMap::new(), b""));
+    }
+
+    #[test]
+    fn every_api_is_found_by_its_name() {
+        for api in Api::ALL {
+            assert_eq!(Api::named(api.name()), api);
+        }
     }
 
     #[test]

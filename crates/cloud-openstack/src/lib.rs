@@ -31,15 +31,18 @@
 //! # Ok(()) }
 //! ```
 
+mod busy;
 mod config;
 pub mod designate;
 mod error;
 pub mod identity;
+mod json;
 pub mod nova;
 pub mod octavia;
 pub mod rackspace;
-mod rest;
+mod service;
 pub mod swift;
+mod zone_domains;
 
 use cloud_core::{Api, ExtraOperation, ProviderDescription};
 

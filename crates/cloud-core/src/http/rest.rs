@@ -283,7 +283,14 @@ impl RestClient {
     /// The base URL with `segments` appended, each percent-encoded (a `/`
     /// in one stays inside it), then `query`.
     pub fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
-        let mut url = self.inner.base.clone();
+        self.url_under(&self.inner.base, segments, query)
+    }
+
+    /// [`url`](Self::url) under another base: for APIs whose address is
+    /// found at run time (an OpenStack service catalog), with the client's
+    /// own base the identity endpoint.
+    pub fn url_under(&self, base: &Url, segments: &[&str], query: &[(&str, &str)]) -> Url {
+        let mut url = base.clone();
         if self.inner.strict_segments {
             let mut path = url.path().trim_end_matches('/').to_owned();
             for segment in segments {

@@ -29,8 +29,11 @@ use serde_json::{Map, Value, json};
 
 use self::parse::{RecordSet, split_record_id};
 use crate::config::Shared;
-use crate::error::{Api, Conflict};
-use crate::rest::{Service, ZoneDomains, array, query, segment};
+use crate::error::Api;
+use crate::json::array;
+use crate::service::Service;
+use crate::zone_domains::ZoneDomains;
+use cloud_core::http::rest::About;
 use cloud_core::poll::{Poll, poll_until};
 
 /// Designate: every DNS operation.
@@ -70,16 +73,16 @@ pub struct DesignateDns {
     domains: ZoneDomains,
 }
 
-fn zone_path(id: &str) -> String {
-    format!("zones/{}", segment(id))
+fn zone_path(id: &str) -> [&str; 2] {
+    ["zones", id]
 }
 
-fn sets_path(zone: &str) -> String {
-    format!("zones/{}/recordsets", segment(zone))
+fn sets_path(zone: &str) -> [&str; 3] {
+    ["zones", zone, "recordsets"]
 }
 
-fn set_path(zone: &str, set: &str) -> String {
-    format!("zones/{}/recordsets/{}", segment(zone), segment(set))
+fn set_path<'a>(zone: &'a str, set: &'a str) -> [&'a str; 4] {
+    ["zones", zone, "recordsets", set]
 }
 
 impl DesignateDns {
@@ -113,7 +116,10 @@ impl DesignateDns {
         let (set_id, value) = split_record_id(id).ok_or_else(|| self.record_not_found(id))?;
         let body = self
             .api
-            .get(&set_path(zone, set_id), Some((ResourceKind::Record, id)))
+            .get(
+                &set_path(zone, set_id),
+                Some(About::reading(ResourceKind::Record, id)),
+            )
             .await?;
         if parse::is_deleting(&body) {
             return Err(self.record_not_found(id));
@@ -132,14 +138,11 @@ impl DesignateDns {
         name: &str,
         kind: RecordType,
     ) -> Result<Option<RecordSet>> {
-        let path = format!(
-            "{}{}",
-            sets_path(zone),
-            query(&[("name", name), ("type", kind.as_str())])
-        );
+        let path = sets_path(zone);
+        let query = &[("name", name), ("type", kind.as_str())];
         let body = self
             .api
-            .get(&path, Some((ResourceKind::Zone, zone)))
+            .get_query(&path, query, Some(About::reading(ResourceKind::Zone, zone)))
             .await?;
         for value in array(&self.api, &body, "/recordsets")? {
             if parse::is_deleting(value) {
@@ -163,7 +166,7 @@ impl DesignateDns {
             .put(
                 &set_path(zone, &set.id),
                 &body,
-                Some((ResourceKind::Record, &set.id)),
+                Some(About::reading(ResourceKind::Record, &set.id)),
             )
             .await?;
         self.one_set(&answer.body)
@@ -175,7 +178,10 @@ impl DesignateDns {
         if set.records.is_empty() {
             let id = parse::record_id(&set.id, value);
             self.api
-                .delete(&set_path(zone, &set.id), Some((ResourceKind::Record, &id)))
+                .delete(
+                    &set_path(zone, &set.id),
+                    Some(About::reading(ResourceKind::Record, &id)),
+                )
                 .await?;
         } else {
             self.put_set(zone, &set).await?;
@@ -208,10 +214,7 @@ impl DnsDriver for DesignateDns {
         if let Some(marker) = &page.token {
             pairs.push(("marker", marker));
         }
-        let body = self
-            .api
-            .get(&format!("zones{}", query(&pairs)), None)
-            .await?;
+        let body = self.api.get_query(&["zones"], &pairs, None).await?;
         let mut zones = Vec::new();
         for value in array(&self.api, &body, "/zones")? {
             if !parse::is_deleting(value) {
@@ -226,7 +229,7 @@ impl DnsDriver for DesignateDns {
     async fn get_zone(&self, id: &str) -> Result<Zone> {
         let body = self
             .api
-            .get(&zone_path(id), Some((ResourceKind::Zone, id)))
+            .get(&zone_path(id), Some(About::reading(ResourceKind::Zone, id)))
             .await?;
         if parse::is_deleting(&body) {
             return Err(Error::not_found(ResourceKind::Zone, id).with_provider(self.provider()));
@@ -288,10 +291,9 @@ impl DnsDriver for DesignateDns {
         let answer = self
             .api
             .post(
-                "zones",
+                &["zones"],
                 &Value::Object(body),
-                Some((ResourceKind::Zone, &request.domain)),
-                Conflict::Exists,
+                Some(About::creating(ResourceKind::Zone, &request.domain)),
             )
             .await?;
         let zone = parse::zone(&self.api, &answer.body)?;
@@ -315,7 +317,7 @@ impl DnsDriver for DesignateDns {
             .patch(
                 &zone_path(id),
                 &Value::Object(body),
-                Some((ResourceKind::Zone, id)),
+                Some(About::reading(ResourceKind::Zone, id)),
             )
             .await?;
         parse::zone(&self.api, &answer.body)
@@ -323,7 +325,7 @@ impl DnsDriver for DesignateDns {
 
     async fn delete_zone(&self, id: &str) -> Result<()> {
         self.api
-            .delete(&zone_path(id), Some((ResourceKind::Zone, id)))
+            .delete(&zone_path(id), Some(About::reading(ResourceKind::Zone, id)))
             .await?;
         self.domains.forget(id);
         // The zone lingers until the DNS servers let go of it; a new zone of
@@ -332,7 +334,7 @@ impl DnsDriver for DesignateDns {
         poll_until(self.shared.changes, &what, || async {
             match self
                 .api
-                .get(&zone_path(id), Some((ResourceKind::Zone, id)))
+                .get(&zone_path(id), Some(About::reading(ResourceKind::Zone, id)))
                 .await
             {
                 Err(e) if e.is_not_found() => Ok(Poll::Done(())),
@@ -364,9 +366,10 @@ impl DnsDriver for DesignateDns {
         }
         let body = self
             .api
-            .get(
-                &format!("{}{}", sets_path(zone), query(&pairs)),
-                Some((ResourceKind::Zone, zone)),
+            .get_query(
+                &sets_path(zone),
+                &pairs,
+                Some(About::reading(ResourceKind::Zone, zone)),
             )
             .await?;
         let mut records = Vec::new();
@@ -420,8 +423,7 @@ impl DnsDriver for DesignateDns {
                     .post(
                         &sets_path(zone),
                         &Value::Object(body),
-                        Some((ResourceKind::Record, &name)),
-                        Conflict::Exists,
+                        Some(About::creating(ResourceKind::Record, &name)),
                     )
                     .await?;
                 self.one_set(&answer.body)?

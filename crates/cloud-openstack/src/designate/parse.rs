@@ -4,7 +4,8 @@ use cloud_core::dns::relative_name;
 use cloud_core::{Record, RecordType, Result, Zone, ZoneType};
 use serde_json::Value;
 
-use crate::rest::{Service, copy_extra, text};
+use crate::json::{copy_extra, text};
+use crate::service::Service;
 
 /// A recordset: one name and type, one TTL, several values.
 #[derive(Debug, Clone, PartialEq)]

@@ -207,7 +207,26 @@ impl fmt::Debug for SessionInner {
     }
 }
 
+impl Auth {
+    /// The identity endpoint it authenticates at.
+    pub(crate) fn url(&self) -> &Url {
+        match self {
+            Auth::V1 { url, .. }
+            | Auth::V2Password { url, .. }
+            | Auth::V2ApiKey { url, .. }
+            | Auth::V3Password { url, .. }
+            | Auth::V3ApplicationCredential { url, .. }
+            | Auth::V3Token { url, .. } => url,
+        }
+    }
+}
+
 impl Session {
+    /// The identity endpoint the session authenticates at.
+    pub(crate) fn identity_url(&self) -> &Url {
+        self.inner.auth.url()
+    }
+
     /// A session that authenticates with `auth` through `http` (a client
     /// without a signer), renewing tokens `margin` before they expire.
     pub fn new(

@@ -7,8 +7,9 @@ use cloud_core::{Error, ResourceKind, Result};
 use serde_json::{Map, Value, json};
 
 use super::NovaCompute;
-use crate::error::Conflict;
-use crate::rest::{Service, array, query, segment, text};
+use crate::json::{array, text};
+use crate::service::Service;
+use cloud_core::http::rest::About;
 
 /// A Neutron floating IP.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +144,7 @@ fn string_map(value: Option<&Value>) -> BTreeMap<String, String> {
 impl NovaCompute {
     /// The project's floating IPs (Neutron).
     pub async fn ex_list_floating_ips(&self) -> Result<Vec<FloatingIp>> {
-        let body = self.neutron.get("floatingips", None).await?;
+        let body = self.neutron.get(&["floatingips"], None).await?;
         array(&self.neutron, &body, "/floatingips")?
             .iter()
             .map(|v| floating_ip(&self.neutron, v))
@@ -153,10 +154,7 @@ impl NovaCompute {
     /// Allocates a floating IP from the external network `network_id`.
     pub async fn ex_create_floating_ip(&self, network_id: &str) -> Result<FloatingIp> {
         let body = json!({ "floatingip": { "floating_network_id": network_id } });
-        let answer = self
-            .neutron
-            .post("floatingips", &body, None, Conflict::Other)
-            .await?;
+        let answer = self.neutron.post(&["floatingips"], &body, None).await?;
         floating_ip(
             &self.neutron,
             answer.body.get("floatingip").unwrap_or(&Value::Null),
@@ -165,8 +163,9 @@ impl NovaCompute {
 
     /// Associates floating IP `ip_id` with server `node_id` (its first port).
     pub async fn ex_attach_floating_ip(&self, ip_id: &str, node_id: &str) -> Result<FloatingIp> {
-        let path = format!("ports{}", query(&[("device_id", node_id)]));
-        let ports = self.neutron.get(&path, None).await?;
+        let path = ["ports"];
+        let query = &[("device_id", node_id)];
+        let ports = self.neutron.get_query(&path, query, None).await?;
         let port_id = array(&self.neutron, &ports, "/ports")?
             .first()
             .and_then(|p| text(p, "/id"))
@@ -182,13 +181,13 @@ impl NovaCompute {
     }
 
     async fn set_floating_port(&self, ip_id: &str, port: Value) -> Result<FloatingIp> {
-        let path = format!("floatingips/{}", segment(ip_id));
+        let path = ["floatingips", ip_id];
         let answer = self
             .neutron
             .put(
                 &path,
                 &json!({ "floatingip": { "port_id": port } }),
-                Some((ResourceKind::Address, ip_id)),
+                Some(About::reading(ResourceKind::Address, ip_id)),
             )
             .await?;
         floating_ip(
@@ -199,16 +198,16 @@ impl NovaCompute {
 
     /// Releases floating IP `ip_id`.
     pub async fn ex_delete_floating_ip(&self, ip_id: &str) -> Result<()> {
-        let path = format!("floatingips/{}", segment(ip_id));
+        let path = ["floatingips", ip_id];
         self.neutron
-            .delete(&path, Some((ResourceKind::Address, ip_id)))
+            .delete(&path, Some(About::reading(ResourceKind::Address, ip_id)))
             .await?;
         Ok(())
     }
 
     /// The project's security groups with their rules (Neutron).
     pub async fn ex_list_security_groups(&self) -> Result<Vec<SecurityGroup>> {
-        let body = self.neutron.get("security-groups", None).await?;
+        let body = self.neutron.get(&["security-groups"], None).await?;
         array(&self.neutron, &body, "/security_groups")?
             .iter()
             .map(|v| security_group(&self.neutron, v))
@@ -225,10 +224,9 @@ impl NovaCompute {
         let answer = self
             .neutron
             .post(
-                "security-groups",
+                &["security-groups"],
                 &body,
-                Some((ResourceKind::SecurityGroup, name)),
-                Conflict::Exists,
+                Some(About::creating(ResourceKind::SecurityGroup, name)),
             )
             .await?;
         security_group(
@@ -239,9 +237,9 @@ impl NovaCompute {
 
     /// Deletes security group `id`.
     pub async fn ex_delete_security_group(&self, id: &str) -> Result<()> {
-        let path = format!("security-groups/{}", segment(id));
+        let path = ["security-groups", id];
         self.neutron
-            .delete(&path, Some((ResourceKind::SecurityGroup, id)))
+            .delete(&path, Some(About::reading(ResourceKind::SecurityGroup, id)))
             .await?;
         Ok(())
     }
@@ -276,10 +274,9 @@ impl NovaCompute {
         let answer = self
             .neutron
             .post(
-                "security-group-rules",
+                &["security-group-rules"],
                 &json!({ "security_group_rule": body }),
-                Some((ResourceKind::SecurityGroup, group_id)),
-                Conflict::Exists,
+                Some(About::creating(ResourceKind::SecurityGroup, group_id)),
             )
             .await?;
         Ok(self::rule(
@@ -292,9 +289,9 @@ impl NovaCompute {
 
     /// Deletes security-group rule `id`.
     pub async fn ex_delete_security_group_rule(&self, id: &str) -> Result<()> {
-        let path = format!("security-group-rules/{}", segment(id));
+        let path = ["security-group-rules", id];
         self.neutron
-            .delete(&path, Some((ResourceKind::SecurityGroup, id)))
+            .delete(&path, Some(About::reading(ResourceKind::SecurityGroup, id)))
             .await?;
         Ok(())
     }
@@ -304,8 +301,8 @@ impl NovaCompute {
         let body = self
             .nova
             .get(
-                &format!("servers/{}/metadata", segment(node_id)),
-                Some((ResourceKind::Node, node_id)),
+                &["servers", node_id, "metadata"],
+                Some(About::reading(ResourceKind::Node, node_id)),
             )
             .await?;
         Ok(string_map(body.get("metadata")))
@@ -320,9 +317,9 @@ impl NovaCompute {
         let answer = self
             .nova
             .put(
-                &format!("servers/{}/metadata", segment(node_id)),
+                &["servers", node_id, "metadata"],
                 &json!({ "metadata": metadata }),
-                Some((ResourceKind::Node, node_id)),
+                Some(About::reading(ResourceKind::Node, node_id)),
             )
             .await?;
         Ok(string_map(answer.body.get("metadata")))
@@ -337,10 +334,9 @@ impl NovaCompute {
         let answer = self
             .nova
             .post(
-                &format!("servers/{}/metadata", segment(node_id)),
+                &["servers", node_id, "metadata"],
                 &json!({ "metadata": metadata }),
-                Some((ResourceKind::Node, node_id)),
-                Conflict::Other,
+                Some(About::reading(ResourceKind::Node, node_id)),
             )
             .await?;
         Ok(string_map(answer.body.get("metadata")))
@@ -350,8 +346,8 @@ impl NovaCompute {
     pub async fn ex_delete_metadata_item(&self, node_id: &str, key: &str) -> Result<()> {
         self.nova
             .delete(
-                &format!("servers/{}/metadata/{}", segment(node_id), segment(key)),
-                Some((ResourceKind::Node, node_id)),
+                &["servers", node_id, "metadata", key],
+                Some(About::reading(ResourceKind::Node, node_id)),
             )
             .await?;
         Ok(())

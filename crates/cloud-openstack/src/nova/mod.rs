@@ -33,8 +33,11 @@ use url::Url;
 pub use extras::{FloatingIp, SecurityGroup, SecurityGroupRule};
 
 use crate::config::{Flavor, Shared};
-use crate::error::{Api, Conflict};
-use crate::rest::{Service, array, query, segment};
+use crate::error::Api;
+use crate::json::array;
+use crate::service::Service;
+use cloud_core::http::Method;
+use cloud_core::http::rest::About;
 
 /// Nova on OpenStack: every compute operation.
 pub(crate) const CAPABILITIES_OPENSTACK: Capabilities = Capabilities::all(CoreApi::Compute);
@@ -68,16 +71,32 @@ fn microversion(text: &str) -> Option<(u32, u32)> {
     Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
-/// One page's `limit`/`marker` query, and the size asked for.
-fn page_query(page: &PageRequest, extra: &[(&str, &str)]) -> (String, u32) {
-    let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, PAGE_SIZE);
-    let limit_text = limit.to_string();
-    let mut pairs: Vec<(&str, &str)> = extra.to_vec();
-    pairs.push(("limit", &limit_text));
-    if let Some(marker) = &page.token {
-        pairs.push(("marker", marker));
+/// One page's `limit`/`marker` query.
+struct PageQuery<'a> {
+    /// The page size asked for.
+    limit: u32,
+    limit_text: String,
+    marker: Option<&'a str>,
+}
+
+impl PageQuery<'_> {
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs = vec![("limit", self.limit_text.as_str())];
+        if let Some(marker) = self.marker {
+            pairs.push(("marker", marker));
+        }
+        pairs
     }
-    (query(&pairs), limit)
+}
+
+/// The query of `page`.
+fn page_query(page: &PageRequest) -> PageQuery<'_> {
+    let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, PAGE_SIZE);
+    PageQuery {
+        limit,
+        limit_text: limit.to_string(),
+        marker: page.token.as_deref(),
+    }
 }
 
 /// The next-page marker: the last id, when the page was exactly full (a
@@ -209,10 +228,9 @@ impl NovaCompute {
     async fn server_action(&self, id: &str, action: Value) -> Result<()> {
         self.nova
             .post(
-                &format!("servers/{}/action", segment(id)),
+                &["servers", id, "action"],
                 &action,
-                Some((ResourceKind::Node, id)),
-                Conflict::Other,
+                Some(About::reading(ResourceKind::Node, id)),
             )
             .await?;
         Ok(())
@@ -222,11 +240,18 @@ impl NovaCompute {
     /// Pages follow the `next` link Glance sends (its own marker and
     /// filters), which the page token carries.
     async fn glance_images(&self, page: PageRequest) -> Result<Page<NodeImage>> {
-        let path = match page.token.as_deref() {
-            Some(next) if next.starts_with("images") => next.to_owned(),
-            _ => format!("images{}", page_query(&page, &[]).0),
+        let url = match page.token.as_deref().and_then(|t| t.strip_prefix("images")) {
+            Some(next) => {
+                let mut url = self.glance.url(&["images"], &[]).await?;
+                url.set_query(next.strip_prefix('?'));
+                url
+            }
+            None => {
+                let query = page_query(&page);
+                self.glance.url(&["images"], &query.pairs()).await?
+            }
         };
-        let body = self.glance.get(&path, None).await?;
+        let body = self.glance.send(Method::GET, url, None, None).await?.body;
         let images = array(&self.glance, &body, "/images")?
             .iter()
             .map(|v| parse::image(&self.glance, v))
@@ -256,7 +281,7 @@ impl NovaCompute {
     async fn all_pages<T>(
         &self,
         service: &Service,
-        path: &str,
+        path: &[&str],
         key: &str,
         parse: impl Fn(&Service, &Value) -> Result<T>,
         id: impl Fn(&T) -> &str,
@@ -264,8 +289,9 @@ impl NovaCompute {
         let mut all = Vec::new();
         let mut page = PageRequest::first();
         loop {
-            let (q, limit) = page_query(&page, &[]);
-            let body = service.get(&format!("{path}{q}"), None).await?;
+            let query = page_query(&page);
+            let limit = query.limit;
+            let body = service.get_query(path, &query.pairs(), None).await?;
             let items = array(service, &body, &format!("/{key}"))?
                 .iter()
                 .map(|v| parse(service, v))
@@ -389,8 +415,12 @@ impl Driver for NovaCompute {
 #[async_trait]
 impl ComputeDriver for NovaCompute {
     async fn list_nodes(&self, page: PageRequest) -> Result<Page<Node>> {
-        let (q, limit) = page_query(&page, &[]);
-        let body = self.nova.get(&format!("servers/detail{q}"), None).await?;
+        let query = page_query(&page);
+        let limit = query.limit;
+        let body = self
+            .nova
+            .get_query(&["servers", "detail"], &query.pairs(), None)
+            .await?;
         let nodes = array(&self.nova, &body, "/servers")?
             .iter()
             .map(|v| parse::server(&self.nova, v))
@@ -403,8 +433,8 @@ impl ComputeDriver for NovaCompute {
         let body = self
             .nova
             .get(
-                &format!("servers/{}", segment(id)),
-                Some((ResourceKind::Node, id)),
+                &["servers", id],
+                Some(About::reading(ResourceKind::Node, id)),
             )
             .await?;
         let server = body
@@ -416,10 +446,7 @@ impl ComputeDriver for NovaCompute {
     async fn create_node(&self, request: &CreateNode) -> Result<Node> {
         let zone = self.zone(request.location_id()).await?;
         let body = self.create_body(request, zone)?;
-        let answer = self
-            .nova
-            .post("servers", &body, None, Conflict::Other)
-            .await?;
+        let answer = self.nova.post(&["servers"], &body, None).await?;
         let id = answer
             .body
             .pointer("/server/id")
@@ -445,8 +472,8 @@ impl ComputeDriver for NovaCompute {
     async fn destroy_node(&self, id: &str) -> Result<()> {
         self.nova
             .delete(
-                &format!("servers/{}", segment(id)),
-                Some((ResourceKind::Node, id)),
+                &["servers", id],
+                Some(About::reading(ResourceKind::Node, id)),
             )
             .await?;
         Ok(())
@@ -470,7 +497,7 @@ impl ComputeDriver for NovaCompute {
     async fn list_sizes(&self) -> Result<Vec<NodeSize>> {
         self.all_pages(
             &self.nova,
-            "flavors/detail",
+            &["flavors", "detail"],
             "flavors",
             parse::flavor,
             |s| &s.id,
@@ -482,8 +509,12 @@ impl ComputeDriver for NovaCompute {
         if self.at_least(2, 36) {
             return self.glance_images(page).await;
         }
-        let (q, limit) = page_query(&page, &[]);
-        let body = self.nova.get(&format!("images/detail{q}"), None).await?;
+        let query = page_query(&page);
+        let limit = query.limit;
+        let body = self
+            .nova
+            .get_query(&["images", "detail"], &query.pairs(), None)
+            .await?;
         let images = array(&self.nova, &body, "/images")?
             .iter()
             .map(|v| parse::image(&self.nova, v))
@@ -493,12 +524,15 @@ impl ComputeDriver for NovaCompute {
     }
 
     async fn get_image(&self, id: &str) -> Result<NodeImage> {
-        let (service, path) = if self.at_least(2, 36) {
-            (&self.glance, format!("images/{}", segment(id)))
+        let service = if self.at_least(2, 36) {
+            &self.glance
         } else {
-            (&self.nova, format!("images/{}", segment(id)))
+            &self.nova
         };
-        let body = service.get(&path, Some((ResourceKind::Image, id))).await?;
+        let path = ["images", id];
+        let body = service
+            .get(&path, Some(About::reading(ResourceKind::Image, id)))
+            .await?;
         parse::image(service, body.get("image").unwrap_or(&body))
     }
 
@@ -511,7 +545,7 @@ impl ComputeDriver for NovaCompute {
         if self.shared().flavor == Flavor::Rackspace {
             return Ok(region_location());
         }
-        match self.nova.get("os-availability-zone", None).await {
+        match self.nova.get(&["os-availability-zone"], None).await {
             Ok(body) => {
                 let zones = parse::zones(&body);
                 Ok(if zones.is_empty() {
@@ -561,7 +595,7 @@ impl ComputeDriver for NovaCompute {
 
     async fn list_key_pairs(&self, _page: PageRequest) -> Result<Page<KeyPair>> {
         // Nova returns every key pair at once (paging needs microversion 2.35).
-        let body = self.nova.get("os-keypairs", None).await?;
+        let body = self.nova.get(&["os-keypairs"], None).await?;
         let keys = array(&self.nova, &body, "/keypairs")?
             .iter()
             .filter_map(parse::key_pair)
@@ -573,8 +607,8 @@ impl ComputeDriver for NovaCompute {
         let body = self
             .nova
             .get(
-                &format!("os-keypairs/{}", segment(name)),
-                Some((ResourceKind::KeyPair, name)),
+                &["os-keypairs", name],
+                Some(About::reading(ResourceKind::KeyPair, name)),
             )
             .await?;
         parse::key_pair(&body).ok_or_else(|| self.nova.malformed("a key pair without a name"))
@@ -585,10 +619,9 @@ impl ComputeDriver for NovaCompute {
         let answer = self
             .nova
             .post(
-                "os-keypairs",
+                &["os-keypairs"],
                 &body,
-                Some((ResourceKind::KeyPair, name)),
-                Conflict::Exists,
+                Some(About::creating(ResourceKind::KeyPair, name)),
             )
             .await?;
         parse::key_pair(&answer.body)
@@ -600,10 +633,9 @@ impl ComputeDriver for NovaCompute {
         let answer = self
             .nova
             .post(
-                "os-keypairs",
+                &["os-keypairs"],
                 &body,
-                Some((ResourceKind::KeyPair, name)),
-                Conflict::Exists,
+                Some(About::creating(ResourceKind::KeyPair, name)),
             )
             .await?;
         parse::key_pair(&answer.body)
@@ -613,8 +645,8 @@ impl ComputeDriver for NovaCompute {
     async fn delete_key_pair(&self, name: &str) -> Result<()> {
         self.nova
             .delete(
-                &format!("os-keypairs/{}", segment(name)),
-                Some((ResourceKind::KeyPair, name)),
+                &["os-keypairs", name],
+                Some(About::reading(ResourceKind::KeyPair, name)),
             )
             .await?;
         Ok(())
@@ -643,7 +675,10 @@ mod tests {
         let mut page = PageRequest::first();
         page.token = Some("abc".into());
         page.size = Some(2);
-        assert_eq!(page_query(&page, &[]).0, "?limit=2&marker=abc");
+        assert_eq!(
+            page_query(&page).pairs(),
+            [("limit", "2"), ("marker", "abc")]
+        );
         assert_eq!(next_marker(&["a", "b"], 2, |s| s), Some("b".into()));
         assert_eq!(next_marker(&["a"], 2, |s| s), None);
         assert_eq!(

@@ -12,7 +12,8 @@ use cloud_core::{
 };
 use serde_json::Value;
 
-use crate::rest::{Service, copy_extra, text};
+use crate::json::{copy_extra, text};
+use crate::service::Service;
 
 fn id_of(service: &Service, value: &Value, what: &str) -> Result<String> {
     match value.get("id") {

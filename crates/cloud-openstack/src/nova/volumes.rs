@@ -6,15 +6,19 @@ use cloud_core::{
 use serde_json::{Map, Value, json};
 
 use super::{next_marker, page_query, parse};
-use crate::error::Conflict;
-use crate::rest::{Service, array, segment, text};
+use crate::json::{array, text};
+use crate::service::Service;
+use cloud_core::http::rest::About;
 
 pub(super) async fn list_volumes(
     cinder: &Service,
     page: PageRequest,
 ) -> Result<Page<StorageVolume>> {
-    let (q, limit) = page_query(&page, &[]);
-    let body = cinder.get(&format!("volumes/detail{q}"), None).await?;
+    let query = page_query(&page);
+    let limit = query.limit;
+    let body = cinder
+        .get_query(&["volumes", "detail"], &query.pairs(), None)
+        .await?;
     let volumes = array(cinder, &body, "/volumes")?
         .iter()
         .map(|v| parse::volume(cinder, v))
@@ -26,8 +30,8 @@ pub(super) async fn list_volumes(
 pub(super) async fn get_volume(cinder: &Service, id: &str) -> Result<StorageVolume> {
     let body = cinder
         .get(
-            &format!("volumes/{}", segment(id)),
-            Some((ResourceKind::Volume, id)),
+            &["volumes", id],
+            Some(About::reading(ResourceKind::Volume, id)),
         )
         .await?;
     let volume = body
@@ -51,12 +55,7 @@ pub(super) async fn create_volume(
         volume.insert("snapshot_id".into(), json!(snapshot));
     }
     let answer = cinder
-        .post(
-            "volumes",
-            &json!({ "volume": volume }),
-            None,
-            Conflict::Other,
-        )
+        .post(&["volumes"], &json!({ "volume": volume }), None)
         .await?;
     let created = answer
         .body
@@ -68,8 +67,8 @@ pub(super) async fn create_volume(
 pub(super) async fn destroy_volume(cinder: &Service, id: &str) -> Result<()> {
     cinder
         .delete(
-            &format!("volumes/{}", segment(id)),
-            Some((ResourceKind::Volume, id)),
+            &["volumes", id],
+            Some(About::reading(ResourceKind::Volume, id)),
         )
         .await?;
     Ok(())
@@ -87,10 +86,9 @@ pub(super) async fn attach(
         attachment.insert("device".into(), json!(device));
     }
     nova.post(
-        &format!("servers/{}/os-volume_attachments", segment(node)),
+        &["servers", node, "os-volume_attachments"],
         &json!({ "volumeAttachment": attachment }),
-        Some((ResourceKind::Node, node)),
-        Conflict::Other,
+        Some(About::reading(ResourceKind::Node, node)),
     )
     .await?;
     Ok(())
@@ -114,12 +112,8 @@ pub(super) async fn detach(nova: &Service, cinder: &Service, volume: &str) -> Re
     }
     for server in servers {
         nova.delete(
-            &format!(
-                "servers/{}/os-volume_attachments/{}",
-                segment(&server),
-                segment(volume)
-            ),
-            Some((ResourceKind::Volume, volume)),
+            &["servers", &server, "os-volume_attachments", volume],
+            Some(About::reading(ResourceKind::Volume, volume)),
         )
         .await?;
     }
@@ -130,8 +124,11 @@ pub(super) async fn list_snapshots(
     cinder: &Service,
     page: PageRequest,
 ) -> Result<Page<VolumeSnapshot>> {
-    let (q, limit) = page_query(&page, &[]);
-    let body = cinder.get(&format!("snapshots/detail{q}"), None).await?;
+    let query = page_query(&page);
+    let limit = query.limit;
+    let body = cinder
+        .get_query(&["snapshots", "detail"], &query.pairs(), None)
+        .await?;
     let snapshots = array(cinder, &body, "/snapshots")?
         .iter()
         .map(|v| parse::snapshot(cinder, v))
@@ -152,10 +149,9 @@ pub(super) async fn create_snapshot(
     }
     let answer = cinder
         .post(
-            "snapshots",
+            &["snapshots"],
             &json!({ "snapshot": snapshot }),
-            Some((ResourceKind::Volume, volume)),
-            Conflict::Other,
+            Some(About::reading(ResourceKind::Volume, volume)),
         )
         .await?;
     let created = answer
@@ -168,8 +164,8 @@ pub(super) async fn create_snapshot(
 pub(super) async fn destroy_snapshot(cinder: &Service, id: &str) -> Result<()> {
     cinder
         .delete(
-            &format!("snapshots/{}", segment(id)),
-            Some((ResourceKind::Snapshot, id)),
+            &["snapshots", id],
+            Some(About::reading(ResourceKind::Snapshot, id)),
         )
         .await?;
     Ok(())

@@ -26,9 +26,12 @@ use cloud_core::{
 };
 use serde_json::{Map, Value, json};
 
+use crate::busy::while_busy;
 use crate::config::Shared;
-use crate::error::{Api, Conflict};
-use crate::rest::{Service, array, query, segment, while_busy};
+use crate::error::Api;
+use crate::json::array;
+use crate::service::Service;
+use cloud_core::http::rest::About;
 
 /// Octavia: everything but the protocol and algorithm catalogues.
 pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(CoreApi::LoadBalancer)
@@ -56,12 +59,12 @@ pub struct OctaviaLoadBalancers {
     shared: Arc<Shared>,
 }
 
-fn balancer_path(id: &str) -> String {
-    format!("lbaas/loadbalancers/{}", segment(id))
+fn balancer_path(id: &str) -> [&str; 3] {
+    ["lbaas", "loadbalancers", id]
 }
 
-fn members_path(pool: &str) -> String {
-    format!("lbaas/pools/{}/members", segment(pool))
+fn members_path(pool: &str) -> [&str; 4] {
+    ["lbaas", "pools", pool, "members"]
 }
 
 impl OctaviaLoadBalancers {
@@ -80,7 +83,10 @@ impl OctaviaLoadBalancers {
     async fn raw(&self, id: &str) -> Result<Value> {
         let body = self
             .api
-            .get(&balancer_path(id), Some((ResourceKind::Balancer, id)))
+            .get(
+                &balancer_path(id),
+                Some(About::reading(ResourceKind::Balancer, id)),
+            )
             .await?;
         let value = body
             .get("loadbalancer")
@@ -101,8 +107,8 @@ impl OctaviaLoadBalancers {
         let body = self
             .api
             .get(
-                &format!("lbaas/{kind}/{}", segment(id)),
-                Some((ResourceKind::Balancer, id)),
+                &["lbaas", kind, id],
+                Some(About::reading(ResourceKind::Balancer, id)),
             )
             .await?;
         body.get(key)
@@ -178,7 +184,7 @@ impl LoadBalancerDriver for OctaviaLoadBalancers {
         }
         let body = self
             .api
-            .get(&format!("lbaas/loadbalancers{}", query(&pairs)), None)
+            .get_query(&["lbaas", "loadbalancers"], &pairs, None)
             .await?;
         let mut balancers = Vec::new();
         for value in array(&self.api, &body, "/loadbalancers")? {
@@ -264,10 +270,9 @@ impl LoadBalancerDriver for OctaviaLoadBalancers {
         let answer = self
             .api
             .post(
-                "lbaas/loadbalancers",
+                &["lbaas", "loadbalancers"],
                 &json!({ "loadbalancer": lb }),
                 None,
-                Conflict::Other,
             )
             .await?;
         let value = answer
@@ -293,8 +298,11 @@ impl LoadBalancerDriver for OctaviaLoadBalancers {
             let body = json!({ "loadbalancer": { "name": name } });
             let path = balancer_path(id);
             while_busy(|| {
-                self.api
-                    .put(&path, &body, Some((ResourceKind::Balancer, id)))
+                self.api.put(
+                    &path,
+                    &body,
+                    Some(About::reading(ResourceKind::Balancer, id)),
+                )
             })
             .await?;
         }
@@ -304,10 +312,13 @@ impl LoadBalancerDriver for OctaviaLoadBalancers {
             })?;
             let pool = self.pool_of(id).await?;
             let body = json!({ "pool": { "lb_algorithm": name } });
-            let path = format!("lbaas/pools/{}", segment(&pool));
+            let path = ["lbaas", "pools", &pool];
             while_busy(|| {
-                self.api
-                    .put(&path, &body, Some((ResourceKind::Balancer, id)))
+                self.api.put(
+                    &path,
+                    &body,
+                    Some(About::reading(ResourceKind::Balancer, id)),
+                )
             })
             .await?;
         }
@@ -315,8 +326,16 @@ impl LoadBalancerDriver for OctaviaLoadBalancers {
     }
 
     async fn destroy_balancer(&self, id: &str) -> Result<()> {
-        let path = format!("{}{}", balancer_path(id), query(&[("cascade", "true")]));
-        while_busy(|| self.api.delete(&path, Some((ResourceKind::Balancer, id)))).await?;
+        let path = balancer_path(id);
+        let query = &[("cascade", "true")];
+        while_busy(|| {
+            self.api.delete_query(
+                &path,
+                query,
+                Some(About::reading(ResourceKind::Balancer, id)),
+            )
+        })
+        .await?;
         Ok(())
     }
 
@@ -329,7 +348,7 @@ impl LoadBalancerDriver for OctaviaLoadBalancers {
             .api
             .get(
                 &members_path(&pool),
-                Some((ResourceKind::Balancer, balancer)),
+                Some(About::reading(ResourceKind::Balancer, balancer)),
             )
             .await?;
         array(&self.api, &body, "/members")?
@@ -347,8 +366,7 @@ impl LoadBalancerDriver for OctaviaLoadBalancers {
             self.api.post(
                 &path,
                 &body,
-                Some((ResourceKind::Member, balancer)),
-                Conflict::Exists,
+                Some(About::creating(ResourceKind::Member, balancer)),
             )
         })
         .await?;
@@ -363,10 +381,10 @@ impl LoadBalancerDriver for OctaviaLoadBalancers {
 
     async fn detach_member(&self, balancer: &str, member_id: &str) -> Result<()> {
         let pool = self.pool_of(balancer).await?;
-        let path = format!("{}/{}", members_path(&pool), segment(member_id));
+        let path = ["lbaas", "pools", &pool, "members", member_id];
         while_busy(|| {
             self.api
-                .delete(&path, Some((ResourceKind::Member, member_id)))
+                .delete(&path, Some(About::reading(ResourceKind::Member, member_id)))
         })
         .await?;
         Ok(())

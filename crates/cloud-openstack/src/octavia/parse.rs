@@ -5,7 +5,8 @@ use std::net::IpAddr;
 use cloud_core::{Algorithm, BalancerState, LoadBalancer, Member, Protocol, Result};
 use serde_json::Value;
 
-use crate::rest::{Service, text};
+use crate::json::text;
+use crate::service::Service;
 
 /// Octavia's provisioning status to the portable state.
 pub(crate) fn state(status: &str) -> BalancerState {

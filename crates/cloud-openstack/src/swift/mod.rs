@@ -33,7 +33,8 @@ use cloud_core::{
 use url::Url;
 
 use crate::config::{Flavor, Shared};
-use crate::error::{Api, Conflict, response_error_with};
+use crate::error::Api;
+use cloud_core::http::rest::{About, RestClient};
 
 /// Swift on OpenStack: everything but CDN URLs.
 pub(crate) const CAPABILITIES_OPENSTACK: Capabilities =
@@ -48,6 +49,7 @@ pub(crate) use cloud_core::http::encode_component as encode;
 #[derive(Debug, Clone)]
 pub struct SwiftStorage {
     shared: Arc<Shared>,
+    rest: RestClient,
 }
 
 fn check_container(name: &str) -> Result<()> {
@@ -67,7 +69,8 @@ pub(crate) fn md5_hex(data: &[u8]) -> String {
 
 impl SwiftStorage {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        SwiftStorage { shared }
+        let rest = crate::service::rest_client(&shared, Api::ObjectStore);
+        SwiftStorage { shared, rest }
     }
 
     /// The account's storage URL.
@@ -103,27 +106,14 @@ impl SwiftStorage {
         Ok(url)
     }
 
-    /// Sends a request; a failure becomes a typed error about `resource`.
+    /// Sends a request (its body and answer stream); a failure becomes a
+    /// typed error about `about`.
     pub(crate) async fn send(
         &self,
         request: HttpRequest,
-        resource: Option<(ResourceKind, &str)>,
-        conflict: Conflict,
+        about: Option<About<'_>>,
     ) -> Result<HttpResponse> {
-        let response = self.shared.http.send(request).await?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        let (status, headers, body) = response.into_parts();
-        let bytes = body.error_bytes().await;
-        Err(response_error_with(
-            Api::ObjectStore,
-            status,
-            &headers,
-            &bytes,
-            resource,
-            conflict,
-        ))
+        self.rest.stream(request, about).await
     }
 
     fn object_id(container: &str, name: &str) -> String {
@@ -135,8 +125,7 @@ impl SwiftStorage {
         let url = self.url(Some(container), Some(name), &[]).await?;
         self.send(
             HttpRequest::new(Method::HEAD, url),
-            Some((ResourceKind::Object, &id)),
-            Conflict::Other,
+            Some(About::reading(ResourceKind::Object, &id)),
         )
         .await
     }
@@ -151,7 +140,7 @@ impl SwiftStorage {
         let request = HttpRequest::new(Method::POST, url)
             .header("x-account-meta-temp-url-key", key)?
             .idempotent(true);
-        self.send(request, None, Conflict::Other).await?;
+        self.send(request, None).await?;
         Ok(())
     }
 
@@ -166,8 +155,7 @@ impl SwiftStorage {
             .header("x-ttl", &ttl.as_secs().to_string())?;
         self.send(
             request,
-            Some((ResourceKind::Container, container)),
-            Conflict::Other,
+            Some(About::reading(ResourceKind::Container, container)),
         )
         .await?;
         Ok(())
@@ -198,8 +186,7 @@ impl SwiftStorage {
         let response = self
             .send(
                 HttpRequest::new(Method::GET, url),
-                Some((ResourceKind::Object, &id)),
-                Conflict::Other,
+                Some(About::reading(ResourceKind::Object, &id)),
             )
             .await?;
         parse::manifest_segments(&response.bytes().await?).map(Some)
@@ -274,10 +261,7 @@ impl SwiftStorage {
             .decode_utf8_lossy()
             .into_owned();
         let url = self.url(Some(&container), Some(&name), &[]).await?;
-        match self
-            .send(HttpRequest::new(Method::DELETE, url), None, Conflict::Other)
-            .await
-        {
+        match self.send(HttpRequest::new(Method::DELETE, url), None).await {
             Ok(_) => Ok(()),
             Err(e) if e.status() == Some(404) => Ok(()),
             Err(e) => Err(e),
@@ -330,8 +314,7 @@ impl SwiftStorage {
         let response = self
             .send(
                 request,
-                Some((ResourceKind::Container, container)),
-                Conflict::Other,
+                Some(About::reading(ResourceKind::Container, container)),
             )
             .await
             .map_err(|e| Self::condition_error(e, options, container, name))?;
@@ -363,8 +346,7 @@ impl SwiftStorage {
         let response = self
             .send(
                 request,
-                Some((ResourceKind::Container, container)),
-                Conflict::Other,
+                Some(About::reading(ResourceKind::Container, container)),
             )
             .await
             .map_err(|e| Self::condition_error(e, options, container, name))?;
@@ -414,9 +396,7 @@ impl StorageDriver for SwiftStorage {
             query.push(("marker", marker));
         }
         let url = self.url(None, None, &query).await?;
-        let response = self
-            .send(HttpRequest::new(Method::GET, url), None, Conflict::Other)
-            .await?;
+        let response = self.send(HttpRequest::new(Method::GET, url), None).await?;
         let containers = parse::containers(&response.bytes().await?)?;
         let next = (containers.len() == limit as usize)
             .then(|| containers.last().map(|c| c.name.clone()))
@@ -430,8 +410,7 @@ impl StorageDriver for SwiftStorage {
         let response = self
             .send(
                 HttpRequest::new(Method::HEAD, url),
-                Some((ResourceKind::Container, name)),
-                Conflict::Other,
+                Some(About::reading(ResourceKind::Container, name)),
             )
             .await?;
         let mut c = Container::new(name);
@@ -455,8 +434,7 @@ impl StorageDriver for SwiftStorage {
         let response = self
             .send(
                 HttpRequest::new(Method::PUT, url),
-                Some((ResourceKind::Container, name)),
-                Conflict::Exists,
+                Some(About::creating(ResourceKind::Container, name)),
             )
             .await?;
         // Swift's PUT is idempotent: 201 made it, 202 found it already there.
@@ -473,8 +451,7 @@ impl StorageDriver for SwiftStorage {
         let url = self.url(Some(name), None, &[]).await?;
         self.send(
             HttpRequest::new(Method::DELETE, url),
-            Some((ResourceKind::Container, name)),
-            Conflict::NotEmpty,
+            Some(About::emptying(ResourceKind::Container, name)),
         )
         .await?;
         Ok(())
@@ -502,8 +479,7 @@ impl StorageDriver for SwiftStorage {
         let response = self
             .send(
                 HttpRequest::new(Method::GET, url),
-                Some((ResourceKind::Container, container)),
-                Conflict::Other,
+                Some(About::reading(ResourceKind::Container, container)),
             )
             .await?;
         let entries = parse::objects(container, &response.bytes().await?)?;
@@ -532,7 +508,7 @@ impl StorageDriver for SwiftStorage {
         let request =
             cloud_core::http::with_download_options(HttpRequest::new(Method::GET, url), options)?;
         let response = self
-            .send(request, Some((ResourceKind::Object, &id)), Conflict::Other)
+            .send(request, Some(About::reading(ResourceKind::Object, &id)))
             .await?;
         let (range, size) =
             cloud_core::http::download_span(&response, crate::PROVIDER_OPENSTACK, "Swift")?;
@@ -631,8 +607,7 @@ impl StorageDriver for SwiftStorage {
         let source_id = Self::object_id(from_container, from_name);
         self.send(
             request,
-            Some((ResourceKind::Object, &source_id)),
-            Conflict::Other,
+            Some(About::reading(ResourceKind::Object, &source_id)),
         )
         .await?;
         self.get_object(to_container, to_name).await
@@ -687,11 +662,7 @@ impl StorageDriver for SwiftStorage {
             None => {
                 let account = self.url(None, None, &[]).await?;
                 let response = self
-                    .send(
-                        HttpRequest::new(Method::HEAD, account),
-                        None,
-                        Conflict::Other,
-                    )
+                    .send(HttpRequest::new(Method::HEAD, account), None)
                     .await?;
                 response
                     .header_str("x-account-meta-temp-url-key")
@@ -719,8 +690,7 @@ impl StorageDriver for SwiftStorage {
         let response = self
             .send(
                 HttpRequest::new(Method::HEAD, url),
-                Some((ResourceKind::Container, container)),
-                Conflict::Other,
+                Some(About::reading(ResourceKind::Container, container)),
             )
             .await?;
         let enabled = response

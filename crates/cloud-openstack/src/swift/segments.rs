@@ -8,6 +8,7 @@
 //! after `slo/`) and swiftclient's DLO `NAME/TIMESTAMP/SIZE/SEGSIZE/NNNNNNNN`.
 //! A *group* is a segment path without its number: one upload.
 
+use cloud_core::http::rest::About;
 use std::collections::{BTreeMap, HashMap};
 
 use cloud_core::http::{HeaderMap, HttpRequest, Method};
@@ -16,7 +17,6 @@ use futures::TryStreamExt;
 
 use super::SwiftStorage;
 use super::slo::segment_container;
-use crate::error::Conflict;
 
 /// What a manifest object points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,8 +128,7 @@ impl SwiftStorage {
         let url = self.url(Some(container), Some(name), &[]).await?;
         self.send(
             HttpRequest::new(Method::DELETE, url),
-            Some((ResourceKind::Object, &id)),
-            Conflict::Other,
+            Some(About::reading(ResourceKind::Object, &id)),
         )
         .await?;
         Ok(())

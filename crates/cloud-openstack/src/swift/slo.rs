@@ -9,6 +9,7 @@
 //! Peak memory is about `(concurrency + 1) * segment_size` for a stream; a
 //! file's segments are ranges read when sent, hashed on the way.
 
+use cloud_core::http::rest::About;
 use cloud_core::http::{Body, HttpRequest, Method};
 use cloud_core::storage::{PartBody, PartPlan, PartSource, upload_parts};
 use cloud_core::{Object, ResourceKind, Result, UploadOptions};
@@ -17,7 +18,6 @@ use serde_json::json;
 
 use super::SwiftStorage;
 use super::checksum::{SentMd5, check_stored};
-use crate::error::Conflict;
 
 /// Swift refuses manifests of more segments than this by default.
 const MAX_SEGMENTS: u32 = 1000;
@@ -65,8 +65,7 @@ pub(crate) async fn upload(
     swift
         .send(
             HttpRequest::new(Method::PUT, url),
-            Some((ResourceKind::Container, &seg_container)),
-            Conflict::Other,
+            Some(About::reading(ResourceKind::Container, &seg_container)),
         )
         .await?;
     let written = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -150,8 +149,7 @@ async fn upload_segments(
     let response = swift
         .send(
             request,
-            Some((ResourceKind::Container, container)),
-            Conflict::Other,
+            Some(About::reading(ResourceKind::Container, container)),
         )
         .await
         .map_err(|e| SwiftStorage::condition_error(e, options, container, name))?;
@@ -192,7 +190,7 @@ async fn put_segment(
             let request = HttpRequest::new(Method::PUT, url)
                 .header("etag", &md5)?
                 .body(part.into_body());
-            swift.send(request, None, Conflict::Other).await?;
+            swift.send(request, None).await?;
             return Ok(md5);
         }
     };
@@ -202,7 +200,7 @@ async fn put_segment(
     // Each attempt reads the range afresh, and the tap hashes it afresh.
     let body = Body::from_reopenable(move || tap.tap(range.stream()), len);
     let request = HttpRequest::new(Method::PUT, url).body(body);
-    let response = swift.send(request, None, Conflict::Other).await?;
+    let response = swift.send(request, None).await?;
     let md5 = sent.hex();
     check_stored(
         &response,

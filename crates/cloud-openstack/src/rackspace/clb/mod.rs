@@ -24,9 +24,12 @@ use cloud_core::{
 };
 use serde_json::{Map, Value, json};
 
+use crate::busy::while_busy;
 use crate::config::Shared;
-use crate::error::{Api, Conflict};
-use crate::rest::{Service, array, query, segment, while_busy};
+use crate::error::Api;
+use crate::json::array;
+use crate::service::Service;
+use cloud_core::http::rest::About;
 
 /// Cloud Load Balancers: every load-balancer operation.
 pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(CoreApi::LoadBalancer);
@@ -52,8 +55,8 @@ impl RackspaceLoadBalancers {
         }
     }
 
-    fn path(id: &str) -> String {
-        format!("loadbalancers/{}", segment(id))
+    fn path(id: &str) -> [&str; 2] {
+        ["loadbalancers", id]
     }
 
     /// The API's node entry for `member`; servers become their address
@@ -102,7 +105,7 @@ impl Driver for RackspaceLoadBalancers {
 #[async_trait]
 impl LoadBalancerDriver for RackspaceLoadBalancers {
     async fn list_protocols(&self) -> Result<Vec<Protocol>> {
-        let body = self.api.get("loadbalancers/protocols", None).await?;
+        let body = self.api.get(&["loadbalancers", "protocols"], None).await?;
         Ok(array(&self.api, &body, "/protocols")?
             .iter()
             .filter_map(|p| p.get("name").and_then(Value::as_str))
@@ -111,7 +114,7 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
     }
 
     async fn list_supported_algorithms(&self) -> Result<Vec<Algorithm>> {
-        let body = self.api.get("loadbalancers/algorithms", None).await?;
+        let body = self.api.get(&["loadbalancers", "algorithms"], None).await?;
         Ok(array(&self.api, &body, "/algorithms")?
             .iter()
             .filter_map(|a| a.get("name").and_then(Value::as_str))
@@ -126,10 +129,7 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
         if let Some(marker) = &page.token {
             pairs.push(("marker", marker));
         }
-        let body = self
-            .api
-            .get(&format!("loadbalancers{}", query(&pairs)), None)
-            .await?;
+        let body = self.api.get_query(&["loadbalancers"], &pairs, None).await?;
         let all = array(&self.api, &body, "/loadBalancers")?
             .iter()
             .map(|v| parse::balancer(&self.api, v))
@@ -148,7 +148,10 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
     async fn get_balancer(&self, id: &str) -> Result<LoadBalancer> {
         let body = self
             .api
-            .get(&Self::path(id), Some((ResourceKind::Balancer, id)))
+            .get(
+                &Self::path(id),
+                Some(About::reading(ResourceKind::Balancer, id)),
+            )
             .await?;
         let lb = self.one(&body)?;
         if lb.state == BalancerState::Deleted {
@@ -199,12 +202,7 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
         }
         let answer = self
             .api
-            .post(
-                "loadbalancers",
-                &json!({ "loadBalancer": lb }),
-                None,
-                Conflict::Other,
-            )
+            .post(&["loadbalancers"], &json!({ "loadBalancer": lb }), None)
             .await?;
         self.one(&answer.body)
     }
@@ -229,8 +227,11 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
         let body = json!({ "loadBalancer": lb });
         let path = Self::path(id);
         while_busy(|| {
-            self.api
-                .put(&path, &body, Some((ResourceKind::Balancer, id)))
+            self.api.put(
+                &path,
+                &body,
+                Some(About::reading(ResourceKind::Balancer, id)),
+            )
         })
         .await?;
         self.get_balancer(id).await
@@ -238,7 +239,11 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
 
     async fn destroy_balancer(&self, id: &str) -> Result<()> {
         let path = Self::path(id);
-        while_busy(|| self.api.delete(&path, Some((ResourceKind::Balancer, id)))).await?;
+        while_busy(|| {
+            self.api
+                .delete(&path, Some(About::reading(ResourceKind::Balancer, id)))
+        })
+        .await?;
         Ok(())
     }
 
@@ -246,8 +251,8 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
         let body = self
             .api
             .get(
-                &format!("{}/nodes", Self::path(balancer)),
-                Some((ResourceKind::Balancer, balancer)),
+                &["loadbalancers", balancer, "nodes"],
+                Some(About::reading(ResourceKind::Balancer, balancer)),
             )
             .await?;
         array(&self.api, &body, "/nodes")?
@@ -260,13 +265,12 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
         let current = self.get_balancer(balancer).await?;
         let node = self.node_entry(member, current.port).await?;
         let body = json!({ "nodes": [node] });
-        let path = format!("{}/nodes", Self::path(balancer));
+        let path = ["loadbalancers", balancer, "nodes"];
         let answer = while_busy(|| {
             self.api.post(
                 &path,
                 &body,
-                Some((ResourceKind::Balancer, balancer)),
-                Conflict::Exists,
+                Some(About::creating(ResourceKind::Balancer, balancer)),
             )
         })
         .await?;
@@ -279,10 +283,10 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
     }
 
     async fn detach_member(&self, balancer: &str, member_id: &str) -> Result<()> {
-        let path = format!("{}/nodes/{}", Self::path(balancer), segment(member_id));
+        let path = ["loadbalancers", balancer, "nodes", member_id];
         while_busy(|| {
             self.api
-                .delete(&path, Some((ResourceKind::Member, member_id)))
+                .delete(&path, Some(About::reading(ResourceKind::Member, member_id)))
         })
         .await?;
         Ok(())

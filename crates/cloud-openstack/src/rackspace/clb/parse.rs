@@ -5,7 +5,8 @@ use std::net::IpAddr;
 use cloud_core::{Algorithm, BalancerState, LoadBalancer, Member, Protocol, Result};
 use serde_json::Value;
 
-use crate::rest::{Service, text};
+use crate::json::text;
+use crate::service::Service;
 
 /// The id of an entry (numbers at Rackspace), as text.
 pub(crate) fn id(value: &Value) -> Option<String> {

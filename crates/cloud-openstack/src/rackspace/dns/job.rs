@@ -3,13 +3,14 @@
 //! `COMPLETED`, and failed when it says `ERROR`, with the real status code
 //! inside. Polling here turns that back into an ordinary call.
 
+use cloud_core::Result;
+use cloud_core::http::rest::About;
 use cloud_core::http::{HeaderMap, Method, StatusCode};
-use cloud_core::{ResourceKind, Result};
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::error::{Api, Conflict, response_error_with};
-use crate::rest::{Service, text};
+use crate::json::text;
+use crate::service::Service;
 use cloud_core::poll::{Poll, poll_until};
 
 /// What a finished job says.
@@ -48,8 +49,7 @@ fn outcome(job: &Value) -> Option<Outcome> {
 pub(crate) async fn finish(
     api: &Service,
     accepted: Value,
-    resource: Option<(ResourceKind, &str)>,
-    conflict: Conflict,
+    about: Option<About<'_>>,
 ) -> Result<Value> {
     let callback = text(&accepted, "/callbackUrl");
     let first = outcome(&accepted);
@@ -62,10 +62,7 @@ pub(crate) async fn finish(
             url.query_pairs_mut().append_pair("showDetails", "true");
             let what = format!("Cloud DNS job {callback}");
             poll_until(api.shared.changes, &what, || async {
-                let job = api
-                    .send(Method::GET, url.clone(), None, None, Conflict::Other)
-                    .await?
-                    .body;
+                let job = api.send(Method::GET, url.clone(), None, None).await?.body;
                 Ok(match outcome(&job) {
                     Some(done) => Poll::Done(done),
                     None => Poll::Pending(format!(
@@ -82,15 +79,7 @@ pub(crate) async fn finish(
         Outcome::Failed(code, message) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let body = json!({ "message": message }).to_string();
-            Err(response_error_with(
-                Api::Dns,
-                status,
-                &HeaderMap::new(),
-                body.as_bytes(),
-                resource,
-                conflict,
-            )
-            .with_provider(api.provider()))
+            Err(api.error(status, &HeaderMap::new(), body.as_bytes(), about))
         }
     }
 }

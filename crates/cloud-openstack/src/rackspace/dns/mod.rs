@@ -24,8 +24,11 @@ use cloud_core::{
 use serde_json::{Map, Value, json};
 
 use crate::config::Shared;
-use crate::error::{Api, Conflict};
-use crate::rest::{Service, ZoneDomains, array, query, segment};
+use crate::error::Api;
+use crate::json::array;
+use crate::service::Service;
+use crate::zone_domains::ZoneDomains;
+use cloud_core::http::rest::About;
 
 /// Cloud DNS: every DNS operation.
 pub(crate) const CAPABILITIES: Capabilities = Capabilities::all(CoreApi::Dns);
@@ -59,16 +62,16 @@ pub struct RackspaceDns {
     domains: ZoneDomains,
 }
 
-fn domain_path(id: &str) -> String {
-    format!("domains/{}", segment(id))
+fn domain_path(id: &str) -> [&str; 2] {
+    ["domains", id]
 }
 
-fn records_path(zone: &str) -> String {
-    format!("domains/{}/records", segment(zone))
+fn records_path(zone: &str) -> [&str; 3] {
+    ["domains", zone, "records"]
 }
 
-fn record_path(zone: &str, id: &str) -> String {
-    format!("domains/{}/records/{}", segment(zone), segment(id))
+fn record_path<'a>(zone: &'a str, id: &'a str) -> [&'a str; 4] {
+    ["domains", zone, "records", id]
 }
 
 fn check_ttl(ttl: Option<u32>) -> Result<()> {
@@ -99,18 +102,14 @@ impl RackspaceDns {
     async fn change(
         &self,
         method: cloud_core::http::Method,
-        path: &str,
+        path: &[&str],
+        query: &[(&str, &str)],
         body: Option<&Value>,
-        resource: Option<(ResourceKind, &str)>,
-        conflict: Conflict,
+        about: Option<About<'_>>,
     ) -> Result<Value> {
-        let url = self.api.url(path).await?;
-        let accepted = self
-            .api
-            .send(method, url, body, resource, conflict)
-            .await?
-            .body;
-        job::finish(&self.api, accepted, resource, conflict).await
+        let url = self.api.url(path, query).await?;
+        let accepted = self.api.send(method, url, body, about).await?.body;
+        job::finish(&self.api, accepted, about).await
     }
 
     fn one_record(&self, zone: &str, domain: &str, value: &Value) -> Result<Record> {
@@ -123,14 +122,11 @@ impl RackspaceDns {
     async fn refuse_duplicate(&self, zone: &str, domain: &str, spec: &RecordSpec) -> Result<()> {
         let body = parse::record_body(spec, domain)?;
         let name = body["name"].as_str().unwrap_or_default().to_owned();
-        let path = format!(
-            "{}{}",
-            records_path(zone),
-            query(&[("type", spec.record_type.as_str()), ("name", &name)])
-        );
+        let path = records_path(zone);
+        let query = &[("type", spec.record_type.as_str()), ("name", &name)];
         let found = self
             .api
-            .get(&path, Some((ResourceKind::Zone, zone)))
+            .get_query(&path, query, Some(About::reading(ResourceKind::Zone, zone)))
             .await?;
         for value in array(&self.api, &found, "/records")? {
             if let Some(record) = parse::record(&self.api, zone, domain, value)?
@@ -176,10 +172,7 @@ impl DnsDriver for RackspaceDns {
         })?;
         let body = self
             .api
-            .get(
-                &format!("domains{}", query(&[("limit", &limit), ("offset", offset)])),
-                None,
-            )
+            .get_query(&["domains"], &[("limit", &limit), ("offset", offset)], None)
             .await?;
         let mut zones = Vec::new();
         for value in array(&self.api, &body, "/domains")? {
@@ -194,12 +187,12 @@ impl DnsDriver for RackspaceDns {
     }
 
     async fn get_zone(&self, id: &str) -> Result<Zone> {
-        let path = format!(
-            "{}{}",
-            domain_path(id),
-            query(&[("showRecords", "false"), ("showSubdomains", "false")])
-        );
-        let body = self.api.get(&path, Some((ResourceKind::Zone, id))).await?;
+        let path = domain_path(id);
+        let query = &[("showRecords", "false"), ("showSubdomains", "false")];
+        let body = self
+            .api
+            .get_query(&path, query, Some(About::reading(ResourceKind::Zone, id)))
+            .await?;
         let zone = parse::domain(&self.api, &body)?;
         self.domains.remember(&zone);
         Ok(zone)
@@ -241,10 +234,10 @@ impl DnsDriver for RackspaceDns {
         let response = self
             .change(
                 cloud_core::http::Method::POST,
-                "domains",
+                &["domains"],
+                &[],
                 Some(&body),
-                Some((ResourceKind::Zone, &request.domain)),
-                Conflict::Exists,
+                Some(About::creating(ResourceKind::Zone, &request.domain)),
             )
             .await?;
         let created = response
@@ -268,9 +261,9 @@ impl DnsDriver for RackspaceDns {
             self.change(
                 cloud_core::http::Method::PUT,
                 &domain_path(id),
+                &[],
                 Some(&Value::Object(body)),
-                Some((ResourceKind::Zone, id)),
-                Conflict::Other,
+                Some(About::reading(ResourceKind::Zone, id)),
             )
             .await?;
         }
@@ -278,17 +271,14 @@ impl DnsDriver for RackspaceDns {
     }
 
     async fn delete_zone(&self, id: &str) -> Result<()> {
-        let path = format!(
-            "{}{}",
-            domain_path(id),
-            query(&[("deleteSubdomains", "true")])
-        );
+        let path = domain_path(id);
+        let query = &[("deleteSubdomains", "true")];
         self.change(
             cloud_core::http::Method::DELETE,
             &path,
+            query,
             None,
-            Some((ResourceKind::Zone, id)),
-            Conflict::Other,
+            Some(About::reading(ResourceKind::Zone, id)),
         )
         .await?;
         self.domains.forget(id);
@@ -308,13 +298,10 @@ impl DnsDriver for RackspaceDns {
         })?;
         let body = self
             .api
-            .get(
-                &format!(
-                    "{}{}",
-                    records_path(zone),
-                    query(&[("limit", &limit), ("offset", offset)])
-                ),
-                Some((ResourceKind::Zone, zone)),
+            .get_query(
+                &records_path(zone),
+                &[("limit", &limit), ("offset", offset)],
+                Some(About::reading(ResourceKind::Zone, zone)),
             )
             .await?;
         let mut records = Vec::new();
@@ -333,7 +320,10 @@ impl DnsDriver for RackspaceDns {
         let domain = self.domain(zone).await?;
         let body = self
             .api
-            .get(&record_path(zone, id), Some((ResourceKind::Record, id)))
+            .get(
+                &record_path(zone, id),
+                Some(About::reading(ResourceKind::Record, id)),
+            )
             .await?;
         self.one_record(zone, &domain, &body)
     }
@@ -347,9 +337,9 @@ impl DnsDriver for RackspaceDns {
             .change(
                 cloud_core::http::Method::POST,
                 &records_path(zone),
+                &[],
                 Some(&body),
-                Some((ResourceKind::Record, &spec.name)),
-                Conflict::Exists,
+                Some(About::creating(ResourceKind::Record, &spec.name)),
             )
             .await?;
         let created = response
@@ -383,9 +373,9 @@ impl DnsDriver for RackspaceDns {
         self.change(
             cloud_core::http::Method::PUT,
             &record_path(zone, id),
+            &[],
             Some(&body),
-            Some((ResourceKind::Record, id)),
-            Conflict::Exists,
+            Some(About::creating(ResourceKind::Record, id)),
         )
         .await?;
         self.get_record(zone, id).await
@@ -395,9 +385,9 @@ impl DnsDriver for RackspaceDns {
         self.change(
             cloud_core::http::Method::DELETE,
             &record_path(zone, id),
+            &[],
             None,
-            Some((ResourceKind::Record, id)),
-            Conflict::Other,
+            Some(About::reading(ResourceKind::Record, id)),
         )
         .await?;
         Ok(())

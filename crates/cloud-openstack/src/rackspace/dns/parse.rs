@@ -8,8 +8,9 @@ use cloud_core::dns::{normalize_record, relative_name, unquote_text};
 use cloud_core::{Error, Record, RecordSpec, RecordType, Result, Zone};
 use serde_json::{Map, Value, json};
 
+use crate::json::{copy_extra, text};
 use crate::rackspace::clb::parse::id;
-use crate::rest::{Service, copy_extra, text};
+use crate::service::Service;
 
 fn ttl(value: &Value) -> Option<u32> {
     value
