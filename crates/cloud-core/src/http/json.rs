@@ -79,6 +79,48 @@ impl HttpClient {
     }
 }
 
+/// `value` as the wire type `T`: a missing or ill-typed field is a
+/// `MalformedResponse` of `provider` naming `api`, `what` was being read
+/// and the field's path (`[2].rrset_values[0]`); fields `T` does not name
+/// are ignored (unless it says otherwise).
+///
+/// ```
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Domain { fqdn: String }
+///
+/// let domains: Vec<Domain> = cloud_core::http::json::decode(
+///     "example", "Example API", "the domain listing",
+///     serde_json::json!([{"fqdn": "example.com", "ttl": 300}]),
+/// )?;
+/// assert_eq!(domains[0].fqdn, "example.com");
+///
+/// let err = cloud_core::http::json::decode::<Vec<Domain>>(
+///     "example", "Example API", "the domain listing",
+///     serde_json::json!([{"fqdn": "example.com"}, {"fqdn": 7}]),
+/// )
+/// .unwrap_err();
+/// assert!(err.to_string().contains("the domain listing: at `[1].fqdn`: invalid type"));
+/// # Ok::<(), cloud_core::Error>(())
+/// ```
+pub fn decode<T: serde::de::DeserializeOwned>(
+    provider: &str,
+    api: &str,
+    what: &str,
+    value: Value,
+) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let at = if path == "." {
+            String::new()
+        } else {
+            format!(" at `{path}`")
+        };
+        Error::malformed(provider, format!("{api}: {what}{at}: {}", e.into_inner()))
+    })
+}
+
 /// `error` with a hint when it is a 404 from an endpoint whose path lacks
 /// the API's base path (`/api/2.0`, `/v5/livedns`): a user who gave only
 /// the host sees what is missing instead of a bare "not found".

@@ -12,7 +12,7 @@ mod builder;
 mod classify;
 mod client;
 mod encoding;
-mod json;
+pub mod json;
 mod message;
 #[cfg(feature = "storage")]
 mod object;

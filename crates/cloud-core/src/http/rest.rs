@@ -407,6 +407,13 @@ impl RestClient {
         }
     }
 
+    /// `value` (an answer's body) as the wire type `T`; a missing or
+    /// ill-typed field is this provider's `MalformedResponse` naming `what`
+    /// and the field (see [`decode`](super::json::decode)).
+    pub fn decode<T: serde::de::DeserializeOwned>(&self, value: Value, what: &str) -> Result<T> {
+        super::json::decode(self.inner.provider, self.inner.api, what, value)
+    }
+
     /// `GET`.
     pub async fn get(&self, url: Url, about: Option<About<'_>>) -> Result<Answer> {
         self.send(Method::GET, url, None, about).await

@@ -21,10 +21,7 @@ impl GandiDns {
             .client
             .get(url, Some(About::reading(ResourceKind::Zone, zone)))
             .await?;
-        parse::list(&answer.body, "snapshot")?
-            .iter()
-            .map(|v| parse::snapshot(v, zone))
-            .collect()
+        parse::snapshots(answer.body, zone)
     }
 
     /// One snapshot of `zone`, with the records it holds.
@@ -34,7 +31,7 @@ impl GandiDns {
             .client
             .get(url, Some(About::reading(ResourceKind::Snapshot, id)))
             .await?;
-        parse::snapshot(&answer.body, zone)
+        parse::snapshot(answer.body, zone)
     }
 
     /// Takes a snapshot of `zone` now, named `name` if given; returns it
@@ -119,13 +116,6 @@ impl GandiDns {
             .client
             .get(url, Some(About::reading(ResourceKind::Zone, zone)))
             .await?;
-        parse::list(&answer.body, "name server")?
-            .iter()
-            .map(|v| {
-                v.as_str().map(str::to_owned).ok_or_else(|| {
-                    Error::malformed(PROVIDER, "LiveDNS: a name server that is not text")
-                })
-            })
-            .collect()
+        parse::nameservers(answer.body)
     }
 }

@@ -130,7 +130,7 @@ impl RecordSetStore for GandiDns {
             .get(url, Some(About::reading(ResourceKind::Record, name)))
             .await
         {
-            Ok(answer) => parse::record_set(&answer.body, zone)?
+            Ok(answer) => parse::record_set(answer.body, zone)?
                 .map(Some)
                 .ok_or_else(|| Error::malformed(PROVIDER, "LiveDNS: a record set of another type")),
             Err(e) if e.is_not_found() => {
@@ -243,10 +243,7 @@ impl DnsDriver for GandiDns {
             .client
             .get(self.client.url(&["domains"], &query), None)
             .await?;
-        let zones = parse::list(&answer.body, "domain")?
-            .iter()
-            .map(parse::zone)
-            .collect::<Result<Vec<_>>>()?;
+        let zones = parse::zones(answer.body)?;
         let next = next_page(&answer.headers, number, size, zones.len());
         Ok(Page::new(zones, next))
     }
@@ -257,7 +254,7 @@ impl DnsDriver for GandiDns {
             .client
             .get(url, Some(About::reading(ResourceKind::Zone, id)))
             .await?;
-        parse::zone(&answer.body)
+        parse::zone(answer.body)
     }
 
     async fn create_zone(&self, request: &CreateZone) -> Result<Zone> {
@@ -303,12 +300,10 @@ impl DnsDriver for GandiDns {
             .client
             .get(url, Some(About::reading(ResourceKind::Zone, zone)))
             .await?;
-        let sets = parse::list(&answer.body, "record")?;
+        let sets = parse::record_sets(answer.body)?;
         let mut records = Vec::new();
-        for value in sets {
-            if let Some(set) = parse::record_set(value, zone)? {
-                records.extend(set.records(zone));
-            }
+        for set in sets.iter().filter_map(|s| s.set(zone)) {
+            records.extend(set.records(zone));
         }
         // Pages count record sets, not records.
         let next = next_page(&answer.headers, number, size, sets.len());

@@ -1,93 +1,128 @@
-//! LiveDNS answers as portable values: domains as zones, record sets
-//! (`rrset_*`) as one record per value, snapshots.
+//! LiveDNS answers as serde wire types, and those as portable values:
+//! domains as zones, record sets (`rrset_*`) as one record per value,
+//! snapshots.
 //!
-//! Every parser checks the shape it is given: a 200 of the wrong shape is a
-//! `MalformedResponse`, never an empty list.
+//! A 200 of the wrong shape is a `MalformedResponse` naming the field
+//! (`[2].rrset_values[0]`), never an empty list; fields not named here are
+//! ignored.
 
 use cloud_core::dns::rrset::{RecordSet, qualify};
-use cloud_core::{Error, Extra, Record, RecordType, Result, Zone};
+use cloud_core::{Extra, Record, RecordType, Result, Zone};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::PROVIDER;
 
-fn malformed(what: impl std::fmt::Display) -> Error {
-    Error::malformed(PROVIDER, format!("LiveDNS: {what}"))
+/// `value` as the wire type `T`, or the malformed answer naming `what`
+/// and the field.
+fn wire<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> Result<T> {
+    cloud_core::http::json::decode(PROVIDER, "LiveDNS", what, value)
 }
 
-/// The list a collection call answers.
-pub fn list<'a>(body: &'a Value, what: &str) -> Result<&'a Vec<Value>> {
-    body.as_array()
-        .ok_or_else(|| malformed(format!("the {what} listing is not a JSON array")))
+/// A domain (`GET /domains`, `GET /domains/{fqdn}`).
+#[derive(Debug, Deserialize)]
+struct WireDomain {
+    fqdn: String,
+    #[serde(default)]
+    automatic_snapshots: Option<bool>,
 }
 
-fn text<'a>(value: &'a Value, key: &str, what: &str) -> Result<&'a str> {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| malformed(format!("a {what} without `{key}`")))
+/// A record set (`{"rrset_name", "rrset_type", "rrset_ttl",
+/// "rrset_values"}`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireRrset {
+    rrset_name: String,
+    rrset_type: String,
+    #[serde(default)]
+    rrset_ttl: Option<u32>,
+    rrset_values: Vec<String>,
 }
 
-/// A domain (`{"fqdn", "automatic_snapshots", ...}`) as a zone whose id is
-/// its domain name.
-pub fn zone(value: &Value) -> Result<Zone> {
-    let fqdn = text(value, "fqdn", "domain")?.trim_end_matches('.');
-    if fqdn.is_empty() {
-        return Err(malformed("a domain with an empty `fqdn`"));
+/// A snapshot (`{"id", "name", "created_at", "automatic", "zone_data"?}`).
+#[derive(Debug, Deserialize)]
+struct WireSnapshot {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    automatic: Option<bool>,
+    #[serde(default)]
+    zone_data: Option<Vec<WireRrset>>,
+    #[serde(default)]
+    snapshot_href: Option<String>,
+}
+
+impl WireDomain {
+    /// The zone whose id is the domain name.
+    fn zone(self) -> Result<Zone> {
+        let fqdn = self.fqdn.trim_end_matches('.');
+        if fqdn.is_empty() {
+            return Err(cloud_core::Error::malformed(
+                PROVIDER,
+                "LiveDNS: a domain with an empty `fqdn`",
+            ));
+        }
+        let mut zone = Zone::new(fqdn, fqdn.to_ascii_lowercase());
+        if let Some(auto) = self.automatic_snapshots {
+            zone.extra
+                .insert("automatic_snapshots".into(), Value::Bool(auto));
+        }
+        Ok(zone)
     }
-    let mut zone = Zone::new(fqdn, fqdn.to_ascii_lowercase());
-    if let Some(auto) = value.get("automatic_snapshots").and_then(Value::as_bool) {
-        zone.extra
-            .insert("automatic_snapshots".into(), Value::Bool(auto));
+}
+
+impl WireRrset {
+    /// The set of `domain` (names relative, targets absolute); `None` for
+    /// a type the portable API does not know (LiveDNS also serves CDS,
+    /// KEY, WKS...).
+    pub(crate) fn set(&self, domain: &str) -> Option<RecordSet> {
+        let record_type = self.rrset_type.parse::<RecordType>().ok()?;
+        let name = if self.rrset_name == "@" {
+            String::new()
+        } else {
+            self.rrset_name.to_ascii_lowercase()
+        };
+        Some(RecordSet {
+            name,
+            record_type,
+            ttl: self.rrset_ttl,
+            values: self
+                .rrset_values
+                .iter()
+                .map(|v| qualify(record_type, v, domain))
+                .collect(),
+        })
     }
-    Ok(zone)
+}
+
+/// The zones of a domain listing.
+pub fn zones(body: Value) -> Result<Vec<Zone>> {
+    wire::<Vec<WireDomain>>(body, "the domain listing")?
+        .into_iter()
+        .map(WireDomain::zone)
+        .collect()
+}
+
+/// A domain as a zone whose id is its domain name.
+pub fn zone(body: Value) -> Result<Zone> {
+    wire::<WireDomain>(body, "a domain")?.zone()
+}
+
+/// The record sets of a record listing.
+pub(crate) fn record_sets(body: Value) -> Result<Vec<WireRrset>> {
+    wire(body, "the record listing")
+}
+
+/// One record set of `domain`; `None` for a type the portable API lacks.
+pub fn record_set(body: Value, domain: &str) -> Result<Option<RecordSet>> {
+    Ok(wire::<WireRrset>(body, "a record set")?.set(domain))
 }
 
 /// `name` as LiveDNS writes it: `@` for the apex.
 pub fn api_name(name: &str) -> &str {
     if name.is_empty() { "@" } else { name }
-}
-
-/// A record set (`{"rrset_name", "rrset_type", "rrset_ttl",
-/// "rrset_values"}`) of `domain`; `None` for a type the portable API does
-/// not know (LiveDNS also serves CDS, KEY, WKS...).
-pub fn record_set(value: &Value, domain: &str) -> Result<Option<RecordSet>> {
-    let name = text(value, "rrset_name", "record set")?;
-    let kind = text(value, "rrset_type", "record set")?;
-    let Ok(record_type) = kind.parse::<RecordType>() else {
-        return Ok(None);
-    };
-    let ttl = match value.get("rrset_ttl") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(
-            v.as_u64()
-                .and_then(|t| u32::try_from(t).ok())
-                .ok_or_else(|| malformed(format!("record set `{name}` has a bad `rrset_ttl`")))?,
-        ),
-    };
-    let values = value
-        .get("rrset_values")
-        .and_then(Value::as_array)
-        .ok_or_else(|| malformed(format!("record set `{name}` has no `rrset_values` list")))?
-        .iter()
-        .map(|v| {
-            v.as_str()
-                .map(|v| qualify(record_type, v, domain))
-                .ok_or_else(|| {
-                    malformed(format!("record set `{name}` has a value that is not text"))
-                })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let name = if name == "@" {
-        String::new()
-    } else {
-        name.to_ascii_lowercase()
-    };
-    Ok(Some(RecordSet {
-        name,
-        record_type,
-        ttl,
-        values,
-    }))
 }
 
 /// A zone snapshot LiveDNS keeps (made on request, or automatically
@@ -110,36 +145,48 @@ pub struct Snapshot {
     pub extra: Extra,
 }
 
-/// A snapshot (`{"id", "name", "created_at", "automatic", "zone_data"?}`)
-/// of `domain`.
-pub fn snapshot(value: &Value, domain: &str) -> Result<Snapshot> {
-    let id = text(value, "id", "snapshot")?.to_owned();
-    let opt = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
-    let mut records = Vec::new();
-    if let Some(data) = value.get("zone_data") {
-        let sets = data.as_array().ok_or_else(|| {
-            malformed(format!(
-                "snapshot `{id}` has a `zone_data` that is not a list"
-            ))
-        })?;
-        for set in sets {
-            if let Some(set) = record_set(set, domain)? {
-                records.extend(set.records(domain));
-            }
+impl WireSnapshot {
+    fn snapshot(self, domain: &str) -> Snapshot {
+        let mut records = Vec::new();
+        for set in self
+            .zone_data
+            .iter()
+            .flatten()
+            .filter_map(|s| s.set(domain))
+        {
+            records.extend(set.records(domain));
+        }
+        let mut extra = Extra::new();
+        if let Some(href) = self.snapshot_href {
+            extra.insert("snapshot_href".into(), Value::String(href));
+        }
+        Snapshot {
+            id: self.id,
+            name: self.name,
+            created_at: self.created_at,
+            automatic: self.automatic,
+            records,
+            extra,
         }
     }
-    let mut extra = Extra::new();
-    if let Some(href) = value.get("snapshot_href").filter(|v| v.is_string()) {
-        extra.insert("snapshot_href".into(), href.clone());
-    }
-    Ok(Snapshot {
-        name: opt("name"),
-        created_at: opt("created_at"),
-        automatic: value.get("automatic").and_then(Value::as_bool),
-        records,
-        extra,
-        id,
-    })
+}
+
+/// The snapshots of a listing, of `domain`.
+pub fn snapshots(body: Value, domain: &str) -> Result<Vec<Snapshot>> {
+    Ok(wire::<Vec<WireSnapshot>>(body, "the snapshot listing")?
+        .into_iter()
+        .map(|s| s.snapshot(domain))
+        .collect())
+}
+
+/// One snapshot of `domain`, with its records.
+pub fn snapshot(body: Value, domain: &str) -> Result<Snapshot> {
+    Ok(wire::<WireSnapshot>(body, "a snapshot")?.snapshot(domain))
+}
+
+/// The name servers of a domain.
+pub fn nameservers(body: Value) -> Result<Vec<String>> {
+    wire(body, "the name server listing")
 }
 
 #[cfg(test)]
@@ -166,13 +213,13 @@ mod tests {
              "rrset_values": ["\"v=spf1 -all\""]}
         ]);
         let mut records = Vec::new();
-        for value in list(&body, "record").unwrap() {
-            if let Some(set) = record_set(value, "example.org").unwrap() {
+        for set in record_sets(body).unwrap() {
+            if let Some(set) = set.set("example.org") {
                 records.extend(set.records("example.org"));
             }
         }
         insta::assert_json_snapshot!(records);
-        let zone = zone(&json!({
+        let zone = zone(json!({
             "fqdn": "example.org", "automatic_snapshots": true,
             "domain_href": "https://api.gandi.net/v5/livedns/domains/example.org"
         }))
@@ -189,23 +236,34 @@ mod tests {
             "zone_data": [{"rrset_name": "www", "rrset_type": "A", "rrset_ttl": 300,
                            "rrset_values": ["192.0.2.7"]}]
         });
-        insta::assert_json_snapshot!(snapshot(&body, "example.org").unwrap());
+        insta::assert_json_snapshot!(snapshot(body, "example.org").unwrap());
     }
 
     #[test]
-    fn wrong_shapes_are_malformed() {
-        assert!(list(&json!({"items": []}), "domain").is_err());
-        assert!(zone(&json!({"name": "x"})).is_err());
-        assert!(record_set(&json!({"rrset_name": "a", "rrset_type": "A"}), "d").is_err());
-        assert!(
-            record_set(
-                &json!({"rrset_name": "a", "rrset_type": "A", "rrset_ttl": -1, "rrset_values": []}),
-                "d"
-            )
-            .is_err()
-        );
+    fn wrong_shapes_are_malformed_naming_the_field() {
+        let message = |e: cloud_core::Error| {
+            assert_eq!(e.kind(), &cloud_core::ErrorKind::MalformedResponse);
+            e.to_string()
+        };
+        assert!(zones(json!({"items": []})).is_err());
+        assert!(message(zone(json!({"name": "x"})).unwrap_err()).contains("fqdn"));
+        let e = record_set(json!({"rrset_name": "a", "rrset_type": "A"}), "d").unwrap_err();
+        assert!(message(e).contains("rrset_values"));
+        let e = record_set(
+            json!({"rrset_name": "a", "rrset_type": "A", "rrset_ttl": -1, "rrset_values": []}),
+            "d",
+        )
+        .unwrap_err();
+        assert!(message(e).contains("rrset_ttl"));
+        let e = record_sets(json!([
+            {"rrset_name": "a", "rrset_type": "A", "rrset_values": ["192.0.2.1"]},
+            {"rrset_name": "b", "rrset_type": "A", "rrset_values": [7]}
+        ]))
+        .unwrap_err();
+        assert!(message(e).contains("[1].rrset_values[0]"));
         let unknown = json!({"rrset_name": "a", "rrset_type": "WKS", "rrset_values": ["x"]});
-        assert_eq!(record_set(&unknown, "d").unwrap(), None);
-        assert!(snapshot(&json!({"name": "s"}), "d").is_err());
+        assert_eq!(record_set(unknown, "d").unwrap(), None);
+        assert!(snapshot(json!({"name": "s"}), "d").is_err());
+        assert!(nameservers(json!(["ns1", 2])).is_err());
     }
 }

@@ -41,10 +41,9 @@ pub(crate) struct WireRecord {
 }
 
 /// `value` parsed as `T`; a missing or ill-typed field is malformed,
-/// naming `what` and serde's account of the field.
+/// naming `what` and the field's path.
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> Result<T> {
-    serde_json::from_value(value)
-        .map_err(|e| Error::malformed(PROVIDER, format!("PowerDNS: {what}: {e}")))
+    cloud_core::http::json::decode(PROVIDER, "PowerDNS", what, value)
 }
 
 /// The domain a zone name stands for: without its final dot.
