@@ -47,8 +47,8 @@ impl CloudSigmaCompute {
     pub(super) async fn wait_drive_ready(&self, id: &str) -> Result<Value> {
         poll_until(self.wait, &format!("drive `{id}` to be ready"), || async {
             let drive = self.drive(id).await?;
-            let status = drive.get("status").and_then(Value::as_str).unwrap_or("");
-            match status {
+            let state: parse::State = parse::wire_ref(&drive, "a drive")?;
+            match state.status.as_deref().unwrap_or_default() {
                 "unmounted" | "mounted" => Ok(Poll::Done(drive)),
                 "unavailable" => Err(Error::new(
                     cloud_core::ErrorKind::Provider,
@@ -116,18 +116,15 @@ impl CloudSigmaCompute {
                 .await?
             }
         };
-        let drive = created(&body, "drive")?;
-        let id = drive
-            .get("uuid")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Error::malformed(PROVIDER, "CloudSigma: a new drive without `uuid`"))?
-            .to_owned();
+        let drive = created(body, "drive")?;
+        let id = parse::created_uuid(drive, "drive")?;
         let mut drive = self.wait_drive_ready(&id).await?;
-        let size = drive.get("size").and_then(Value::as_u64).unwrap_or(0);
+        let state: parse::State = parse::wire_ref(&drive, "a drive")?;
+        let size = state.size.unwrap_or(0);
         if request.snapshot.is_some() && request.size_gb * GIB > size {
             drive = self.resize_drive(&id, request.size_gb).await?;
         }
-        parse::volume(&drive, &self.location.id)
+        parse::volume(drive, &self.location.id)
     }
 
     /// Deletes a drive (CloudSigma refuses one that is mounted: `Conflict`).
@@ -209,12 +206,9 @@ impl CloudSigmaCompute {
     /// Removes the drive from the list of the server it is mounted on.
     pub(super) async fn detach_drive(&self, volume: &str) -> Result<()> {
         let drive = self.drive(volume).await?;
-        let node = drive
-            .get("mounted_on")
-            .and_then(Value::as_array)
-            .and_then(|m| m.first())
-            .and_then(|s| s.get("uuid"))
-            .and_then(Value::as_str)
+        let state: parse::State = parse::wire_ref(&drive, "a drive")?;
+        let node = state
+            .mounted_on()
             .ok_or_else(|| {
                 Error::conflict(format!("drive `{volume}` is not attached")).with_provider(PROVIDER)
             })?
@@ -249,7 +243,7 @@ impl CloudSigmaCompute {
                 Some(About::reading(ResourceKind::Volume, volume)),
             )
             .await?;
-        parse::snapshot(&created(&body, "snapshot")?)
+        parse::snapshot(created(body, "snapshot")?)
     }
 
     /// Deletes a snapshot.

@@ -2,13 +2,12 @@
 //! and subscriptions, firewall policies, tags, and drive clones and resizes.
 
 use cloud_core::http::Method;
-use cloud_core::{Error, Extra, ResourceKind, Result, StorageVolume};
-use serde::Serialize;
+use cloud_core::{Extra, ResourceKind, Result, StorageVolume};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::CloudSigmaCompute;
 use super::parse;
-use crate::PROVIDER;
 use cloud_core::http::rest::About;
 
 use super::parse::created;
@@ -76,39 +75,90 @@ pub struct Tag {
     pub extra: Extra,
 }
 
-fn text(value: &Value, key: &str) -> Option<String> {
-    value.get(key).and_then(Value::as_str).map(str::to_owned)
+/// `/balance/`.
+#[derive(Deserialize)]
+struct WireBalance {
+    balance: String,
+    currency: String,
 }
 
-fn required(value: &Value, key: &str, what: &str) -> Result<String> {
-    text(value, key)
-        .ok_or_else(|| Error::malformed(PROVIDER, format!("CloudSigma: a {what} without `{key}`")))
+/// A subscription as the API lists it.
+#[derive(Deserialize)]
+struct WireSubscription {
+    id: String,
+    resource: String,
+    amount: String,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    period: Option<String>,
+    #[serde(default)]
+    auto_renew: Option<bool>,
+    #[serde(default)]
+    start_time: Option<String>,
+    #[serde(default)]
+    end_time: Option<String>,
+    #[serde(default)]
+    subscribed_object: Option<String>,
 }
 
-fn uuids(value: &Value, key: &str) -> Vec<String> {
-    value
-        .get(key)
-        .and_then(Value::as_array)
-        .into_iter()
+/// A firewall policy as the API lists it.
+#[derive(Deserialize)]
+struct WirePolicy {
+    uuid: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    rules: Option<Vec<Value>>,
+    #[serde(default)]
+    servers: Option<Vec<Uuid>>,
+}
+
+/// A tag as the API lists it.
+#[derive(Deserialize)]
+struct WireTag {
+    uuid: String,
+    name: String,
+    #[serde(default)]
+    resources: Option<Vec<Uuid>>,
+    #[serde(default)]
+    meta: Option<Value>,
+}
+
+/// A reference given as its uuid or as `{"uuid", "resource_uri"}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Uuid {
+    Bare(String),
+    Ref { uuid: String },
+}
+
+fn uuids(refs: Option<Vec<Uuid>>) -> Vec<String> {
+    refs.into_iter()
         .flatten()
-        .filter_map(|v| match v {
-            Value::String(s) => Some(s.clone()),
-            other => text(other, "uuid"),
+        .map(|r| match r {
+            Uuid::Bare(u) | Uuid::Ref { uuid: u } => u,
         })
         .collect()
 }
 
-fn tag(value: &Value) -> Result<Tag> {
+fn tag(value: Value) -> Result<Tag> {
+    let wire: WireTag = parse::wire(value, "a tag")?;
     let mut extra = Extra::new();
-    if let Some(meta) = value.get("meta").filter(|m| !m.is_null()) {
-        extra.insert("meta".into(), meta.clone());
+    if let Some(meta) = wire.meta.filter(|m| !m.is_null()) {
+        extra.insert("meta".into(), meta);
     }
     Ok(Tag {
-        id: required(value, "uuid", "tag")?,
-        name: required(value, "name", "tag")?,
-        resources: uuids(value, "resources"),
+        id: wire.uuid,
+        name: wire.name,
+        resources: uuids(wire.resources),
         extra,
     })
+}
+
+/// Every object of a listing as the wire type `T`.
+fn all_of<T: serde::de::DeserializeOwned>(objects: Vec<Value>, what: &str) -> Result<Vec<T>> {
+    parse::wire(Value::Array(objects), what)
 }
 
 impl CloudSigmaCompute {
@@ -117,7 +167,7 @@ impl CloudSigmaCompute {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let (objects, next) = self.page(segments, 100, token.as_deref()).await?;
+            let (objects, next) = self.page::<Value>(segments, 100, token.as_deref()).await?;
             out.extend(objects);
             match next {
                 Some(n) => token = Some(n),
@@ -129,58 +179,51 @@ impl CloudSigmaCompute {
     /// The account's balance.
     pub async fn ex_balance(&self) -> Result<Balance> {
         let body = self.get(self.client.url(&["balance"], &[]), None).await?;
+        let wire: WireBalance = parse::wire(body, "the balance")?;
         Ok(Balance {
-            amount: required(&body, "balance", "balance")?,
-            currency: required(&body, "currency", "balance")?,
+            amount: wire.balance,
+            currency: wire.currency,
         })
     }
 
     /// The account's subscriptions.
     pub async fn ex_list_subscriptions(&self) -> Result<Vec<Subscription>> {
-        self.all(&["subscriptions"])
-            .await?
-            .iter()
-            .map(|s| {
-                Ok(Subscription {
-                    id: required(s, "id", "subscription")?,
-                    resource: required(s, "resource", "subscription")?,
-                    amount: required(s, "amount", "subscription")?,
-                    status: text(s, "status"),
-                    period: text(s, "period"),
-                    auto_renew: s.get("auto_renew").and_then(Value::as_bool),
-                    start_time: text(s, "start_time"),
-                    end_time: text(s, "end_time"),
-                    subscribed_object: text(s, "subscribed_object"),
-                })
+        let listed = self.all(&["subscriptions"]).await?;
+        Ok(all_of::<WireSubscription>(listed, "the subscriptions")?
+            .into_iter()
+            .map(|s| Subscription {
+                id: s.id,
+                resource: s.resource,
+                amount: s.amount,
+                status: s.status,
+                period: s.period,
+                auto_renew: s.auto_renew,
+                start_time: s.start_time,
+                end_time: s.end_time,
+                subscribed_object: s.subscribed_object,
             })
-            .collect()
+            .collect())
     }
 
     /// The account's firewall policies.
     pub async fn ex_list_firewall_policies(&self) -> Result<Vec<FirewallPolicy>> {
-        self.all(&["fwpolicies", "detail"])
-            .await?
-            .iter()
-            .map(|p| {
-                Ok(FirewallPolicy {
-                    id: required(p, "uuid", "firewall policy")?,
-                    name: text(p, "name").unwrap_or_default(),
-                    rules: p
-                        .get("rules")
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default(),
-                    servers: uuids(p, "servers"),
-                })
+        let listed = self.all(&["fwpolicies", "detail"]).await?;
+        Ok(all_of::<WirePolicy>(listed, "the firewall policies")?
+            .into_iter()
+            .map(|p| FirewallPolicy {
+                id: p.uuid,
+                name: p.name.unwrap_or_default(),
+                rules: p.rules.unwrap_or_default(),
+                servers: uuids(p.servers),
             })
-            .collect()
+            .collect())
     }
 
     /// The account's tags.
     pub async fn ex_list_tags(&self) -> Result<Vec<Tag>> {
         self.all(&["tags", "detail"])
             .await?
-            .iter()
+            .into_iter()
             .map(tag)
             .collect()
     }
@@ -195,7 +238,7 @@ impl CloudSigmaCompute {
                 None,
             )
             .await?;
-        tag(&created(&body, "tag")?)
+        tag(created(body, "tag")?)
     }
 
     /// Deletes a tag (not the resources it tags).
@@ -220,15 +263,15 @@ impl CloudSigmaCompute {
                 About::reading(ResourceKind::Volume, id),
             )
             .await?;
-        let clone = created(&body, "drive clone")?;
-        let uuid = required(&clone, "uuid", "drive clone")?;
+        let clone = created(body, "drive clone")?;
+        let uuid = parse::created_uuid(clone, "drive clone")?;
         let drive = self.wait_drive_ready(&uuid).await?;
-        parse::volume(&drive, &self.location.id)
+        parse::volume(drive, &self.location.id)
     }
 
     /// Grows drive `id` to `size_gb` (CloudSigma does not shrink drives).
     pub async fn ex_resize_drive(&self, id: &str, size_gb: u64) -> Result<StorageVolume> {
         let drive = self.resize_drive(id, size_gb).await?;
-        parse::volume(&drive, &self.location.id)
+        parse::volume(drive, &self.location.id)
     }
 }

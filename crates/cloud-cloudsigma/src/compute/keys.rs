@@ -18,10 +18,8 @@ impl CloudSigmaCompute {
         let mut token: Option<String> = None;
         loop {
             let (objects, next) = self.page(&["keypairs"], 100, token.as_deref()).await?;
-            for value in &objects {
-                if value.get("name").and_then(Value::as_str) == Some(name) {
-                    return parse::key_pair(value);
-                }
+            if let Some(key) = parse::key_pair_named(objects, name)? {
+                return Ok(key);
             }
             match next {
                 Some(n) => token = Some(n),
@@ -62,7 +60,7 @@ impl CloudSigmaCompute {
                 Some(About::reading(ResourceKind::KeyPair, name)),
             )
             .await?;
-        let mut pair = parse::key_pair(&created(&body, "key pair")?)?;
+        let mut pair = parse::key_pair(created(body, "key pair")?)?;
         if public_key.is_some() {
             // An imported pair has no private half, whatever is echoed.
             pair.private_key = None;

@@ -98,22 +98,24 @@ impl CloudSigmaCompute {
         self.send(Method::POST, url, body, Some(about)).await
     }
 
-    /// One page of a collection: `limit`/`offset` in, `objects` and the
-    /// next offset (from `meta.total_count`) out.
-    async fn page(
+    /// One page of a collection: `limit`/`offset` in, `objects` (as wire
+    /// type `T`) and the next offset (from `meta.total_count`) out.
+    async fn page<T: serde::de::DeserializeOwned>(
         &self,
         segments: &[&str],
         size: u32,
         token: Option<&str>,
-    ) -> Result<(Vec<Value>, Option<String>)> {
+    ) -> Result<(Vec<T>, Option<String>)> {
         let offset = paging::token_number(token, 0, "CloudSigma")?;
         let (limit, start) = (size.to_string(), offset.to_string());
         let url = self
             .client
             .url(segments, &[("limit", &limit), ("offset", &start)]);
         let body = self.get(url, None).await?;
-        let objects = parse::objects(&body, segments.first().copied().unwrap_or("list"))?;
-        let total = body.pointer("/meta/total_count").and_then(Value::as_u64);
+        let what = format!("the {} listing", segments.join(" "));
+        let collection: parse::Collection<T> = parse::wire(body, &what)?;
+        let objects = collection.objects;
+        let total = collection.meta.and_then(|m| m.total_count);
         let next = paging::has_more(offset, objects.len(), size, total)
             .then(|| (offset + objects.len() as u64).to_string());
         Ok((objects, next))
@@ -135,23 +137,23 @@ impl Driver for CloudSigmaCompute {
 #[async_trait]
 impl ComputeDriver for CloudSigmaCompute {
     async fn list_nodes(&self, page: PageRequest) -> Result<Page<Node>> {
-        let (objects, next) = self
-            .page(
+        let (servers, next) = self
+            .page::<parse::WireServer>(
                 &["servers", "detail"],
                 Self::page_size(&page),
                 page.token.as_deref(),
             )
             .await?;
-        let nodes = objects
-            .iter()
-            .map(|s| parse::node(s, &self.location.id))
-            .collect::<Result<Vec<_>>>()?;
+        let nodes = servers
+            .into_iter()
+            .map(|s| s.node(&self.location.id))
+            .collect();
         Ok(Page::new(nodes, next))
     }
 
     async fn get_node(&self, id: &str) -> Result<Node> {
         let server = self.server(id).await?;
-        parse::node(&server, &self.location.id)
+        parse::node(server, &self.location.id)
     }
 
     async fn create_node(&self, request: &CreateNode) -> Result<Node> {
@@ -191,17 +193,14 @@ impl ComputeDriver for CloudSigmaCompute {
     }
 
     async fn list_images(&self, page: PageRequest) -> Result<Page<NodeImage>> {
-        let (objects, next) = self
-            .page(
+        let (drives, next) = self
+            .page::<parse::WireDrive>(
                 &["libdrives"],
                 Self::page_size(&page),
                 page.token.as_deref(),
             )
             .await?;
-        let images = objects
-            .iter()
-            .map(parse::image)
-            .collect::<Result<Vec<_>>>()?;
+        let images = drives.into_iter().map(parse::WireDrive::image).collect();
         Ok(Page::new(images, next))
     }
 
@@ -210,7 +209,7 @@ impl ComputeDriver for CloudSigmaCompute {
         let body = self
             .get(url, Some(About::reading(ResourceKind::Image, id)))
             .await?;
-        parse::image(&body)
+        parse::image(body)
     }
 
     /// The regions: this client's first (`extra.current`), then the other
@@ -235,16 +234,16 @@ impl ComputeDriver for CloudSigmaCompute {
     }
 
     async fn list_volumes(&self, page: PageRequest) -> Result<Page<StorageVolume>> {
-        let (objects, next) = self
-            .page(
+        let (drives, next) = self
+            .page::<parse::WireDrive>(
                 &["drives", "detail"],
                 Self::page_size(&page),
                 page.token.as_deref(),
             )
             .await?;
-        let volumes = objects
-            .iter()
-            .map(|d| parse::volume(d, &self.location.id))
+        let volumes = drives
+            .into_iter()
+            .map(|d| d.volume(&self.location.id))
             .collect::<Result<Vec<_>>>()?;
         Ok(Page::new(volumes, next))
     }
@@ -267,14 +266,14 @@ impl ComputeDriver for CloudSigmaCompute {
 
     async fn list_snapshots(&self, page: PageRequest) -> Result<Page<VolumeSnapshot>> {
         let (objects, next) = self
-            .page(
+            .page::<Value>(
                 &["snapshots", "detail"],
                 Self::page_size(&page),
                 page.token.as_deref(),
             )
             .await?;
         let snapshots = objects
-            .iter()
+            .into_iter()
             .map(parse::snapshot)
             .collect::<Result<Vec<_>>>()?;
         Ok(Page::new(snapshots, next))
@@ -290,10 +289,10 @@ impl ComputeDriver for CloudSigmaCompute {
 
     async fn list_key_pairs(&self, page: PageRequest) -> Result<Page<KeyPair>> {
         let (objects, next) = self
-            .page(&["keypairs"], Self::page_size(&page), page.token.as_deref())
+            .page::<Value>(&["keypairs"], Self::page_size(&page), page.token.as_deref())
             .await?;
         let keys = objects
-            .iter()
+            .into_iter()
             .map(parse::key_pair)
             .collect::<Result<Vec<_>>>()?;
         Ok(Page::new(keys, next))

@@ -2,8 +2,10 @@
 //! as images, drives as volumes, snapshots, key pairs, and sizes as CPU
 //! MHz plus memory.
 //!
-//! Every parser checks the shape it is given: an object without its `uuid`
-//! or with a field of the wrong type is a `MalformedResponse`.
+//! Answers are read into serde wire types: an object without its `uuid` or
+//! with a field of the wrong type is a `MalformedResponse` naming the field
+//! (`objects[3].mem`); fields not named here are ignored. User metadata
+//! (`meta`) and tags stay JSON: they are free-form.
 
 use std::net::IpAddr;
 
@@ -12,7 +14,8 @@ use cloud_core::{
     Error, KeyPair, Node, NodeImage, NodeState, Result, Secret, SnapshotState, StorageVolume,
     VolumeSnapshot, VolumeState,
 };
-use serde_json::Value;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
 
 use crate::PROVIDER;
 
@@ -28,36 +31,231 @@ pub const META_IMAGE: &str = "cloud_image";
 /// `destroy_node` deletes with the server.
 pub const META_BOOT_DRIVE: &str = "cloud_boot_drive";
 
-fn malformed(what: impl std::fmt::Display) -> Error {
-    Error::malformed(PROVIDER, format!("CloudSigma: {what}"))
+/// `value` as the wire type `T`, or the malformed answer naming `what`
+/// and the field.
+pub(crate) fn wire<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> Result<T> {
+    cloud_core::http::json::decode(PROVIDER, "CloudSigma", what, value)
 }
 
-fn text<'a>(value: &'a Value, key: &str, what: &str) -> Result<&'a str> {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| malformed(format!("a {what} without `{key}`")))
+/// [`wire`] of an answer that is also kept whole (a server or drive sent
+/// back with a change).
+pub(crate) fn wire_ref<T: serde::de::DeserializeOwned>(value: &Value, what: &str) -> Result<T> {
+    cloud_core::http::json::decode(PROVIDER, "CloudSigma", what, value)
 }
 
-fn number(value: &Value, key: &str, what: &str) -> Result<u64> {
-    match value.get(key) {
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .ok_or_else(|| malformed(format!("a {what} with a bad `{key}`"))),
-        // Some answers give sizes as strings.
-        Some(Value::String(s)) => s
-            .parse()
-            .map_err(|_| malformed(format!("a {what} with a bad `{key}`"))),
-        _ => Err(malformed(format!("a {what} without `{key}`"))),
+/// What a change waits on in a server or drive: its status, size and the
+/// servers it is mounted on.
+#[derive(Debug, Deserialize)]
+pub(crate) struct State {
+    #[serde(default)]
+    pub(crate) status: Option<String>,
+    #[serde(default, deserialize_with = "maybe_count")]
+    pub(crate) size: Option<u64>,
+    #[serde(default)]
+    mounted_on: Option<Vec<Ref>>,
+}
+
+impl State {
+    /// The first server the drive is mounted on.
+    pub(crate) fn mounted_on(&self) -> Option<&str> {
+        self.mounted_on
+            .as_ref()
+            .and_then(|m| m.first())
+            .map(|r| r.uuid.as_str())
     }
 }
 
-fn copy(extra: &mut cloud_core::Extra, value: &Value, keys: &[&str]) {
+/// A count CloudSigma gives as a number or, in some answers, as a string
+/// of digits (sizes).
+fn count<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Count {
+        Number(u64),
+        Text(String),
+    }
+    match Count::deserialize(deserializer)? {
+        Count::Number(n) => Ok(n),
+        Count::Text(t) => t
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("`{t}` is not a count"))),
+    }
+}
+
+/// [`count`], when it may be absent or null.
+fn maybe_count<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wrapped(#[serde(deserialize_with = "count")] u64);
+    Ok(Option::<Wrapped>::deserialize(deserializer)?.map(|w| w.0))
+}
+
+/// A collection answer: `{"meta": {"total_count"}, "objects": [...]}`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Collection<T> {
+    pub(crate) objects: Vec<T>,
+    #[serde(default)]
+    pub(crate) meta: Option<CollectionMeta>,
+}
+
+/// A collection's `meta`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CollectionMeta {
+    #[serde(default)]
+    pub(crate) total_count: Option<u64>,
+}
+
+/// A reference to another object: `{"resource_uri", "uuid"}`.
+#[derive(Debug, Deserialize)]
+struct Ref {
+    uuid: String,
+}
+
+/// A reference given as the object or as its bare uuid.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RefOrUuid {
+    Uuid(String),
+    Ref(Ref),
+}
+
+impl RefOrUuid {
+    fn uuid(&self) -> &str {
+        match self {
+            RefOrUuid::Uuid(u) => u,
+            RefOrUuid::Ref(r) => &r.uuid,
+        }
+    }
+}
+
+/// A server (`/servers/detail/`, `/servers/{uuid}/`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireServer {
+    uuid: String,
+    #[serde(default)]
+    name: Option<String>,
+    status: String,
+    #[serde(deserialize_with = "count")]
+    cpu: u64,
+    #[serde(deserialize_with = "count")]
+    mem: u64,
+    #[serde(default)]
+    smp: Option<u64>,
+    #[serde(default)]
+    meta: Option<Map<String, Value>>,
+    #[serde(default)]
+    tags: Option<Value>,
+    #[serde(default)]
+    nics: Option<Vec<WireNic>>,
+    #[serde(default)]
+    drives: Option<Vec<WireServerDrive>>,
+}
+
+/// A server's network interface.
+#[derive(Debug, Deserialize)]
+struct WireNic {
+    #[serde(default)]
+    runtime: Option<WireNicRuntime>,
+    #[serde(default)]
+    ip_v4_conf: Option<WireIpConf>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireNicRuntime {
+    #[serde(default)]
+    ip_v4: Option<Ref>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireIpConf {
+    #[serde(default)]
+    ip: Option<Ref>,
+}
+
+/// A server's drive entry.
+#[derive(Debug, Deserialize)]
+struct WireServerDrive {
+    #[serde(default)]
+    drive: Option<RefOrUuid>,
+}
+
+/// A drive or a library drive.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireDrive {
+    uuid: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "maybe_count")]
+    size: Option<u64>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    mounted_on: Option<Vec<Ref>>,
+    /// The rest, for `extra` (`media`, `os`, `storage_type`...).
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+/// A snapshot.
+#[derive(Debug, Deserialize)]
+struct WireSnapshot {
+    uuid: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "maybe_count")]
+    allocated_size: Option<u64>,
+    #[serde(default)]
+    drive: Option<RefOrUuid>,
+    #[serde(default)]
+    timestamp: Option<String>,
+    #[serde(default)]
+    meta: Option<Value>,
+}
+
+/// A key pair.
+#[derive(Debug, Deserialize)]
+struct WireKeyPair {
+    uuid: String,
+    name: String,
+    #[serde(default)]
+    fingerprint: Option<String>,
+    #[serde(default)]
+    public_key: Option<String>,
+    #[serde(default)]
+    private_key: Option<String>,
+}
+
+/// `/pricing/`: the account's current level per resource, and prices.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Pricing {
+    #[serde(default)]
+    current: std::collections::HashMap<String, u64>,
+    #[serde(default)]
+    objects: Vec<Price>,
+}
+
+/// One price of one resource at one level.
+#[derive(Debug, Deserialize)]
+struct Price {
+    resource: String,
+    level: u64,
+    currency: String,
+    price: String,
+}
+
+fn copy(extra: &mut cloud_core::Extra, value: &Map<String, Value>, keys: &[&str]) {
     for key in keys {
         if let Some(v) = value.get(*key).filter(|v| !v.is_null()) {
             extra.insert((*key).to_owned(), v.clone());
         }
     }
+}
+
+fn non_empty(text: Option<String>) -> Option<String> {
+    text.filter(|t| !t.is_empty())
 }
 
 /// Bytes as whole GiB, rounded up (a 1.5 GiB drive holds 2 GB's worth).
@@ -80,14 +278,13 @@ pub fn node_state(status: &str) -> NodeState {
 
 /// The addresses of a server: each public interface's runtime address,
 /// and static addresses from its configuration.
-fn addresses(server: &Value) -> Vec<IpAddr> {
+fn addresses(nics: &[WireNic]) -> Vec<IpAddr> {
     let mut out = Vec::new();
-    let nics = server.get("nics").and_then(Value::as_array);
-    for nic in nics.into_iter().flatten() {
-        let runtime = nic.pointer("/runtime/ip_v4/uuid").and_then(Value::as_str);
-        let configured = nic.pointer("/ip_v4_conf/ip/uuid").and_then(Value::as_str);
+    for nic in nics {
+        let runtime = nic.runtime.as_ref().and_then(|r| r.ip_v4.as_ref());
+        let configured = nic.ip_v4_conf.as_ref().and_then(|c| c.ip.as_ref());
         for ip in [runtime, configured].into_iter().flatten() {
-            if let Ok(ip) = ip.parse::<IpAddr>()
+            if let Ok(ip) = ip.uuid.parse::<IpAddr>()
                 && !out.contains(&ip)
             {
                 out.push(ip);
@@ -118,43 +315,55 @@ pub fn parse_size_id(id: &str) -> Option<(u64, u64, Option<u64>)> {
     Some((cpu, mem, disk))
 }
 
-/// A server as a node in `location`.
-pub fn node(server: &Value, location: &str) -> Result<Node> {
-    let id = text(server, "uuid", "server")?;
-    let name = server
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let status = text(server, "status", "server")?;
-    let mut node = Node::new(id, name, node_state(status));
-    node.public_ips = addresses(server);
-    let cpu = number(server, "cpu", "server")?;
-    let mem = number(server, "mem", "server")?;
-    node.size = Some(size_id(cpu, mem));
-    node.image = server
-        .pointer(&format!("/meta/{META_IMAGE}"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    node.location = Some(location.to_owned());
-    node.extra.insert("status".into(), Value::from(status));
-    copy(
-        &mut node.extra,
-        server,
-        &["cpu", "mem", "smp", "meta", "tags"],
-    );
-    let drives: Vec<Value> = server
-        .get("drives")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|d| drive_ref(d).map(Value::from))
-        .collect();
-    node.extra.insert("drives".into(), Value::Array(drives));
-    Ok(node)
+impl WireServer {
+    /// The server as a node in `location`.
+    pub(crate) fn node(self, location: &str) -> Node {
+        let mut node = Node::new(
+            &self.uuid,
+            self.name.as_deref().unwrap_or_default(),
+            node_state(&self.status),
+        );
+        node.public_ips = addresses(self.nics.as_deref().unwrap_or_default());
+        node.size = Some(size_id(self.cpu, self.mem));
+        node.image = self
+            .meta
+            .as_ref()
+            .and_then(|m| m.get(META_IMAGE))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        node.location = Some(location.to_owned());
+        let extra = &mut node.extra;
+        extra.insert("status".into(), Value::from(self.status));
+        extra.insert("cpu".into(), Value::from(self.cpu));
+        extra.insert("mem".into(), Value::from(self.mem));
+        if let Some(smp) = self.smp {
+            extra.insert("smp".into(), Value::from(smp));
+        }
+        if let Some(meta) = self.meta {
+            extra.insert("meta".into(), Value::Object(meta));
+        }
+        if let Some(tags) = self.tags.filter(|t| !t.is_null()) {
+            extra.insert("tags".into(), tags);
+        }
+        let drives = self
+            .drives
+            .iter()
+            .flatten()
+            .filter_map(|d| d.drive.as_ref().map(|r| Value::from(r.uuid())))
+            .collect();
+        extra.insert("drives".into(), Value::Array(drives));
+        node
+    }
+}
+
+/// A server (an answer's JSON) as a node in `location`.
+pub fn node(server: Value, location: &str) -> Result<Node> {
+    Ok(wire::<WireServer>(server, "a server")?.node(location))
 }
 
 /// The uuid of the drive a server's drive entry names (an object with its
-/// `uuid`, or the uuid itself).
+/// `uuid`, or the uuid itself): for the server JSON that is sent back
+/// whole when drives are attached or detached.
 pub fn drive_ref(entry: &Value) -> Option<&str> {
     match entry.get("drive")? {
         Value::String(s) => Some(s),
@@ -162,28 +371,66 @@ pub fn drive_ref(entry: &Value) -> Option<&str> {
     }
 }
 
-/// A library drive as an image.
-pub fn image(drive: &Value) -> Result<NodeImage> {
-    let id = text(drive, "uuid", "library drive")?;
-    let name = drive.get("name").and_then(Value::as_str).unwrap_or(id);
-    let mut image = NodeImage::new(id, name);
-    if let Ok(size) = number(drive, "size", "library drive") {
-        image.extra.insert("size_gb".into(), Value::from(gib(size)));
+impl WireDrive {
+    /// The library drive as an image.
+    pub(crate) fn image(self) -> NodeImage {
+        let name = self.name.as_deref().unwrap_or(&self.uuid).to_owned();
+        let mut image = NodeImage::new(&self.uuid, name);
+        if let Some(size) = self.size {
+            image.extra.insert("size_gb".into(), Value::from(gib(size)));
+        }
+        copy(
+            &mut image.extra,
+            &self.rest,
+            &[
+                "os",
+                "arch",
+                "image_type",
+                "media",
+                "distribution",
+                "version",
+                "description",
+            ],
+        );
+        image
     }
-    copy(
-        &mut image.extra,
-        drive,
-        &[
-            "os",
-            "arch",
-            "image_type",
-            "media",
-            "distribution",
-            "version",
-            "description",
-        ],
-    );
-    Ok(image)
+
+    /// The drive as a volume in `location`.
+    pub(crate) fn volume(self, location: &str) -> Result<StorageVolume> {
+        let (Some(size), Some(status)) = (self.size, self.status) else {
+            return Err(Error::malformed(
+                PROVIDER,
+                format!(
+                    "CloudSigma: drive `{}` has no `size` or `status`",
+                    self.uuid
+                ),
+            ));
+        };
+        let mut volume = StorageVolume::new(
+            &self.uuid,
+            self.name.as_deref().unwrap_or_default(),
+            gib(size),
+            volume_state(&status),
+        );
+        volume.attached_to = self
+            .mounted_on
+            .and_then(|m| m.into_iter().next())
+            .map(|s| s.uuid);
+        volume.location = Some(location.to_owned());
+        volume.extra.insert("status".into(), Value::from(status));
+        volume.extra.insert("size_bytes".into(), Value::from(size));
+        copy(
+            &mut volume.extra,
+            &self.rest,
+            &["media", "storage_type", "tags", "meta"],
+        );
+        Ok(volume)
+    }
+}
+
+/// A library drive (an answer's JSON) as an image.
+pub fn image(drive: Value) -> Result<NodeImage> {
+    Ok(wire::<WireDrive>(drive, "a library drive")?.image())
 }
 
 /// A drive's status as a volume state.
@@ -197,115 +444,85 @@ pub fn volume_state(status: &str) -> VolumeState {
     }
 }
 
-/// A drive as a volume in `location`.
-pub fn volume(drive: &Value, location: &str) -> Result<StorageVolume> {
-    let id = text(drive, "uuid", "drive")?;
-    let name = drive
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let size = number(drive, "size", "drive")?;
-    let status = text(drive, "status", "drive")?;
-    let mut volume = StorageVolume::new(id, name, gib(size), volume_state(status));
-    volume.attached_to = drive
-        .get("mounted_on")
-        .and_then(Value::as_array)
-        .and_then(|m| m.first())
-        .and_then(|s| s.get("uuid"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    volume.location = Some(location.to_owned());
-    volume.extra.insert("status".into(), Value::from(status));
-    volume.extra.insert("size_bytes".into(), Value::from(size));
-    copy(
-        &mut volume.extra,
-        drive,
-        &["media", "storage_type", "tags", "meta"],
-    );
-    Ok(volume)
+/// A drive (an answer's JSON) as a volume in `location`.
+pub fn volume(drive: Value, location: &str) -> Result<StorageVolume> {
+    wire::<WireDrive>(drive, "a drive")?.volume(location)
 }
 
-/// A snapshot as a volume snapshot.
-pub fn snapshot(value: &Value) -> Result<VolumeSnapshot> {
-    let id = text(value, "uuid", "snapshot")?;
-    let state = match value.get("status").and_then(Value::as_str) {
+/// A snapshot (an answer's JSON) as a volume snapshot.
+pub fn snapshot(value: Value) -> Result<VolumeSnapshot> {
+    let wire = wire::<WireSnapshot>(value, "a snapshot")?;
+    let state = match wire.status.as_deref() {
         Some("available") => SnapshotState::Available,
         Some("creating") => SnapshotState::Creating,
         Some("deleting") => SnapshotState::Deleting,
         Some("unavailable") => SnapshotState::Error,
         _ => SnapshotState::Unknown,
     };
-    let size = number(value, "allocated_size", "snapshot").unwrap_or(0);
-    let mut snapshot = VolumeSnapshot::new(id, gib(size), state);
-    snapshot.name = value
-        .get("name")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned);
-    snapshot.volume_id = match value.get("drive") {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(d) => d.get("uuid").and_then(Value::as_str).map(str::to_owned),
-        None => None,
-    };
-    snapshot.created_at = value
-        .get("timestamp")
-        .and_then(Value::as_str)
-        .and_then(parse_rfc3339);
-    copy(&mut snapshot.extra, value, &["status", "meta"]);
+    let mut snapshot =
+        VolumeSnapshot::new(&wire.uuid, gib(wire.allocated_size.unwrap_or(0)), state);
+    snapshot.name = non_empty(wire.name);
+    snapshot.volume_id = wire.drive.as_ref().map(|d| d.uuid().to_owned());
+    snapshot.created_at = wire.timestamp.as_deref().and_then(parse_rfc3339);
+    if let Some(status) = wire.status {
+        snapshot.extra.insert("status".into(), Value::from(status));
+    }
+    if let Some(meta) = wire.meta.filter(|m| !m.is_null()) {
+        snapshot.extra.insert("meta".into(), meta);
+    }
     Ok(snapshot)
 }
 
-/// A key pair (the private half only when CloudSigma generated it).
-pub fn key_pair(value: &Value) -> Result<KeyPair> {
-    let name = text(value, "name", "key pair")?;
-    let mut key = KeyPair::new(name);
-    key.fingerprint = value
-        .get("fingerprint")
-        .and_then(Value::as_str)
-        .filter(|f| !f.is_empty())
-        .map(str::to_owned);
-    key.public_key = value
-        .get("public_key")
-        .and_then(Value::as_str)
-        .filter(|k| !k.is_empty())
-        .map(str::to_owned);
-    key.private_key = value
-        .get("private_key")
-        .and_then(Value::as_str)
-        .filter(|k| !k.is_empty())
-        .map(Secret::new);
-    let uuid = text(value, "uuid", "key pair")?;
-    key.extra.insert("uuid".into(), Value::from(uuid));
-    Ok(key)
+impl WireKeyPair {
+    fn key_pair(self) -> KeyPair {
+        let mut key = KeyPair::new(&self.name);
+        key.fingerprint = non_empty(self.fingerprint);
+        key.public_key = non_empty(self.public_key);
+        key.private_key = non_empty(self.private_key).map(Secret::new);
+        key.extra.insert("uuid".into(), Value::from(self.uuid));
+        key
+    }
+}
+
+/// A key pair (an answer's JSON); the private half only when CloudSigma
+/// generated it.
+pub fn key_pair(value: Value) -> Result<KeyPair> {
+    Ok(wire::<WireKeyPair>(value, "a key pair")?.key_pair())
+}
+
+/// The key pair named `name` among a page of key pairs' JSON.
+pub(crate) fn key_pair_named(objects: Vec<Value>, name: &str) -> Result<Option<KeyPair>> {
+    for (i, value) in objects.into_iter().enumerate() {
+        let key = wire::<WireKeyPair>(value, &format!("key pair {i} of the listing"))?;
+        if key.name == name {
+            return Ok(Some(key.key_pair()));
+        }
+    }
+    Ok(None)
 }
 
 /// The hourly price of `cpu_mhz`, `mem_mib` and `disk_gb` (SSD) from a
 /// `/pricing/` answer in `currency`, at the account's current levels;
 /// `None` when a price is missing.
-pub fn hourly_price(
-    pricing: &Value,
+pub(crate) fn hourly_price(
+    pricing: &Pricing,
     currency: &str,
     cpu_mhz: u64,
     mem_mib: u64,
     disk_gb: u64,
 ) -> Option<f64> {
-    let objects = pricing.get("objects")?.as_array()?;
     let price = |resource: &str| -> Option<f64> {
-        let level = pricing
-            .pointer(&format!("/current/{resource}"))
-            .and_then(Value::as_u64);
-        let candidates = objects.iter().filter(|o| {
-            o.get("resource").and_then(Value::as_str) == Some(resource)
-                && o.get("currency").and_then(Value::as_str) == Some(currency)
-        });
+        let level = pricing.current.get(resource).copied();
         // The current level's price; without one, the lowest level's.
-        let chosen = candidates
-            .filter_map(|o| Some((o.get("level")?.as_u64()?, o)))
-            .filter(|(l, _)| level.is_none_or(|want| *l == want))
-            .min_by_key(|(l, _)| *l)?
-            .1;
-        let text = chosen.get("price")?.as_str()?;
-        text.parse::<f64>()
+        let chosen = pricing
+            .objects
+            .iter()
+            .filter(|p| p.resource == resource && p.currency == currency)
+            .filter(|p| level.is_none_or(|want| p.level == want))
+            .min_by_key(|p| p.level)?;
+        chosen
+            .price
+            .parse::<f64>()
             .ok()
             .filter(|p| p.is_finite() && *p >= 0.0)
     };
@@ -316,24 +533,16 @@ pub fn hourly_price(
 }
 
 /// The `objects` list of a collection answer (or of a create, which
-/// answers `{"objects": [...]}` too).
-pub(crate) fn objects(body: &Value, what: &str) -> Result<Vec<Value>> {
-    body.get("objects")
-        .and_then(Value::as_array)
-        .cloned()
-        .ok_or_else(|| {
-            Error::malformed(
-                PROVIDER,
-                format!("CloudSigma: the {what} answer has no `objects` list"),
-            )
-        })
+/// answers `{"objects": [...]}` too), still JSON.
+pub(crate) fn objects(body: Value, what: &str) -> Result<Vec<Value>> {
+    Ok(wire::<Collection<Value>>(body, &format!("the {what} answer"))?.objects)
 }
 
 /// The one object a create or clone answered with: the first of its
 /// `objects`, or the object itself when it comes bare.
-pub(crate) fn created(body: &Value, what: &str) -> Result<Value> {
+pub(crate) fn created(body: Value, what: &str) -> Result<Value> {
     if body.get("objects").is_none() && body.get("uuid").is_some_and(Value::is_string) {
-        return Ok(body.clone());
+        return Ok(body);
     }
     objects(body, what)?.into_iter().next().ok_or_else(|| {
         Error::malformed(
@@ -343,16 +552,25 @@ pub(crate) fn created(body: &Value, what: &str) -> Result<Value> {
     })
 }
 
+/// The uuid of an object an answer created.
+pub(crate) fn created_uuid(object: Value, what: &str) -> Result<String> {
+    #[derive(Deserialize)]
+    struct Created {
+        uuid: String,
+    }
+    Ok(wire::<Created>(object, &format!("the new {what}"))?.uuid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn wrong_shapes_are_malformed() {
-        assert!(objects(&serde_json::json!([]), "servers").is_err());
-        assert!(created(&serde_json::json!({"objects": []}), "server").is_err());
+        assert!(objects(serde_json::json!([]), "servers").is_err());
+        assert!(created(serde_json::json!({"objects": []}), "server").is_err());
         let bare = serde_json::json!({"uuid": "d1", "status": "creating"});
-        assert_eq!(created(&bare, "drive").unwrap(), bare);
+        assert_eq!(created(bare.clone(), "drive").unwrap(), bare);
     }
     use serde_json::json;
 
@@ -372,14 +590,21 @@ mod tests {
                       "ip_v4": {"resource_uri": "/api/2.0/ips/192.0.2.44/", "uuid": "192.0.2.44"}},
                       "vlan": null}]
         });
-        let node = node(&server, "zrh").unwrap();
+        let node = node(server, "zrh").unwrap();
         assert!(
             !serde_json::to_string(&node)
                 .unwrap()
                 .contains("not-in-extra")
         );
         insta::assert_json_snapshot!(node);
-        assert!(super::node(&json!({"name": "x"}), "zrh").is_err());
+        let err = super::node(json!({"name": "x"}), "zrh").unwrap_err();
+        assert!(err.to_string().contains("uuid"), "{err}");
+        let err = super::node(
+            json!({"uuid": "s1", "status": "running", "cpu": 1000, "mem": "lots"}),
+            "zrh",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("at `mem`"), "{err}");
     }
 
     #[test]
@@ -389,11 +614,11 @@ mod tests {
             "media": "disk", "storage_type": "dssd",
             "mounted_on": [{"resource_uri": "/api/2.0/servers/s1/", "uuid": "s1"}]
         });
-        let volume = volume(&drive, "zrh").unwrap();
+        let volume = volume(drive, "zrh").unwrap();
         assert_eq!(volume.size_gb, 2);
         assert_eq!(volume.state, VolumeState::InUse);
         assert_eq!(volume.attached_to.as_deref(), Some("s1"));
-        let snap = snapshot(&json!({
+        let snap = snapshot(json!({
             "uuid": "n1", "name": "nightly", "status": "available", "allocated_size": 0,
             "drive": {"resource_uri": "/api/2.0/drives/d1/", "uuid": "d1"},
             "timestamp": "2026-11-30T10:15:00+00:00"
@@ -401,7 +626,7 @@ mod tests {
         .unwrap();
         assert_eq!(snap.volume_id.as_deref(), Some("d1"));
         assert!(snap.created_at.is_some());
-        let key = key_pair(&json!({"uuid": "k1", "name": "ops", "fingerprint": "8c:71",
+        let key = key_pair(json!({"uuid": "k1", "name": "ops", "fingerprint": "8c:71",
             "public_key": "ssh-ed25519 AAAA", "private_key": "-----BEGIN PRIVATE KEY-----"}))
         .unwrap();
         assert!(!format!("{key:?}").contains("BEGIN"));
@@ -440,9 +665,10 @@ mod tests {
                 {"resource": "cpu", "level": 2, "currency": "CHF", "price": "9", "unit": "GHz/hour"}
             ]
         });
+        let pricing: Pricing = wire(pricing, "pricing").unwrap();
         let price = hourly_price(&pricing, "USD", 2000, 2048, 10).unwrap();
         assert!((price - (0.04 + 0.02 + 0.01)).abs() < 1e-9, "{price}");
         assert_eq!(hourly_price(&pricing, "EUR", 2000, 2048, 10), None);
-        assert_eq!(hourly_price(&json!({}), "USD", 1, 1, 1), None);
+        assert_eq!(hourly_price(&Pricing::default(), "USD", 1, 1, 1), None);
     }
 }

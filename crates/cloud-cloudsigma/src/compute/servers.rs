@@ -84,7 +84,7 @@ impl CloudSigmaCompute {
     /// password above all, is the listing's failure.
     pub(super) async fn sizes(&self) -> Result<Vec<NodeSize>> {
         let pricing = match self.get(self.client.url(&["pricing"], &[]), None).await {
-            Ok(p) => Some(p),
+            Ok(p) => Some(parse::wire::<parse::Pricing>(p, "the price list")?),
             Err(e)
                 if matches!(e.kind(), ErrorKind::Unsupported { .. })
                     || matches!(e.status(), Some(404 | 405 | 501)) =>
@@ -145,8 +145,9 @@ impl CloudSigmaCompute {
     ) -> Result<()> {
         poll_until(self.wait, &format!("server `{id}` to {what}"), || async {
             let server = self.server(id).await?;
-            let status = server.get("status").and_then(Value::as_str).unwrap_or("");
-            Ok(if done(parse::node_state(status)) {
+            let state: parse::State = parse::wire_ref(&server, "a server")?;
+            let status = state.status.unwrap_or_default();
+            Ok(if done(parse::node_state(&status)) {
                 Poll::Done(())
             } else {
                 Poll::Pending(format!("its status is {status}"))
@@ -159,8 +160,8 @@ impl CloudSigmaCompute {
     /// Stops the server unless it is stopped, and waits until it is.
     pub(super) async fn stop_and_wait(&self, id: &str) -> Result<()> {
         let server = self.server(id).await?;
-        let status = server.get("status").and_then(Value::as_str).unwrap_or("");
-        if parse::node_state(status) != NodeState::Stopped {
+        let state: parse::State = parse::wire_ref(&server, "a server")?;
+        if parse::node_state(state.status.as_deref().unwrap_or_default()) != NodeState::Stopped {
             match self.server_action(id, "stop").await {
                 // Already stopping (or stopped meanwhile): wait all the same.
                 Err(e) if e.kind() == &ErrorKind::Conflict => {}
@@ -343,8 +344,8 @@ impl CloudSigmaCompute {
                 Some(About::reading(ResourceKind::Node, request.name())),
             )
             .await?;
-        let server = created(&body, "server")?;
-        let node = parse::node(&server, &self.location.id)?;
+        let server = created(body, "server")?;
+        let node = parse::node(server, &self.location.id)?;
         if let Err(e) = self.server_action(&node.id, "start").await {
             // Never started: delete it, the boot drive goes in the caller.
             let url = self.client.url(&["servers", &node.id], &[]);
@@ -356,7 +357,7 @@ impl CloudSigmaCompute {
 
     async fn get_node_value(&self, id: &str) -> Result<Node> {
         let server = self.server(id).await?;
-        parse::node(&server, &self.location.id)
+        parse::node(server, &self.location.id)
     }
 
     /// Stops, deletes, then deletes the boot drive the server was created
@@ -424,15 +425,12 @@ impl CloudSigmaCompute {
                 About::reading(ResourceKind::Image, id),
             )
             .await?;
-        let drive = created(&body, "drive clone")?;
-        let uuid = drive
-            .get("uuid")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Error::malformed(PROVIDER, "CloudSigma: a drive clone without `uuid`"))?
-            .to_owned();
+        let drive = created(body, "drive clone")?;
+        let uuid = parse::created_uuid(drive, "drive clone")?;
         let ready = async {
             let drive = self.wait_drive_ready(&uuid).await?;
-            let size = drive.get("size").and_then(Value::as_u64).unwrap_or(0);
+            let state: parse::State = parse::wire_ref(&drive, "a drive")?;
+            let size = state.size.unwrap_or(0);
             if let Some(gb) = disk_gb
                 && gb * GIB > size
             {

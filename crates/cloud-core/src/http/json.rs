@@ -104,12 +104,14 @@ impl HttpClient {
 /// assert!(err.to_string().contains("the domain listing: at `[1].fqdn`: invalid type"));
 /// # Ok::<(), cloud_core::Error>(())
 /// ```
-pub fn decode<T: serde::de::DeserializeOwned>(
-    provider: &str,
-    api: &str,
-    what: &str,
-    value: Value,
-) -> Result<T> {
+///
+/// `value` is a [`Value`] (moved into `T`) or a `&Value` (read, for an
+/// answer that is kept whole too).
+pub fn decode<'de, T, V>(provider: &str, api: &str, what: &str, value: V) -> Result<T>
+where
+    T: serde::Deserialize<'de>,
+    V: serde::Deserializer<'de, Error = serde_json::Error>,
+{
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let at = if path == "." {
