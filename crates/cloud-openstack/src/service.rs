@@ -189,6 +189,16 @@ impl Service {
         self.rest.error(status, headers, body, about)
     }
 
+    /// `value` as the wire type `T`; a missing or ill-typed field is this
+    /// service's malformed answer naming `what` and the field's path.
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        value: Value,
+        what: &str,
+    ) -> Result<T> {
+        cloud_core::http::json::decode(self.provider(), self.api.name(), what, value)
+    }
+
     /// A malformed-response error for this service.
     pub(crate) fn malformed(&self, what: impl std::fmt::Display) -> Error {
         Error::malformed(self.provider(), format!("{}: {what}", self.api.name()))

@@ -34,7 +34,7 @@ pub use extras::{FloatingIp, SecurityGroup, SecurityGroupRule};
 
 use crate::config::{Flavor, Shared};
 use crate::error::Api;
-use crate::json::array;
+use crate::json::{list, one};
 use crate::service::Service;
 use cloud_core::http::Method;
 use cloud_core::http::rest::About;
@@ -252,11 +252,12 @@ impl NovaCompute {
             }
         };
         let body = self.glance.send(Method::GET, url, None, None).await?.body;
-        let images = array(&self.glance, &body, "/images")?
-            .iter()
-            .map(|v| parse::image(&self.glance, v))
-            .collect::<Result<Vec<_>>>()?;
-        let next = match body.get("next").and_then(Value::as_str) {
+        let link = body.get("next").and_then(Value::as_str).map(str::to_owned);
+        let images = list::<parse::WireImage>(&self.glance, body, "images")?
+            .into_iter()
+            .map(parse::WireImage::image)
+            .collect();
+        let next = match link.as_deref() {
             Some(link) => Some(glance_next(link).ok_or_else(|| {
                 Error::malformed(
                     self.glance.provider(),
@@ -278,12 +279,12 @@ impl NovaCompute {
     }
 
     /// Every page of a `limit`/`marker` listing, parsed.
-    async fn all_pages<T>(
+    async fn all_pages<W: serde::de::DeserializeOwned, T>(
         &self,
         service: &Service,
         path: &[&str],
         key: &str,
-        parse: impl Fn(&Service, &Value) -> Result<T>,
+        convert: impl Fn(W) -> T,
         id: impl Fn(&T) -> &str,
     ) -> Result<Vec<T>> {
         let mut all = Vec::new();
@@ -292,10 +293,10 @@ impl NovaCompute {
             let query = page_query(&page);
             let limit = query.limit;
             let body = service.get_query(path, &query.pairs(), None).await?;
-            let items = array(service, &body, &format!("/{key}"))?
-                .iter()
-                .map(|v| parse(service, v))
-                .collect::<Result<Vec<T>>>()?;
+            let items: Vec<T> = list::<W>(service, body, key)?
+                .into_iter()
+                .map(&convert)
+                .collect();
             let next = next_marker(&items, limit, &id);
             all.extend(items);
             match next {
@@ -421,10 +422,10 @@ impl ComputeDriver for NovaCompute {
             .nova
             .get_query(&["servers", "detail"], &query.pairs(), None)
             .await?;
-        let nodes = array(&self.nova, &body, "/servers")?
-            .iter()
-            .map(|v| parse::server(&self.nova, v))
-            .collect::<Result<Vec<_>>>()?;
+        let nodes: Vec<Node> = list::<parse::WireServer>(&self.nova, body, "servers")?
+            .into_iter()
+            .map(parse::WireServer::node)
+            .collect();
         let next = next_marker(&nodes, limit, |n| &n.id);
         Ok(Page::new(nodes, next))
     }
@@ -437,10 +438,7 @@ impl ComputeDriver for NovaCompute {
                 Some(About::reading(ResourceKind::Node, id)),
             )
             .await?;
-        let server = body
-            .get("server")
-            .ok_or_else(|| self.nova.malformed("the answer has no `server`"))?;
-        parse::server(&self.nova, server)
+        Ok(one::<parse::WireServer>(&self.nova, body, "server")?.node())
     }
 
     async fn create_node(&self, request: &CreateNode) -> Result<Node> {
@@ -499,7 +497,7 @@ impl ComputeDriver for NovaCompute {
             &self.nova,
             &["flavors", "detail"],
             "flavors",
-            parse::flavor,
+            parse::WireFlavor::size,
             |s| &s.id,
         )
         .await
@@ -515,10 +513,10 @@ impl ComputeDriver for NovaCompute {
             .nova
             .get_query(&["images", "detail"], &query.pairs(), None)
             .await?;
-        let images = array(&self.nova, &body, "/images")?
-            .iter()
-            .map(|v| parse::image(&self.nova, v))
-            .collect::<Result<Vec<_>>>()?;
+        let images: Vec<NodeImage> = list::<parse::WireImage>(&self.nova, body, "images")?
+            .into_iter()
+            .map(parse::WireImage::image)
+            .collect();
         let next = next_marker(&images, limit, |i| &i.id);
         Ok(Page::new(images, next))
     }
@@ -533,7 +531,7 @@ impl ComputeDriver for NovaCompute {
         let body = service
             .get(&path, Some(About::reading(ResourceKind::Image, id)))
             .await?;
-        parse::image(service, body.get("image").unwrap_or(&body))
+        Ok(one::<parse::WireImage>(service, body, "image")?.image())
     }
 
     async fn list_locations(&self) -> Result<Vec<NodeLocation>> {
@@ -547,7 +545,10 @@ impl ComputeDriver for NovaCompute {
         }
         match self.nova.get(&["os-availability-zone"], None).await {
             Ok(body) => {
-                let zones = parse::zones(&body);
+                let zones = self
+                    .nova
+                    .decode::<parse::WireZones>(body, "the availability zones")?
+                    .locations();
                 Ok(if zones.is_empty() {
                     region_location()
                 } else {
@@ -596,9 +597,9 @@ impl ComputeDriver for NovaCompute {
     async fn list_key_pairs(&self, _page: PageRequest) -> Result<Page<KeyPair>> {
         // Nova returns every key pair at once (paging needs microversion 2.35).
         let body = self.nova.get(&["os-keypairs"], None).await?;
-        let keys = array(&self.nova, &body, "/keypairs")?
-            .iter()
-            .filter_map(parse::key_pair)
+        let keys = list::<parse::WireKeyPairEntry>(&self.nova, body, "keypairs")?
+            .into_iter()
+            .map(parse::WireKeyPairEntry::key_pair)
             .collect();
         Ok(Page::last(keys))
     }
@@ -611,7 +612,7 @@ impl ComputeDriver for NovaCompute {
                 Some(About::reading(ResourceKind::KeyPair, name)),
             )
             .await?;
-        parse::key_pair(&body).ok_or_else(|| self.nova.malformed("a key pair without a name"))
+        Ok(one::<parse::WireKeyPair>(&self.nova, body, "keypair")?.key_pair())
     }
 
     async fn create_key_pair(&self, name: &str) -> Result<KeyPair> {
@@ -624,8 +625,7 @@ impl ComputeDriver for NovaCompute {
                 Some(About::creating(ResourceKind::KeyPair, name)),
             )
             .await?;
-        parse::key_pair(&answer.body)
-            .ok_or_else(|| self.nova.malformed("a key pair without a name"))
+        Ok(one::<parse::WireKeyPair>(&self.nova, answer.body, "keypair")?.key_pair())
     }
 
     async fn import_key_pair(&self, name: &str, public_key: &str) -> Result<KeyPair> {
@@ -638,8 +638,7 @@ impl ComputeDriver for NovaCompute {
                 Some(About::creating(ResourceKind::KeyPair, name)),
             )
             .await?;
-        parse::key_pair(&answer.body)
-            .ok_or_else(|| self.nova.malformed("a key pair without a name"))
+        Ok(one::<parse::WireKeyPair>(&self.nova, answer.body, "keypair")?.key_pair())
     }
 
     async fn delete_key_pair(&self, name: &str) -> Result<()> {

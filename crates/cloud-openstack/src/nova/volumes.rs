@@ -6,7 +6,7 @@ use cloud_core::{
 use serde_json::{Map, Value, json};
 
 use super::{next_marker, page_query, parse};
-use crate::json::{array, text};
+use crate::json::{list, one, text};
 use crate::service::Service;
 use cloud_core::http::rest::About;
 
@@ -19,10 +19,10 @@ pub(super) async fn list_volumes(
     let body = cinder
         .get_query(&["volumes", "detail"], &query.pairs(), None)
         .await?;
-    let volumes = array(cinder, &body, "/volumes")?
-        .iter()
-        .map(|v| parse::volume(cinder, v))
-        .collect::<Result<Vec<_>>>()?;
+    let volumes: Vec<StorageVolume> = list::<parse::WireVolume>(cinder, body, "volumes")?
+        .into_iter()
+        .map(parse::WireVolume::volume)
+        .collect();
     let next = next_marker(&volumes, limit, |v| &v.id);
     Ok(Page::new(volumes, next))
 }
@@ -34,10 +34,7 @@ pub(super) async fn get_volume(cinder: &Service, id: &str) -> Result<StorageVolu
             Some(About::reading(ResourceKind::Volume, id)),
         )
         .await?;
-    let volume = body
-        .get("volume")
-        .ok_or_else(|| cinder.malformed("the answer has no `volume`"))?;
-    parse::volume(cinder, volume)
+    Ok(one::<parse::WireVolume>(cinder, body, "volume")?.volume())
 }
 
 pub(super) async fn create_volume(
@@ -57,11 +54,7 @@ pub(super) async fn create_volume(
     let answer = cinder
         .post(&["volumes"], &json!({ "volume": volume }), None)
         .await?;
-    let created = answer
-        .body
-        .get("volume")
-        .ok_or_else(|| cinder.malformed("the new volume is missing from the answer"))?;
-    parse::volume(cinder, created)
+    Ok(one::<parse::WireVolume>(cinder, answer.body, "volume")?.volume())
 }
 
 pub(super) async fn destroy_volume(cinder: &Service, id: &str) -> Result<()> {
@@ -129,10 +122,10 @@ pub(super) async fn list_snapshots(
     let body = cinder
         .get_query(&["snapshots", "detail"], &query.pairs(), None)
         .await?;
-    let snapshots = array(cinder, &body, "/snapshots")?
-        .iter()
-        .map(|v| parse::snapshot(cinder, v))
-        .collect::<Result<Vec<_>>>()?;
+    let snapshots: Vec<VolumeSnapshot> = list::<parse::WireSnapshot>(cinder, body, "snapshots")?
+        .into_iter()
+        .map(parse::WireSnapshot::snapshot)
+        .collect();
     let next = next_marker(&snapshots, limit, |s| &s.id);
     Ok(Page::new(snapshots, next))
 }
@@ -154,11 +147,7 @@ pub(super) async fn create_snapshot(
             Some(About::reading(ResourceKind::Volume, volume)),
         )
         .await?;
-    let created = answer
-        .body
-        .get("snapshot")
-        .ok_or_else(|| cinder.malformed("the new snapshot is missing from the answer"))?;
-    parse::snapshot(cinder, created)
+    Ok(one::<parse::WireSnapshot>(cinder, answer.body, "snapshot")?.snapshot())
 }
 
 pub(super) async fn destroy_snapshot(cinder: &Service, id: &str) -> Result<()> {
