@@ -27,10 +27,9 @@ use cloud_core::{
 };
 use serde_json::{Map, Value, json};
 
-use self::parse::{RecordSet, split_record_id};
+use self::parse::{RecordSet, RecordSetPage, WireRecordSet, WireZone, ZonePage, split_record_id};
 use crate::config::Shared;
 use crate::error::Api;
-use crate::json::array;
 use crate::service::Service;
 use crate::zone_domains::ZoneDomains;
 use cloud_core::http::rest::About;
@@ -106,8 +105,10 @@ impl DesignateDns {
         Error::not_found(ResourceKind::Record, id).with_provider(self.api.provider())
     }
 
-    fn one_set(&self, body: &Value) -> Result<RecordSet> {
-        parse::record_set(&self.api, body)?
+    fn one_set(&self, body: Value) -> Result<RecordSet> {
+        self.api
+            .decode::<WireRecordSet>(body, "a recordset")?
+            .set()
             .ok_or_else(|| self.api.malformed("a recordset of an unknown type"))
     }
 
@@ -121,10 +122,13 @@ impl DesignateDns {
                 Some(About::reading(ResourceKind::Record, id)),
             )
             .await?;
-        if parse::is_deleting(&body) {
+        let set: WireRecordSet = self.api.decode(body, "a recordset")?;
+        if set.is_deleting() {
             return Err(self.record_not_found(id));
         }
-        let set = self.one_set(&body)?;
+        let set = set
+            .set()
+            .ok_or_else(|| self.api.malformed("a recordset of an unknown type"))?;
         if !set.records.iter().any(|r| r == value) {
             return Err(self.record_not_found(id));
         }
@@ -144,11 +148,12 @@ impl DesignateDns {
             .api
             .get_query(&path, query, Some(About::reading(ResourceKind::Zone, zone)))
             .await?;
-        for value in array(&self.api, &body, "/recordsets")? {
-            if parse::is_deleting(value) {
+        let page: RecordSetPage = self.api.decode(body, "the recordsets")?;
+        for set in page.recordsets {
+            if set.is_deleting() {
                 continue;
             }
-            if let Some(set) = parse::record_set(&self.api, value)?
+            if let Some(set) = set.set()
                 && set.record_type == kind
                 && set.name.eq_ignore_ascii_case(name)
             {
@@ -169,7 +174,7 @@ impl DesignateDns {
                 Some(About::reading(ResourceKind::Record, &set.id)),
             )
             .await?;
-        self.one_set(&answer.body)
+        self.one_set(answer.body)
     }
 
     /// Removes one value from its recordset (the set itself when it was the last).
@@ -215,15 +220,17 @@ impl DnsDriver for DesignateDns {
             pairs.push(("marker", marker));
         }
         let body = self.api.get_query(&["zones"], &pairs, None).await?;
+        let page: ZonePage = self.api.decode(body, "the zones")?;
+        let next = page.next_marker();
         let mut zones = Vec::new();
-        for value in array(&self.api, &body, "/zones")? {
-            if !parse::is_deleting(value) {
-                let zone = parse::zone(&self.api, value)?;
+        for zone in page.zones {
+            if !zone.is_deleting() {
+                let zone = zone.zone();
                 self.domains.remember(&zone);
                 zones.push(zone);
             }
         }
-        Ok(Page::new(zones, parse::next_marker(&body, "zones")))
+        Ok(Page::new(zones, next))
     }
 
     async fn get_zone(&self, id: &str) -> Result<Zone> {
@@ -231,10 +238,11 @@ impl DnsDriver for DesignateDns {
             .api
             .get(&zone_path(id), Some(About::reading(ResourceKind::Zone, id)))
             .await?;
-        if parse::is_deleting(&body) {
+        let zone: WireZone = self.api.decode(body, "a zone")?;
+        if zone.is_deleting() {
             return Err(Error::not_found(ResourceKind::Zone, id).with_provider(self.provider()));
         }
-        let zone = parse::zone(&self.api, &body)?;
+        let zone = zone.zone();
         self.domains.remember(&zone);
         Ok(zone)
     }
@@ -296,7 +304,10 @@ impl DnsDriver for DesignateDns {
                 Some(About::creating(ResourceKind::Zone, &request.domain)),
             )
             .await?;
-        let zone = parse::zone(&self.api, &answer.body)?;
+        let zone = self
+            .api
+            .decode::<WireZone>(answer.body, "the new zone")?
+            .zone();
         self.domains.remember(&zone);
         Ok(zone)
     }
@@ -320,7 +331,7 @@ impl DnsDriver for DesignateDns {
                 Some(About::reading(ResourceKind::Zone, id)),
             )
             .await?;
-        parse::zone(&self.api, &answer.body)
+        Ok(self.api.decode::<WireZone>(answer.body, "a zone")?.zone())
     }
 
     async fn delete_zone(&self, id: &str) -> Result<()> {
@@ -339,19 +350,20 @@ impl DnsDriver for DesignateDns {
             {
                 Err(e) if e.is_not_found() => Ok(Poll::Done(())),
                 Err(e) => Err(e),
-                Ok(body) if body.get("status").and_then(Value::as_str) == Some("ERROR") => {
-                    Err(Error::new(
-                        cloud_core::ErrorKind::Provider,
-                        format!("DNS: deleting zone `{id}` failed (status ERROR)"),
-                    )
-                    .with_provider(self.provider()))
+                Ok(body) => {
+                    let zone: WireZone = self.api.decode(body, "a zone")?;
+                    match zone.status() {
+                        Some("ERROR") => Err(Error::new(
+                            cloud_core::ErrorKind::Provider,
+                            format!("DNS: deleting zone `{id}` failed (status ERROR)"),
+                        )
+                        .with_provider(self.provider())),
+                        status => Ok(Poll::Pending(format!(
+                            "its status is {}",
+                            status.unwrap_or("unknown")
+                        ))),
+                    }
                 }
-                Ok(body) => Ok(Poll::Pending(format!(
-                    "its status is {}",
-                    body.get("status")
-                        .and_then(Value::as_str)
-                        .unwrap_or("unknown")
-                ))),
             }
         })
         .await
@@ -372,12 +384,14 @@ impl DnsDriver for DesignateDns {
                 Some(About::reading(ResourceKind::Zone, zone)),
             )
             .await?;
+        let page: RecordSetPage = self.api.decode(body, "the recordsets")?;
+        let next = page.next_marker();
         let mut records = Vec::new();
-        for value in array(&self.api, &body, "/recordsets")? {
-            if parse::is_deleting(value) {
+        for set in page.recordsets {
+            if set.is_deleting() {
                 continue;
             }
-            if let Some(set) = parse::record_set(&self.api, value)? {
+            if let Some(set) = set.set() {
                 records.extend(
                     set.records
                         .iter()
@@ -385,7 +399,7 @@ impl DnsDriver for DesignateDns {
                 );
             }
         }
-        Ok(Page::new(records, parse::next_marker(&body, "recordsets")))
+        Ok(Page::new(records, next))
     }
 
     async fn get_record(&self, zone: &str, id: &str) -> Result<Record> {
@@ -426,7 +440,7 @@ impl DnsDriver for DesignateDns {
                         Some(About::creating(ResourceKind::Record, &name)),
                     )
                     .await?;
-                self.one_set(&answer.body)?
+                self.one_set(answer.body)?
             }
         };
         Ok(parse::record(zone, &domain, &set, &spec.data))

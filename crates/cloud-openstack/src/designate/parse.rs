@@ -1,11 +1,11 @@
 //! Designate v2 JSON to the portable DNS types.
 
 use cloud_core::dns::relative_name;
-use cloud_core::{Record, RecordType, Result, Zone, ZoneType};
-use serde_json::Value;
+use cloud_core::{Record, RecordType, Zone, ZoneType};
+use serde::Deserialize;
+use serde_json::{Map, Value};
 
-use crate::json::{copy_extra, text};
-use crate::service::Service;
+use crate::json::copy_rest;
 
 /// A recordset: one name and type, one TTL, several values.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,76 +19,141 @@ pub(crate) struct RecordSet {
     pub(crate) status: Option<String>,
 }
 
-fn ttl(value: &Value) -> Option<u32> {
-    value
-        .get("ttl")
-        .and_then(Value::as_u64)
-        .and_then(|t| u32::try_from(t).ok())
+/// A zone (`GET /v2/zones[/{id}]`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireZone {
+    id: String,
+    name: String,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    ttl: Option<u32>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
 }
 
-/// Whether a zone or recordset is on its way out (`action: DELETE`).
-pub(crate) fn is_deleting(value: &Value) -> bool {
-    value.get("action").and_then(Value::as_str) == Some("DELETE")
+/// A recordset.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireRecordSet {
+    id: String,
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    records: Vec<String>,
+    #[serde(default)]
+    ttl: Option<u32>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
 }
 
-/// A zone from `GET /v2/zones[/{id}]`.
-pub(crate) fn zone(service: &Service, value: &Value) -> Result<Zone> {
-    let id = text(value, "/id").ok_or_else(|| service.malformed("a zone without an id"))?;
-    let name = text(value, "/name").ok_or_else(|| service.malformed("a zone without a name"))?;
-    let mut zone = Zone::new(id, name.trim_end_matches('.').to_ascii_lowercase());
-    zone.zone_type = match value.get("type").and_then(Value::as_str) {
-        Some(t) if t.eq_ignore_ascii_case("SECONDARY") => ZoneType::Slave,
-        _ => ZoneType::Master,
-    };
-    zone.ttl = ttl(value);
-    copy_extra(
-        &mut zone.extra,
-        value,
-        &[
-            "email",
-            "serial",
-            "status",
-            "action",
-            "description",
-            "masters",
-            "pool_id",
-            "project_id",
-            "created_at",
-            "updated_at",
-        ],
-    );
-    Ok(zone)
+/// A page of zones.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ZonePage {
+    pub(crate) zones: Vec<WireZone>,
+    #[serde(default)]
+    links: Links,
 }
 
-/// A recordset; `None` for a type this crate does not model.
-pub(crate) fn record_set(service: &Service, value: &Value) -> Result<Option<RecordSet>> {
-    let id = text(value, "/id").ok_or_else(|| service.malformed("a recordset without an id"))?;
-    let name =
-        text(value, "/name").ok_or_else(|| service.malformed("a recordset without a name"))?;
-    let kind =
-        text(value, "/type").ok_or_else(|| service.malformed("a recordset without a type"))?;
-    let Ok(record_type) = kind.parse::<RecordType>() else {
-        return Ok(None);
-    };
-    let records = value
-        .get("records")
-        .and_then(Value::as_array)
-        .ok_or_else(|| service.malformed(format!("recordset `{id}` has no records list")))?
-        .iter()
-        .map(|r| {
-            r.as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| service.malformed(format!("recordset `{id}` has a non-text record")))
+/// A page of recordsets.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RecordSetPage {
+    pub(crate) recordsets: Vec<WireRecordSet>,
+    #[serde(default)]
+    links: Links,
+}
+
+/// A page's links: `next` when there is a page after it.
+#[derive(Debug, Default, Deserialize)]
+struct Links {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+impl WireZone {
+    /// Whether the zone is on its way out (`action: DELETE`).
+    pub(crate) fn is_deleting(&self) -> bool {
+        self.action.as_deref() == Some("DELETE")
+    }
+
+    /// Its status (`ACTIVE`, `PENDING`, `ERROR`).
+    pub(crate) fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+
+    /// The portable zone.
+    pub(crate) fn zone(self) -> Zone {
+        let mut zone = Zone::new(
+            self.id,
+            self.name.trim_end_matches('.').to_ascii_lowercase(),
+        );
+        zone.zone_type = match self.kind.as_deref() {
+            Some(t) if t.eq_ignore_ascii_case("SECONDARY") => ZoneType::Slave,
+            _ => ZoneType::Master,
+        };
+        zone.ttl = self.ttl;
+        for (key, value) in [("status", self.status), ("action", self.action)] {
+            if let Some(value) = value {
+                zone.extra.insert(key.into(), Value::String(value));
+            }
+        }
+        copy_rest(
+            &mut zone.extra,
+            &self.rest,
+            &[
+                "email",
+                "serial",
+                "description",
+                "masters",
+                "pool_id",
+                "project_id",
+                "created_at",
+                "updated_at",
+            ],
+        );
+        zone
+    }
+}
+
+impl WireRecordSet {
+    /// Whether the recordset is on its way out (`action: DELETE`).
+    pub(crate) fn is_deleting(&self) -> bool {
+        self.action.as_deref() == Some("DELETE")
+    }
+
+    /// The set; `None` for a type this crate does not model.
+    pub(crate) fn set(self) -> Option<RecordSet> {
+        let record_type = self.kind.parse::<RecordType>().ok()?;
+        Some(RecordSet {
+            id: self.id,
+            name: self.name,
+            record_type,
+            records: self.records,
+            ttl: self.ttl,
+            status: self.status,
         })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Some(RecordSet {
-        id,
-        name,
-        record_type,
-        records,
-        ttl: ttl(value),
-        status: text(value, "/status"),
-    }))
+    }
+}
+
+impl ZonePage {
+    /// The marker of the page after this one, if the API says there is one.
+    pub(crate) fn next_marker(&self) -> Option<String> {
+        self.links.next.as_ref()?;
+        self.zones.last().map(|z| z.id.clone())
+    }
+}
+
+impl RecordSetPage {
+    /// The marker of the page after this one, if the API says there is one.
+    pub(crate) fn next_marker(&self) -> Option<String> {
+        self.links.next.as_ref()?;
+        self.recordsets.last().map(|s| s.id.clone())
+    }
 }
 
 /// The id of one value of a recordset: `<recordset id>:<value>`. Recordset
@@ -122,15 +187,6 @@ pub(crate) fn record(zone: &str, domain: &str, set: &RecordSet, value: &str) -> 
     record
 }
 
-/// The marker for the page after `body`, if the API says there is one.
-pub(crate) fn next_marker(body: &Value, list: &str) -> Option<String> {
-    body.pointer("/links/next").and_then(Value::as_str)?;
-    body.get(list)
-        .and_then(Value::as_array)?
-        .last()
-        .and_then(|v| text(v, "/id"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,11 +201,29 @@ mod tests {
         assert_eq!(split_record_id(":x"), None);
     }
 
+    fn page(body: Value) -> ZonePage {
+        cloud_core::http::json::decode("openstack", "DNS", "zones", body).unwrap()
+    }
+
     #[test]
     fn next_marker_only_with_a_next_link() {
-        let body = serde_json::json!({"zones": [{"id": "a"}, {"id": "b"}], "links": {"self": "x"}});
-        assert_eq!(next_marker(&body, "zones"), None);
-        let body = serde_json::json!({"zones": [{"id": "a"}, {"id": "b"}], "links": {"next": "x?marker=b"}});
-        assert_eq!(next_marker(&body, "zones").as_deref(), Some("b"));
+        let zones = serde_json::json!([{"id": "a", "name": "a."}, {"id": "b", "name": "b."}]);
+        let body = serde_json::json!({"zones": zones, "links": {"self": "x"}});
+        assert_eq!(page(body).next_marker(), None);
+        let body = serde_json::json!({"zones": zones, "links": {"next": "x?marker=b"}});
+        assert_eq!(page(body).next_marker().as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn a_recordset_without_records_is_malformed() {
+        let err = cloud_core::http::json::decode::<RecordSetPage, _>(
+            "openstack",
+            "DNS",
+            "the recordsets",
+            serde_json::json!({"recordsets": [{"id": "r", "name": "a.", "type": "A"}]}),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("at `recordsets[0]`"), "{err}");
+        assert!(err.to_string().contains("records"), "{err}");
     }
 }
