@@ -9,6 +9,7 @@
 
 use std::net::IpAddr;
 
+use cloud_core::http::json::null_as_default;
 use cloud_core::time::parse_rfc3339;
 use cloud_core::{
     Error, KeyPair, Node, NodeImage, NodeState, Result, Secret, SnapshotState, StorageVolume,
@@ -231,9 +232,9 @@ struct WireKeyPair {
 /// `/pricing/`: the account's current level per resource, and prices.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Pricing {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     current: std::collections::HashMap<String, u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     objects: Vec<Price>,
 }
 

@@ -6,6 +6,7 @@
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use super::body::Body;
@@ -121,6 +122,18 @@ where
         };
         Error::malformed(provider, format!("{api}: {what}{at}: {}", e.into_inner()))
     })
+}
+
+/// For `#[serde(deserialize_with = "null_as_default")]` on a wire type's
+/// list or map that providers send as `null` when empty: `null` (and,
+/// with `#[serde(default)]`, absence) reads as the empty value; any other
+/// wrong type is still an error.
+pub fn null_as_default<'de, D, T>(deserializer: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// `error` with a hint when it is a 404 from an endpoint whose path lacks

@@ -110,7 +110,11 @@ pub(crate) struct WireImage {
 /// `/os-availability-zone`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct WireZones {
-    #[serde(default, rename = "availabilityZoneInfo")]
+    #[serde(
+        default,
+        rename = "availabilityZoneInfo",
+        deserialize_with = "cloud_core::http::json::null_as_default"
+    )]
     zones: Vec<WireZone>,
 }
 

@@ -26,10 +26,11 @@ use cloud_core::{
 };
 use serde_json::{Map, Value, json};
 
+use self::parse::{BalancerPage, WireBalancer, WireListener, WireMember, WirePool};
 use crate::busy::while_busy;
 use crate::config::Shared;
 use crate::error::Api;
-use crate::json::array;
+use crate::json::{list, one};
 use crate::service::Service;
 use cloud_core::http::rest::About;
 
@@ -80,7 +81,7 @@ impl OctaviaLoadBalancers {
     }
 
     /// The load balancer object, gone ones (deleted, being deleted) as not found.
-    async fn raw(&self, id: &str) -> Result<Value> {
+    async fn raw(&self, id: &str) -> Result<WireBalancer> {
         let body = self
             .api
             .get(
@@ -88,22 +89,20 @@ impl OctaviaLoadBalancers {
                 Some(About::reading(ResourceKind::Balancer, id)),
             )
             .await?;
-        let value = body
-            .get("loadbalancer")
-            .cloned()
-            .ok_or_else(|| self.api.malformed("the answer has no `loadbalancer`"))?;
-        let status = value
-            .get("provisioning_status")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if parse::state(status) == BalancerState::Deleted {
+        let balancer: WireBalancer = one(&self.api, body, "loadbalancer")?;
+        if balancer.state() == BalancerState::Deleted {
             return Err(self.not_found(id));
         }
-        Ok(value)
+        Ok(balancer)
     }
 
     /// One entry of the API (`lbaas/listeners/{id}` and the like).
-    async fn entry(&self, kind: &str, key: &str, id: &str) -> Result<Value> {
+    async fn entry<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: &str,
+        key: &str,
+        id: &str,
+    ) -> Result<T> {
         let body = self
             .api
             .get(
@@ -111,35 +110,32 @@ impl OctaviaLoadBalancers {
                 Some(About::reading(ResourceKind::Balancer, id)),
             )
             .await?;
-        body.get(key)
-            .cloned()
-            .ok_or_else(|| self.api.malformed(format!("the answer has no `{key}`")))
+        one(&self.api, body, key)
     }
 
     /// The portable balancer for a load balancer object: its first listener
     /// and that listener's pool fill in port, protocol and algorithm.
-    async fn describe(&self, value: &Value) -> Result<LoadBalancer> {
-        let listener = match parse::first_ref(value, "listeners") {
-            Some(id) => Some(self.entry("listeners", "listener", &id).await?),
+    async fn describe(&self, balancer: WireBalancer) -> Result<LoadBalancer> {
+        let listener: Option<WireListener> = match balancer.listener_id() {
+            Some(id) => Some(self.entry("listeners", "listener", id).await?),
             None => None,
         };
         let pool_id = listener
             .as_ref()
-            .and_then(|l| l.get("default_pool_id"))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .or_else(|| parse::first_ref(value, "pools"));
-        let pool = match pool_id {
+            .and_then(WireListener::default_pool_id)
+            .or_else(|| balancer.pool_id())
+            .map(str::to_owned);
+        let pool: Option<WirePool> = match pool_id {
             Some(id) => Some(self.entry("pools", "pool", &id).await?),
             None => None,
         };
-        parse::balancer(&self.api, value, listener.as_ref(), pool.as_ref())
+        Ok(balancer.balancer(listener.as_ref(), pool.as_ref()))
     }
 
     /// The pool members live in.
     async fn pool_of(&self, balancer: &str) -> Result<String> {
         let value = self.raw(balancer).await?;
-        parse::first_ref(&value, "pools").ok_or_else(|| {
+        value.pool_id().map(str::to_owned).ok_or_else(|| {
             Error::invalid_input(format!(
                 "load balancer `{balancer}` has no pool to hold members"
             ))
@@ -186,25 +182,20 @@ impl LoadBalancerDriver for OctaviaLoadBalancers {
             .api
             .get_query(&["lbaas", "loadbalancers"], &pairs, None)
             .await?;
+        let page: BalancerPage = self.api.decode(body, "the load balancers")?;
+        let next = page.next_marker();
         let mut balancers = Vec::new();
-        for value in array(&self.api, &body, "/loadbalancers")? {
-            let status = value
-                .get("provisioning_status")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            if parse::state(status) != BalancerState::Deleted {
-                balancers.push(self.describe(value).await?);
+        for balancer in page.loadbalancers {
+            if balancer.state() != BalancerState::Deleted {
+                balancers.push(self.describe(balancer).await?);
             }
         }
-        Ok(Page::new(
-            balancers,
-            parse::next_marker(&body, "loadbalancers"),
-        ))
+        Ok(Page::new(balancers, next))
     }
 
     async fn get_balancer(&self, id: &str) -> Result<LoadBalancer> {
-        let value = self.raw(id).await?;
-        self.describe(&value).await
+        let balancer = self.raw(id).await?;
+        self.describe(balancer).await
     }
 
     async fn create_balancer(&self, request: &CreateBalancer) -> Result<LoadBalancer> {
@@ -275,13 +266,10 @@ impl LoadBalancerDriver for OctaviaLoadBalancers {
                 None,
             )
             .await?;
-        let value = answer
-            .body
-            .get("loadbalancer")
-            .ok_or_else(|| self.api.malformed("the answer has no `loadbalancer`"))?;
+        let value: WireBalancer = one(&self.api, answer.body, "loadbalancer")?;
         // The answer lists the new listener and pool by id only: what they
         // hold is what was asked for.
-        let mut created = parse::balancer(&self.api, value, None, None)?;
+        let mut created = value.balancer(None, None);
         created.port = request.port;
         created.protocol = Some(request.protocol.clone());
         created.algorithm = Some(request.algorithm);
@@ -341,20 +329,20 @@ impl LoadBalancerDriver for OctaviaLoadBalancers {
 
     async fn list_members(&self, balancer: &str) -> Result<Vec<Member>> {
         let value = self.raw(balancer).await?;
-        let Some(pool) = parse::first_ref(&value, "pools") else {
+        let Some(pool) = value.pool_id() else {
             return Ok(Vec::new());
         };
         let body = self
             .api
             .get(
-                &members_path(&pool),
+                &members_path(pool),
                 Some(About::reading(ResourceKind::Balancer, balancer)),
             )
             .await?;
-        array(&self.api, &body, "/members")?
-            .iter()
-            .map(|v| parse::member(&self.api, v))
-            .collect()
+        Ok(list::<WireMember>(&self.api, body, "members")?
+            .into_iter()
+            .map(WireMember::member)
+            .collect())
     }
 
     async fn attach_member(&self, balancer: &str, member: &Member) -> Result<Member> {
@@ -370,11 +358,7 @@ impl LoadBalancerDriver for OctaviaLoadBalancers {
             )
         })
         .await?;
-        let created = answer
-            .body
-            .get("member")
-            .ok_or_else(|| self.api.malformed("the answer has no `member`"))?;
-        let mut attached = parse::member(&self.api, created)?;
+        let mut attached = one::<WireMember>(&self.api, answer.body, "member")?.member();
         attached.node_id.clone_from(&member.node_id);
         Ok(attached)
     }

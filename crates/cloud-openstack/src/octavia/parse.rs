@@ -2,11 +2,12 @@
 
 use std::net::IpAddr;
 
-use cloud_core::{Algorithm, BalancerState, LoadBalancer, Member, Protocol, Result};
-use serde_json::Value;
+use cloud_core::http::json::null_as_default;
+use cloud_core::{Algorithm, BalancerState, LoadBalancer, Member, Protocol};
+use serde::Deserialize;
+use serde_json::{Map, Value};
 
-use crate::json::text;
-use crate::service::Service;
+use crate::json::copy_rest;
 
 /// Octavia's provisioning status to the portable state.
 pub(crate) fn state(status: &str) -> BalancerState {
@@ -54,112 +55,174 @@ pub(crate) fn pool_protocol(listener: &str) -> &str {
     }
 }
 
-/// The id of the first entry of a list of `{"id": ...}` references.
-pub(crate) fn first_ref(value: &Value, key: &str) -> Option<String> {
-    value
-        .get(key)?
-        .as_array()?
-        .first()
-        .and_then(|r| text(r, "/id"))
+/// A load balancer (`lbaas/loadbalancers[/{id}]`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireBalancer {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    provisioning_status: Option<String>,
+    #[serde(default)]
+    vip_address: Option<IpAddr>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    listeners: Vec<IdRef>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pools: Vec<IdRef>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
 }
 
-/// A balancer; its port, protocol and algorithm come from its first
-/// listener and that listener's pool, when given.
-pub(crate) fn balancer(
-    service: &Service,
-    value: &Value,
-    listener: Option<&Value>,
-    pool: Option<&Value>,
-) -> Result<LoadBalancer> {
-    let id =
-        text(value, "/id").ok_or_else(|| service.malformed("a load balancer without an id"))?;
-    let status = text(value, "/provisioning_status").unwrap_or_default();
-    let port = listener
-        .and_then(|l| l.get("protocol_port"))
-        .and_then(Value::as_u64)
-        .and_then(|p| u16::try_from(p).ok())
-        .unwrap_or(0);
-    let mut lb = LoadBalancer::new(
-        id,
-        text(value, "/name").unwrap_or_default(),
-        state(&status),
-        port,
-    );
-    lb.ip = text(value, "/vip_address").and_then(|a| a.parse::<IpAddr>().ok());
-    lb.protocol = listener
-        .and_then(|l| text(l, "/protocol"))
-        .map(|p| Protocol::new(&p));
-    lb.algorithm = pool
-        .and_then(|p| text(p, "/lb_algorithm"))
-        .and_then(|a| algorithm(&a));
-    for key in [
-        "provisioning_status",
-        "operating_status",
-        "vip_subnet_id",
-        "vip_network_id",
-        "vip_port_id",
-        "description",
-        "provider",
-        "availability_zone",
-        "created_at",
-        "updated_at",
-    ] {
-        if let Some(v) = value.get(key).filter(|v| !v.is_null()) {
-            lb.extra.insert(key.into(), v.clone());
-        }
-    }
-    if let Some(l) = listener.and_then(|l| text(l, "/id")) {
-        lb.extra.insert("listener_id".into(), l.into());
-    }
-    if let Some(p) = pool.and_then(|p| text(p, "/id")) {
-        lb.extra.insert("pool_id".into(), p.into());
-    }
-    Ok(lb)
+/// A reference to another entry: `{"id": ...}`.
+#[derive(Debug, Deserialize)]
+struct IdRef {
+    id: String,
+}
+
+/// A listener: the balancer's port and protocol.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireListener {
+    id: String,
+    #[serde(default)]
+    protocol: Option<String>,
+    #[serde(default)]
+    protocol_port: Option<u16>,
+    #[serde(default)]
+    default_pool_id: Option<String>,
+}
+
+/// A pool: the balancer's algorithm.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WirePool {
+    id: String,
+    #[serde(default)]
+    lb_algorithm: Option<String>,
 }
 
 /// A pool member.
-pub(crate) fn member(service: &Service, value: &Value) -> Result<Member> {
-    let id = text(value, "/id").ok_or_else(|| service.malformed("a member without an id"))?;
-    let ip = text(value, "/address")
-        .and_then(|a| a.parse::<IpAddr>().ok())
-        .ok_or_else(|| service.malformed("a member without an IP address"))?;
-    let port = value
-        .get("protocol_port")
-        .and_then(Value::as_u64)
-        .and_then(|p| u16::try_from(p).ok())
-        .unwrap_or(0);
-    let mut member = Member::ip(ip, port).with_id(id);
-    member.weight = value
-        .get("weight")
-        .and_then(Value::as_u64)
-        .and_then(|w| u32::try_from(w).ok());
-    for key in [
-        "name",
-        "provisioning_status",
-        "operating_status",
-        "subnet_id",
-    ] {
-        if let Some(v) = value.get(key).filter(|v| !v.is_null()) {
-            member.extra.insert(key.into(), v.clone());
-        }
-    }
-    Ok(member)
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireMember {
+    id: String,
+    address: IpAddr,
+    #[serde(default)]
+    protocol_port: Option<u16>,
+    #[serde(default)]
+    weight: Option<u32>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
 }
 
-/// The marker for the page after `body`: the last id, when the API links a
-/// next page.
-pub(crate) fn next_marker(body: &Value, list: &str) -> Option<String> {
-    let links = body.get(format!("{list}_links"))?.as_array()?;
-    links
-        .iter()
-        .any(|l| text(l, "/rel").as_deref() == Some("next"))
-        .then(|| {
-            body.get(list)?
-                .as_array()?
-                .last()
-                .and_then(|v| text(v, "/id"))
-        })
-        .flatten()
+/// A page of balancers, with the link to the next one.
+#[derive(Debug, Deserialize)]
+pub(crate) struct BalancerPage {
+    pub(crate) loadbalancers: Vec<WireBalancer>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    loadbalancers_links: Vec<Link>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Link {
+    #[serde(default)]
+    rel: Option<String>,
+}
+
+impl WireBalancer {
+    /// Its provisioning status as a state.
+    pub(crate) fn state(&self) -> BalancerState {
+        state(self.provisioning_status.as_deref().unwrap_or_default())
+    }
+
+    /// Its first listener's id.
+    pub(crate) fn listener_id(&self) -> Option<&str> {
+        self.listeners.first().map(|r| r.id.as_str())
+    }
+
+    /// Its first pool's id (where members live).
+    pub(crate) fn pool_id(&self) -> Option<&str> {
+        self.pools.first().map(|r| r.id.as_str())
+    }
+
+    /// The balancer; its port, protocol and algorithm come from its first
+    /// listener and that listener's pool, when given.
+    pub(crate) fn balancer(
+        self,
+        listener: Option<&WireListener>,
+        pool: Option<&WirePool>,
+    ) -> LoadBalancer {
+        let state = self.state();
+        let port = listener.and_then(|l| l.protocol_port).unwrap_or(0);
+        let mut lb = LoadBalancer::new(self.id, self.name.unwrap_or_default(), state, port);
+        lb.ip = self.vip_address;
+        lb.protocol = listener
+            .and_then(|l| l.protocol.as_deref())
+            .map(Protocol::new);
+        lb.algorithm = pool
+            .and_then(|p| p.lb_algorithm.as_deref())
+            .and_then(algorithm);
+        if let Some(status) = self.provisioning_status {
+            lb.extra
+                .insert("provisioning_status".into(), Value::String(status));
+        }
+        copy_rest(
+            &mut lb.extra,
+            &self.rest,
+            &[
+                "operating_status",
+                "vip_subnet_id",
+                "vip_network_id",
+                "vip_port_id",
+                "description",
+                "provider",
+                "availability_zone",
+                "created_at",
+                "updated_at",
+            ],
+        );
+        if let Some(l) = listener {
+            lb.extra.insert("listener_id".into(), l.id.clone().into());
+        }
+        if let Some(p) = pool {
+            lb.extra.insert("pool_id".into(), p.id.clone().into());
+        }
+        lb
+    }
+}
+
+impl WireListener {
+    /// The pool the listener sends to.
+    pub(crate) fn default_pool_id(&self) -> Option<&str> {
+        self.default_pool_id.as_deref()
+    }
+}
+
+impl WireMember {
+    /// The portable member.
+    pub(crate) fn member(self) -> Member {
+        let mut member = Member::ip(self.address, self.protocol_port.unwrap_or(0)).with_id(self.id);
+        member.weight = self.weight;
+        copy_rest(
+            &mut member.extra,
+            &self.rest,
+            &[
+                "name",
+                "provisioning_status",
+                "operating_status",
+                "subnet_id",
+            ],
+        );
+        member
+    }
+}
+
+impl BalancerPage {
+    /// The marker for the next page: the last id, when the API links one.
+    pub(crate) fn next_marker(&self) -> Option<String> {
+        self.loadbalancers_links
+            .iter()
+            .any(|l| l.rel.as_deref() == Some("next"))
+            .then(|| self.loadbalancers.last().map(|b| b.id.clone()))
+            .flatten()
+    }
 }
 
 #[cfg(test)]
@@ -173,8 +236,19 @@ mod tests {
         assert_eq!(algorithm("source_ip"), Some(Algorithm::SourceIp));
         assert_eq!(algorithm_name(Algorithm::Random), None);
         assert_eq!(pool_protocol("TERMINATED_HTTPS"), "HTTP");
-        let body = serde_json::json!({"loadbalancers": [{"id": "a"}, {"id": "b"}],
+        let body = serde_json::json!({"loadbalancers": [{"id": "a"}, {"id": "b", "listeners": null}],
             "loadbalancers_links": [{"rel": "next", "href": "x"}]});
-        assert_eq!(next_marker(&body, "loadbalancers").as_deref(), Some("b"));
+        let page: BalancerPage =
+            cloud_core::http::json::decode("openstack", "load balancer", "balancers", body)
+                .unwrap();
+        assert_eq!(page.next_marker().as_deref(), Some("b"));
+        let err = cloud_core::http::json::decode::<WireMember, _>(
+            "openstack",
+            "load balancer",
+            "a member",
+            serde_json::json!({"id": "m", "address": "not-an-ip"}),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("at `address`"), "{err}");
     }
 }
