@@ -29,17 +29,6 @@ pub(crate) fn array<'a>(
         .ok_or_else(|| service.malformed(format!("the answer has no `{pointer}` list")))
 }
 
-/// Copies the non-null `keys` of `value` into a result's `extra`.
-pub(crate) fn copy_extra(extra: &mut cloud_core::Extra, value: &Value, keys: &[&str]) {
-    for key in keys {
-        if let Some(v) = value.get(*key)
-            && !v.is_null()
-        {
-            extra.insert((*key).to_owned(), v.clone());
-        }
-    }
-}
-
 /// The list under `key` of an answer (`{"servers": [...]}`) as wire type
 /// `T`; a missing list or a bad entry is malformed, naming the field.
 pub(crate) fn list<T: serde::de::DeserializeOwned>(

@@ -24,10 +24,11 @@ use cloud_core::{
 };
 use serde_json::{Map, Value, json};
 
+use self::parse::{Named, WireBalancer, WireNode};
 use crate::busy::while_busy;
 use crate::config::Shared;
 use crate::error::Api;
-use crate::json::array;
+use crate::json::{list, one};
 use crate::service::Service;
 use cloud_core::http::rest::About;
 
@@ -82,11 +83,8 @@ impl RackspaceLoadBalancers {
         })
     }
 
-    fn one(&self, body: &Value) -> Result<LoadBalancer> {
-        let value = body
-            .get("loadBalancer")
-            .ok_or_else(|| self.api.malformed("the answer has no `loadBalancer`"))?;
-        parse::balancer(&self.api, value)
+    fn one(&self, body: Value) -> Result<LoadBalancer> {
+        Ok(one::<WireBalancer>(&self.api, body, "loadBalancer")?.balancer())
     }
 }
 
@@ -106,19 +104,17 @@ impl Driver for RackspaceLoadBalancers {
 impl LoadBalancerDriver for RackspaceLoadBalancers {
     async fn list_protocols(&self) -> Result<Vec<Protocol>> {
         let body = self.api.get(&["loadbalancers", "protocols"], None).await?;
-        Ok(array(&self.api, &body, "/protocols")?
+        Ok(list::<Named>(&self.api, body, "protocols")?
             .iter()
-            .filter_map(|p| p.get("name").and_then(Value::as_str))
-            .map(Protocol::new)
+            .map(|p| Protocol::new(&p.name))
             .collect())
     }
 
     async fn list_supported_algorithms(&self) -> Result<Vec<Algorithm>> {
         let body = self.api.get(&["loadbalancers", "algorithms"], None).await?;
-        Ok(array(&self.api, &body, "/algorithms")?
+        Ok(list::<Named>(&self.api, body, "algorithms")?
             .iter()
-            .filter_map(|a| a.get("name").and_then(Value::as_str))
-            .filter_map(parse::algorithm)
+            .filter_map(|a| parse::algorithm(&a.name))
             .collect())
     }
 
@@ -130,10 +126,10 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
             pairs.push(("marker", marker));
         }
         let body = self.api.get_query(&["loadbalancers"], &pairs, None).await?;
-        let all = array(&self.api, &body, "/loadBalancers")?
-            .iter()
-            .map(|v| parse::balancer(&self.api, v))
-            .collect::<Result<Vec<_>>>()?;
+        let all: Vec<LoadBalancer> = list::<WireBalancer>(&self.api, body, "loadBalancers")?
+            .into_iter()
+            .map(WireBalancer::balancer)
+            .collect();
         // A server that ignores `limit` (mimic) sends everything at once.
         let next = (all.len() == limit as usize)
             .then(|| all.last().map(|b| b.id.clone()))
@@ -153,7 +149,7 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
                 Some(About::reading(ResourceKind::Balancer, id)),
             )
             .await?;
-        let lb = self.one(&body)?;
+        let lb = self.one(body)?;
         if lb.state == BalancerState::Deleted {
             return Err(Error::not_found(ResourceKind::Balancer, id).with_provider(self.provider()));
         }
@@ -204,7 +200,7 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
             .api
             .post(&["loadbalancers"], &json!({ "loadBalancer": lb }), None)
             .await?;
-        self.one(&answer.body)
+        self.one(answer.body)
     }
 
     async fn update_balancer(&self, id: &str, update: &UpdateBalancer) -> Result<LoadBalancer> {
@@ -255,10 +251,10 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
                 Some(About::reading(ResourceKind::Balancer, balancer)),
             )
             .await?;
-        array(&self.api, &body, "/nodes")?
-            .iter()
-            .map(|v| parse::member(&self.api, v))
-            .collect()
+        Ok(list::<WireNode>(&self.api, body, "nodes")?
+            .into_iter()
+            .map(WireNode::member)
+            .collect())
     }
 
     async fn attach_member(&self, balancer: &str, member: &Member) -> Result<Member> {
@@ -274,10 +270,11 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
             )
         })
         .await?;
-        let created = array(&self.api, &answer.body, "/nodes")?
-            .first()
+        let created = list::<WireNode>(&self.api, answer.body, "nodes")?
+            .into_iter()
+            .next()
             .ok_or_else(|| self.api.malformed("no node in the answer"))?;
-        let mut attached = parse::member(&self.api, created)?;
+        let mut attached = created.member();
         attached.node_id.clone_from(&member.node_id);
         Ok(attached)
     }

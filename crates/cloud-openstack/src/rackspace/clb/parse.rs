@@ -2,20 +2,11 @@
 
 use std::net::IpAddr;
 
-use cloud_core::{Algorithm, BalancerState, LoadBalancer, Member, Protocol, Result};
-use serde_json::Value;
+use cloud_core::{Algorithm, BalancerState, LoadBalancer, Member, Protocol};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-use crate::json::text;
-use crate::service::Service;
-
-/// The id of an entry (numbers at Rackspace), as text.
-pub(crate) fn id(value: &Value) -> Option<String> {
-    match value.get("id")? {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    }
-}
+use crate::json::{copy_rest, id};
 
 /// Rackspace's balancer status to the portable state (mimic writes
 /// `PENDING-UPDATE` where the API says `PENDING_UPDATE`).
@@ -55,75 +46,118 @@ pub(crate) fn algorithm_name(algorithm: Algorithm) -> Option<&'static str> {
         .map(|(_, n)| *n)
 }
 
-/// A balancer from `GET /loadbalancers[/{id}]`.
-pub(crate) fn balancer(service: &Service, value: &Value) -> Result<LoadBalancer> {
-    let id = id(value).ok_or_else(|| service.malformed("a load balancer without an id"))?;
-    let status = text(value, "/status").unwrap_or_default();
-    let port = value
-        .get("port")
-        .and_then(Value::as_u64)
-        .and_then(|p| u16::try_from(p).ok())
-        .unwrap_or(0);
-    let mut lb = LoadBalancer::new(
-        id,
-        text(value, "/name").unwrap_or_default(),
-        state(&status),
-        port,
-    );
-    let vips = value.get("virtualIps").and_then(Value::as_array);
-    let address = |want_public: bool, v4: bool| {
-        vips.into_iter()
-            .flatten()
-            .filter(|v| {
-                text(v, "/type").is_some_and(|t| t.eq_ignore_ascii_case("PUBLIC")) == want_public
-            })
-            .filter_map(|v| text(v, "/address")?.parse::<IpAddr>().ok())
-            .find(|ip| ip.is_ipv4() == v4)
-    };
-    lb.ip = address(true, true)
-        .or_else(|| address(true, false))
-        .or_else(|| address(false, true));
-    lb.protocol = text(value, "/protocol").map(|p| Protocol::new(&p));
-    lb.algorithm = text(value, "/algorithm").and_then(|a| algorithm(&a));
-    lb.extra.insert("status".into(), Value::String(status));
-    for key in [
-        "virtualIps",
-        "nodeCount",
-        "created",
-        "updated",
-        "timeout",
-        "halfClosed",
-        "sourceAddresses",
-    ] {
-        if let Some(v) = value.get(key) {
-            lb.extra.insert(key.into(), v.clone());
-        }
-    }
-    Ok(lb)
+/// A balancer (`GET /loadbalancers[/{id}]`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireBalancer {
+    #[serde(deserialize_with = "id")]
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    port: Option<u16>,
+    #[serde(default)]
+    protocol: Option<String>,
+    #[serde(default)]
+    algorithm: Option<String>,
+    #[serde(default, rename = "virtualIps")]
+    virtual_ips: Option<Vec<WireVip>>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+/// A virtual IP of a balancer (kept whole in `extra.virtualIps`).
+#[derive(Debug, Deserialize, Serialize)]
+struct WireVip {
+    address: String,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
 }
 
 /// A node (member) of a balancer.
-pub(crate) fn member(service: &Service, value: &Value) -> Result<Member> {
-    let id = id(value).ok_or_else(|| service.malformed("a node without an id"))?;
-    let ip = text(value, "/address")
-        .and_then(|a| a.parse::<IpAddr>().ok())
-        .ok_or_else(|| service.malformed("a node without an IP address"))?;
-    let port = value
-        .get("port")
-        .and_then(Value::as_u64)
-        .and_then(|p| u16::try_from(p).ok())
-        .unwrap_or(0);
-    let mut member = Member::ip(ip, port).with_id(id);
-    member.weight = value
-        .get("weight")
-        .and_then(Value::as_u64)
-        .and_then(|w| u32::try_from(w).ok());
-    for key in ["condition", "status", "type"] {
-        if let Some(v) = value.get(key) {
-            member.extra.insert(key.into(), v.clone());
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireNode {
+    #[serde(deserialize_with = "id")]
+    id: String,
+    address: IpAddr,
+    #[serde(default)]
+    port: Option<u16>,
+    #[serde(default)]
+    weight: Option<u32>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+/// An entry of the protocol or algorithm catalogue: `{"name", ...}`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Named {
+    pub(crate) name: String,
+}
+
+impl WireBalancer {
+    /// The portable balancer: its address the first public IPv4, else the
+    /// first public IPv6, else the first private IPv4.
+    pub(crate) fn balancer(self) -> LoadBalancer {
+        let status = self.status.unwrap_or_default();
+        let mut lb = LoadBalancer::new(
+            self.id,
+            self.name.unwrap_or_default(),
+            state(&status),
+            self.port.unwrap_or(0),
+        );
+        let listed = self.virtual_ips.is_some();
+        let vips = self.virtual_ips.unwrap_or_default();
+        let address = |want_public: bool, v4: bool| {
+            vips.iter()
+                .filter(|v| {
+                    v.kind
+                        .as_deref()
+                        .is_some_and(|t| t.eq_ignore_ascii_case("PUBLIC"))
+                        == want_public
+                })
+                .filter_map(|v| v.address.parse::<IpAddr>().ok())
+                .find(|ip| ip.is_ipv4() == v4)
+        };
+        lb.ip = address(true, true)
+            .or_else(|| address(true, false))
+            .or_else(|| address(false, true));
+        lb.protocol = self.protocol.as_deref().map(Protocol::new);
+        lb.algorithm = self.algorithm.as_deref().and_then(algorithm);
+        lb.extra.insert("status".into(), Value::String(status));
+        if listed && let Ok(vips) = serde_json::to_value(&vips) {
+            lb.extra.insert("virtualIps".into(), vips);
         }
+        copy_rest(
+            &mut lb.extra,
+            &self.rest,
+            &[
+                "nodeCount",
+                "created",
+                "updated",
+                "timeout",
+                "halfClosed",
+                "sourceAddresses",
+            ],
+        );
+        lb
     }
-    Ok(member)
+}
+
+impl WireNode {
+    /// The portable member.
+    pub(crate) fn member(self) -> Member {
+        let mut member = Member::ip(self.address, self.port.unwrap_or(0)).with_id(self.id);
+        member.weight = self.weight;
+        copy_rest(
+            &mut member.extra,
+            &self.rest,
+            &["condition", "status", "type"],
+        );
+        member
+    }
 }
 
 #[cfg(test)]
@@ -139,5 +173,34 @@ mod tests {
             Some(Algorithm::LeastConnections)
         );
         assert_eq!(algorithm_name(Algorithm::SourceIp), None);
+    }
+
+    #[test]
+    fn balancers_read_from_their_wire_type() {
+        let balancer: WireBalancer = cloud_core::http::json::decode(
+            "rackspace",
+            "load balancer",
+            "a balancer",
+            serde_json::json!({
+                "id": 71, "name": "web", "status": "ACTIVE", "port": 80, "protocol": "HTTP",
+                "algorithm": "RANDOM", "nodeCount": 0,
+                "virtualIps": [{"id": 1, "address": "10.0.0.2", "type": "SERVICENET", "ipVersion": "IPV4"},
+                               {"id": 2, "address": "203.0.113.7", "type": "PUBLIC", "ipVersion": "IPV4"}]
+            }),
+        )
+        .unwrap();
+        let lb = balancer.balancer();
+        assert_eq!(lb.id, "71");
+        assert_eq!(lb.ip, Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(lb.algorithm, Some(Algorithm::Random));
+        assert_eq!(lb.extra["virtualIps"][1]["ipVersion"], "IPV4");
+        let err = cloud_core::http::json::decode::<WireNode, _>(
+            "rackspace",
+            "load balancer",
+            "a node",
+            serde_json::json!({"id": 1, "address": "10.0.0.9", "port": "eighty"}),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("at `port`"), "{err}");
     }
 }

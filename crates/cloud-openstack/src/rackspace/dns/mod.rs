@@ -23,9 +23,9 @@ use cloud_core::{
 };
 use serde_json::{Map, Value, json};
 
+use self::parse::{CreatedDomains, CreatedRecords, WireDomain, WirePage, WireRecord};
 use crate::config::Shared;
 use crate::error::Api;
-use crate::json::array;
 use crate::service::Service;
 use crate::zone_domains::ZoneDomains;
 use cloud_core::http::rest::About;
@@ -112,8 +112,10 @@ impl RackspaceDns {
         job::finish(&self.api, accepted, about).await
     }
 
-    fn one_record(&self, zone: &str, domain: &str, value: &Value) -> Result<Record> {
-        parse::record(&self.api, zone, domain, value)?
+    fn one_record(&self, zone: &str, domain: &str, value: Value) -> Result<Record> {
+        self.api
+            .decode::<WireRecord>(value, "a record")?
+            .record(zone, domain)
             .ok_or_else(|| self.api.malformed("a record of an unknown type"))
     }
 
@@ -128,8 +130,9 @@ impl RackspaceDns {
             .api
             .get_query(&path, query, Some(About::reading(ResourceKind::Zone, zone)))
             .await?;
-        for value in array(&self.api, &found, "/records")? {
-            if let Some(record) = parse::record(&self.api, zone, domain, value)?
+        let found: WirePage<WireRecord> = self.api.decode(found, "the records")?;
+        for record in found.items {
+            if let Some(record) = record.record(zone, domain)
                 && record.record_type == spec.record_type
                 && record.name.eq_ignore_ascii_case(&spec.name)
                 && record.data == spec.data
@@ -174,16 +177,15 @@ impl DnsDriver for RackspaceDns {
             .api
             .get_query(&["domains"], &[("limit", &limit), ("offset", offset)], None)
             .await?;
+        let page: WirePage<WireDomain> = self.api.decode(body, "the domains")?;
+        let next = page.next_offset(offset_n);
         let mut zones = Vec::new();
-        for value in array(&self.api, &body, "/domains")? {
-            let zone = parse::domain(&self.api, value)?;
+        for domain in page.items {
+            let zone = domain.zone();
             self.domains.remember(&zone);
             zones.push(zone);
         }
-        Ok(Page::new(
-            zones,
-            parse::next_offset(&body, "domains", offset_n),
-        ))
+        Ok(Page::new(zones, next))
     }
 
     async fn get_zone(&self, id: &str) -> Result<Zone> {
@@ -193,7 +195,7 @@ impl DnsDriver for RackspaceDns {
             .api
             .get_query(&path, query, Some(About::reading(ResourceKind::Zone, id)))
             .await?;
-        let zone = parse::domain(&self.api, &body)?;
+        let zone = self.api.decode::<WireDomain>(body, "a domain")?.zone();
         self.domains.remember(&zone);
         Ok(zone)
     }
@@ -240,10 +242,13 @@ impl DnsDriver for RackspaceDns {
                 Some(About::creating(ResourceKind::Zone, &request.domain)),
             )
             .await?;
-        let created = response
-            .pointer("/domains/0")
-            .ok_or_else(|| self.api.malformed("the finished job names no domain"))?;
-        let zone = parse::domain(&self.api, created)?;
+        let created: CreatedDomains = self.api.decode(response, "the finished job")?;
+        let zone = created
+            .domains
+            .into_iter()
+            .next()
+            .ok_or_else(|| self.api.malformed("the finished job names no domain"))?
+            .zone();
         self.domains.remember(&zone);
         Ok(zone)
     }
@@ -304,16 +309,14 @@ impl DnsDriver for RackspaceDns {
                 Some(About::reading(ResourceKind::Zone, zone)),
             )
             .await?;
-        let mut records = Vec::new();
-        for value in array(&self.api, &body, "/records")? {
-            if let Some(record) = parse::record(&self.api, zone, &domain, value)? {
-                records.push(record);
-            }
-        }
-        Ok(Page::new(
-            records,
-            parse::next_offset(&body, "records", offset_n),
-        ))
+        let page: WirePage<WireRecord> = self.api.decode(body, "the records")?;
+        let next = page.next_offset(offset_n);
+        let records = page
+            .items
+            .into_iter()
+            .filter_map(|r| r.record(zone, &domain))
+            .collect();
+        Ok(Page::new(records, next))
     }
 
     async fn get_record(&self, zone: &str, id: &str) -> Result<Record> {
@@ -325,7 +328,7 @@ impl DnsDriver for RackspaceDns {
                 Some(About::reading(ResourceKind::Record, id)),
             )
             .await?;
-        self.one_record(zone, &domain, &body)
+        self.one_record(zone, &domain, body)
     }
 
     async fn create_record(&self, zone: &str, spec: &RecordSpec) -> Result<Record> {
@@ -342,10 +345,14 @@ impl DnsDriver for RackspaceDns {
                 Some(About::creating(ResourceKind::Record, &spec.name)),
             )
             .await?;
-        let created = response
-            .pointer("/records/0")
-            .ok_or_else(|| self.api.malformed("the finished job names no record"))?;
-        self.one_record(zone, &domain, created)
+        let created: CreatedRecords = self.api.decode(response, "the finished job")?;
+        created
+            .records
+            .into_iter()
+            .next()
+            .ok_or_else(|| self.api.malformed("the finished job names no record"))?
+            .record(zone, &domain)
+            .ok_or_else(|| self.api.malformed("a record of an unknown type"))
     }
 
     async fn update_record(&self, zone: &str, id: &str, spec: &RecordSpec) -> Result<Record> {

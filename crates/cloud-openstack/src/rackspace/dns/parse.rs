@@ -5,39 +5,104 @@
 //! dot and TXT text unquoted; the portable form is zone-file presentation.
 
 use cloud_core::dns::{normalize_record, relative_name, unquote_text};
+use cloud_core::http::json::null_as_default;
 use cloud_core::{Error, Record, RecordSpec, RecordType, Result, Zone};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::json::{copy_extra, text};
-use crate::rackspace::clb::parse::id;
-use crate::service::Service;
+use crate::json::{copy_rest, id};
 
-fn ttl(value: &Value) -> Option<u32> {
-    value
-        .get("ttl")
-        .and_then(Value::as_u64)
-        .and_then(|t| u32::try_from(t).ok())
+/// A domain (`GET /domains[/{id}]`, a create job's response).
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireDomain {
+    #[serde(deserialize_with = "id")]
+    id: String,
+    name: String,
+    #[serde(default)]
+    ttl: Option<u32>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
 }
 
-/// A domain from `GET /domains[/{id}]` or a create job's response.
-pub(crate) fn domain(service: &Service, value: &Value) -> Result<Zone> {
-    let id = id(value).ok_or_else(|| service.malformed("a domain without an id"))?;
-    let name = text(value, "/name").ok_or_else(|| service.malformed("a domain without a name"))?;
-    let mut zone = Zone::new(id, name.trim_end_matches('.').to_ascii_lowercase());
-    zone.ttl = ttl(value);
-    copy_extra(
-        &mut zone.extra,
-        value,
-        &[
-            "emailAddress",
-            "comment",
-            "accountId",
-            "nameservers",
-            "created",
-            "updated",
-        ],
-    );
-    Ok(zone)
+/// A record.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireRecord {
+    #[serde(deserialize_with = "id")]
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    name: String,
+    data: String,
+    #[serde(default)]
+    priority: Option<u64>,
+    #[serde(default)]
+    ttl: Option<u32>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+/// A page of domains or records: the list, and whether more follow.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WirePage<T> {
+    #[serde(alias = "domains", alias = "records")]
+    pub(crate) items: Vec<T>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    links: Vec<Link>,
+    #[serde(default, rename = "totalEntries")]
+    total: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Link {
+    #[serde(default)]
+    rel: Option<String>,
+}
+
+/// A create job's response: the domains it made.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CreatedDomains {
+    pub(crate) domains: Vec<WireDomain>,
+}
+
+/// A create job's response: the records it made.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CreatedRecords {
+    pub(crate) records: Vec<WireRecord>,
+}
+
+impl WireDomain {
+    /// The portable zone.
+    pub(crate) fn zone(self) -> Zone {
+        let mut zone = Zone::new(
+            self.id,
+            self.name.trim_end_matches('.').to_ascii_lowercase(),
+        );
+        zone.ttl = self.ttl;
+        copy_rest(
+            &mut zone.extra,
+            &self.rest,
+            &[
+                "emailAddress",
+                "comment",
+                "accountId",
+                "nameservers",
+                "created",
+                "updated",
+            ],
+        );
+        zone
+    }
+}
+
+impl<T> WirePage<T> {
+    /// The offset of the page after this one (read at `offset`), if the
+    /// API says there is one.
+    pub(crate) fn next_offset(&self, offset: u64) -> Option<String> {
+        let count = self.items.len() as u64;
+        let has_next = self.links.iter().any(|l| l.rel.as_deref() == Some("next"));
+        let more = has_next || self.total.is_some_and(|t| offset + count < t);
+        (more && count > 0).then(|| (offset + count).to_string())
+    }
 }
 
 /// Appends the root dot to a host name the API keeps without it.
@@ -49,50 +114,43 @@ fn absolute(host: &str) -> String {
     }
 }
 
-/// A record; `None` for a type this crate does not model.
-pub(crate) fn record(
-    service: &Service,
-    zone: &str,
-    domain: &str,
-    value: &Value,
-) -> Result<Option<Record>> {
-    let record_id = id(value).ok_or_else(|| service.malformed("a record without an id"))?;
-    let kind = text(value, "/type")
-        .ok_or_else(|| service.malformed(format!("record `{record_id}` has no type")))?;
-    let Ok(kind) = kind.parse::<RecordType>() else {
-        return Ok(None);
-    };
-    let name = text(value, "/name")
-        .ok_or_else(|| service.malformed(format!("record `{record_id}` has no name")))?;
-    let raw = text(value, "/data")
-        .ok_or_else(|| service.malformed(format!("record `{record_id}` has no data")))?;
-    let priority = value.get("priority").and_then(Value::as_u64);
-    let data = match kind {
-        RecordType::CNAME | RecordType::NS | RecordType::PTR => absolute(&raw),
-        RecordType::MX => format!("{} {}", priority.unwrap_or(0), absolute(&raw)),
-        RecordType::SRV => {
-            // `weight port target`, the priority apart.
-            let mut fields: Vec<String> = raw.split_whitespace().map(str::to_owned).collect();
-            if let Some(target) = fields.last_mut() {
-                *target = absolute(target);
+impl WireRecord {
+    /// The record of `zone` (whose domain is `domain`) in zone-file
+    /// presentation; `None` for a type this crate does not model.
+    pub(crate) fn record(self, zone: &str, domain: &str) -> Option<Record> {
+        let kind = self.kind.parse::<RecordType>().ok()?;
+        let (raw, priority) = (self.data, self.priority);
+        let data = match kind {
+            RecordType::CNAME | RecordType::NS | RecordType::PTR => absolute(&raw),
+            RecordType::MX => format!("{} {}", priority.unwrap_or(0), absolute(&raw)),
+            RecordType::SRV => {
+                // `weight port target`, the priority apart.
+                let mut fields: Vec<String> = raw.split_whitespace().map(str::to_owned).collect();
+                if let Some(target) = fields.last_mut() {
+                    *target = absolute(target);
+                }
+                format!("{} {}", priority.unwrap_or(0), fields.join(" "))
             }
-            format!("{} {}", priority.unwrap_or(0), fields.join(" "))
-        }
-        RecordType::TXT | RecordType::SPF => {
-            // Quote the stored text the one canonical way.
-            normalize_record(&RecordSpec::new("", kind, format!("\"{}\"", escape(&raw))))
-                .map(|s| s.data)
-                .or_else(|_| {
-                    normalize_record(&RecordSpec::new("", kind, raw.clone())).map(|s| s.data)
-                })
-                .unwrap_or(raw)
-        }
-        _ => raw,
-    };
-    let mut record = Record::new(record_id, zone, relative_name(&name, domain), kind, data);
-    record.ttl = ttl(value);
-    copy_extra(&mut record.extra, value, &["comment", "created", "updated"]);
-    Ok(Some(record))
+            RecordType::TXT | RecordType::SPF => {
+                // Quote the stored text the one canonical way.
+                normalize_record(&RecordSpec::new("", kind, format!("\"{}\"", escape(&raw))))
+                    .map(|s| s.data)
+                    .or_else(|_| {
+                        normalize_record(&RecordSpec::new("", kind, raw.clone())).map(|s| s.data)
+                    })
+                    .unwrap_or(raw)
+            }
+            _ => raw,
+        };
+        let mut record = Record::new(self.id, zone, relative_name(&self.name, domain), kind, data);
+        record.ttl = self.ttl;
+        copy_rest(
+            &mut record.extra,
+            &self.rest,
+            &["comment", "created", "updated"],
+        );
+        Some(record)
+    }
 }
 
 /// Escapes quotes and backslashes for a quoted string.
@@ -142,22 +200,6 @@ pub(crate) fn record_body(spec: &RecordSpec, domain: &str) -> Result<Value> {
     Ok(Value::Object(body))
 }
 
-/// The offset of the page after `body`, if the API says there is one.
-pub(crate) fn next_offset(body: &Value, list: &str, offset: u64) -> Option<String> {
-    let count = body.get(list).and_then(Value::as_array)?.len() as u64;
-    let has_next = body
-        .get("links")
-        .and_then(Value::as_array)
-        .is_some_and(|links| {
-            links
-                .iter()
-                .any(|l| text(l, "/rel").as_deref() == Some("next"))
-        });
-    let total = body.get("totalEntries").and_then(Value::as_u64);
-    let more = has_next || total.is_some_and(|t| offset + count < t);
-    (more && count > 0).then(|| (offset + count).to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,12 +223,20 @@ mod tests {
         );
     }
 
+    fn page(body: Value) -> WirePage<Value> {
+        cloud_core::http::json::decode("rackspace", "DNS", "records", body).unwrap()
+    }
+
     #[test]
     fn next_offsets() {
         let body = json!({"records": [{}, {}, {}], "totalEntries": 5});
-        assert_eq!(next_offset(&body, "records", 0).as_deref(), Some("3"));
-        assert_eq!(next_offset(&body, "records", 2), None);
+        assert_eq!(page(body.clone()).next_offset(0).as_deref(), Some("3"));
+        assert_eq!(page(body).next_offset(2), None);
         let body = json!({"records": [{}], "links": [{"rel": "next", "href": "x"}]});
-        assert_eq!(next_offset(&body, "records", 4).as_deref(), Some("5"));
+        assert_eq!(page(body).next_offset(4).as_deref(), Some("5"));
+        let body = json!({"domains": [{"id": 1, "name": "example.com"}], "totalEntries": 1});
+        let domains: WirePage<WireDomain> =
+            cloud_core::http::json::decode("rackspace", "DNS", "domains", body).unwrap();
+        assert_eq!(domains.items.len(), 1);
     }
 }
