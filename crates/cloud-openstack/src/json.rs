@@ -17,18 +17,6 @@ pub(crate) fn text(value: &Value, pointer: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The array at `pointer`, or a malformed-response error.
-pub(crate) fn array<'a>(
-    service: &Service,
-    value: &'a Value,
-    pointer: &str,
-) -> Result<&'a Vec<Value>> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .ok_or_else(|| service.malformed(format!("the answer has no `{pointer}` list")))
-}
-
 /// The list under `key` of an answer (`{"servers": [...]}`) as wire type
 /// `T`; a missing list or a bad entry is malformed, naming the field.
 pub(crate) fn list<T: serde::de::DeserializeOwned>(

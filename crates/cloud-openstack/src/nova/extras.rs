@@ -7,9 +7,9 @@ use cloud_core::{Error, ResourceKind, Result};
 use serde_json::{Map, Value, json};
 
 use super::NovaCompute;
-use crate::json::{array, text};
-use crate::service::Service;
+use crate::json::{list, one};
 use cloud_core::http::rest::About;
+use serde::Deserialize;
 
 /// A Neutron floating IP.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,53 +82,106 @@ impl SecurityGroupRule {
     }
 }
 
-fn port(value: &Value, key: &str) -> Option<u16> {
-    value
-        .get(key)
-        .and_then(Value::as_u64)
-        .and_then(|p| u16::try_from(p).ok())
+/// A floating IP as Neutron answers it.
+#[derive(Deserialize)]
+struct WireFloatingIp {
+    id: String,
+    #[serde(default)]
+    floating_ip_address: Option<String>,
+    #[serde(default)]
+    fixed_ip_address: Option<String>,
+    #[serde(default)]
+    port_id: Option<String>,
+    #[serde(default)]
+    floating_network_id: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
 }
 
-fn floating_ip(neutron: &Service, value: &Value) -> Result<FloatingIp> {
-    Ok(FloatingIp {
-        id: text(value, "/id").ok_or_else(|| neutron.malformed("a floating IP without an id"))?,
-        address: text(value, "/floating_ip_address").unwrap_or_default(),
-        fixed_address: text(value, "/fixed_ip_address"),
-        port_id: text(value, "/port_id"),
-        network_id: text(value, "/floating_network_id"),
-        status: text(value, "/status"),
-    })
-}
-
-fn rule(value: &Value) -> SecurityGroupRule {
-    SecurityGroupRule {
-        id: text(value, "/id").unwrap_or_default(),
-        direction: text(value, "/direction").unwrap_or_default(),
-        ethertype: text(value, "/ethertype").unwrap_or_default(),
-        protocol: text(value, "/protocol"),
-        port_min: port(value, "port_range_min"),
-        port_max: port(value, "port_range_max"),
-        remote_ip_prefix: text(value, "/remote_ip_prefix"),
-        remote_group_id: text(value, "/remote_group_id"),
+impl From<WireFloatingIp> for FloatingIp {
+    fn from(ip: WireFloatingIp) -> Self {
+        FloatingIp {
+            id: ip.id,
+            address: ip.floating_ip_address.unwrap_or_default(),
+            fixed_address: ip.fixed_ip_address,
+            port_id: ip.port_id,
+            network_id: ip.floating_network_id,
+            status: ip.status,
+        }
     }
 }
 
-fn security_group(neutron: &Service, value: &Value) -> Result<SecurityGroup> {
-    Ok(SecurityGroup {
-        id: text(value, "/id")
-            .ok_or_else(|| neutron.malformed("a security group without an id"))?,
-        name: text(value, "/name").unwrap_or_default(),
-        description: text(value, "/description").unwrap_or_default(),
-        rules: value
-            .get("security_group_rules")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(rule)
-            .collect(),
-    })
+/// A security-group rule as Neutron answers it.
+#[derive(Deserialize)]
+struct WireRule {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    direction: Option<String>,
+    #[serde(default)]
+    ethertype: Option<String>,
+    #[serde(default)]
+    protocol: Option<String>,
+    #[serde(default)]
+    port_range_min: Option<u16>,
+    #[serde(default)]
+    port_range_max: Option<u16>,
+    #[serde(default)]
+    remote_ip_prefix: Option<String>,
+    #[serde(default)]
+    remote_group_id: Option<String>,
 }
 
+impl From<WireRule> for SecurityGroupRule {
+    fn from(rule: WireRule) -> Self {
+        SecurityGroupRule {
+            id: rule.id.unwrap_or_default(),
+            direction: rule.direction.unwrap_or_default(),
+            ethertype: rule.ethertype.unwrap_or_default(),
+            protocol: rule.protocol,
+            port_min: rule.port_range_min,
+            port_max: rule.port_range_max,
+            remote_ip_prefix: rule.remote_ip_prefix,
+            remote_group_id: rule.remote_group_id,
+        }
+    }
+}
+
+/// A security group as Neutron answers it.
+#[derive(Deserialize)]
+struct WireGroup {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default, deserialize_with = "cloud_core::http::json::null_as_default")]
+    security_group_rules: Vec<WireRule>,
+}
+
+impl From<WireGroup> for SecurityGroup {
+    fn from(group: WireGroup) -> Self {
+        SecurityGroup {
+            id: group.id,
+            name: group.name.unwrap_or_default(),
+            description: group.description.unwrap_or_default(),
+            rules: group
+                .security_group_rules
+                .into_iter()
+                .map(SecurityGroupRule::from)
+                .collect(),
+        }
+    }
+}
+
+/// A Neutron port: only its id is read.
+#[derive(Deserialize)]
+struct WirePort {
+    id: String,
+}
+
+/// A server's metadata: user data, free-form; values that are not text
+/// are kept as their JSON.
 fn string_map(value: Option<&Value>) -> BTreeMap<String, String> {
     value
         .and_then(Value::as_object)
@@ -145,20 +198,17 @@ impl NovaCompute {
     /// The project's floating IPs (Neutron).
     pub async fn ex_list_floating_ips(&self) -> Result<Vec<FloatingIp>> {
         let body = self.neutron.get(&["floatingips"], None).await?;
-        array(&self.neutron, &body, "/floatingips")?
-            .iter()
-            .map(|v| floating_ip(&self.neutron, v))
-            .collect()
+        Ok(list::<WireFloatingIp>(&self.neutron, body, "floatingips")?
+            .into_iter()
+            .map(FloatingIp::from)
+            .collect())
     }
 
     /// Allocates a floating IP from the external network `network_id`.
     pub async fn ex_create_floating_ip(&self, network_id: &str) -> Result<FloatingIp> {
         let body = json!({ "floatingip": { "floating_network_id": network_id } });
         let answer = self.neutron.post(&["floatingips"], &body, None).await?;
-        floating_ip(
-            &self.neutron,
-            answer.body.get("floatingip").unwrap_or(&Value::Null),
-        )
+        Ok(one::<WireFloatingIp>(&self.neutron, answer.body, "floatingip")?.into())
     }
 
     /// Associates floating IP `ip_id` with server `node_id` (its first port).
@@ -166,9 +216,10 @@ impl NovaCompute {
         let path = ["ports"];
         let query = &[("device_id", node_id)];
         let ports = self.neutron.get_query(&path, query, None).await?;
-        let port_id = array(&self.neutron, &ports, "/ports")?
-            .first()
-            .and_then(|p| text(p, "/id"))
+        let port_id = list::<WirePort>(&self.neutron, ports, "ports")?
+            .into_iter()
+            .next()
+            .map(|p| p.id)
             .ok_or_else(|| {
                 Error::invalid_input(format!("server `{node_id}` has no network port"))
             })?;
@@ -190,10 +241,7 @@ impl NovaCompute {
                 Some(About::reading(ResourceKind::Address, ip_id)),
             )
             .await?;
-        floating_ip(
-            &self.neutron,
-            answer.body.get("floatingip").unwrap_or(&Value::Null),
-        )
+        Ok(one::<WireFloatingIp>(&self.neutron, answer.body, "floatingip")?.into())
     }
 
     /// Releases floating IP `ip_id`.
@@ -208,10 +256,10 @@ impl NovaCompute {
     /// The project's security groups with their rules (Neutron).
     pub async fn ex_list_security_groups(&self) -> Result<Vec<SecurityGroup>> {
         let body = self.neutron.get(&["security-groups"], None).await?;
-        array(&self.neutron, &body, "/security_groups")?
-            .iter()
-            .map(|v| security_group(&self.neutron, v))
-            .collect()
+        Ok(list::<WireGroup>(&self.neutron, body, "security_groups")?
+            .into_iter()
+            .map(SecurityGroup::from)
+            .collect())
     }
 
     /// Creates a security group (Neutron adds its default egress rules).
@@ -229,10 +277,7 @@ impl NovaCompute {
                 Some(About::creating(ResourceKind::SecurityGroup, name)),
             )
             .await?;
-        security_group(
-            &self.neutron,
-            answer.body.get("security_group").unwrap_or(&Value::Null),
-        )
+        Ok(one::<WireGroup>(&self.neutron, answer.body, "security_group")?.into())
     }
 
     /// Deletes security group `id`.
@@ -279,12 +324,7 @@ impl NovaCompute {
                 Some(About::creating(ResourceKind::SecurityGroup, group_id)),
             )
             .await?;
-        Ok(self::rule(
-            answer
-                .body
-                .get("security_group_rule")
-                .unwrap_or(&Value::Null),
-        ))
+        Ok(one::<WireRule>(&self.neutron, answer.body, "security_group_rule")?.into())
     }
 
     /// Deletes security-group rule `id`.
