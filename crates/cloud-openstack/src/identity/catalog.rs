@@ -1,7 +1,9 @@
 //! The service catalog: which URL serves which service, by type, name,
 //! region and interface.
 
+use cloud_core::http::json::null_as_default;
 use cloud_core::{Error, ErrorKind, Result};
+use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
@@ -69,85 +71,123 @@ pub struct Catalog {
     pub services: Vec<Service>,
 }
 
-fn text(value: &Value, key: &str) -> Option<String> {
-    value.get(key).and_then(Value::as_str).map(str::to_owned)
+/// A service of a Keystone v3 catalog.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ServiceV3 {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    endpoints: Vec<EndpointV3>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EndpointV3 {
+    #[serde(default)]
+    region_id: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    interface: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+/// A service of a Keystone v2.0 (or Rackspace) catalog.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ServiceV2 {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    endpoints: Vec<EndpointV2>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EndpointV2 {
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default, rename = "publicURL")]
+    public: Option<String>,
+    #[serde(default, rename = "internalURL")]
+    internal: Option<String>,
+    #[serde(default, rename = "adminURL")]
+    admin: Option<String>,
+}
+
+/// `value` as a catalog's wire type; malformed names the field.
+fn wire<T: serde::de::DeserializeOwned>(value: &Value, version: &str) -> Result<T> {
+    cloud_core::http::json::decode(
+        crate::PROVIDER_OPENSTACK,
+        "identity",
+        &format!("the {version} service catalog"),
+        value,
+    )
 }
 
 impl Catalog {
-    /// Reads a Keystone v3 `token.catalog`.
-    pub fn from_v3(catalog: &Value) -> Self {
-        let services = catalog
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|s| Service {
-                        service_type: text(s, "type").unwrap_or_default(),
-                        name: text(s, "name").unwrap_or_default(),
-                        endpoints: s
-                            .get("endpoints")
-                            .and_then(Value::as_array)
-                            .map(|eps| {
-                                eps.iter()
-                                    .filter_map(|e| {
-                                        Some(Endpoint {
-                                            region: text(e, "region_id")
-                                                .or_else(|| text(e, "region")),
-                                            interface: Interface::parse(
-                                                e.get("interface")?.as_str()?,
-                                            )
-                                            .ok()?,
-                                            url: text(e, "url")?,
-                                        })
-                                    })
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Catalog { services }
+    /// Reads a Keystone v3 `token.catalog`; an endpoint without a URL or
+    /// with an interface other than public, internal or admin is left out.
+    pub fn from_v3(catalog: &Value) -> Result<Self> {
+        Ok(Self::v3(wire(catalog, "v3")?))
     }
 
     /// Reads a Keystone v2.0 `access.serviceCatalog`.
-    pub fn from_v2(catalog: &Value) -> Self {
-        let services = catalog
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|s| {
-                        let mut endpoints = Vec::new();
-                        for e in s
-                            .get("endpoints")
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                        {
-                            for (key, interface) in [
-                                ("publicURL", Interface::Public),
-                                ("internalURL", Interface::Internal),
-                                ("adminURL", Interface::Admin),
-                            ] {
-                                if let Some(url) = text(e, key) {
-                                    endpoints.push(Endpoint {
-                                        region: text(e, "region"),
-                                        interface,
-                                        url,
-                                    });
-                                }
-                            }
-                        }
-                        Service {
-                            service_type: text(s, "type").unwrap_or_default(),
-                            name: text(s, "name").unwrap_or_default(),
-                            endpoints,
-                        }
+    pub fn from_v2(catalog: &Value) -> Result<Self> {
+        Ok(Self::v2(wire(catalog, "v2.0")?))
+    }
+
+    pub(crate) fn v3(services: Vec<ServiceV3>) -> Self {
+        let services = services
+            .into_iter()
+            .map(|s| Service {
+                service_type: s.kind.unwrap_or_default(),
+                name: s.name.unwrap_or_default(),
+                endpoints: s
+                    .endpoints
+                    .into_iter()
+                    .filter_map(|e| {
+                        Some(Endpoint {
+                            region: e.region_id.or(e.region),
+                            interface: Interface::parse(e.interface.as_deref()?).ok()?,
+                            url: e.url?,
+                        })
                     })
-                    .collect()
+                    .collect(),
             })
-            .unwrap_or_default();
+            .collect();
+        Catalog { services }
+    }
+
+    pub(crate) fn v2(services: Vec<ServiceV2>) -> Self {
+        let services = services
+            .into_iter()
+            .map(|s| {
+                let mut endpoints = Vec::new();
+                for e in s.endpoints {
+                    for (url, interface) in [
+                        (e.public, Interface::Public),
+                        (e.internal, Interface::Internal),
+                        (e.admin, Interface::Admin),
+                    ] {
+                        if let Some(url) = url {
+                            endpoints.push(Endpoint {
+                                region: e.region.clone(),
+                                interface,
+                                url,
+                            });
+                        }
+                    }
+                }
+                Service {
+                    service_type: s.kind.unwrap_or_default(),
+                    name: s.name.unwrap_or_default(),
+                    endpoints,
+                }
+            })
+            .collect();
         Catalog { services }
     }
 
@@ -269,7 +309,7 @@ mod tests {
                 {"region": "ORD", "publicURL": "https://ord.servers/v2/1"}
             ]},
             {"type": "object-store", "name": "cloudFiles", "endpoints": [{"region": "ORD", "publicURL": "https://storage/v1/MossoCloudFS_1", "internalURL": "https://snet-storage/v1/MossoCloudFS_1"}]}
-        ]))
+        ])).unwrap()
     }
 
     #[test]
@@ -311,7 +351,7 @@ mod tests {
                 {"interface": "public", "region_id": "RegionOne", "region": "RegionOne", "url": "http://127.0.0.1:5000/v3"},
                 {"interface": "admin", "region_id": "RegionOne", "url": "http://127.0.0.1:35357/v3"}
             ]}
-        ]));
+        ])).unwrap();
         assert_eq!(
             c.find(&["identity"], &[], Some("RegionOne"), Interface::Admin)
                 .unwrap()
@@ -329,7 +369,7 @@ mod tests {
                 {"interface": "public", "region_id": "RegionOne", "url": "http://one.example/v1/AUTH_p"},
                 {"interface": "public", "region_id": "RegionTwo", "url": "http://two.example/v1/AUTH_p"}
             ]}
-        ]));
+        ])).unwrap();
         let find = |region| {
             c.find(&["object-store"], &[], region, Interface::Public)
                 .unwrap()

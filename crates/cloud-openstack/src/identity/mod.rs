@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod env;
+mod token;
 
 use std::fmt;
 use std::sync::Arc;
@@ -470,36 +471,18 @@ impl Session {
             .body(Body::from_bytes(body.to_string()))
             .idempotent(true);
         let (_, value, _) = self.send_auth(request).await?;
-        let access = value.get("access").ok_or_else(|| {
-            Error::malformed(
-                crate::PROVIDER_OPENSTACK,
-                "v2.0 token response has no `access`",
-            )
-        })?;
-        let token = access
-            .pointer("/token/id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| {
-                Error::malformed(
-                    crate::PROVIDER_OPENSTACK,
-                    "v2.0 token response has no token id",
-                )
-            })?;
-        let expires = access
-            .pointer("/token/expires")
-            .and_then(Value::as_str)
-            .and_then(cloud_core::time::parse_rfc3339);
+        let access = wire::<token::AccessV2>(value, "the v2.0 token answer")?.access;
         Ok(TokenInfo {
-            token: Secret::new(token),
-            expires,
-            catalog: Catalog::from_v2(access.get("serviceCatalog").unwrap_or(&Value::Null)),
+            token: Secret::new(access.token.id),
+            expires: time(access.token.expires.as_deref()),
+            catalog: Catalog::v2(access.service_catalog),
             default_region: access
-                .pointer("/user/RAX-AUTH:defaultRegion")
-                .and_then(Value::as_str)
-                .filter(|r| !r.is_empty())
-                .map(str::to_owned),
-            user_id: text(access, "/user/id"),
-            project_id: text(access, "/token/tenant/id"),
+                .user
+                .as_ref()
+                .and_then(|u| u.default_region.clone())
+                .filter(|r| !r.is_empty()),
+            user_id: access.user.and_then(|u| u.id),
+            project_id: access.token.tenant.and_then(|t| t.id),
         })
     }
 
@@ -509,12 +492,7 @@ impl Session {
             .body(Body::from_bytes(body.to_string()))
             .idempotent(true);
         let (headers, value, _) = self.send_auth(request).await?;
-        if !value.get("token").is_some_and(Value::is_object) {
-            return Err(Error::malformed(
-                crate::PROVIDER_OPENSTACK,
-                "identity answered without a `token` object",
-            ));
-        }
+        let answer = wire::<token::TokenV3>(value, "the v3 token answer")?.token;
         let token = headers
             .get("x-subject-token")
             .and_then(|v| v.to_str().ok())
@@ -524,27 +502,24 @@ impl Session {
                     "v3 token response has no X-Subject-Token",
                 )
             })?;
-        let expires = value
-            .pointer("/token/expires_at")
-            .and_then(Value::as_str)
-            .and_then(cloud_core::time::parse_rfc3339);
         Ok(TokenInfo {
             token: Secret::new(token),
-            expires,
-            catalog: Catalog::from_v3(value.pointer("/token/catalog").unwrap_or(&Value::Null)),
+            expires: time(answer.expires_at.as_deref()),
+            catalog: Catalog::v3(answer.catalog),
             default_region: None,
-            user_id: text(&value, "/token/user/id"),
-            project_id: text(&value, "/token/project/id"),
+            user_id: answer.user.and_then(|u| u.id),
+            project_id: answer.project.and_then(|p| p.id),
         })
     }
 }
 
-/// The string at `pointer` in `value`, if there is one.
-fn text(value: &Value, pointer: &str) -> Option<String> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
+/// `value` as a token answer's wire type; malformed names the field.
+fn wire<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> Result<T> {
+    cloud_core::http::json::decode(crate::PROVIDER_OPENSTACK, "identity", what, value)
+}
+
+fn time(text: Option<&str>) -> Option<SystemTime> {
+    text.and_then(cloud_core::time::parse_rfc3339)
 }
 
 /// Adds the session's token to each request, and re-authenticates once
