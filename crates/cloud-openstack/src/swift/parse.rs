@@ -3,7 +3,7 @@
 use cloud_core::http::{HeaderMap, parse_http_date};
 use cloud_core::time::parse_rfc3339;
 use cloud_core::{Container, Error, ListEntry, Object, Result};
-use serde_json::Value;
+use serde::Deserialize;
 
 const WHAT: &str = "Swift listing";
 
@@ -16,33 +16,73 @@ fn swift_time(text: &str) -> Option<std::time::SystemTime> {
     parse_rfc3339(text)
 }
 
+/// `body` (a JSON listing) as the wire type `T`, read straight from the
+/// bytes; a bad field is malformed, naming its path.
+fn wire<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let value = cloud_core::http::json::decode(crate::PROVIDER_OPENSTACK, WHAT, what, &mut json)?;
+    json.end()
+        .map_err(|e| malformed(&format!("{what}: trailing data: {e}")))?;
+    Ok(value)
+}
+
+/// A container of an account listing.
+#[derive(Debug, Deserialize)]
+struct WireContainer {
+    name: String,
+    #[serde(default)]
+    last_modified: Option<String>,
+    #[serde(default)]
+    count: Option<u64>,
+    #[serde(default)]
+    bytes: Option<u64>,
+}
+
+/// An entry of a container listing: an object, or (with a delimiter) a
+/// `subdir` prefix.
+#[derive(Debug, Deserialize)]
+struct WireEntry {
+    #[serde(default)]
+    subdir: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    bytes: Option<u64>,
+    #[serde(default)]
+    hash: Option<String>,
+    #[serde(default)]
+    content_type: Option<String>,
+    #[serde(default)]
+    last_modified: Option<String>,
+}
+
+/// An entry of an SLO manifest: `name` (or `path` when it was uploaded).
+#[derive(Debug, Deserialize)]
+struct WireSegment {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+}
+
 /// `GET account?format=json`. An empty body (204) is an empty page.
 pub fn containers(body: &[u8]) -> Result<Vec<Container>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Vec::new());
     }
-    let items: Vec<Value> =
-        serde_json::from_slice(body).map_err(|e| malformed(&format!("invalid JSON: {e}")))?;
-    items
-        .iter()
+    Ok(wire::<Vec<WireContainer>>(body, "the containers")?
+        .into_iter()
         .map(|item| {
-            let name = item
-                .get("name")
-                .and_then(Value::as_str)
-                .ok_or_else(|| malformed("a container has no name"))?;
-            let mut c = Container::new(name);
-            c.created_at = item
-                .get("last_modified")
-                .and_then(Value::as_str)
-                .and_then(swift_time);
-            for key in ["count", "bytes"] {
-                if let Some(v) = item.get(key) {
-                    c.extra.insert(key.into(), v.clone());
+            let mut c = Container::new(item.name);
+            c.created_at = item.last_modified.as_deref().and_then(swift_time);
+            for (key, value) in [("count", item.count), ("bytes", item.bytes)] {
+                if let Some(v) = value {
+                    c.extra.insert(key.into(), v.into());
                 }
             }
-            Ok(c)
+            c
         })
-        .collect()
+        .collect())
 }
 
 /// `GET container?format=json`: objects and `subdir` prefixes, in Swift's order.
@@ -50,37 +90,22 @@ pub fn objects(container: &str, body: &[u8]) -> Result<Vec<ListEntry>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Vec::new());
     }
-    let items: Vec<Value> =
-        serde_json::from_slice(body).map_err(|e| malformed(&format!("invalid JSON: {e}")))?;
-    items
-        .iter()
-        .map(|item| {
-            if let Some(prefix) = item.get("subdir").and_then(Value::as_str) {
-                return Ok(ListEntry::Prefix {
-                    prefix: prefix.to_owned(),
-                });
+    wire::<Vec<WireEntry>>(body, "the objects")?
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            if let Some(prefix) = item.subdir {
+                return Ok(ListEntry::Prefix { prefix });
             }
-            let name = item
-                .get("name")
-                .and_then(Value::as_str)
-                .ok_or_else(|| malformed("an object has no name"))?;
-            let size = item
-                .get("bytes")
-                .and_then(Value::as_u64)
-                .ok_or_else(|| malformed("an object has no size"))?;
+            let (Some(name), Some(size)) = (item.name, item.bytes) else {
+                return Err(malformed(&format!(
+                    "the objects: at `[{i}]`: an object needs a name and its size in bytes"
+                )));
+            };
             let mut o = Object::new(container, name, size);
-            o.etag = item
-                .get("hash")
-                .and_then(Value::as_str)
-                .map(|h| h.trim_matches('"').to_owned());
-            o.content_type = item
-                .get("content_type")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            o.last_modified = item
-                .get("last_modified")
-                .and_then(Value::as_str)
-                .and_then(swift_time);
+            o.etag = item.hash.map(|h| h.trim_matches('"').to_owned());
+            o.content_type = item.content_type;
+            o.last_modified = item.last_modified.as_deref().and_then(swift_time);
             Ok(ListEntry::Object(o))
         })
         .collect()
@@ -107,16 +132,13 @@ pub fn object(container: &str, name: &str, headers: &HeaderMap, size: u64) -> Ob
 
 /// The segments of an SLO manifest (`?multipart-manifest=get`): `/container/object` paths.
 pub fn manifest_segments(body: &[u8]) -> Result<Vec<String>> {
-    let items: Vec<Value> =
-        serde_json::from_slice(body).map_err(|e| malformed(&format!("invalid manifest: {e}")))?;
-    items
-        .iter()
-        .map(|i| {
-            i.get("name")
-                .or_else(|| i.get("path"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| malformed("a manifest entry has no name"))
+    wire::<Vec<WireSegment>>(body, "the manifest")?
+        .into_iter()
+        .enumerate()
+        .map(|(i, segment)| {
+            segment.name.or(segment.path).ok_or_else(|| {
+                malformed(&format!("the manifest: at `[{i}]`: a segment has no name"))
+            })
         })
         .collect()
 }
@@ -133,6 +155,13 @@ mod tests {
         assert!(objects("c", b"").unwrap().is_empty());
         assert!(objects("c", br#"[{"bytes": 1}]"#).is_err());
         assert!(objects("c", br#"{"not": "a list"}"#).is_err());
+        let err = objects(
+            "c",
+            br#"[{"name": "a", "bytes": 1}, {"name": "b", "bytes": "2"}]"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("at `[1].bytes`"), "{err}");
+        assert!(objects("c", br#"[] x"#).is_err());
         assert!(
             containers(b"[{\"name\": \"x\", \"count\": 1, \"bytes\": 4}]").unwrap()[0]
                 .extra
