@@ -9,9 +9,52 @@ use cloud_core::http::{HeaderMap, Method, StatusCode};
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::json::text;
 use crate::service::Service;
+use cloud_core::http::json::null_as_default;
 use cloud_core::poll::{Poll, poll_until};
+use serde::Deserialize;
+
+/// A job as Cloud DNS answers it (`202` and `GET /status/{id}`).
+#[derive(Debug, Deserialize)]
+struct WireJob {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default, rename = "callbackUrl")]
+    callback_url: Option<String>,
+    /// What the job made: its shape is the request's (domains, records),
+    /// read by the caller.
+    #[serde(default)]
+    response: Option<Value>,
+    #[serde(default)]
+    error: Option<WireFault>,
+}
+
+/// Why a job failed; batch operations put the real fault in `failedItems`.
+#[derive(Debug, Default, Deserialize)]
+struct WireFault {
+    #[serde(default)]
+    code: Option<u16>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    details: Option<String>,
+    #[serde(default, rename = "validationErrors")]
+    validation: Option<WireMessages>,
+    #[serde(default, rename = "failedItems")]
+    failed_items: Option<WireFailedItems>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WireMessages {
+    #[serde(default, deserialize_with = "null_as_default")]
+    messages: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WireFailedItems {
+    #[serde(default, deserialize_with = "null_as_default")]
+    faults: Vec<WireFault>,
+}
 
 /// What a finished job says.
 enum Outcome {
@@ -19,28 +62,34 @@ enum Outcome {
     Failed(u16, String),
 }
 
-fn outcome(job: &Value) -> Option<Outcome> {
-    match text(job, "/status").as_deref() {
-        Some("COMPLETED") => Some(Outcome::Done(
-            job.get("response").cloned().unwrap_or(Value::Null),
-        )),
-        Some("ERROR") => {
-            let error = job.get("error").unwrap_or(&Value::Null);
-            // Batch operations put the real fault in `failedItems`.
-            let fault = error.pointer("/failedItems/faults/0").unwrap_or(error);
-            let code = fault
-                .get("code")
-                .and_then(Value::as_u64)
-                .and_then(|c| u16::try_from(c).ok())
-                .unwrap_or(500);
-            let message = ["/details", "/message", "/validationErrors/messages/0"]
-                .iter()
-                .find_map(|p| text(fault, p).filter(|t| !t.is_empty()))
+impl WireJob {
+    fn outcome(self) -> Option<Outcome> {
+        match self.status.as_deref() {
+            Some("COMPLETED") => Some(Outcome::Done(self.response.unwrap_or(Value::Null))),
+            Some("ERROR") => {
+                let mut error = self.error.unwrap_or_default();
+                let fault = match error.failed_items.as_mut().map(|f| &mut f.faults) {
+                    Some(faults) if !faults.is_empty() => faults.swap_remove(0),
+                    _ => error,
+                };
+                let message = [
+                    fault.details,
+                    fault.message,
+                    fault.validation.and_then(|v| v.messages.into_iter().next()),
+                ]
+                .into_iter()
+                .flatten()
+                .find(|t| !t.is_empty())
                 .unwrap_or_else(|| "the job failed".into());
-            Some(Outcome::Failed(code, message))
+                Some(Outcome::Failed(fault.code.unwrap_or(500), message))
+            }
+            _ => None,
         }
-        _ => None,
     }
+}
+
+fn job(api: &Service, body: Value) -> Result<WireJob> {
+    api.decode(body, "a Cloud DNS job")
 }
 
 /// Waits for the job `accepted` (the 202 body) and returns its `response`
@@ -51,9 +100,9 @@ pub(crate) async fn finish(
     accepted: Value,
     about: Option<About<'_>>,
 ) -> Result<Value> {
-    let callback = text(&accepted, "/callbackUrl");
-    let first = outcome(&accepted);
-    let result = match first {
+    let accepted = job(api, accepted)?;
+    let callback = accepted.callback_url.clone();
+    let result = match accepted.outcome() {
         Some(o) => o,
         None => {
             let callback = callback.ok_or_else(|| api.malformed("a job without a callbackUrl"))?;
@@ -62,13 +111,12 @@ pub(crate) async fn finish(
             url.query_pairs_mut().append_pair("showDetails", "true");
             let what = format!("Cloud DNS job {callback}");
             poll_until(api.shared.changes, &what, || async {
-                let job = api.send(Method::GET, url.clone(), None, None).await?.body;
-                Ok(match outcome(&job) {
+                let body = api.send(Method::GET, url.clone(), None, None).await?.body;
+                let job = job(api, body)?;
+                let status = job.status.clone().unwrap_or_default();
+                Ok(match job.outcome() {
                     Some(done) => Poll::Done(done),
-                    None => Poll::Pending(format!(
-                        "its status is {}",
-                        text(&job, "/status").unwrap_or_default()
-                    )),
+                    None => Poll::Pending(format!("its status is {status}")),
                 })
             })
             .await?
@@ -87,6 +135,12 @@ pub(crate) async fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn outcome(job: &Value) -> Option<Outcome> {
+        serde_json::from_value::<WireJob>(job.clone())
+            .unwrap()
+            .outcome()
+    }
 
     #[test]
     fn job_outcomes() {
