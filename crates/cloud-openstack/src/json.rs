@@ -9,14 +9,6 @@ use cloud_core::Result;
 
 use crate::service::Service;
 
-/// The string at `pointer`, if any.
-pub(crate) fn text(value: &Value, pointer: &str) -> Option<String> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
 /// The list under `key` of an answer (`{"servers": [...]}`) as wire type
 /// `T`; a missing list or a bad entry is malformed, naming the field.
 pub(crate) fn list<T: serde::de::DeserializeOwned>(

@@ -445,18 +445,12 @@ impl ComputeDriver for NovaCompute {
         let zone = self.zone(request.location_id()).await?;
         let body = self.create_body(request, zone)?;
         let answer = self.nova.post(&["servers"], &body, None).await?;
-        let id = answer
-            .body
-            .pointer("/server/id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| self.nova.malformed("the new server has no id"))?
-            .to_owned();
+        let created: parse::CreatedServer = one(&self.nova, answer.body, "server")?;
+        let id = created.id;
         // Only this answer carries the root password Nova generated (or was
         // given); deployment logs in with it when no key is installed.
-        let password = answer
-            .body
-            .pointer("/server/adminPass")
-            .and_then(Value::as_str)
+        let password = created
+            .admin_pass
             .filter(|p| !p.is_empty())
             .map(cloud_core::Secret::new);
         if let Some(password) = &password {

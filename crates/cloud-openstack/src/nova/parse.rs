@@ -42,9 +42,8 @@ pub(crate) struct WireServer {
     access_ipv6: Option<String>,
     #[serde(default)]
     flavor: Option<WireRef>,
-    /// An object, or `""` for a server booted from a volume.
     #[serde(default)]
-    image: Option<Value>,
+    image: Option<ImageRef>,
     #[serde(default, rename = "OS-EXT-AZ:availability_zone")]
     availability_zone: Option<String>,
     #[serde(default)]
@@ -53,12 +52,42 @@ pub(crate) struct WireServer {
     rest: Map<String, Value>,
 }
 
+/// What `POST /servers` answers: the new id, and the root password.
+#[derive(Deserialize)]
+pub(crate) struct CreatedServer {
+    #[serde(deserialize_with = "id")]
+    pub(crate) id: String,
+    #[serde(default, rename = "adminPass")]
+    pub(crate) admin_pass: Option<String>,
+}
+
 /// One address of a server on one network.
 #[derive(Debug, Deserialize)]
 struct WireAddress {
     addr: String,
     #[serde(default, rename = "OS-EXT-IPS:type")]
     kind: Option<String>,
+}
+
+/// A server's image: `{"id", "links"}`, or `""` for a server booted
+/// from a volume.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ImageRef {
+    Image {
+        #[serde(deserialize_with = "id")]
+        id: String,
+    },
+    None(serde::de::IgnoredAny),
+}
+
+impl ImageRef {
+    fn id(self) -> Option<String> {
+        match self {
+            ImageRef::Image { id } => Some(id),
+            ImageRef::None(_) => None,
+        }
+    }
 }
 
 /// A reference to a flavor or image: its id, or (microversion 2.47+) the
@@ -266,12 +295,7 @@ impl WireServer {
         node.public_ips = public;
         node.private_ips = private;
         node.size = self.flavor.and_then(|f| f.id.or(f.original_name));
-        node.image = self
-            .image
-            .as_ref()
-            .and_then(|i| i.get("id"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        node.image = self.image.and_then(ImageRef::id);
         node.location = self.availability_zone;
         node.created_at = time(self.created.as_deref());
         node.extra.insert("status".into(), Value::String(status));
@@ -413,8 +437,35 @@ pub(crate) fn volume_state(status: &str) -> VolumeState {
 }
 
 impl WireVolume {
+    /// Its attachments (kept whole in `extra.attachments`).
+    fn attachments(&self) -> cloud_core::Result<Vec<WireAttachment>> {
+        match self.rest.get("attachments") {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(a) => cloud_core::http::json::decode(
+                crate::PROVIDER_OPENSTACK,
+                "block storage",
+                &format!("the attachments of volume `{}`", self.id),
+                a,
+            ),
+        }
+    }
+
+    /// The servers the volume is attached to.
+    pub(crate) fn attached_servers(&self) -> cloud_core::Result<Vec<String>> {
+        Ok(self
+            .attachments()?
+            .into_iter()
+            .filter_map(|a| a.server_id)
+            .collect())
+    }
+
     /// The volume.
     pub(crate) fn volume(self) -> StorageVolume {
+        let attached_to = self
+            .attachments()
+            .ok()
+            .and_then(|a| a.into_iter().next())
+            .and_then(|a| a.server_id);
         let status = self.status.unwrap_or_default();
         let mut volume = StorageVolume::new(
             self.id,
@@ -422,12 +473,7 @@ impl WireVolume {
             self.size.unwrap_or(0),
             volume_state(&status),
         );
-        volume.attached_to = self
-            .rest
-            .get("attachments")
-            .and_then(|a| Vec::<WireAttachment>::deserialize(a).ok())
-            .and_then(|a| a.into_iter().next())
-            .and_then(|a| a.server_id);
+        volume.attached_to = attached_to;
         volume.location = self.availability_zone;
         volume.created_at = time(self.created_at.as_deref());
         volume.extra.insert("status".into(), Value::String(status));

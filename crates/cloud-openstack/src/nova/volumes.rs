@@ -3,10 +3,10 @@
 use cloud_core::{
     CreateVolume, Page, PageRequest, ResourceKind, Result, StorageVolume, VolumeSnapshot,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
 use super::{next_marker, page_query, parse};
-use crate::json::{list, one, text};
+use crate::json::{list, one};
 use crate::service::Service;
 use cloud_core::http::rest::About;
 
@@ -25,16 +25,6 @@ pub(super) async fn list_volumes(
         .collect();
     let next = next_marker(&volumes, limit, |v| &v.id);
     Ok(Page::new(volumes, next))
-}
-
-pub(super) async fn get_volume(cinder: &Service, id: &str) -> Result<StorageVolume> {
-    let body = cinder
-        .get(
-            &["volumes", id],
-            Some(About::reading(ResourceKind::Volume, id)),
-        )
-        .await?;
-    Ok(one::<parse::WireVolume>(cinder, body, "volume")?.volume())
 }
 
 pub(super) async fn create_volume(
@@ -89,15 +79,13 @@ pub(super) async fn attach(
 
 /// Detaches from whichever server the volume is attached to (Cinder says).
 pub(super) async fn detach(nova: &Service, cinder: &Service, volume: &str) -> Result<()> {
-    let current = get_volume(cinder, volume).await?;
-    let servers: Vec<String> = current
-        .extra
-        .get("attachments")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|a| text(a, "/server_id"))
-        .collect();
+    let body = cinder
+        .get(
+            &["volumes", volume],
+            Some(About::reading(ResourceKind::Volume, volume)),
+        )
+        .await?;
+    let servers = one::<parse::WireVolume>(cinder, body, "volume")?.attached_servers()?;
     if servers.is_empty() {
         return Err(cloud_core::Error::invalid_input(format!(
             "volume `{volume}` is not attached"
