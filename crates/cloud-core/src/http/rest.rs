@@ -411,7 +411,10 @@ impl RestClient {
     /// ill-typed field is this provider's `MalformedResponse` naming `what`
     /// and the field (see [`decode`](super::json::decode)).
     pub fn decode<T: serde::de::DeserializeOwned>(&self, value: Value, what: &str) -> Result<T> {
+        // A field of the wrong type is quoted in serde's message: scrubbed
+        // like every error of this client.
         super::json::decode(self.inner.provider, self.inner.api, what, value)
+            .map_err(|e| self.redactor().scrub(e))
     }
 
     /// `GET`.

@@ -13,6 +13,15 @@ use serde_json::Value;
 use super::AccessToken;
 use crate::PROVIDER;
 
+/// What a token endpoint answers (OAuth 2.0, RFC 6749 section 5.1).
+#[derive(serde::Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    token_type: Option<String>,
+    expires_in: u64,
+}
+
 /// Reads `{"access_token", "expires_in", "token_type"}`; an error answer
 /// (`{"error", "error_description"}`) is `InvalidCredentials` saying what
 /// the endpoint said. The new token joins `redactor`.
@@ -47,12 +56,15 @@ pub(super) fn read(
         return Err(redactor.scrub(err));
     }
     let value = value.ok_or_else(|| Error::malformed(PROVIDER, format!("{what}: not JSON")))?;
-    let token = value
-        .get("access_token")
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| Error::malformed(PROVIDER, format!("{what}: no `access_token`")))?;
-    if let Some(kind) = value.get("token_type").and_then(Value::as_str)
+    let answer: TokenAnswer = cloud_core::http::json::decode(PROVIDER, what, "the token", &value)
+        .map_err(|e| redactor.scrub(e))?;
+    if answer.access_token.is_empty() {
+        return Err(Error::malformed(
+            PROVIDER,
+            format!("{what}: an empty `access_token`"),
+        ));
+    }
+    if let Some(kind) = answer.token_type.as_deref()
         && !kind.eq_ignore_ascii_case("bearer")
     {
         return Err(Error::malformed(
@@ -60,11 +72,8 @@ pub(super) fn read(
             format!("{what}: a token of type `{kind}`, not Bearer"),
         ));
     }
-    let lifetime = value
-        .get("expires_in")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| Error::malformed(PROVIDER, format!("{what}: no `expires_in`")))?;
-    let secret = Secret::new(token);
+    let lifetime = answer.expires_in;
+    let secret = Secret::new(answer.access_token);
     redactor.add_issued(&secret);
     Ok(Temporary::until(
         AccessToken(secret),

@@ -464,11 +464,9 @@ impl StorageDriver for GcsStorage {
                     Some(About::reading(ResourceKind::Object, &source_id)),
                 )
                 .await?;
-            if answer.get("done").and_then(Value::as_bool) == Some(false) {
-                token = answer
-                    .get("rewriteToken")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
+            let step = parse::rewrite(&answer)?;
+            if step.done == Some(false) {
+                token = step.rewrite_token;
                 if token.is_none() {
                     return Err(Error::malformed(
                         PROVIDER,
@@ -477,13 +475,13 @@ impl StorageDriver for GcsStorage {
                 }
                 continue;
             }
-            let resource = answer.get("resource").ok_or_else(|| {
+            let resource = step.resource.ok_or_else(|| {
                 Error::malformed(
                     PROVIDER,
                     "Cloud Storage answered a rewrite without the object",
                 )
             })?;
-            return parse::object(to_container, resource);
+            return parse::object(to_container, &resource);
         }
         Err(Error::malformed(PROVIDER, "a rewrite that never finished"))
     }

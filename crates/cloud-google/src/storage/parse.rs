@@ -9,28 +9,17 @@
 use std::collections::BTreeMap;
 
 use base64::Engine;
+use cloud_core::http::json::null_as_default;
 use cloud_core::http::{HeaderMap, parse_http_date};
 use cloud_core::time::parse_rfc3339;
 use cloud_core::{Container, Error, ListEntry, Object, Result};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::PROVIDER;
 
 fn malformed(what: &str) -> Error {
     Error::malformed(PROVIDER, format!("Cloud Storage answered {what}"))
-}
-
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
-}
-
-/// A 64-bit number Google writes as a JSON string (or, from some servers, a number).
-fn number(v: &Value, key: &str) -> Option<u64> {
-    match v.get(key)? {
-        Value::String(s) => s.parse().ok(),
-        Value::Number(n) => n.as_u64(),
-        _ => None,
-    }
 }
 
 /// The hex of a base64 MD5, as other providers write it.
@@ -42,106 +31,242 @@ pub(crate) fn md5_hex(base64_md5: &str) -> Option<String> {
     Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// `value` as a wire type; a bad field is malformed, naming its path.
+fn wire<T: serde::de::DeserializeOwned>(v: &Value, what: &str) -> Result<T> {
+    cloud_core::http::json::decode(PROVIDER, "Cloud Storage", what, v)
+}
+
+/// A 64-bit number Google writes as a JSON string (or, from some servers,
+/// a number).
+fn int64<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Int64 {
+        Text(String),
+        Number(u64),
+    }
+    match Option::<Int64>::deserialize(d)? {
+        None => Ok(None),
+        Some(Int64::Number(n)) => Ok(Some(n)),
+        Some(Int64::Text(t)) => t
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("`{t}` is not a 64-bit number"))),
+    }
+}
+
+/// Text that counts only when it is not empty.
+fn non_empty(text: Option<String>) -> Option<String> {
+    text.filter(|t| !t.is_empty())
+}
+
+/// A bucket resource.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireBucket {
+    name: String,
+    #[serde(default)]
+    time_created: Option<String>,
+    #[serde(default)]
+    location: Option<String>,
+    #[serde(default)]
+    location_type: Option<String>,
+    #[serde(default)]
+    storage_class: Option<String>,
+    #[serde(default)]
+    versioning: Option<WireVersioning>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireVersioning {
+    #[serde(default)]
+    enabled: Option<bool>,
+}
+
+/// A page of buckets.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireBuckets {
+    #[serde(default, deserialize_with = "null_as_default")]
+    items: Vec<WireBucket>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+/// An object resource.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireObject {
+    name: String,
+    #[serde(default)]
+    bucket: Option<String>,
+    #[serde(deserialize_with = "int64")]
+    size: Option<u64>,
+    #[serde(default, deserialize_with = "int64")]
+    generation: Option<u64>,
+    #[serde(default, deserialize_with = "int64")]
+    metageneration: Option<u64>,
+    #[serde(default, deserialize_with = "int64")]
+    component_count: Option<u64>,
+    #[serde(default)]
+    content_type: Option<String>,
+    #[serde(default)]
+    updated: Option<String>,
+    #[serde(default)]
+    time_created: Option<String>,
+    /// User metadata: free-form text values (others are left out).
+    #[serde(default)]
+    metadata: Option<serde_json::Map<String, Value>>,
+    #[serde(default)]
+    md5_hash: Option<String>,
+    #[serde(default)]
+    crc32c: Option<String>,
+    #[serde(default)]
+    etag: Option<String>,
+    #[serde(default)]
+    storage_class: Option<String>,
+    #[serde(default)]
+    content_encoding: Option<String>,
+}
+
+/// A page of objects: objects and prefixes as two lists.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireObjects {
+    #[serde(default, deserialize_with = "null_as_default")]
+    items: Vec<WireObject>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    prefixes: Vec<String>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+impl WireBucket {
+    fn container(self) -> Container {
+        let mut c = Container::new(self.name);
+        c.created_at = self.time_created.as_deref().and_then(parse_rfc3339);
+        for (key, value) in [
+            ("location", self.location),
+            ("location_type", self.location_type),
+            ("storage_class", self.storage_class),
+        ] {
+            if let Some(value) = non_empty(value) {
+                c.extra.insert(key.into(), value.into());
+            }
+        }
+        if let Some(versioning) = self.versioning.and_then(|v| v.enabled) {
+            c.extra.insert("versioning".into(), versioning.into());
+        }
+        c
+    }
+}
+
+impl WireObject {
+    fn object(self, container: &str) -> Result<Object> {
+        let size = self
+            .size
+            .ok_or_else(|| malformed(&format!("object `{}` without a size", self.name)))?;
+        let mut o = Object::new(container, &self.name, size);
+        o.etag = self.generation.map(|g| g.to_string());
+        o.content_type = non_empty(self.content_type);
+        o.last_modified = non_empty(self.updated)
+            .or(non_empty(self.time_created))
+            .as_deref()
+            .and_then(parse_rfc3339);
+        if let Some(meta) = self.metadata {
+            o.metadata = meta
+                .into_iter()
+                .filter_map(|(k, v)| match v {
+                    Value::String(v) => Some((k.to_ascii_lowercase(), v)),
+                    _ => None,
+                })
+                .collect::<BTreeMap<_, _>>();
+        }
+        if let Some(md5) = non_empty(self.md5_hash).as_deref().and_then(md5_hex) {
+            o.extra.insert("md5".into(), md5.into());
+        }
+        for (key, value) in [
+            ("crc32c", self.crc32c),
+            ("gcs_etag", self.etag),
+            ("storage_class", self.storage_class),
+            ("content_encoding", self.content_encoding),
+        ] {
+            if let Some(value) = non_empty(value) {
+                o.extra.insert(key.into(), value.into());
+            }
+        }
+        for (key, value) in [
+            ("generation", self.generation),
+            ("metageneration", self.metageneration),
+            ("component_count", self.component_count),
+        ] {
+            if let Some(value) = value {
+                o.extra.insert(key.into(), value.into());
+            }
+        }
+        Ok(o)
+    }
+}
+
 /// A bucket resource.
 pub fn container(v: &Value) -> Result<Container> {
-    let name = text(v, "name").ok_or_else(|| malformed("a bucket without a name"))?;
-    let mut c = Container::new(name);
-    c.created_at = text(v, "timeCreated").and_then(parse_rfc3339);
-    for (key, field) in [
-        ("location", "location"),
-        ("location_type", "locationType"),
-        ("storage_class", "storageClass"),
-    ] {
-        if let Some(value) = text(v, field) {
-            c.extra.insert(key.into(), value.into());
-        }
-    }
-    if let Some(versioning) = v.pointer("/versioning/enabled").and_then(Value::as_bool) {
-        c.extra.insert("versioning".into(), versioning.into());
-    }
-    Ok(c)
+    Ok(wire::<WireBucket>(v, "a bucket")?.container())
 }
 
 /// One page of a bucket listing and the next page's token.
 pub fn containers(v: &Value) -> Result<(Vec<Container>, Option<String>)> {
-    let items = match v.get("items") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items.iter().map(container).collect::<Result<_>>()?,
-        Some(_) => return Err(malformed("a bucket listing whose items are not a list")),
-    };
-    Ok((items, text(v, "nextPageToken").map(str::to_owned)))
+    let page: WireBuckets = wire(v, "the bucket listing")?;
+    let items = page.items.into_iter().map(WireBucket::container).collect();
+    Ok((items, non_empty(page.next_page_token)))
 }
 
 /// An object resource of `container`.
 pub fn object(container: &str, v: &Value) -> Result<Object> {
-    let name = text(v, "name").ok_or_else(|| malformed("an object without a name"))?;
-    let size =
-        number(v, "size").ok_or_else(|| malformed(&format!("object `{name}` without a size")))?;
-    let mut o = Object::new(container, name, size);
-    o.etag = number(v, "generation").map(|g| g.to_string());
-    o.content_type = text(v, "contentType").map(str::to_owned);
-    o.last_modified = text(v, "updated")
-        .or_else(|| text(v, "timeCreated"))
-        .and_then(parse_rfc3339);
-    if let Some(meta) = v.get("metadata").and_then(Value::as_object) {
-        o.metadata = meta
-            .iter()
-            .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.as_str()?.to_owned())))
-            .collect::<BTreeMap<_, _>>();
-    }
-    if let Some(md5) = text(v, "md5Hash").and_then(md5_hex) {
-        o.extra.insert("md5".into(), md5.into());
-    }
-    for (key, field) in [
-        ("crc32c", "crc32c"),
-        ("gcs_etag", "etag"),
-        ("storage_class", "storageClass"),
-        ("content_encoding", "contentEncoding"),
-    ] {
-        if let Some(value) = text(v, field) {
-            o.extra.insert(key.into(), value.into());
-        }
-    }
-    if let Some(g) = number(v, "generation") {
-        o.extra.insert("generation".into(), g.into());
-    }
-    if let Some(m) = number(v, "metageneration") {
-        o.extra.insert("metageneration".into(), m.into());
-    }
-    if let Some(count) = number(v, "componentCount") {
-        o.extra.insert("component_count".into(), count.into());
-    }
-    Ok(o)
+    wire::<WireObject>(v, "an object")?.object(container)
+}
+
+/// An object resource, in the bucket it names (an upload's answer).
+pub fn object_in_its_bucket(v: &Value) -> Result<Object> {
+    let wire: WireObject = wire(v, "an object")?;
+    let bucket = wire.bucket.clone().unwrap_or_default();
+    wire.object(&bucket)
+}
+
+/// What a rewrite step answers: done with the object, or a token to
+/// continue with.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Rewrite {
+    #[serde(default)]
+    pub(crate) done: Option<bool>,
+    #[serde(default)]
+    pub(crate) rewrite_token: Option<String>,
+    #[serde(default)]
+    pub(crate) resource: Option<Value>,
+}
+
+/// A rewrite step's answer.
+pub(crate) fn rewrite(v: &Value) -> Result<Rewrite> {
+    wire(v, "a rewrite")
 }
 
 /// One page of an object listing: objects and prefixes in byte order of
 /// their names (Cloud Storage returns them as two lists), and the next
 /// page's token.
 pub fn objects(container: &str, v: &Value) -> Result<(Vec<ListEntry>, Option<String>)> {
-    let mut entries: Vec<ListEntry> = match v.get("items") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| object(container, item).map(ListEntry::Object))
-            .collect::<Result<_>>()?,
-        Some(_) => return Err(malformed("an object listing whose items are not a list")),
-    };
-    match v.get("prefixes") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(prefixes)) => {
-            for p in prefixes {
-                let prefix = p
-                    .as_str()
-                    .ok_or_else(|| malformed("a listing prefix that is not text"))?;
-                entries.push(ListEntry::Prefix {
-                    prefix: prefix.to_owned(),
-                });
-            }
-        }
-        Some(_) => return Err(malformed("an object listing whose prefixes are not a list")),
-    }
+    let page: WireObjects = wire(v, "the object listing")?;
+    let mut entries = page
+        .items
+        .into_iter()
+        .map(|o| o.object(container).map(ListEntry::Object))
+        .collect::<Result<Vec<_>>>()?;
+    entries.extend(
+        page.prefixes
+            .into_iter()
+            .map(|prefix| ListEntry::Prefix { prefix }),
+    );
     entries.sort_by(|a, b| a.name().as_bytes().cmp(b.name().as_bytes()));
-    Ok((entries, text(v, "nextPageToken").map(str::to_owned)))
+    Ok((entries, non_empty(page.next_page_token)))
 }
 
 /// The checksums in an `x-goog-hash` header (`crc32c=...,md5=...`).

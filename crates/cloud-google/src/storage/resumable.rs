@@ -367,12 +367,7 @@ impl GcsStorage {
                     format!("Cloud Storage answered invalid JSON: {e}"),
                 )
             })?;
-            let container = value
-                .get("bucket")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            return Ok(Step::Done(Box::new(parse::object(&container, &value)?)));
+            return Ok(Step::Done(Box::new(parse::object_in_its_bucket(&value)?)));
         }
         let bytes = body.error_bytes().await;
         Err(self.client().error(status, &headers, &bytes, None))
