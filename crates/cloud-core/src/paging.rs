@@ -113,6 +113,70 @@ pub fn has_more(before: u64, got: usize, size: u32, total: Option<u64>) -> bool 
         }
 }
 
+/// The `limit`/`marker` query of one page, as OpenStack, Rackspace and
+/// many other APIs page: the size asked for (the provider's default when
+/// none), clamped to what the API allows, and the token as the marker.
+///
+/// ```
+/// use cloud_core::PageRequest;
+///
+/// let page = PageRequest::with_size(Some(5000)).after(Some("abc".into()));
+/// let query = page.marker_query(100, 1000);
+/// assert_eq!(query.limit(), 1000);
+/// assert_eq!(query.pairs(), [("limit", "1000"), ("marker", "abc")]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct MarkerQuery<'a> {
+    limit: u32,
+    limit_text: String,
+    marker: Option<&'a str>,
+}
+
+impl PageRequest {
+    /// This page as a `limit`/`marker` query: `default` items when no size
+    /// was asked for, at most `max`.
+    pub fn marker_query(&self, default: u32, max: u32) -> MarkerQuery<'_> {
+        let limit = self.size.unwrap_or(default).clamp(1, max.max(1));
+        MarkerQuery {
+            limit,
+            limit_text: limit.to_string(),
+            marker: self.token.as_deref(),
+        }
+    }
+}
+
+impl MarkerQuery<'_> {
+    /// The page size asked for.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// The query pairs: `limit`, and `marker` after the first page.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs = vec![("limit", self.limit_text.as_str())];
+        if let Some(marker) = self.marker {
+            pairs.push(("marker", marker));
+        }
+        pairs
+    }
+
+    /// The marker of the next page for an API that says nothing of one:
+    /// the last item's id, when the page came back full (a server that
+    /// ignores `limit` sends more, and then there is no next page).
+    ///
+    /// ```
+    /// let page = cloud_core::PageRequest::with_size(Some(2));
+    /// let query = page.marker_query(100, 1000);
+    /// assert_eq!(query.next(&["a", "b"], |s| s), Some("b".into()));
+    /// assert_eq!(query.next(&["a"], |s| s), None);
+    /// ```
+    pub fn next<T>(&self, items: &[T], id: impl Fn(&T) -> &str) -> Option<String> {
+        (items.len() == self.limit as usize)
+            .then(|| items.last().map(|i| id(i).to_owned()))
+            .flatten()
+    }
+}
+
 /// A lazily paginated listing.
 pub type ListStream<T> = BoxStream<'static, Result<T>>;
 

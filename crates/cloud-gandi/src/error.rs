@@ -71,16 +71,9 @@ mod tests {
 
     use super::*;
     use cloud_core::http::rest::About;
-    use cloud_core::http::{HeaderMap, StatusCode};
 
     fn error(status: u16, body: &str, about: Option<About<'_>>) -> Error {
-        response_error(&Failure {
-            api: "LiveDNS",
-            status: StatusCode::from_u16(status).unwrap(),
-            headers: &HeaderMap::new(),
-            body: body.as_bytes(),
-            about,
-        })
+        cloud_testkit::failure::mapped(response_error, "LiveDNS", status, body, about)
     }
 
     #[test]

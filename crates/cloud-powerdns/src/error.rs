@@ -47,18 +47,11 @@ pub(crate) fn response_error(failure: &Failure<'_>) -> Error {
 mod tests {
     use cloud_core::ResourceKind;
     use cloud_core::http::rest::About;
-    use cloud_core::http::{HeaderMap, StatusCode};
 
     use super::*;
 
     fn error(status: u16, body: &str, about: Option<About<'_>>) -> Error {
-        response_error(&Failure {
-            api: "PowerDNS",
-            status: StatusCode::from_u16(status).unwrap(),
-            headers: &HeaderMap::new(),
-            body: body.as_bytes(),
-            about,
-        })
+        cloud_testkit::failure::mapped(response_error, "PowerDNS", status, body, about)
     }
 
     #[test]

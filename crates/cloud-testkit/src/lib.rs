@@ -24,6 +24,7 @@ pub mod canned;
 pub mod cassette;
 pub mod conformance;
 pub mod data;
+pub mod failure;
 pub mod fault_proxy;
 pub mod http_proxy;
 pub mod large_upload;

@@ -214,11 +214,8 @@ impl DnsDriver for DesignateDns {
     }
 
     async fn list_zones(&self, page: PageRequest) -> Result<Page<Zone>> {
-        let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, 1000).to_string();
-        let mut pairs = vec![("limit", limit.as_str())];
-        if let Some(marker) = &page.token {
-            pairs.push(("marker", marker));
-        }
+        let query = page.marker_query(PAGE_SIZE, 1000);
+        let pairs = query.pairs();
         let body = self.api.get_query(&["zones"], &pairs, None).await?;
         let page: ZonePage = self.api.decode(body, "the zones")?;
         let next = page.next_marker();
@@ -371,11 +368,8 @@ impl DnsDriver for DesignateDns {
 
     async fn list_records(&self, zone: &str, page: PageRequest) -> Result<Page<Record>> {
         let domain = self.domain(zone).await?;
-        let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, 1000).to_string();
-        let mut pairs = vec![("limit", limit.as_str())];
-        if let Some(marker) = &page.token {
-            pairs.push(("marker", marker));
-        }
+        let query = page.marker_query(PAGE_SIZE, 1000);
+        let pairs = query.pairs();
         let body = self
             .api
             .get_query(

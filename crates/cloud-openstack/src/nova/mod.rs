@@ -71,42 +71,6 @@ fn microversion(text: &str) -> Option<(u32, u32)> {
     Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
-/// One page's `limit`/`marker` query.
-struct PageQuery<'a> {
-    /// The page size asked for.
-    limit: u32,
-    limit_text: String,
-    marker: Option<&'a str>,
-}
-
-impl PageQuery<'_> {
-    fn pairs(&self) -> Vec<(&str, &str)> {
-        let mut pairs = vec![("limit", self.limit_text.as_str())];
-        if let Some(marker) = self.marker {
-            pairs.push(("marker", marker));
-        }
-        pairs
-    }
-}
-
-/// The query of `page`.
-fn page_query(page: &PageRequest) -> PageQuery<'_> {
-    let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, PAGE_SIZE);
-    PageQuery {
-        limit,
-        limit_text: limit.to_string(),
-        marker: page.token.as_deref(),
-    }
-}
-
-/// The next-page marker: the last id, when the page was exactly full (a
-/// server that ignores `limit` sends more, and then there is no next page).
-fn next_marker<T>(items: &[T], limit: u32, id: impl Fn(&T) -> &str) -> Option<String> {
-    (items.len() == limit as usize)
-        .then(|| items.last().map(|i| id(i).to_owned()))
-        .flatten()
-}
-
 /// The path (under the Glance v2 endpoint) of the page a `next` link names.
 /// Glance writes the link relative to its own root (`/v2/images?marker=…`),
 /// which may sit under a prefix in the catalog's URL, so the part from
@@ -247,7 +211,7 @@ impl NovaCompute {
                 url
             }
             None => {
-                let query = page_query(&page);
+                let query = page.marker_query(PAGE_SIZE, PAGE_SIZE);
                 self.glance.url(&["images"], &query.pairs()).await?
             }
         };
@@ -290,14 +254,13 @@ impl NovaCompute {
         let mut all = Vec::new();
         let mut page = PageRequest::first();
         loop {
-            let query = page_query(&page);
-            let limit = query.limit;
+            let query = page.marker_query(PAGE_SIZE, PAGE_SIZE);
             let body = service.get_query(path, &query.pairs(), None).await?;
             let items: Vec<T> = list::<W>(service, body, key)?
                 .into_iter()
                 .map(&convert)
                 .collect();
-            let next = next_marker(&items, limit, &id);
+            let next = query.next(&items, &id);
             all.extend(items);
             match next {
                 Some(marker) if page.token.as_deref() != Some(marker.as_str()) => {
@@ -416,8 +379,7 @@ impl Driver for NovaCompute {
 #[async_trait]
 impl ComputeDriver for NovaCompute {
     async fn list_nodes(&self, page: PageRequest) -> Result<Page<Node>> {
-        let query = page_query(&page);
-        let limit = query.limit;
+        let query = page.marker_query(PAGE_SIZE, PAGE_SIZE);
         let body = self
             .nova
             .get_query(&["servers", "detail"], &query.pairs(), None)
@@ -426,7 +388,7 @@ impl ComputeDriver for NovaCompute {
             .into_iter()
             .map(parse::WireServer::node)
             .collect();
-        let next = next_marker(&nodes, limit, |n| &n.id);
+        let next = query.next(&nodes, |n| &n.id);
         Ok(Page::new(nodes, next))
     }
 
@@ -501,8 +463,7 @@ impl ComputeDriver for NovaCompute {
         if self.at_least(2, 36) {
             return self.glance_images(page).await;
         }
-        let query = page_query(&page);
-        let limit = query.limit;
+        let query = page.marker_query(PAGE_SIZE, PAGE_SIZE);
         let body = self
             .nova
             .get_query(&["images", "detail"], &query.pairs(), None)
@@ -511,7 +472,7 @@ impl ComputeDriver for NovaCompute {
             .into_iter()
             .map(parse::WireImage::image)
             .collect();
-        let next = next_marker(&images, limit, |i| &i.id);
+        let next = query.next(&images, |i| &i.id);
         Ok(Page::new(images, next))
     }
 
@@ -669,11 +630,9 @@ mod tests {
         page.token = Some("abc".into());
         page.size = Some(2);
         assert_eq!(
-            page_query(&page).pairs(),
+            page.marker_query(PAGE_SIZE, PAGE_SIZE).pairs(),
             [("limit", "2"), ("marker", "abc")]
         );
-        assert_eq!(next_marker(&["a", "b"], 2, |s| s), Some("b".into()));
-        assert_eq!(next_marker(&["a"], 2, |s| s), None);
         assert_eq!(
             glance_next("/v2/images?limit=2&marker=img-2&visibility=public").as_deref(),
             Some("images?limit=2&marker=img-2&visibility=public")

@@ -5,7 +5,7 @@ use cloud_core::{
 };
 use serde_json::{Map, json};
 
-use super::{next_marker, page_query, parse};
+use super::{PAGE_SIZE, parse};
 use crate::json::{list, one};
 use crate::service::Service;
 use cloud_core::http::rest::About;
@@ -14,8 +14,7 @@ pub(super) async fn list_volumes(
     cinder: &Service,
     page: PageRequest,
 ) -> Result<Page<StorageVolume>> {
-    let query = page_query(&page);
-    let limit = query.limit;
+    let query = page.marker_query(PAGE_SIZE, PAGE_SIZE);
     let body = cinder
         .get_query(&["volumes", "detail"], &query.pairs(), None)
         .await?;
@@ -23,7 +22,7 @@ pub(super) async fn list_volumes(
         .into_iter()
         .map(parse::WireVolume::volume)
         .collect();
-    let next = next_marker(&volumes, limit, |v| &v.id);
+    let next = query.next(&volumes, |v| &v.id);
     Ok(Page::new(volumes, next))
 }
 
@@ -105,8 +104,7 @@ pub(super) async fn list_snapshots(
     cinder: &Service,
     page: PageRequest,
 ) -> Result<Page<VolumeSnapshot>> {
-    let query = page_query(&page);
-    let limit = query.limit;
+    let query = page.marker_query(PAGE_SIZE, PAGE_SIZE);
     let body = cinder
         .get_query(&["snapshots", "detail"], &query.pairs(), None)
         .await?;
@@ -114,7 +112,7 @@ pub(super) async fn list_snapshots(
         .into_iter()
         .map(parse::WireSnapshot::snapshot)
         .collect();
-    let next = next_marker(&snapshots, limit, |s| &s.id);
+    let next = query.next(&snapshots, |s| &s.id);
     Ok(Page::new(snapshots, next))
 }
 

@@ -173,14 +173,10 @@ impl Driver for OctaviaLoadBalancers {
 #[async_trait]
 impl LoadBalancerDriver for OctaviaLoadBalancers {
     async fn list_balancers(&self, page: PageRequest) -> Result<Page<LoadBalancer>> {
-        let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, 1000).to_string();
-        let mut pairs = vec![("limit", limit.as_str())];
-        if let Some(marker) = &page.token {
-            pairs.push(("marker", marker));
-        }
+        let query = page.marker_query(PAGE_SIZE, 1000);
         let body = self
             .api
-            .get_query(&["lbaas", "loadbalancers"], &pairs, None)
+            .get_query(&["lbaas", "loadbalancers"], &query.pairs(), None)
             .await?;
         let page: BalancerPage = self.api.decode(body, "the load balancers")?;
         let next = page.next_marker();

@@ -119,21 +119,17 @@ impl LoadBalancerDriver for RackspaceLoadBalancers {
     }
 
     async fn list_balancers(&self, page: PageRequest) -> Result<Page<LoadBalancer>> {
-        let limit = page.size.unwrap_or(PAGE_SIZE).clamp(1, PAGE_SIZE);
-        let limit_text = limit.to_string();
-        let mut pairs = vec![("limit", limit_text.as_str())];
-        if let Some(marker) = &page.token {
-            pairs.push(("marker", marker));
-        }
-        let body = self.api.get_query(&["loadbalancers"], &pairs, None).await?;
+        let query = page.marker_query(PAGE_SIZE, PAGE_SIZE);
+        let body = self
+            .api
+            .get_query(&["loadbalancers"], &query.pairs(), None)
+            .await?;
         let all: Vec<LoadBalancer> = list::<WireBalancer>(&self.api, body, "loadBalancers")?
             .into_iter()
             .map(WireBalancer::balancer)
             .collect();
         // A server that ignores `limit` (mimic) sends everything at once.
-        let next = (all.len() == limit as usize)
-            .then(|| all.last().map(|b| b.id.clone()))
-            .flatten();
+        let next = query.next(&all, |b| &b.id);
         let live = all
             .into_iter()
             .filter(|b| b.state != BalancerState::Deleted)
