@@ -29,6 +29,7 @@ pub mod fault_proxy;
 pub mod http_proxy;
 pub mod large_upload;
 pub mod record;
+pub mod recordings;
 pub mod replay;
 pub mod servers;
 

@@ -3,17 +3,12 @@
 //! servers cloudsigma`), recording the exchanges when `CLOUD_FIXTURES=record`.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use cloud_cloudsigma::{ChangeWait, CloudSigmaBuilder, CloudSigmaCompute};
 use cloud_core::Environment;
-use cloud_core::http::RetryPolicy;
 use cloud_testkit::cassette::Scrubber;
-use cloud_testkit::record::live_transport;
-use cloud_testkit::replay::ReplayTransport;
-use cloud_testkit::servers::live_server;
+use cloud_testkit::recordings::{Recordings, quick_retries};
 
 /// The account the emulator accepts (the password is scrubbed from fixtures).
 pub const USER: &str = "cloudtest@example.com";
@@ -23,11 +18,13 @@ const SOURCE: &str = "the CloudSigma reference emulator xtask/emulators/cloudsig
     written from CloudSigma's public API 2.0 documentation; not a real CloudSigma account \
     (recorded by cargo xtask fixtures record cloudsigma)";
 
-fn fixture_path(case: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/cloudsigma/api")
-        .join(format!("{case}.json"))
-}
+const RECORDINGS: Recordings = Recordings {
+    folder: "cloudsigma/api",
+    provider: "cloudsigma",
+    server: "cloudsigma",
+    url_var: "CLOUD_TEST_CLOUDSIGMA_URL",
+    source: SOURCE,
+};
 
 /// The VNC passwords are random: scrubbed, so replays match.
 fn scrubber() -> Scrubber {
@@ -47,32 +44,25 @@ pub fn builder(endpoint: &str) -> CloudSigmaBuilder {
             Duration::from_millis(5),
             Duration::from_secs(30),
         ))
-        .retry(
-            RetryPolicy::new()
-                .max_attempts(3)
-                .initial_backoff(Duration::from_millis(20)),
-        )
+        .retry(quick_retries())
 }
 
 /// A driver replaying `fixtures/cloudsigma/api/<case>.json`.
 pub fn replay(case: &str) -> CloudSigmaCompute {
-    let transport = ReplayTransport::load(&fixture_path(case), scrubber())
-        .unwrap_or_else(|e| panic!("{e}; record it with `cargo xtask fixtures record cloudsigma`"));
     builder("http://replay.invalid/api/2.0/")
-        .transport(Arc::new(transport))
+        .transport(RECORDINGS.replay(case, scrubber()))
         .build()
         .unwrap()
 }
 
 /// The emulator's URL, or `None` (skip) when it is not running.
 pub fn live_url() -> Option<String> {
-    live_server("cloudsigma", "CLOUD_TEST_CLOUDSIGMA_URL")
+    RECORDINGS.live_url()
 }
 
 /// A driver on the emulator, recording `case` when `CLOUD_FIXTURES=record`.
 pub fn live(case: &str) -> Option<CloudSigmaCompute> {
-    let url = live_url()?;
-    let transport = live_transport(fixture_path(case), SOURCE, scrubber());
+    let (url, transport) = RECORDINGS.live(case, scrubber())?;
     Some(builder(&url).transport(transport).build().unwrap())
 }
 

@@ -3,17 +3,10 @@
 //! gandi-livedns`), recording the exchanges when `CLOUD_FIXTURES=record`.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
-
 use cloud_core::Environment;
-use cloud_core::http::RetryPolicy;
 use cloud_gandi::{GandiBuilder, GandiDns};
 use cloud_testkit::cassette::Scrubber;
-use cloud_testkit::record::live_transport;
-use cloud_testkit::replay::ReplayTransport;
-use cloud_testkit::servers::live_server;
+use cloud_testkit::recordings::{Recordings, quick_retries};
 
 /// The personal access token the emulator accepts (scrubbed from fixtures).
 pub const TOKEN: &str = "pat_cloudtest-livedns";
@@ -24,11 +17,13 @@ const SOURCE: &str = "the LiveDNS reference emulator xtask/emulators/gandi_lived
     written from Gandi's public API reference; not a real Gandi account \
     (recorded by cargo xtask fixtures record gandi)";
 
-fn fixture_path(case: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/gandi/livedns")
-        .join(format!("{case}.json"))
-}
+const RECORDINGS: Recordings = Recordings {
+    folder: "gandi/livedns",
+    provider: "gandi",
+    server: "gandi-livedns",
+    url_var: "CLOUD_TEST_GANDI_URL",
+    source: SOURCE,
+};
 
 fn scrubber() -> Scrubber {
     Scrubber::new().secret(TOKEN).secret(API_KEY)
@@ -40,32 +35,25 @@ pub fn builder(endpoint: &str) -> GandiBuilder {
         .environment(Environment::from_vars(Vec::<(String, String)>::new()))
         .personal_access_token(TOKEN)
         .endpoint(endpoint)
-        .retry(
-            RetryPolicy::new()
-                .max_attempts(3)
-                .initial_backoff(Duration::from_millis(20)),
-        )
+        .retry(quick_retries())
 }
 
 /// A driver replaying `fixtures/gandi/livedns/<case>.json`.
 pub fn replay(case: &str) -> GandiDns {
-    let transport = ReplayTransport::load(&fixture_path(case), scrubber())
-        .unwrap_or_else(|e| panic!("{e}; record it with `cargo xtask fixtures record gandi`"));
     builder("http://replay.invalid/v5/livedns")
-        .transport(Arc::new(transport))
+        .transport(RECORDINGS.replay(case, scrubber()))
         .build()
         .unwrap()
 }
 
 /// The emulator's URL, or `None` (skip) when it is not running.
 pub fn live_url() -> Option<String> {
-    live_server("gandi-livedns", "CLOUD_TEST_GANDI_URL")
+    RECORDINGS.live_url()
 }
 
 /// A driver on the emulator, recording `case` when `CLOUD_FIXTURES=record`.
 pub fn live(case: &str) -> Option<GandiDns> {
-    let url = live_url()?;
-    let transport = live_transport(fixture_path(case), SOURCE, scrubber());
+    let (url, transport) = RECORDINGS.live(case, scrubber())?;
     Some(builder(&url).transport(transport).build().unwrap())
 }
 
