@@ -290,10 +290,10 @@ pub fn cloudsigma(data: &[u8]) {
         .environment(Environment::from_vars(Vec::<(String, String)>::new()))
         .credentials("fuzz@example.com", "fuzz")
         .endpoint("http://fuzz.invalid/api/2.0/")
-        .change_wait(cloud_cloudsigma::ChangeWait {
-            interval: Duration::from_millis(1),
-            timeout: Duration::from_millis(5),
-        })
+        .change_wait(cloud_cloudsigma::ChangeWait::new(
+            Duration::from_millis(1),
+            Duration::from_millis(5),
+        ))
         .retry(no_retries())
         .transport(transport.clone())
         .build()
