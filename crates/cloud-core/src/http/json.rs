@@ -88,7 +88,7 @@ impl HttpClient {
 /// ```
 /// use serde::Deserialize;
 ///
-/// #[derive(Deserialize)]
+/// #[derive(Debug, Deserialize)]
 /// struct Domain { fqdn: String }
 ///
 /// let domains: Vec<Domain> = cloud_core::http::json::decode(
@@ -97,12 +97,12 @@ impl HttpClient {
 /// )?;
 /// assert_eq!(domains[0].fqdn, "example.com");
 ///
-/// let err = cloud_core::http::json::decode::<Vec<Domain>>(
+/// let err = cloud_core::http::json::decode::<Vec<Domain>, _>(
 ///     "example", "Example API", "the domain listing",
 ///     serde_json::json!([{"fqdn": "example.com"}, {"fqdn": 7}]),
 /// )
 /// .unwrap_err();
-/// assert!(err.to_string().contains("the domain listing: at `[1].fqdn`: invalid type"));
+/// assert!(err.to_string().contains("the domain listing at `[1].fqdn`: invalid type"));
 /// # Ok::<(), cloud_core::Error>(())
 /// ```
 ///
