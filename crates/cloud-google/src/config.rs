@@ -11,7 +11,7 @@ use std::sync::Arc;
 use cloud_core::http::rest::RestClient;
 use cloud_core::http::{ClientOptions, HttpClient};
 use cloud_core::secret::Redactor;
-use cloud_core::{ConfigOption, Environment, Error, ProviderConfig, Result, Url};
+use cloud_core::{Environment, Error, ProviderConfig, Result, Url};
 
 use crate::PROVIDER;
 use crate::credential::{GoogleCredentials, ResolvedCredentials, ServiceAccountKey};
@@ -23,51 +23,26 @@ pub const DEFAULT_STORAGE_ENDPOINT: &str = "https://storage.googleapis.com";
 /// Resumable uploads send chunks in multiples of this (Google's rule).
 pub const CHUNK_GRANULARITY: u64 = 256 * 1024;
 
-/// Options `GoogleBuilder::from_config` reads, besides `endpoint`.
-pub const CONFIG_OPTIONS: &[ConfigOption] = &[
-    ConfigOption::new(
-        "project",
-        "Project id (default: the credentials' project, GOOGLE_CLOUD_PROJECT, or the metadata server's)",
-    ),
-    ConfigOption::new(
-        "credentials_file",
-        "Service-account key or authorized-user JSON file (default: Google's credential chain)",
-    ),
-    ConfigOption::new(
-        "signing_key_file",
-        "Service-account key that signs URLs, when the credentials cannot (default: the credentials' key)",
-    ),
-    ConfigOption::new(
-        "anonymous",
-        "Send no credentials (emulators such as fake-gcs-server)",
-    )
-    .boolean(),
-    ConfigOption::new(
-        "bucket_location",
-        "Location of new buckets (default: the region, else US)",
-    ),
-    ConfigOption::new(
-        "storage_class",
-        "Storage class of new buckets (default STANDARD)",
-    ),
-    ConfigOption::new(
-        "upload_chunk_size",
-        "Bytes per resumable-upload chunk, a multiple of 262144 (default 8 MiB)",
-    )
-    .number(),
-];
+cloud_core::provider_options! {
+    /// The options of [`CONFIG_OPTIONS`], typed.
+    struct Options;
+    /// Options `GoogleBuilder::from_config` reads, besides `endpoint`.
+    pub const CONFIG_OPTIONS;
 
-/// The options of [`CONFIG_OPTIONS`], typed.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct Options {
-    project: Option<String>,
-    credentials_file: Option<PathBuf>,
-    signing_key_file: Option<PathBuf>,
-    anonymous: bool,
-    bucket_location: Option<String>,
-    storage_class: Option<String>,
-    upload_chunk_size: Option<u64>,
+    /// Project id (default: the credentials' project, GOOGLE_CLOUD_PROJECT, or the metadata server's)
+    project: Option<String> = Text;
+    /// Service-account key or authorized-user JSON file (default: Google's credential chain)
+    credentials_file: Option<PathBuf> = Text;
+    /// Service-account key that signs URLs, when the credentials cannot (default: the credentials' key)
+    signing_key_file: Option<PathBuf> = Text;
+    /// Send no credentials (emulators such as fake-gcs-server)
+    anonymous: bool = Bool;
+    /// Location of new buckets (default: the region, else US)
+    bucket_location: Option<String> = Text;
+    /// Storage class of new buckets (default STANDARD)
+    storage_class: Option<String> = Text;
+    /// Bytes per resumable-upload chunk, a multiple of 262144 (default 8 MiB)
+    upload_chunk_size: Option<u64> = Number;
 }
 
 /// How Cloud Storage uploads are sent.
@@ -187,7 +162,7 @@ impl GoogleBuilder {
     /// [`CONFIG_OPTIONS`]; keys and secrets are not Google's way and are
     /// refused, as is any other option, by name.
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
-        let options: Options = config.typed(PROVIDER, CONFIG_OPTIONS)?;
+        let options = Options::read(config, PROVIDER)?;
         if config.key_value().is_some() || config.secret_value().is_some() {
             return Err(Error::invalid_input(
                 "Google takes no key or secret: give a key file (credentials_file, or \

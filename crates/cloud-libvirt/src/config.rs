@@ -1,41 +1,32 @@
 //! How a libvirt connection is chosen: its URI, the storage pool images
 //! come from, the network new domains join and the domain type they get.
 
-use cloud_core::{ConfigOption, Error, ProviderConfig, Result};
+use cloud_core::{Error, ProviderConfig, Result};
 use virt::connect::Connect;
 
 use crate::PROVIDER;
 use crate::compute::LibvirtCompute;
 
-/// Options `LibvirtBuilder::from_config` reads.
-pub const CONFIG_OPTIONS: &[ConfigOption] = &[
-    ConfigOption::new(
-        "uri",
-        "Connection URI: qemu:///system, qemu+ssh://host/system, test:///default",
-    )
-    .default_value("qemu:///system"),
-    ConfigOption::new("image_pool", "Storage pool whose volumes are the images")
-        .default_value("default"),
-    ConfigOption::new(
-        "volume_pool",
-        "Storage pool whose volumes are the volumes (default: the image pool)",
-    ),
-    ConfigOption::new("network", "Network new domains join").default_value("default"),
-    ConfigOption::new(
-        "domain_type",
-        "Domain type of new domains (kvm, qemu; test on test:// URIs)",
-    ),
-];
+/// The connection URI when neither the `uri` option nor an endpoint is
+/// given.
+pub const DEFAULT_URI: &str = "qemu:///system";
 
-/// [`CONFIG_OPTIONS`] as read from a `ProviderConfig`.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct Options {
-    uri: Option<String>,
-    image_pool: Option<String>,
-    volume_pool: Option<String>,
-    network: Option<String>,
-    domain_type: Option<String>,
+cloud_core::provider_options! {
+    /// [`CONFIG_OPTIONS`] as read from a `ProviderConfig`.
+    struct Options;
+    /// Options `LibvirtBuilder::from_config` reads.
+    pub const CONFIG_OPTIONS;
+
+    /// Connection URI: qemu:///system (the default, unless an endpoint is given), qemu+ssh://host/system, test:///default
+    uri: Option<String> = Text;
+    /// Storage pool whose volumes are the images
+    image_pool: String = Text("default");
+    /// Storage pool whose volumes are the volumes (default: the image pool)
+    volume_pool: Option<String> = Text;
+    /// Network new domains join
+    network: String = Text("default");
+    /// Domain type of new domains (kvm, qemu; test on test:// URIs)
+    domain_type: Option<String> = Text;
 }
 
 /// Options for a libvirt connection.
@@ -60,11 +51,12 @@ pub struct LibvirtBuilder {
 
 impl Default for LibvirtBuilder {
     fn default() -> Self {
+        let options = Options::defaults();
         LibvirtBuilder {
-            uri: "qemu:///system".to_owned(),
-            image_pool: "default".to_owned(),
+            uri: DEFAULT_URI.to_owned(),
+            image_pool: options.image_pool,
             volume_pool: None,
-            network: "default".to_owned(),
+            network: options.network,
             domain_type: None,
         }
     }
@@ -79,16 +71,15 @@ impl LibvirtBuilder {
     /// Reads the options of [`CONFIG_OPTIONS`] (the endpoint, if set, is
     /// the URI); any other option, or an ill-typed one, is refused by name.
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
-        let options: Options = config.typed(PROVIDER, CONFIG_OPTIONS)?;
-        let defaults = Self::new();
+        let options = Options::read(config, PROVIDER)?;
         Ok(LibvirtBuilder {
             uri: options
                 .uri
                 .or_else(|| config.endpoint_str().map(str::to_owned))
-                .unwrap_or(defaults.uri),
-            image_pool: options.image_pool.unwrap_or(defaults.image_pool),
+                .unwrap_or_else(|| DEFAULT_URI.to_owned()),
+            image_pool: options.image_pool,
             volume_pool: options.volume_pool,
-            network: options.network.unwrap_or(defaults.network),
+            network: options.network,
             domain_type: options.domain_type,
         })
     }
@@ -185,6 +176,17 @@ mod tests {
         assert_eq!(builder.uri, "test:///default");
         assert_eq!(builder.image_pool, "images");
         assert_eq!(builder.network, "default");
+        let by_endpoint = ProviderConfig::new().endpoint("test:///default");
+        assert_eq!(
+            LibvirtBuilder::from_config(&by_endpoint).unwrap().uri,
+            "test:///default"
+        );
+        assert_eq!(
+            LibvirtBuilder::from_config(&ProviderConfig::new())
+                .unwrap()
+                .uri,
+            DEFAULT_URI
+        );
         let typo = ProviderConfig::new().option("imagepool", "images");
         let err = LibvirtBuilder::from_config(&typo).unwrap_err();
         assert!(

@@ -30,7 +30,7 @@ mod volume;
 use cloud_core::{Api, ExtraOperation, ProviderDescription};
 
 pub use compute::LibvirtCompute;
-pub use config::{CONFIG_OPTIONS, LibvirtBuilder};
+pub use config::{CONFIG_OPTIONS, DEFAULT_URI, LibvirtBuilder};
 
 /// The provider name in the registry.
 pub const PROVIDER: &str = "libvirt";
