@@ -4,9 +4,9 @@ use cloud_core::secret::Redactor;
 use cloud_core::unique::TokenSource;
 use std::sync::Arc;
 
+use cloud_core::Url;
 use cloud_core::http::{ClientOptions, HttpClient, ProxyOptions};
 use cloud_core::{ConfigOption, Error, ProviderConfig, Result};
-use url::Url;
 
 use crate::credential::{AwsCredentialProvider, AwsCredentials, Environment, Reach, Settings};
 #[cfg(feature = "ec2")]

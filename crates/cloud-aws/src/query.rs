@@ -1,9 +1,9 @@
 //! The AWS Query protocol (EC2, Elastic Load Balancing): form-encoded POSTs
 //! of `Action=...&Version=...&Param.N=...`, answered in XML.
 
+use cloud_core::Url;
 use cloud_core::http::{Body, HttpClient, HttpRequest, Method};
 use cloud_core::{Error, ResourceKind, Result};
-use url::Url;
 
 use crate::error::{Service, response_error};
 
@@ -35,13 +35,9 @@ impl Params {
     }
 
     fn encode(&self, action: &str, version: &str) -> String {
-        let mut out = url::form_urlencoded::Serializer::new(String::new());
-        out.append_pair("Action", action);
-        out.append_pair("Version", version);
-        for (k, v) in &self.0 {
-            out.append_pair(k, v);
-        }
-        out.finish()
+        let fixed = [("Action", action), ("Version", version)];
+        let pairs = self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        cloud_core::url::form_urlencode(fixed.into_iter().chain(pairs))
     }
 }
 

@@ -105,9 +105,9 @@ impl SigV4 {
     pub(crate) async fn presign(
         &self,
         method: &str,
-        url: &url::Url,
+        url: &cloud_core::Url,
         expires_in: Duration,
-    ) -> Result<url::Url> {
+    ) -> Result<cloud_core::Url> {
         let mut settings = self.settings();
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(expires_in);
@@ -126,7 +126,7 @@ impl SigV4 {
             .into_parts();
         let mut request = http_request(method, url)?;
         instructions.apply_to_request_http1x(&mut request);
-        url::Url::parse(&request.uri().to_string())
+        cloud_core::Url::parse(&request.uri().to_string())
             .map_err(|e| Error::invalid_input(format!("presigned URL is invalid: {e}")))
     }
 }
@@ -138,7 +138,7 @@ fn quietly<T>(f: impl FnOnce() -> T) -> T {
     tracing::dispatcher::with_default(&tracing::Dispatch::none(), f)
 }
 
-fn http_request(method: &str, url: &url::Url) -> Result<Request<()>> {
+fn http_request(method: &str, url: &cloud_core::Url) -> Result<Request<()>> {
     Request::builder()
         .method(method)
         .uri(url.as_str())
@@ -241,7 +241,7 @@ mod tests {
             "us-east-1",
             "s3",
         );
-        let url = url::Url::parse("http://127.0.0.1:9000/bucket/key.txt").unwrap();
+        let url = cloud_core::Url::parse("http://127.0.0.1:9000/bucket/key.txt").unwrap();
         let signed = signer
             .presign("GET", &url, Duration::from_secs(300))
             .await

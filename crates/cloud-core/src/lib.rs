@@ -65,6 +65,7 @@ pub mod staging;
 pub mod storage;
 pub mod time;
 pub mod unique;
+pub mod url;
 
 #[cfg(feature = "http")]
 pub mod http;
@@ -95,6 +96,7 @@ pub use handle::Handle;
 /// Provider-specific attributes of a resource (Libcloud's `extra`).
 pub type Extra = std::collections::BTreeMap<String, serde_json::Value>;
 
+pub use self::url::Url;
 pub use byte_stream::ByteStream;
 pub use capability::{Api, Capabilities, Capability, ExtraOperation, ProviderDescription};
 #[cfg(feature = "compute")]
@@ -125,7 +127,6 @@ pub use storage::{
 /// Re-exported so drivers and users name the same versions.
 pub use async_trait::async_trait;
 pub use bytes::Bytes;
-pub use url::Url;
 
 #[cfg(test)]
 mod tests {

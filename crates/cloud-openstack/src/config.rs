@@ -7,10 +7,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use cloud_core::Url;
 use cloud_core::http::{ClientOptions, HttpClient};
 use cloud_core::unique::TokenSource;
 use cloud_core::{ConfigOption, Environment, Error, ProviderConfig, Result, Secret};
-use url::Url;
 
 use crate::identity::{Auth, Interface, Scope, Session, TokenSigner, env};
 

@@ -10,13 +10,13 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cloud_core::Url;
 use cloud_core::http::{Body, HttpClient, HttpRequest, Method};
 use cloud_core::{ErrorKind, Secret};
 use cloud_openstack::identity::TokenSigner;
 use cloud_openstack::{Auth, OpenStack, Scope, Session};
 use serde_json::{Value, json};
 use support::Server;
-use url::Url;
 
 /// An HTTP client that signs with `session`'s token, as drivers do.
 fn signed_client(setup: &support::Setup, session: &Session) -> HttpClient {

@@ -18,9 +18,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use cloud_core::Url;
 use cloud_core::credential::{CachedCredential, CredentialProvider, StaticCredential};
 use cloud_core::{Environment, Error, ErrorKind, Result};
-use url::Url;
 
 use super::container::Container;
 use super::imds::InstanceMetadata;

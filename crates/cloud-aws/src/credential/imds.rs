@@ -8,10 +8,10 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use cloud_core::Url;
 use cloud_core::credential::{Temporary, TokenProvider};
 use cloud_core::http::{HttpClient, HttpRequest, Method, StatusCode};
 use cloud_core::{Environment, Error, ErrorKind, Result, Secret};
-use url::Url;
 
 use super::{AwsCredentials, Reach, metadata_credentials};
 

@@ -17,12 +17,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use cloud_core::Url;
 use cloud_core::credential::{CredentialProvider, Temporary};
 use cloud_core::http::{ClientOptions, HttpClient, RetryPolicy, Signer, Timeouts};
 use cloud_core::secret::Redactor;
 use cloud_core::{Error, ErrorKind, Result, Secret};
 use serde_json::Value;
-use url::Url;
 
 pub(crate) use chain::Settings;
 pub use cloud_core::Environment;

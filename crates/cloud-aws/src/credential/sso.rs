@@ -8,12 +8,12 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use async_trait::async_trait;
+use cloud_core::Url;
 use cloud_core::credential::{Temporary, TokenProvider};
 use cloud_core::http::{HttpRequest, Method};
 use cloud_core::{Environment, Error, ErrorKind, Result, Secret};
 use serde_json::Value;
 use sha1::{Digest, Sha1};
-use url::Url;
 
 use super::profile::{Profile, ProfileFiles};
 use super::{AwsCredentials, JsonFields, Reach, json_credentials};
@@ -159,9 +159,10 @@ impl TokenProvider for Sso {
     async fn fetch(&self) -> Result<Temporary<AwsCredentials>> {
         let token = self.access_token().await?;
         let mut url = self.portal.clone();
-        url.query_pairs_mut()
-            .append_pair("account_id", &self.account_id)
-            .append_pair("role_name", &self.role_name);
+        url.extend_query_pairs([
+            ("account_id", self.account_id.as_str()),
+            ("role_name", self.role_name.as_str()),
+        ]);
         let request = HttpRequest::new(Method::GET, url)
             .header("x-amz-sso_bearer_token", token.expose())
             .map_err(|_| self.login_again("the cached token is not a valid header value"))?

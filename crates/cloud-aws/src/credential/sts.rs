@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cloud_core::Result;
+use cloud_core::Url;
 use cloud_core::credential::{Temporary, TokenProvider};
 use cloud_core::secret::Secret;
-use url::Url;
 
 use super::{AwsCredentialProvider, AwsCredentials, Reach};
 use crate::error::Service;

@@ -18,13 +18,13 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use cloud_core::Driver;
+use cloud_core::Url;
 use cloud_core::dns::{fqdn, relative_name as relative};
 use cloud_core::http::{Body, HttpClient, HttpRequest, HttpResponse, Method};
 use cloud_core::{
     Api, Capabilities, Capability, CreateZone, DnsDriver, Error, Page, PageRequest, Record,
     RecordSpec, RecordType, ResourceKind, Result, Zone, ZoneType,
 };
-use url::Url;
 
 use self::parse::RecordSet;
 use crate::config::Shared;

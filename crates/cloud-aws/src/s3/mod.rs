@@ -23,13 +23,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cloud_core::Driver;
+use cloud_core::Url;
 use cloud_core::http::{HttpClient, HttpRequest, HttpResponse, Method, StatusCode};
 use cloud_core::{
     Api, ByteStream, Capabilities, Capability, Container, Download, DownloadOptions, Error,
     ErrorKind, ListEntry, ListObjectsRequest, Object, Page, PageRequest, PendingUpload,
     ResourceKind, Result, StorageDriver, UploadOptions, UrlMethod,
 };
-use url::Url;
 
 pub use self::parse::MultipartUploadInfo;
 use crate::config::Shared;
@@ -193,7 +193,7 @@ impl S3Storage {
                 path.push_str(&encode(bucket));
             } else {
                 let host = format!("{bucket}.{}", url.host_str().unwrap_or_default());
-                url.set_host(Some(&host)).map_err(|e| {
+                url.set_host(&host).map_err(|e| {
                     Error::invalid_input(format!(
                         "bucket `{bucket}` makes an invalid host name: {e}"
                     ))

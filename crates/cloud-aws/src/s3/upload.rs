@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use bytes::Bytes;
+use cloud_core::Url;
 use cloud_core::byte_stream::{FileRange, PartReader};
 use cloud_core::http::{Body, HttpClient, HttpRequest, Method};
 use cloud_core::storage::{PartBody, PartPlan, PartSource, upload_parts};
@@ -31,7 +32,6 @@ use cloud_core::{
 };
 use futures::StreamExt;
 use md5::{Digest, Md5};
-use url::Url;
 
 use super::{S3Storage, Target, TrailerSupport, chunked, encode, parse, text};
 use crate::error::{Service, failed_response};

@@ -139,7 +139,7 @@ where
 /// `error` with a hint when it is a 404 from an endpoint whose path lacks
 /// the API's base path (`/api/2.0`, `/v5/livedns`): a user who gave only
 /// the host sees what is missing instead of a bare "not found".
-pub fn hint_base_path(error: Error, base: &url::Url, expected: &str) -> Error {
+pub fn hint_base_path(error: Error, base: &crate::Url, expected: &str) -> Error {
     let path = base.path().trim_end_matches('/');
     let expected = expected.trim_end_matches('/');
     if error.status() != Some(404) || path.ends_with(expected) {
@@ -161,13 +161,13 @@ mod tests {
     #[test]
     fn a_404_under_a_base_without_the_api_path_says_so() {
         let not_found = || Error::new(crate::ErrorKind::Provider, "HTTP 404").with_status(404);
-        let bare = url::Url::parse("http://127.0.0.1:8080/").unwrap();
+        let bare = crate::Url::parse("http://127.0.0.1:8080/").unwrap();
         let hinted = hint_base_path(not_found(), &bare, "/api/2.0/");
         assert!(
             hinted.message().contains("does not end with /api/2.0"),
             "{hinted}"
         );
-        let full = url::Url::parse("http://127.0.0.1:8080/api/2.0/").unwrap();
+        let full = crate::Url::parse("http://127.0.0.1:8080/api/2.0/").unwrap();
         assert_eq!(
             hint_base_path(not_found(), &full, "/api/2.0/").message(),
             "HTTP 404"

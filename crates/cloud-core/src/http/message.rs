@@ -1,9 +1,9 @@
 //! The request a driver builds and the response it gets back.
 
+use crate::Url;
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, HeaderName, HeaderValue, USER_AGENT};
 use http::{HeaderMap, Method, StatusCode};
-use url::Url;
 
 use super::body::{Body, ResponseBody};
 use super::client::USER_AGENT_VALUE;

@@ -301,14 +301,12 @@ impl RestClient {
                 path.push('/');
             }
             url.set_path(&path);
-        } else if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-            if self.inner.trailing_slash {
-                path.push("");
-            }
+        } else {
+            let trailing = self.inner.trailing_slash.then_some("");
+            url.extend_segments(segments.iter().copied().chain(trailing));
         }
         if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
+            url.extend_query_pairs(query.iter().copied());
         }
         url
     }

@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::Url;
 use async_trait::async_trait;
-use url::Url;
 
 use super::types::{Container, Download, DownloadOptions, ListEntry, ListObjectsRequest, Object};
 use super::types::{PendingUpload, UploadOptions, UrlMethod};

@@ -4,10 +4,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::Url;
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
-use url::Url;
 
 use super::driver::StorageDriver;
 use super::names::{check_container_name, check_metadata, check_object_name, guess_content_type};

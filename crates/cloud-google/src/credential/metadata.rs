@@ -44,7 +44,7 @@ impl MetadataServer {
         let mut url = Url::parse(&format!("{}/computeMetadata/v1/{path}", self.base))
             .map_err(|e| Error::invalid_input(format!("metadata path {path}: {e}")))?;
         if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
+            url.extend_query_pairs(query.iter().copied());
         }
         HttpRequest::new(Method::GET, url).header("metadata-flavor", "Google")
     }

@@ -91,9 +91,7 @@ pub(super) async fn exchange(
 ) -> Result<Temporary<AccessToken>> {
     let url = Url::parse(url)
         .map_err(|e| Error::invalid_input(format!("{what}: invalid token URI: {e}")))?;
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form)
-        .finish();
+    let body = cloud_core::url::form_urlencode(form.iter().copied());
     // Token grants are safe to repeat: a lost answer is asked for again.
     let request = HttpRequest::new(Method::POST, url)
         .header("content-type", "application/x-www-form-urlencoded")?

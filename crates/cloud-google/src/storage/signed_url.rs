@@ -133,8 +133,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(url.path(), "/bucket-1/dir/a%20b%2Bc.txt");
-        let q: std::collections::BTreeMap<String, String> =
-            url.query_pairs().into_owned().collect();
+        let q: std::collections::BTreeMap<String, String> = url.query_pairs().into_iter().collect();
         assert_eq!(q["X-Goog-Algorithm"], "GOOG4-RSA-SHA256");
         assert_eq!(q["X-Goog-Date"], "20251203T225902Z");
         assert_eq!(q["X-Goog-Expires"], "900");

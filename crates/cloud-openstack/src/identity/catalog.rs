@@ -1,11 +1,11 @@
 //! The service catalog: which URL serves which service, by type, name,
 //! region and interface.
 
+use cloud_core::Url;
 use cloud_core::http::json::null_as_default;
 use cloud_core::{Error, ErrorKind, Result};
 use serde::Deserialize;
 use serde_json::Value;
-use url::Url;
 
 /// Which of a service's URLs to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

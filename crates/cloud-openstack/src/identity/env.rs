@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
+use cloud_core::Url;
 use cloud_core::{Environment, Error, Result, Secret};
-use url::Url;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use super::{Auth, Interface, Scope};

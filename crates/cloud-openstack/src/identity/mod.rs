@@ -16,12 +16,12 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use cloud_core::Url;
 use cloud_core::credential::{Temporary, TokenCache};
 use cloud_core::http::{Body, HttpClient, HttpRequest, Method, Request, Signer};
 use cloud_core::secret::Redactor;
 use cloud_core::{Error, ErrorKind, Result, Secret};
 use serde_json::{Value, json};
-use url::Url;
 
 pub use self::catalog::{Catalog, Interface};
 use crate::error::{Api, response_error};

@@ -22,13 +22,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use base64::Engine as _;
 use cloud_core::Driver;
+use cloud_core::Url;
 use cloud_core::{
     Api as CoreApi, Capabilities, Capability, ComputeDriver, CreateNode, CreateVolume, Error,
     KeyPair, Node, NodeAuth, NodeImage, NodeLocation, NodeSize, Page, PageRequest, ResourceKind,
     Result, StorageVolume, VolumeSnapshot,
 };
 use serde_json::{Map, Value, json};
-use url::Url;
 
 pub use extras::{FloatingIp, SecurityGroup, SecurityGroupRule};
 

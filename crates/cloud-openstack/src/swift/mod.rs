@@ -22,6 +22,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use cloud_core::Driver;
+use cloud_core::Url;
 use cloud_core::byte_stream::FileRange;
 use cloud_core::http::{Body, HeaderMap, HttpRequest, HttpResponse, Method, StatusCode};
 use cloud_core::storage::PartSource;
@@ -30,7 +31,6 @@ use cloud_core::{
     Error, ErrorKind, ListEntry, ListObjectsRequest, Object, Page, PageRequest, PendingUpload,
     ResourceKind, Result, StorageDriver, UploadOptions, UrlMethod, WriteCondition,
 };
-use url::Url;
 
 use crate::config::{Flavor, Shared};
 use crate::error::Api;

@@ -3,10 +3,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use cloud_core::Url;
 use cloud_core::{Error, Result};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use url::Url;
 
 /// Signs `url` (an object URL) for `method` until `expires_in` from now.
 pub(crate) fn sign(url: &Url, method: &str, expires_in: Duration, key: &[u8]) -> Result<Url> {

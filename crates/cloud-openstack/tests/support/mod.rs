@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cloud_core::Url;
 use cloud_core::http::{HttpClient, HyperTransport, RetryPolicy, TlsOptions, Transport};
 use cloud_core::{Environment, Secret};
 use cloud_openstack::{Auth, ChangeWait, OpenStack, OpenStackBuilder, Scope, SloConfig};
@@ -14,7 +15,6 @@ use cloud_testkit::cassette::Scrubber;
 use cloud_testkit::record::RecordingTransport;
 use cloud_testkit::replay::ReplayTransport;
 use cloud_testkit::servers::live_server;
-use url::Url;
 
 /// The local servers the OpenStack suites run against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,7 +426,7 @@ pub async fn through_proxy(
 ) -> Option<(OpenStack, cloud_testkit::fault_proxy::FaultProxy)> {
     use cloud_testkit::conformance::faults::settings;
     let url = live_url(server)?;
-    let origin = url.origin().ascii_serialization();
+    let origin = url.origin();
     let proxy = cloud_testkit::fault_proxy::FaultProxy::start(&origin)
         .await
         .unwrap();

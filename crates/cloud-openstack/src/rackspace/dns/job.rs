@@ -4,10 +4,10 @@
 //! inside. Polling here turns that back into an ordinary call.
 
 use cloud_core::Result;
+use cloud_core::Url;
 use cloud_core::http::rest::About;
 use cloud_core::http::{HeaderMap, Method, StatusCode};
 use serde_json::{Value, json};
-use url::Url;
 
 use crate::service::Service;
 use cloud_core::http::json::null_as_default;
@@ -108,7 +108,7 @@ pub(crate) async fn finish(
             let callback = callback.ok_or_else(|| api.malformed("a job without a callbackUrl"))?;
             let mut url = Url::parse(&callback)
                 .map_err(|e| api.malformed(format!("job callbackUrl `{callback}`: {e}")))?;
-            url.query_pairs_mut().append_pair("showDetails", "true");
+            url.append_query_pair("showDetails", "true");
             let what = format!("Cloud DNS job {callback}");
             poll_until(api.shared.changes, &what, || async {
                 let body = api.send(Method::GET, url.clone(), None, None).await?.body;
