@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use cloud_core::Url;
 use cloud_core::http::{ClientOptions, HttpClient, ProxyOptions};
-use cloud_core::{ConfigOption, Error, ProviderConfig, Result};
+use cloud_core::{Error, ProviderConfig, Result, Secret};
 
 use crate::credential::{AwsCredentialProvider, AwsCredentials, Environment, Reach, Settings};
 #[cfg(feature = "ec2")]
@@ -58,12 +58,15 @@ impl MultipartConfig {
     }
 }
 
+/// The declared defaults of `multipart_threshold`, `part_size` and
+/// `concurrency` (64 MiB, 8 MiB, 4).
 impl Default for MultipartConfig {
     fn default() -> Self {
+        let defaults = Options::defaults();
         MultipartConfig {
-            threshold: 64 * 1024 * 1024,
-            part_size: 8 * 1024 * 1024,
-            concurrency: 4,
+            threshold: defaults.multipart_threshold,
+            part_size: defaults.part_size,
+            concurrency: usize::try_from(defaults.concurrency).unwrap_or(usize::MAX),
         }
     }
 }
@@ -104,68 +107,33 @@ impl Default for AwsBuilder {
     }
 }
 
-/// The typed [`CONFIG_OPTIONS`] (`session_token` is read apart, as a
-/// `Secret`).
-#[derive(Default, serde::Deserialize)]
-#[serde(default)]
-struct Options {
-    profile: Option<String>,
-    path_style: Option<bool>,
-    imds_v1_fallback: Option<bool>,
-    list_objects_v1: Option<bool>,
-    image_owners: Option<Vec<String>>,
-    balancer_zones: Option<Vec<String>>,
-    multipart_threshold: Option<u64>,
-    part_size: Option<u64>,
-    concurrency: Option<u64>,
-}
+cloud_core::provider_options! {
+    /// The options of [`CONFIG_OPTIONS`], typed.
+    struct Options;
+    /// Options [`AwsBuilder::from_config`] understands.
+    pub const CONFIG_OPTIONS;
 
-/// Options [`AwsBuilder::from_config`] understands.
-pub const CONFIG_OPTIONS: &[ConfigOption] = &[
-    ConfigOption::secret("session_token", "Session token of temporary credentials"),
-    ConfigOption::new(
-        "profile",
-        "Profile of the shared AWS config and credentials files",
-    )
-    .default_value("default"),
-    ConfigOption::new(
-        "path_style",
-        "Address buckets by path (http://host/bucket) rather than host name",
-    )
-    .boolean(),
-    ConfigOption::new(
-        "list_objects_v1",
-        "List with ListObjects (v1) for S3-compatible servers without ListObjectsV2",
-    )
-    .boolean()
-    .default_value("false"),
-    ConfigOption::new("image_owners", "Owners whose images list_images shows")
-        .list()
-        .default_value("self"),
-    ConfigOption::new(
-        "multipart_threshold",
-        "Uploads above this many bytes go in parts",
-    )
-    .number()
-    .default_value("67108864"),
-    ConfigOption::new("part_size", "Bytes per part of a multipart upload")
-        .number()
-        .default_value("8388608"),
-    ConfigOption::new("concurrency", "Parts uploaded at once")
-        .number()
-        .default_value("4"),
-    ConfigOption::new(
-        "balancer_zones",
-        "Availability zones of new load balancers (default: the region's first)",
-    )
-    .list(),
-    ConfigOption::new(
-        "imds_v1_fallback",
-        "Let instance metadata credentials fall back to IMDSv1 when IMDSv2 fails",
-    )
-    .boolean()
-    .default_value("false"),
-];
+    /// Session token of temporary credentials
+    session_token: Option<Secret> = Text, secret;
+    /// Profile of the shared AWS config and credentials files (default: AWS_PROFILE, then `default`)
+    profile: Option<String> = Text;
+    /// Address buckets by path (http://host/bucket) rather than host name (default: on for a custom endpoint)
+    path_style: Option<bool> = Bool;
+    /// List with ListObjects (v1) for S3-compatible servers without ListObjectsV2
+    list_objects_v1: bool = Bool("false");
+    /// Owners whose images list_images shows
+    image_owners: Vec<String> = List("self");
+    /// Uploads above this many bytes go in parts
+    multipart_threshold: u64 = Number("67108864");
+    /// Bytes per part of a multipart upload
+    part_size: u64 = Number("8388608");
+    /// Parts uploaded at once
+    concurrency: u64 = Number("4");
+    /// Availability zones of new load balancers (default: the region's first)
+    balancer_zones: Vec<String> = List;
+    /// Let instance metadata credentials fall back to IMDSv1 when IMDSv2 fails
+    imds_v1_fallback: bool = Bool("false");
+}
 
 impl AwsBuilder {
     /// Reads the process environment and shared files for anything not set.
@@ -179,7 +147,7 @@ impl AwsBuilder {
             endpoint: None,
             path_style: None,
             list_objects_v1: false,
-            image_owners: vec!["self".to_owned()],
+            image_owners: Options::defaults().image_owners,
             multipart: MultipartConfig::default(),
             options: ClientOptions::default(),
             tokens: TokenSource::Unique,
@@ -191,15 +159,20 @@ impl AwsBuilder {
     /// `key`/`secret` are the access key, `region`, `endpoint`, and the
     /// options in [`CONFIG_OPTIONS`].
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
-        let o: Options = config.typed(crate::PROVIDER, CONFIG_OPTIONS)?;
+        let o = Options::read(config, crate::PROVIDER)?;
         let mut b = AwsBuilder::new();
         match (config.key_value(), config.secret_value()) {
             (Some(k), Some(s)) => {
                 let mut c = AwsCredentials::new(k.clone(), s.clone());
-                if let Some(t) = config.option_value("session_token") {
-                    c = c.with_session_token(t.clone());
+                if let Some(t) = o.session_token {
+                    c = c.with_session_token(t);
                 }
                 b = b.credentials(c);
+            }
+            (None, None) if o.session_token.is_some() => {
+                return Err(Error::invalid_input(
+                    "a session_token belongs with an access key id and secret access key",
+                ));
             }
             (None, None) => {}
             _ => {
@@ -220,25 +193,17 @@ impl AwsBuilder {
         if let Some(v) = o.path_style {
             b = b.path_style(v);
         }
-        if let Some(v) = o.imds_v1_fallback {
-            b = b.imds_v1_fallback(v);
-        }
-        if let Some(v) = o.list_objects_v1 {
-            b = b.list_objects_v1(v);
-        }
-        if let Some(owners) = o.image_owners {
-            b = b.image_owners(owners);
-        }
-        if let Some(zones) = o.balancer_zones {
-            b = b.balancer_zones(zones);
-        }
+        b = b
+            .imds_v1_fallback(o.imds_v1_fallback)
+            .list_objects_v1(o.list_objects_v1)
+            .image_owners(o.image_owners)
+            .balancer_zones(o.balancer_zones);
         b.options = b.options.overridden_by(config);
-        let mut m = b.multipart;
-        m.threshold = o.multipart_threshold.unwrap_or(m.threshold);
-        m.part_size = o.part_size.unwrap_or(m.part_size);
-        if let Some(v) = o.concurrency {
-            m.concurrency = usize::try_from(v).unwrap_or(usize::MAX);
-        }
+        let m = MultipartConfig {
+            threshold: o.multipart_threshold,
+            part_size: o.part_size,
+            concurrency: usize::try_from(o.concurrency).unwrap_or(usize::MAX),
+        };
         b.multipart(m)
     }
 
