@@ -183,9 +183,11 @@ fn record(provider: &str) -> Result<(), String> {
         }
     }
     let mut command = crate::cargo();
-    command.args(["test", "-p", &found.package]);
-    for test in &found.tests {
-        command.args(["--test", test]);
+    // The recording modules of the crate's one integration-test binary
+    // (`tests/it`), as test-name filters.
+    command.args(["test", "-p", &found.package, "--test", "it", "--"]);
+    for module in &found.tests {
+        command.arg(format!("{module}::"));
     }
     command
         .env("CLOUD_FIXTURES", "record")

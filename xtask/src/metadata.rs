@@ -26,7 +26,7 @@ pub(crate) struct Recordable {
     pub(crate) provider: String,
     /// The package whose tests record them.
     pub(crate) package: String,
-    /// The test targets that record them.
+    /// The modules of its `tests/it` binary that record them.
     pub(crate) tests: Vec<String>,
     /// The folders under `fixtures/` they rewrite.
     pub(crate) folders: Vec<String>,

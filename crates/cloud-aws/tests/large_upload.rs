@@ -7,6 +7,7 @@
 //! high-water mark is its own.
 #![allow(clippy::unwrap_used)]
 
+#[path = "it/support/mod.rs"]
 mod support;
 
 use cloud_aws::MultipartConfig;

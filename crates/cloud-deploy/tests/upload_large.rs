@@ -2,6 +2,7 @@
 //! binary of its own, so no other test moves this process's peak memory.
 #![allow(clippy::unwrap_used)]
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::io::Write;

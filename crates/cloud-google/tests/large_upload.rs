@@ -6,6 +6,7 @@
 //! in this file, so the process's high-water mark is its own.
 #![allow(clippy::unwrap_used)]
 
+#[path = "it/support/mod.rs"]
 mod support;
 
 use cloud_core::Storage;

@@ -19,7 +19,6 @@
 //! capabilities, and checks that what it does not declare answers
 //! `Unsupported`.
 
-pub mod aws_credentials;
 pub mod canned;
 pub mod cassette;
 pub mod conformance;

@@ -1,6 +1,6 @@
 //! Where a provider's suites get their transport: replaying its recorded
 //! exchanges offline, or its live server (recording the exchanges when
-//! `CLOUD_FIXTURES=record`). What each provider's `tests/support` would
+//! `CLOUD_FIXTURES=record`). What each provider's `tests/it/support` would
 //! otherwise write again: the fixture path, the hint to re-record, the
 //! server lookup, and quick retries for tests.
 
@@ -14,7 +14,7 @@ use crate::cassette::Scrubber;
 use crate::replay::ReplayTransport;
 
 /// A provider's recordings and live server, declared once in its
-/// `tests/support`.
+/// `tests/it/support`.
 #[derive(Debug, Clone, Copy)]
 pub struct Recordings {
     /// The folder under `fixtures/` (`gandi/livedns`).

@@ -1,5 +1,5 @@
 //! Each AWS credential source end to end: instance metadata, container and
-//! SSO against the loopback emulator (`cloud_testkit::aws_credentials`),
+//! SSO against the loopback emulator (`crate::credentials_emulator`),
 //! credential_process with a real process, and STS (web identity, role
 //! chains) against moto. Renewal before expiry, single-flight under load
 //! and renewal after a refusal are tested on the same paths.
@@ -9,10 +9,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::credentials_emulator::{CONTAINER_PATH, CredentialsEmulator, Settings};
 use cloud_aws::{Aws, AwsBuilder, AwsCredentials, Environment};
 use cloud_core::ErrorKind;
 use cloud_core::http::RetryPolicy;
-use cloud_testkit::aws_credentials::{CONTAINER_PATH, CredentialsEmulator, Settings};
 use cloud_testkit::canned::{Canned, CannedTransport};
 use cloud_testkit::servers::live_server;
 

@@ -2,7 +2,7 @@
 //! credentials from, where no real server can run: EC2 instance metadata
 //! (IMDSv2 and v1), the ECS/EKS container credentials endpoint, and the
 //! IAM Identity Center (SSO) portal. What was checked against AWS's
-//! documentation is in `aws_credentials.md` beside this file.
+//! documentation is in `credentials_emulator.md` beside this file.
 //!
 //! Every credential document carries a fresh access key id
 //! (`ASIAEMULATOR<source><n>`), so a test sees which issuance signed a
@@ -67,7 +67,6 @@ struct Counters {
 pub struct CredentialsEmulator {
     addr: SocketAddr,
     counters: Arc<Counters>,
-    settings: Arc<Mutex<Settings>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -86,7 +85,7 @@ impl CredentialsEmulator {
         let settings = Arc::new(Mutex::new(settings));
         let state = Arc::new(State {
             counters: counters.clone(),
-            settings: settings.clone(),
+            settings,
             sessions: Mutex::new(Vec::new()),
         });
         let task = tokio::spawn(async move {
@@ -109,7 +108,6 @@ impl CredentialsEmulator {
         Ok(CredentialsEmulator {
             addr,
             counters,
-            settings,
             task,
         })
     }
@@ -117,12 +115,6 @@ impl CredentialsEmulator {
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
-    }
-
-    /// Changes the behaviour from now on.
-    pub fn set(&self, change: impl FnOnce(&mut Settings)) {
-        let mut settings = self.settings.lock().unwrap_or_else(|p| p.into_inner());
-        change(&mut settings);
     }
 
     /// IMDSv2 session tokens issued.
@@ -138,11 +130,6 @@ impl CredentialsEmulator {
     /// Container credentials issued.
     pub fn container_issued(&self) -> u64 {
         self.counters.container.load(Ordering::SeqCst)
-    }
-
-    /// SSO role credentials issued.
-    pub fn sso_issued(&self) -> u64 {
-        self.counters.sso.load(Ordering::SeqCst)
     }
 }
 

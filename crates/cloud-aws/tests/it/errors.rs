@@ -5,7 +5,7 @@
 //! codes and request ids.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use cloud_core::{
     Compute, Dns, ErrorKind, LoadBalancers, RecordSpec, RecordType, ResourceKind, Storage,

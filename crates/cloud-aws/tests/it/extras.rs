@@ -2,7 +2,7 @@
 //! against moto.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

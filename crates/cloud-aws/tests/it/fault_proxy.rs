@@ -2,7 +2,7 @@
 //! through a proxy that damages the real server's answers.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! `cargo xtask test`; set `CLOUD_FIXTURES=record` to re-record the fixtures
 //! the offline replay uses (`cargo xtask fixtures record aws` does both).
 
-mod support;
+use crate::support;
 
 use support::{Server, live};
 

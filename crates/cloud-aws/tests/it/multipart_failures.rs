@@ -4,7 +4,7 @@
 //! refused by a server that verifies SigV4.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

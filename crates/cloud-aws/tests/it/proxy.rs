@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
+use crate::credentials_emulator::{CredentialsEmulator, Settings};
 use cloud_aws::{AwsBuilder, AwsCredentials, Environment};
 use cloud_core::http::{ClientOptions, ProxyOptions, RetryPolicy};
-use cloud_testkit::aws_credentials::{CredentialsEmulator, Settings};
 use cloud_testkit::http_proxy::HttpProxy;
 use cloud_testkit::servers::live_server;
 
@@ -117,7 +117,7 @@ async fn container_credentials_are_never_proxied() {
     let uri = format!(
         "{}{}",
         emulator.url(),
-        cloud_testkit::aws_credentials::CONTAINER_PATH
+        crate::credentials_emulator::CONTAINER_PATH
     );
     let aws = builder(env(&[
         ("HTTP_PROXY", &proxy.url()),

@@ -2,7 +2,7 @@
 //! from moto and s3s-fs. No server is needed; any request that differs from
 //! the recording fails.
 
-mod support;
+use crate::support;
 
 use support::{Server, replay};
 

@@ -5,7 +5,7 @@
 //! undecoded, where the upload must still end with the file's exact bytes.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

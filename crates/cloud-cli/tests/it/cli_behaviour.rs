@@ -2,7 +2,7 @@
 //! reach for, and the DNS rules, on the embedded default.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::process::Stdio;
 

@@ -2,7 +2,7 @@
 //! survives and every id is handed out once.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::process::{Child, Stdio};

@@ -3,7 +3,7 @@
 #![cfg(feature = "deploy")]
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 //! compute, load balancers and DNS kept in state files between commands.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use support::{Home, sample_tree};
 

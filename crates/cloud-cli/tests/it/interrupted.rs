@@ -5,7 +5,7 @@
 //! recursive download never writes outside its destination.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Child, Stdio};

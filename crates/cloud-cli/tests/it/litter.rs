@@ -3,7 +3,7 @@
 //! live transfer in another process is still writing is never touched.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

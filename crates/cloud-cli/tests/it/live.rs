@@ -3,7 +3,7 @@
 //! traces free of secrets.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use cloud_testkit::servers::live_server;
 use support::{Home, sample_tree, with};

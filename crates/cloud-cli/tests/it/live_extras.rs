@@ -5,7 +5,7 @@
 //! not enforce them (moto).
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use cloud_testkit::servers::live_server;
 use support::http::request;

@@ -4,7 +4,7 @@
 //! legacy S3 bucket names.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! Large copies run in bounded memory, and show progress on a terminal.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 

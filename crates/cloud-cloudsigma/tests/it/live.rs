@@ -2,7 +2,7 @@
 //! emulator (skipped when it is not running; `cargo xtask test` starts it).
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 mod compute {
     cloud_testkit::compute_suite!(|case: &'static str| async move {

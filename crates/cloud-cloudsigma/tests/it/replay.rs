@@ -2,7 +2,7 @@
 //! CloudSigma reference emulator (`fixtures/cloudsigma/api/`), always, offline.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 mod compute {
     cloud_testkit::compute_suite!(|case: &'static str| async move {

@@ -2,7 +2,7 @@
 //! answer SSH at the local sshd.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Logging in and running steps against a real OpenSSH server on loopback.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! emulator (skipped when it is not running; `cargo xtask test` starts it).
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 mod livedns {
     cloud_testkit::dns_suite!(|case: &'static str| async move {

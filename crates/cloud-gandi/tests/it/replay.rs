@@ -2,7 +2,7 @@
 //! LiveDNS reference emulator (`fixtures/gandi/livedns/`), always, offline.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 mod livedns {
     cloud_testkit::dns_suite!(|case: &'static str| async move {

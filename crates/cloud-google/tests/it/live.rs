@@ -3,7 +3,7 @@
 //! (both skipped when not running; `cargo xtask test` starts them).
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 mod fake_gcs_server {
     cloud_testkit::storage_suite!(|case: &'static str| async move {

@@ -2,7 +2,7 @@
 //! fake-gcs-server (`fixtures/google/storage/`), always, offline.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 mod storage {
     cloud_testkit::storage_suite!(|case: &'static str| async move {

@@ -2,7 +2,7 @@
 //! damages the real server's answers (tempauth tokens, SLO segments).
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use cloud_core::Storage;
 use cloud_testkit::conformance::faults::StorageFaultFixture;

@@ -6,7 +6,7 @@
 //! the faults injected outside the recording) and replays offline.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

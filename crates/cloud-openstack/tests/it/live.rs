@@ -4,7 +4,7 @@
 //! set `CLOUD_FIXTURES=record` to re-record the fixtures the offline replay
 //! uses (`cargo xtask fixtures record openstack` does both).
 
-mod support;
+use crate::support;
 
 use support::{Server, live};
 

@@ -2,7 +2,7 @@
 //! recorded from Swift, mimic and the reference emulator. No server is needed; any request that
 //! differs from the recording fails.
 
-mod support;
+use crate::support;
 
 use support::{Server, replay};
 

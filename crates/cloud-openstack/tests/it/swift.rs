@@ -5,7 +5,7 @@
 //! renewed without the caller seeing it; a wrong key is refused.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

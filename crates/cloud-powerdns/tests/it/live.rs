@@ -3,7 +3,7 @@
 //! and starts it, as this crate's manifest declares).
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 mod powerdns {
     cloud_testkit::dns_suite!(|case: &'static str| async move {

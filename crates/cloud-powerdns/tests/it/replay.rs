@@ -2,7 +2,7 @@
 //! (`fixtures/powerdns/api/`), always, offline.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 mod powerdns {
     cloud_testkit::dns_suite!(|case: &'static str| async move {

@@ -1,0 +1,18 @@
+//! The crate's integration tests, one binary (linking one per file cost
+//! CI more than the tests took); each module was a test file of its own.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod cli_behaviour;
+mod concurrency;
+mod deploy;
+mod embedded;
+mod interrupted;
+mod litter;
+mod live;
+mod live_extras;
+mod provider_answers;
+mod security;
+mod transfers;

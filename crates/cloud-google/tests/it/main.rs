@@ -1,0 +1,10 @@
+//! The crate's integration tests, one binary (linking one per file cost
+//! CI more than the tests took); each module was a test file of its own.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod live;
+mod replay;
+mod storage_servers;

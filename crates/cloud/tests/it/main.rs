@@ -1,0 +1,7 @@
+//! The crate's integration tests, one binary (linking one per file cost
+//! CI more than the tests took); each module was a test file of its own.
+
+#![allow(clippy::unwrap_used)]
+
+mod bad_input;
+mod redaction;
