@@ -49,8 +49,8 @@ use bytes::BytesMut;
 use cloud_core::Driver;
 use cloud_core::paging::page_of;
 use cloud_core::{
-    Api, ByteStream, Capabilities, Capability, ConfigOption, Container, Download, DownloadOptions,
-    Error, ErrorKind, ExtraOperation, ListEntry, ListObjectsRequest, Object, Page, PageRequest,
+    Api, ByteStream, Capabilities, Capability, Container, Download, DownloadOptions, Error,
+    ErrorKind, ExtraOperation, ListEntry, ListObjectsRequest, Object, Page, PageRequest,
     ProviderConfig, ProviderDescription, ResourceKind, Result, StorageDriver, UploadOptions,
 };
 use futures::StreamExt;
@@ -84,11 +84,15 @@ pub const DESCRIPTION: ProviderDescription = ProviderDescription {
 pub const ENTRY: cloud_core::provider::Provider = cloud_core::provider::Provider::new(DESCRIPTION)
     .with_storage(|c| Ok(cloud_core::Storage::new(LocalStorage::from_config(c)?)));
 
-/// Options `LocalStorage::from_config` understands.
-pub const CONFIG_OPTIONS: &[ConfigOption] = &[ConfigOption::new(
-    "root",
-    "The folder holding the containers (also the endpoint)",
-)];
+cloud_core::provider_options! {
+    /// The options of [`CONFIG_OPTIONS`], typed.
+    struct Options;
+    /// Options `LocalStorage::from_config` understands.
+    pub const CONFIG_OPTIONS;
+
+    /// The folder holding the containers (also the endpoint)
+    root: Option<PathBuf> = Text;
+}
 
 /// Environment variable naming the default account folder.
 pub const ROOT_ENV: &str = "CLOUD_LOCAL_ROOT";
@@ -127,9 +131,9 @@ impl LocalStorage {
     /// Reads a run-time configuration: the account folder is the `root`
     /// option, else the endpoint, else [`default_root`].
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
-        config.check_options(PROVIDER, CONFIG_OPTIONS)?;
-        let root = match (config.option_value("root"), config.endpoint_str()) {
-            (Some(root), _) => PathBuf::from(root.expose()),
+        let options = Options::read(config, PROVIDER)?;
+        let root = match (options.root, config.endpoint_str()) {
+            (Some(root), _) => root,
             (None, Some(endpoint)) => {
                 PathBuf::from(endpoint.strip_prefix("file://").unwrap_or(endpoint))
             }

@@ -34,7 +34,7 @@ mod storage;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use cloud_core::{Api, ConfigOption, ExtraOperation, ProviderConfig, ProviderDescription, Result};
+use cloud_core::{Api, ExtraOperation, ProviderConfig, ProviderDescription, Result};
 
 pub use compute::MemoryCompute;
 pub use dns::MemoryDns;
@@ -98,18 +98,17 @@ pub const ENTRY: cloud_core::provider::Provider = cloud_core::provider::Provider
     })
     .with_dns(|c| Ok(cloud_core::Dns::new(MemoryCloud::from_config(c)?.dns())));
 
-/// Options `MemoryCloud::from_config` understands.
-pub const CONFIG_OPTIONS: &[ConfigOption] = &[
-    ConfigOption::new(
-        "transition_delay_ms",
-        "Milliseconds nodes and balancers spend pending, rebooting, stopping...",
-    )
-    .number(),
-    ConfigOption::new(
-        "ssh_endpoint",
-        "host:port of an SSH server that new nodes answer on (deployment tests)",
-    ),
-];
+cloud_core::provider_options! {
+    /// The options of [`CONFIG_OPTIONS`], typed.
+    struct Options;
+    /// Options `MemoryCloud::from_config` understands.
+    pub const CONFIG_OPTIONS;
+
+    /// Milliseconds nodes and balancers spend pending, rebooting, stopping...
+    transition_delay_ms: u64 = Number("500");
+    /// host:port of an SSH server that new nodes answer on (deployment tests)
+    ssh_endpoint: Option<String> = Text;
+}
 
 /// Options for an in-memory cloud.
 #[derive(Debug, Clone)]
@@ -162,13 +161,11 @@ impl MemoryCloud {
     /// Reads a run-time configuration: the option `transition_delay_ms`
     /// sets the transition delay; credentials, region and endpoint are ignored.
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
-        config.check_options(PROVIDER, CONFIG_OPTIONS)?;
-        let mut builder = Self::builder();
-        if let Some(ms) = config.u64_option("transition_delay_ms")? {
-            builder = builder.transition_delay(Duration::from_millis(ms));
-        }
-        if let Some(endpoint) = ssh_endpoint_option(config)? {
-            builder = builder.ssh_endpoint(endpoint);
+        let options = Options::read(config, PROVIDER)?;
+        let mut builder =
+            Self::builder().transition_delay(Duration::from_millis(options.transition_delay_ms));
+        if let Some(endpoint) = options.ssh_endpoint {
+            builder = builder.ssh_endpoint(parse_ssh_endpoint(&endpoint)?);
         }
         Ok(builder.build())
     }
@@ -176,7 +173,7 @@ impl MemoryCloud {
     /// Starts configuring.
     pub fn builder() -> MemoryCloudBuilder {
         MemoryCloudBuilder {
-            transition_delay: Duration::from_millis(500),
+            transition_delay: Duration::from_millis(Options::defaults().transition_delay_ms),
             ssh_endpoint: None,
         }
     }
@@ -210,10 +207,14 @@ impl MemoryCloud {
 
 /// The `ssh_endpoint` option (`host:port`), if set.
 pub fn ssh_endpoint_option(config: &ProviderConfig) -> Result<Option<SocketAddr>> {
-    let Some(value) = config.option_value("ssh_endpoint") else {
-        return Ok(None);
-    };
-    value.expose().parse().map(Some).map_err(|_| {
+    config
+        .option_value("ssh_endpoint")
+        .map(|value| parse_ssh_endpoint(value.expose()))
+        .transpose()
+}
+
+fn parse_ssh_endpoint(value: &str) -> Result<SocketAddr> {
+    value.parse().map_err(|_| {
         cloud_core::Error::invalid_input(
             "option `ssh_endpoint` of provider `memory` must be an IP address and port, like 127.0.0.1:2222",
         )

@@ -10,7 +10,7 @@ use std::time::Duration;
 use cloud_core::Url;
 use cloud_core::http::{ClientOptions, HttpClient};
 use cloud_core::unique::TokenSource;
-use cloud_core::{ConfigOption, Environment, Error, ProviderConfig, Result, Secret};
+use cloud_core::{Environment, Error, ProviderConfig, Result, Secret};
 
 use crate::identity::{Auth, Interface, Scope, Session, TokenSigner, env};
 
@@ -91,54 +91,58 @@ impl SloConfig {
     }
 }
 
+/// The declared defaults of `slo_threshold`, `segment_size` and
+/// `concurrency` (64 MiB, 8 MiB, 4).
 impl Default for SloConfig {
     fn default() -> Self {
+        let defaults = Options::defaults();
         SloConfig {
-            threshold: 64 * 1024 * 1024,
-            segment_size: 8 * 1024 * 1024,
-            concurrency: 4,
+            threshold: defaults.slo_threshold,
+            segment_size: defaults.segment_size,
+            concurrency: usize::try_from(defaults.concurrency).unwrap_or(usize::MAX),
         }
     }
 }
 
-/// Options [`OpenStackBuilder::from_config`] understands.
-pub const CONFIG_OPTIONS: &[ConfigOption] = &[
-    ConfigOption::new(
-        "project_name",
-        "Project (tenant) to scope the token to, by name",
-    ),
-    ConfigOption::new(
-        "project_id",
-        "Project (tenant) to scope the token to, by id",
-    ),
-    ConfigOption::new("user_domain_name", "Keystone domain of the user"),
-    ConfigOption::new("project_domain_name", "Keystone domain of the project"),
-    ConfigOption::new("tenant_name", "Tenant name (identity v2.0)"),
-    ConfigOption::new("interface", "Catalog interface: public, internal or admin")
-        .default_value("public"),
-    ConfigOption::new("cloud", "Entry of clouds.yaml to read"),
-    ConfigOption::secret(
-        "temp_url_key",
-        "Swift account key that signs temporary URLs",
-    ),
-    ConfigOption::new("segment_size", "Bytes per segment of a large (SLO) upload")
-        .number()
-        .default_value("8388608"),
-    ConfigOption::new(
-        "slo_threshold",
-        "Uploads above this many bytes go in segments",
-    )
-    .number()
-    .default_value("67108864"),
-    ConfigOption::new("concurrency", "Segments uploaded at once")
-        .number()
-        .default_value("4"),
-    ConfigOption::new("nova_microversion", "Compute API microversion to request"),
-    ConfigOption::new("storage_url", "Object-store URL, instead of the catalog's"),
-    ConfigOption::new("compute_url", "Compute URL, instead of the catalog's"),
-    ConfigOption::new("vip_subnet_id", "Subnet of new load balancers' addresses"),
-    ConfigOption::new("vip_network_id", "Network of new load balancers' addresses"),
-];
+cloud_core::provider_options! {
+    /// The options of [`CONFIG_OPTIONS`], typed.
+    struct Options;
+    /// Options [`OpenStackBuilder::from_config`] understands.
+    pub const CONFIG_OPTIONS;
+
+    /// Project (tenant) to scope the token to, by name
+    project_name: Option<String> = Text;
+    /// Project (tenant) to scope the token to, by id
+    project_id: Option<String> = Text;
+    /// Keystone domain of the user
+    user_domain_name: Option<String> = Text;
+    /// Keystone domain of the project (default: Default)
+    project_domain_name: Option<String> = Text;
+    /// Tenant name (identity v2.0)
+    tenant_name: Option<String> = Text;
+    /// Catalog interface: public, internal or admin (default: the clouds.yaml entry's, else public)
+    interface: Option<String> = Text;
+    /// Entry of clouds.yaml to read
+    cloud: Option<String> = Text;
+    /// Swift account key that signs temporary URLs
+    temp_url_key: Option<Secret> = Text, secret;
+    /// Bytes per segment of a large (SLO) upload
+    segment_size: u64 = Number("8388608");
+    /// Uploads above this many bytes go in segments
+    slo_threshold: u64 = Number("67108864");
+    /// Segments uploaded at once
+    concurrency: u64 = Number("4");
+    /// Compute API microversion to request
+    nova_microversion: Option<String> = Text;
+    /// Object-store URL, instead of the catalog's
+    storage_url: Option<String> = Text;
+    /// Compute URL, instead of the catalog's
+    compute_url: Option<String> = Text;
+    /// Subnet of new load balancers' addresses
+    vip_subnet_id: Option<String> = Text;
+    /// Network of new load balancers' addresses
+    vip_network_id: Option<String> = Text;
+}
 
 /// Configures an [`OpenStack`] client.
 ///
@@ -215,11 +219,10 @@ impl OpenStackBuilder {
     /// password, with `endpoint` the identity URL (v3 unless it ends in
     /// `/v2.0` or `/v1.0`). Options: [`CONFIG_OPTIONS`].
     pub fn from_config(config: &ProviderConfig, flavor: Flavor) -> Result<Self> {
-        config.check_options(flavor.provider(), CONFIG_OPTIONS)?;
+        let o = Options::read(config, flavor.provider())?;
         let mut b = Self::new(flavor);
-        let opt = |name: &str| config.option_value(name).map(|s| s.expose().to_owned());
-        if let Some(cloud) = opt("cloud") {
-            let s = env::from_clouds_yaml(&b.env, &cloud)?;
+        if let Some(cloud) = &o.cloud {
+            let s = env::from_clouds_yaml(&b.env, cloud)?;
             b.auth = Some(s.auth);
             b.region = s.region;
             b.interface = s.interface;
@@ -264,8 +267,8 @@ impl OpenStackBuilder {
                                 url: parsed(url)?,
                                 username: user,
                                 password: secret.clone(),
-                                tenant_name: opt("tenant_name").or_else(|| opt("project_name")),
-                                tenant_id: opt("project_id"),
+                                tenant_name: o.tenant_name.clone().or(o.project_name.clone()),
+                                tenant_id: o.project_id.clone(),
                             }
                         } else {
                             let url = if trimmed.ends_with("/v3") {
@@ -274,9 +277,11 @@ impl OpenStackBuilder {
                                 format!("{trimmed}/v3")
                             };
                             let scope = Scope {
-                                project_name: opt("project_name"),
-                                project_id: opt("project_id"),
-                                project_domain_name: opt("project_domain_name")
+                                project_name: o.project_name.clone(),
+                                project_id: o.project_id.clone(),
+                                project_domain_name: o
+                                    .project_domain_name
+                                    .clone()
                                     .or_else(|| Some("Default".into())),
                                 ..Scope::default()
                             };
@@ -284,7 +289,7 @@ impl OpenStackBuilder {
                                 url: parsed(&url)?,
                                 user,
                                 user_is_id: false,
-                                user_domain: opt("user_domain_name"),
+                                user_domain: o.user_domain_name.clone(),
                                 password: secret.clone(),
                                 scope,
                             }
@@ -302,40 +307,38 @@ impl OpenStackBuilder {
         if let Some(r) = config.region_str() {
             b.region = Some(r.to_owned());
         }
-        if let Some(i) = opt("interface") {
-            b.interface = Interface::parse(&i)?;
+        if let Some(i) = &o.interface {
+            b.interface = Interface::parse(i)?;
         }
-        if let Some(k) = config.option_value("temp_url_key") {
-            b.temp_url_key = Some(k.clone());
+        if let Some(k) = o.temp_url_key {
+            b.temp_url_key = Some(k);
         }
-        if let Some(v) = opt("nova_microversion") {
+        if let Some(v) = o.nova_microversion {
             b.nova_microversion = Some(v);
         }
-        if let Some(v) = opt("vip_subnet_id") {
+        if let Some(v) = o.vip_subnet_id {
             b = b.vip_subnet_id(v);
-        } else if let Some(v) = opt("vip_network_id") {
+        } else if let Some(v) = o.vip_network_id {
             b = b.vip_network_id(v);
         }
-        for (option, service) in [("storage_url", "object-store"), ("compute_url", "compute")] {
-            if let Some(u) = opt(option) {
+        for (option, service, url) in [
+            ("storage_url", "object-store", &o.storage_url),
+            ("compute_url", "compute", &o.compute_url),
+        ] {
+            if let Some(u) = url {
                 b = b.endpoint_override(
                     service,
-                    Url::parse(&u)
+                    Url::parse(u)
                         .map_err(|e| Error::invalid_input(format!("invalid {option}: {e}")))?,
                 );
             }
         }
         b.options = b.options.overridden_by(config);
-        let mut slo = b.slo;
-        if let Some(v) = config.u64_option("segment_size")? {
-            slo.segment_size = v;
-        }
-        if let Some(v) = config.u64_option("slo_threshold")? {
-            slo.threshold = v;
-        }
-        if let Some(v) = config.u64_option("concurrency")? {
-            slo.concurrency = usize::try_from(v).unwrap_or(usize::MAX);
-        }
+        let slo = SloConfig {
+            threshold: o.slo_threshold,
+            segment_size: o.segment_size,
+            concurrency: usize::try_from(o.concurrency).unwrap_or(usize::MAX),
+        };
         b.slo(slo)
     }
 
