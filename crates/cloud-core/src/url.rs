@@ -795,6 +795,34 @@ mod tests {
         }
     }
 
+    /// Hostile strings: no panic, and what parses reads back the same.
+    #[test]
+    fn arbitrary_input_never_panics_and_round_trips() {
+        const PIECES: &[&str] = &[
+            "http", "https", "HTTP", "s3", ":", "//", "/", "\\", "?", "#", "@", "[", "]", "::1",
+            "%", "%2e", ".", "..", "a", "Host", "8080", "99999", " ", "\t", "ü", "&", "=", "+",
+            "x:y", "", "\u{0}", "%zz",
+        ];
+        let base = Url::parse("https://h.example/a/b/c?q#f").unwrap();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 9) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
+            }
+            if let Ok(url) = Url::parse(&text) {
+                let again = Url::parse(url.as_str());
+                assert_eq!(again.as_ref(), Ok(&url), "{text:?} -> {url}");
+            }
+            if let Ok(url) = base.join(&text) {
+                assert_eq!(Url::parse(url.as_str()).as_ref(), Ok(&url), "join {text:?}");
+            }
+        }
+    }
+
     #[test]
     fn builds_paths_and_queries() {
         let mut url = Url::parse("https://h/v1/").unwrap();
