@@ -8,3 +8,4 @@ mod support;
 mod live;
 mod replay;
 mod storage_servers;
+mod token_exchange;
