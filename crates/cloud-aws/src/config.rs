@@ -533,3 +533,40 @@ impl Aws {
         Route53Dns::new(self.shared.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_default_from_their_declaration() {
+        let b = AwsBuilder::from_config(&ProviderConfig::new()).unwrap();
+        assert_eq!(b.multipart, MultipartConfig::default());
+        assert_eq!(b.multipart.part_size, 8 * 1024 * 1024);
+        assert_eq!(b.image_owners, ["self"]);
+        assert_eq!((b.profile, b.path_style), (None, None));
+
+        let config = ProviderConfig::new()
+            .option("part_size", "5242880")
+            .option("concurrency", "2")
+            .option("image_owners", "amazon,self");
+        let b = AwsBuilder::from_config(&config).unwrap();
+        assert_eq!(
+            (b.multipart.part_size, b.multipart.concurrency),
+            (5_242_880, 2)
+        );
+        assert_eq!(b.multipart.threshold, 64 * 1024 * 1024);
+        assert_eq!(b.image_owners, ["amazon", "self"]);
+    }
+
+    #[test]
+    fn a_session_token_needs_the_key_and_secret() {
+        let alone = ProviderConfig::new().option("session_token", "token-canary");
+        let err = AwsBuilder::from_config(&alone).unwrap_err();
+        assert_eq!(*err.kind(), cloud_core::ErrorKind::InvalidInput, "{err}");
+        assert!(!err.to_string().contains("token-canary"), "{err}");
+
+        let complete = alone.key("AKIDEXAMPLE").secret("secret");
+        assert!(AwsBuilder::from_config(&complete).is_ok());
+    }
+}

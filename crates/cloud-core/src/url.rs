@@ -592,14 +592,11 @@ impl Url {
     pub fn extend_query_pairs<'p>(&mut self, pairs: impl IntoIterator<Item = (&'p str, &'p str)>) {
         let mut parts = self.parts();
         let mut query = parts.query.take().unwrap_or_default();
-        for (name, value) in pairs {
-            if !query.is_empty() {
-                query.push('&');
-            }
-            form_urlencode_into(&mut query, name);
-            query.push('=');
-            form_urlencode_into(&mut query, value);
+        let added = form_urlencode(pairs);
+        if !query.is_empty() && !added.is_empty() {
+            query.push('&');
         }
+        query.push_str(&added);
         parts.query = Some(query);
         *self = parts.build();
     }

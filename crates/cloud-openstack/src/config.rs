@@ -601,3 +601,47 @@ impl OpenStack {
         crate::swift::SwiftStorage::new(self.shared.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(config: ProviderConfig) -> Result<OpenStackBuilder> {
+        OpenStackBuilder::from_config(&config, Flavor::OpenStack)
+    }
+
+    #[test]
+    fn options_default_from_their_declaration() {
+        let b = read(ProviderConfig::new()).unwrap();
+        assert_eq!(b.slo, SloConfig::default());
+        assert_eq!(b.slo.segment_size, 8 * 1024 * 1024);
+        assert_eq!(b.interface, Interface::Public);
+
+        let b = read(
+            ProviderConfig::new()
+                .option("segment_size", "1048576")
+                .option("interface", "internal")
+                .option("temp_url_key", "key-canary"),
+        )
+        .unwrap();
+        assert_eq!(b.slo.segment_size, 1_048_576);
+        assert_eq!(b.slo.threshold, 64 * 1024 * 1024);
+        assert_eq!(b.interface, Interface::Internal);
+        assert_eq!(
+            b.temp_url_key.as_ref().map(|k| k.expose()),
+            Some("key-canary")
+        );
+    }
+
+    #[test]
+    fn ill_typed_or_unknown_options_are_refused() {
+        for config in [
+            ProviderConfig::new().option("segment_size", "big"),
+            ProviderConfig::new().option("segmnet_size", "1"),
+            ProviderConfig::new().option("interface", "sideways"),
+        ] {
+            let err = read(config).unwrap_err();
+            assert_eq!(*err.kind(), cloud_core::ErrorKind::InvalidInput, "{err}");
+        }
+    }
+}
