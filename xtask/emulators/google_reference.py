@@ -10,11 +10,12 @@ assertion's RS256 signature is verified with the public half of the test
 key (the key file is the second argument; the RSA arithmetic and the DER
 reading are done here, in the standard library), `iss` must be the key's
 `client_email`, `aud` the token URI, `scope` present, and `iat`/`exp` an
-hour at most and current. What Google answers was taken from the same
-reference: a token answer `{"access_token", "expires_in": 3599,
-"token_type": "Bearer"}`, and a refused grant 400 `{"error":
-"invalid_grant", "error_description": ...}` (an unknown grant type:
-`unsupported_grant_type`).
+hour at most and current. The answers follow OAuth 2.0 (RFC 6749,
+sections 5.1 and 5.2), which Google's reference points to: a token answer
+`{"access_token", "expires_in": 3599, "token_type": "Bearer"}`, and a
+refused grant 400 `{"error": "invalid_grant", "error_description": ...}`
+(an unknown grant type: `unsupported_grant_type`). They were not compared
+with a recorded Google answer (no account was available).
 
 Usage: python3 google_reference.py PORT KEY_FILE
 """
