@@ -1,8 +1,9 @@
 """Reference emulator of Google's OAuth 2.0 token endpoint, written from
 Google's "Using OAuth 2.0 for Server to Server Applications" reference,
-where no local server exists. It is the first piece of the Google
-reference emulator (issue 16: Compute Engine, Cloud DNS and load balancing
-come next, on the same token).
+where no local server exists, and the front of the Google reference
+emulator: the APIs it serves (Cloud DNS in google_dns.py; Compute Engine
+and load balancing come next) accept only tokens it issued, for a scope
+that covers them, as Google's do.
 
 The token endpoint does what Google's does with a service account's JWT
 bearer grant, checked independently of the Rust code that signs: the
@@ -27,6 +28,7 @@ import sys
 import time
 from urllib.parse import parse_qs
 
+import google_dns
 from emulator import Reply, serve
 
 # DigestInfo prefix of a SHA-256 hash in an RSASSA-PKCS1-v1_5 signature.
@@ -136,6 +138,34 @@ def route_tokeninfo(request):
     raise Reply(200, {"scope": TOKENS[token], "expires_in": 3599})
 
 
+# The scopes each API accepts besides cloud-platform.
+API_SCOPES = {"dns": "https://www.googleapis.com/auth/ndev.clouddns.readwrite"}
+CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
+
+
+def authorize(request, api):
+    """Refuses a request without a token this emulator issued for a scope
+    covering `api`, in Google's words."""
+    header = request.headers.get("Authorization") or ""
+    token = header[len("Bearer "):] if header.startswith("Bearer ") else None
+    if token not in TOKENS:
+        message = ("Request had invalid authentication credentials. Expected OAuth 2 access "
+                   "token, login cookie or other valid authentication credential.")
+        raise Reply(401, {"error": {
+            "code": 401, "message": message,
+            "errors": [{"message": "Invalid Credentials", "domain": "global",
+                        "reason": "authError", "location": "Authorization",
+                        "locationType": "header"}],
+            "status": "UNAUTHENTICATED"}}, {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'})
+    if not {CLOUD_PLATFORM, API_SCOPES[api]} & set(TOKENS[token].split()):
+        message = "Request had insufficient authentication scopes."
+        raise Reply(403, {"error": {
+            "code": 403, "message": message,
+            "errors": [{"message": "Insufficient Permission", "domain": "global",
+                        "reason": "insufficientPermissions"}],
+            "status": "PERMISSION_DENIED"}})
+
+
 def main():
     with open(sys.argv[2]) as file:
         account = json.load(file)
@@ -154,8 +184,12 @@ def main():
             route_token(request, key)
         if request.path_only == "/tokeninfo":
             route_tokeninfo(request)
+        if request.parts[:3] == ["dns", "v1", "projects"] and len(request.parts) > 3:
+            authorize(request, "dns")
+            body = request.json(google_dns.error(400, "parseError", "Parse Error"))
+            google_dns.route(request, request.parts[3:], body)
 
-    serve("google-reference", route)
+    serve("google-reference", route, decode_parts=True)
 
 
 if __name__ == "__main__":

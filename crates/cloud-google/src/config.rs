@@ -10,15 +10,20 @@ use std::sync::Arc;
 
 use cloud_core::http::rest::RestClient;
 use cloud_core::http::{ClientOptions, HttpClient};
+use cloud_core::poll::ChangeWait;
 use cloud_core::secret::Redactor;
 use cloud_core::{Environment, Error, ProviderConfig, Result, Url};
 
 use crate::PROVIDER;
 use crate::credential::{GoogleCredentials, ResolvedCredentials, ServiceAccountKey};
+use crate::dns::CloudDns;
 use crate::storage::GcsStorage;
 
 /// Cloud Storage's public endpoint.
 pub const DEFAULT_STORAGE_ENDPOINT: &str = "https://storage.googleapis.com";
+
+/// Cloud DNS's public endpoint.
+pub const DEFAULT_DNS_ENDPOINT: &str = "https://dns.googleapis.com";
 
 /// Resumable uploads send chunks in multiples of this (Google's rule).
 pub const CHUNK_GRANULARITY: u64 = 256 * 1024;
@@ -43,6 +48,8 @@ cloud_core::provider_options! {
     storage_class: Option<String> = Text;
     /// Bytes per resumable-upload chunk, a multiple of 262144 (default 8 MiB)
     upload_chunk_size: Option<u64> = Number;
+    /// Wait until Cloud DNS serves each change everywhere (`done`) before returning
+    dns_wait_for_changes: bool = Bool;
 }
 
 /// How Cloud Storage uploads are sent.
@@ -131,6 +138,7 @@ pub struct GoogleBuilder {
     bucket_location: Option<String>,
     storage_class: Option<String>,
     upload: GcsUploadConfig,
+    dns_wait: Option<ChangeWait>,
     env: Environment,
     options: ClientOptions,
 }
@@ -145,6 +153,7 @@ impl Default for GoogleBuilder {
             bucket_location: None,
             storage_class: None,
             upload: GcsUploadConfig::default(),
+            dns_wait: None,
             env: Environment::process(),
             options: ClientOptions::new(),
         }
@@ -199,6 +208,9 @@ impl GoogleBuilder {
         }
         if let Some(size) = options.upload_chunk_size {
             builder.upload.chunk_size = size;
+        }
+        if options.dns_wait_for_changes {
+            builder = builder.dns_change_wait(ChangeWait::default());
         }
         builder.options = builder.options.overridden_by(config);
         Ok(builder)
@@ -267,6 +279,16 @@ impl GoogleBuilder {
     #[must_use]
     pub fn upload_config(mut self, config: GcsUploadConfig) -> Self {
         self.upload = config;
+        self
+    }
+
+    /// Waits for each Cloud DNS change to be `done` (served by every Cloud
+    /// DNS name server) before a write returns, as `wait` says. By default
+    /// a write returns once Cloud DNS has taken the change, which its API
+    /// serves at once.
+    #[must_use]
+    pub fn dns_change_wait(mut self, wait: ChangeWait) -> Self {
+        self.dns_wait = Some(wait);
         self
     }
 
@@ -345,6 +367,17 @@ impl GoogleBuilder {
                 .var("GOOGLE_CLOUD_PROJECT")
                 .filter(|p| !p.trim().is_empty())
         });
+        // One endpoint given serves every API; otherwise each has Google's.
+        let dns_base = match &self.endpoint {
+            Some(_) => storage_base.clone(),
+            None => {
+                Url::parse(DEFAULT_DNS_ENDPOINT).map_err(|e| Error::invalid_input(e.to_string()))?
+            }
+        };
+        let dns = RestClient::builder(PROVIDER, "Cloud DNS", http.clone(), dns_base)
+            .error_mapper(crate::error::response_error)
+            .strict_segments(true)
+            .build();
         let storage = RestClient::builder(PROVIDER, "Cloud Storage", http, storage_base)
             .error_mapper(crate::error::response_error)
             .strict_segments(true)
@@ -355,6 +388,8 @@ impl GoogleBuilder {
                 signing_key,
                 project,
                 storage,
+                dns,
+                dns_wait: self.dns_wait,
                 bucket_location: self.bucket_location,
                 storage_class: self.storage_class,
                 upload: self.upload,
@@ -371,6 +406,9 @@ pub(crate) struct Shared {
     pub(crate) signing_key: Option<Arc<ServiceAccountKey>>,
     project: Option<String>,
     pub(crate) storage: RestClient,
+    pub(crate) dns: RestClient,
+    /// How Cloud DNS changes are waited for; `None`: not at all.
+    pub(crate) dns_wait: Option<ChangeWait>,
     pub(crate) bucket_location: Option<String>,
     pub(crate) storage_class: Option<String>,
     pub(crate) upload: GcsUploadConfig,
@@ -403,6 +441,11 @@ impl Google {
     /// Cloud Storage as a storage driver.
     pub fn storage(&self) -> GcsStorage {
         GcsStorage::new(self.shared.clone())
+    }
+
+    /// Cloud DNS as a DNS driver.
+    pub fn dns(&self) -> CloudDns {
+        CloudDns::new(self.shared.clone())
     }
 
     /// The project this client works in.

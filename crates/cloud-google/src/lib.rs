@@ -33,19 +33,21 @@
 
 mod config;
 mod credential;
+pub mod dns;
 mod error;
 pub mod storage;
 
 use cloud_core::{Api, ExtraOperation, ProviderDescription};
 
 pub use config::{
-    CHUNK_GRANULARITY, CONFIG_OPTIONS, DEFAULT_STORAGE_ENDPOINT, GcsUploadConfig, Google,
-    GoogleBuilder,
+    CHUNK_GRANULARITY, CONFIG_OPTIONS, DEFAULT_DNS_ENDPOINT, DEFAULT_STORAGE_ENDPOINT,
+    GcsUploadConfig, Google, GoogleBuilder,
 };
 pub use credential::{
     AccessToken, BearerToken, GoogleCredentialProvider, GoogleCredentials, ResolvedCredentials,
     SCOPE_CLOUD_PLATFORM,
 };
+pub use dns::CloudDns;
 pub use storage::GcsStorage;
 
 /// The provider name in the registry.
@@ -54,12 +56,12 @@ pub const PROVIDER: &str = "google";
 /// What this provider offers, for the registry and the provider matrix.
 pub const DESCRIPTION: ProviderDescription = ProviderDescription {
     name: PROVIDER,
-    title: "Google Cloud: Cloud Storage (JSON API); Compute Engine, Cloud DNS and load balancing to come",
+    title: "Google Cloud: Cloud Storage (JSON API), Cloud DNS; Compute Engine and load balancing to come",
     feature: "google",
     compute: None,
     storage: Some(storage::CAPABILITIES),
     load_balancer: None,
-    dns: None,
+    dns: Some(dns::CAPABILITIES),
     extras: &[
         ExtraOperation {
             api: Api::Storage,
@@ -71,6 +73,11 @@ pub const DESCRIPTION: ProviderDescription = ProviderDescription {
             name: "ex_object_resource",
             description: "An object's full JSON resource",
         },
+        ExtraOperation {
+            api: Api::Dns,
+            name: "ex_wait_for_change",
+            description: "Waits until Cloud DNS serves a change from every name server",
+        },
     ],
     options: CONFIG_OPTIONS,
 };
@@ -80,5 +87,10 @@ pub const ENTRY: cloud_core::provider::Provider = cloud_core::provider::Provider
     .with_storage(|c| {
         Ok(cloud_core::Storage::new(
             GoogleBuilder::from_config(c)?.build()?.storage(),
+        ))
+    })
+    .with_dns(|c| {
+        Ok(cloud_core::Dns::new(
+            GoogleBuilder::from_config(c)?.build()?.dns(),
         ))
     });

@@ -10,7 +10,8 @@ mod zonefile;
 pub use driver::DnsDriver;
 pub use handle::{Dns, ImportReport, SkipReason, Skipped};
 pub use names::{
-    check_domain, check_record_name, fqdn, normalize_record, relative_name, unquote_text,
+    check_domain, check_record_name, email_of_rname, fqdn, normalize_record, relative_name,
+    rname_of_email, unquote_text,
 };
 pub use types::{CreateZone, Record, RecordSpec, RecordType, UpdateZone, Zone, ZoneType};
 pub use zonefile::{

@@ -319,6 +319,56 @@ fn unescaped_len(quoted: &str) -> usize {
     len
 }
 
+/// An SOA's responsible-mailbox field as an address: the first dot that is
+/// not escaped is the `@`.
+///
+/// ```
+/// use cloud_core::dns::email_of_rname;
+///
+/// assert_eq!(email_of_rname("hostmaster.example.com."), "hostmaster@example.com");
+/// assert_eq!(email_of_rname("host\\.master.example.com."), "host.master@example.com");
+/// ```
+pub fn email_of_rname(rname: &str) -> String {
+    let rname = rname.strip_suffix('.').unwrap_or(rname);
+    let mut local = String::new();
+    let mut chars = rname.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => local.extend(chars.next()),
+            '.' => return format!("{local}@{}", chars.as_str()),
+            c => local.push(c),
+        }
+    }
+    local
+}
+
+/// An address as an SOA's responsible-mailbox field, the dots of its local
+/// part escaped; text without an `@` is refused (`InvalidInput`).
+///
+/// ```
+/// use cloud_core::dns::rname_of_email;
+///
+/// assert_eq!(rname_of_email("host.master@example.com")?, "host\\.master.example.com.");
+/// assert!(rname_of_email("nobody").is_err());
+/// # Ok::<(), cloud_core::Error>(())
+/// ```
+pub fn rname_of_email(email: &str) -> Result<String> {
+    let (local, host) = email
+        .split_once('@')
+        .filter(|(l, h)| !l.is_empty() && !h.is_empty() && !l.contains(char::is_whitespace))
+        .ok_or_else(|| {
+            Error::invalid_input(format!(
+                "`{}` is not an e-mail address",
+                crate::error::quote(email)
+            ))
+        })?;
+    Ok(format!(
+        "{}.{}.",
+        local.replace('.', "\\."),
+        host.trim_end_matches('.')
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

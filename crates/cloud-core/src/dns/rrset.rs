@@ -78,12 +78,20 @@ pub trait RecordSetStore: Send + Sync {
     async fn read_set(&self, zone: &str, name: &str, kind: RecordType)
     -> Result<Option<RecordSet>>;
 
-    /// Writes `set` whole (`new`: it did not exist), returning it as the
-    /// provider now holds it (a provider may choose the TTL).
-    async fn write_set(&self, zone: &str, set: &RecordSet, new: bool) -> Result<RecordSet>;
+    /// Writes `set` whole over `previous`, the set as it was read before
+    /// the change (`None`: there was none), returning `set` as the provider
+    /// now holds it (a provider may choose the TTL). A provider with
+    /// conditional writes makes the write depend on `previous` still being
+    /// there, so that a concurrent change is refused rather than undone.
+    async fn write_set(
+        &self,
+        zone: &str,
+        set: &RecordSet,
+        previous: Option<&RecordSet>,
+    ) -> Result<RecordSet>;
 
-    /// Deletes the set `name`/`kind` of `zone`.
-    async fn delete_set(&self, zone: &str, name: &str, kind: RecordType) -> Result<()>;
+    /// Deletes `set` (as it was read) from `zone`.
+    async fn delete_set(&self, zone: &str, set: &RecordSet) -> Result<()>;
 }
 
 /// A record id: `TYPE:name:value`, the name relative (`@` for the apex).
@@ -208,21 +216,22 @@ pub async fn create_record(
 ) -> Result<Record> {
     let name = spec.name.to_ascii_lowercase();
     let stored = match store.read_set(zone, &name, spec.record_type).await? {
-        Some(mut set) => {
-            if set.find(&spec.data).is_some() {
+        Some(previous) => {
+            if previous.find(&spec.data).is_some() {
                 return Err(Error::already_exists(
                     ResourceKind::Record,
                     record_id(spec.record_type, &name, &spec.data),
                 )
                 .with_provider(store.provider_name()));
             }
+            let mut set = previous.clone();
             set.values.push(spec.data.clone());
             set.ttl = spec.ttl.or(set.ttl);
-            store.write_set(zone, &set, false).await?
+            store.write_set(zone, &set, Some(&previous)).await?
         }
         None => {
             let set = RecordSet::new(&name, spec.record_type, spec.ttl, &spec.data);
-            store.write_set(zone, &set, true).await?
+            store.write_set(zone, &set, None).await?
         }
     };
     Ok(stored.record(zone, &spec.data))
@@ -232,14 +241,15 @@ pub async fn create_record(
 async fn remove_value(
     store: &dyn RecordSetStore,
     zone: &str,
-    mut set: RecordSet,
+    previous: RecordSet,
     value: &str,
 ) -> Result<()> {
+    let mut set = previous.clone();
     set.values.retain(|v| v != value);
     if set.values.is_empty() {
-        store.delete_set(zone, &set.name, set.record_type).await
+        store.delete_set(zone, &previous).await
     } else {
-        store.write_set(zone, &set, false).await.map(drop)
+        store.write_set(zone, &set, Some(&previous)).await.map(drop)
     }
 }
 
@@ -252,11 +262,12 @@ pub async fn update_record(
     id: &str,
     spec: &RecordSpec,
 ) -> Result<Record> {
-    let (mut set, old) = set_of(store, zone, id).await?;
+    let (previous, old) = set_of(store, zone, id).await?;
+    let mut set = previous.clone();
     let same_set = set.record_type == spec.record_type && set.name.eq_ignore_ascii_case(&spec.name);
     if !same_set {
         let record = create_record(store, zone, spec).await?;
-        remove_value(store, zone, set, &old).await?;
+        remove_value(store, zone, previous, &old).await?;
         return Ok(record);
     }
     if !same_value(set.record_type, &old, &spec.data) && set.find(&spec.data).is_some() {
@@ -270,7 +281,7 @@ pub async fn update_record(
         value.clone_from(&spec.data);
     }
     set.ttl = spec.ttl.or(set.ttl);
-    let stored = store.write_set(zone, &set, false).await?;
+    let stored = store.write_set(zone, &set, Some(&previous)).await?;
     Ok(stored.record(zone, &spec.data))
 }
 
@@ -309,18 +320,22 @@ mod tests {
                 .get(&(name.into(), kind.to_string()))
                 .cloned())
         }
-        async fn write_set(&self, _: &str, set: &RecordSet, new: bool) -> Result<RecordSet> {
+        async fn write_set(
+            &self,
+            _: &str,
+            set: &RecordSet,
+            previous: Option<&RecordSet>,
+        ) -> Result<RecordSet> {
             let key = (set.name.clone(), set.record_type.to_string());
             let mut sets = self.0.lock().unwrap();
-            assert_eq!(new, !sets.contains_key(&key));
+            assert_eq!(previous, sets.get(&key), "the set as it was read");
             sets.insert(key, set.clone());
             Ok(set.clone())
         }
-        async fn delete_set(&self, _: &str, name: &str, kind: RecordType) -> Result<()> {
-            self.0
-                .lock()
-                .unwrap()
-                .remove(&(name.into(), kind.to_string()));
+        async fn delete_set(&self, _: &str, set: &RecordSet) -> Result<()> {
+            let key = (set.name.clone(), set.record_type.to_string());
+            let removed = self.0.lock().unwrap().remove(&key);
+            assert_eq!(removed.as_ref(), Some(set), "the set as it was read");
             Ok(())
         }
     }

@@ -145,8 +145,13 @@ impl RecordSetStore for GandiDns {
     /// A new set is created with `POST` (which refuses an existing one) and
     /// read back (LiveDNS chooses the TTL when none is given); an existing
     /// one is rewritten with `PUT`.
-    async fn write_set(&self, zone: &str, set: &RecordSet, new: bool) -> Result<RecordSet> {
-        if !new {
+    async fn write_set(
+        &self,
+        zone: &str,
+        set: &RecordSet,
+        previous: Option<&RecordSet>,
+    ) -> Result<RecordSet> {
+        if previous.is_some() {
             self.put_set(zone, set).await?;
             return Ok(set.clone());
         }
@@ -175,9 +180,9 @@ impl RecordSetStore for GandiDns {
             })
     }
 
-    async fn delete_set(&self, zone: &str, name: &str, kind: RecordType) -> Result<()> {
-        let url = self.set_url(zone, name, kind);
-        let id = format!("{kind}:{}", api_name(name));
+    async fn delete_set(&self, zone: &str, set: &RecordSet) -> Result<()> {
+        let url = self.set_url(zone, &set.name, set.record_type);
+        let id = format!("{}:{}", set.record_type, api_name(&set.name));
         self.client
             .send(
                 Method::DELETE,

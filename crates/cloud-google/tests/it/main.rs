@@ -5,6 +5,8 @@
 
 mod support;
 
+mod dns_live;
+mod dns_replay;
 mod live;
 mod replay;
 mod storage_servers;

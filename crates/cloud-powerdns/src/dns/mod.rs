@@ -6,6 +6,7 @@ mod wire;
 
 use async_trait::async_trait;
 use cloud_core::dns::rrset::{self, RecordSet, RecordSetStore, qualify};
+use cloud_core::dns::{email_of_rname, rname_of_email};
 use cloud_core::http::Method;
 use cloud_core::http::rest::{About, RestClient};
 use cloud_core::{
@@ -14,7 +15,7 @@ use cloud_core::{
 };
 use serde_json::json;
 
-use self::wire::{WireZone, domain, email_of, parse, rname_of};
+use self::wire::{WireZone, domain, parse};
 use crate::{CAPABILITIES, PROVIDER};
 
 /// The record types PowerDNS serves that the portable API knows.
@@ -149,7 +150,8 @@ impl PowerDns {
                 .first()
                 .and_then(|r| r.content.split_whitespace().nth(1))
             {
-                zone.extra.insert("email".into(), email_of(rname).into());
+                zone.extra
+                    .insert("email".into(), email_of_rname(rname).into());
             }
         }
         Ok(zone)
@@ -177,7 +179,7 @@ impl PowerDns {
             ));
         }
         if let Some(email) = &change.email {
-            fields[1] = rname_of(email)?;
+            fields[1] = rname_of_email(email)?;
         }
         let rrset = json!({
             "name": apex, "type": "SOA", "changetype": "REPLACE",
@@ -250,7 +252,12 @@ impl RecordSetStore for PowerDns {
             .filter(|s| !s.values.is_empty()))
     }
 
-    async fn write_set(&self, zone: &str, set: &RecordSet, _new: bool) -> Result<RecordSet> {
+    async fn write_set(
+        &self,
+        zone: &str,
+        set: &RecordSet,
+        _previous: Option<&RecordSet>,
+    ) -> Result<RecordSet> {
         self.patch_set(zone, &set.name, set.record_type, Some(set))
             .await?;
         let mut stored = set.clone();
@@ -258,8 +265,8 @@ impl RecordSetStore for PowerDns {
         Ok(stored)
     }
 
-    async fn delete_set(&self, zone: &str, name: &str, kind: RecordType) -> Result<()> {
-        self.patch_set(zone, name, kind, None).await
+    async fn delete_set(&self, zone: &str, set: &RecordSet) -> Result<()> {
+        self.patch_set(zone, &set.name, set.record_type, None).await
     }
 }
 
@@ -302,7 +309,7 @@ impl DnsDriver for PowerDns {
             ));
         }
         if let Some(email) = &request.email {
-            rname_of(email)?;
+            rname_of_email(email)?;
         }
         let nameservers: Vec<String> = match request.options.get("nameservers") {
             Some(list) => list

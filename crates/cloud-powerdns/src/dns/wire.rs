@@ -2,7 +2,7 @@
 //! field is a `MalformedResponse` naming it, unknown fields are ignored.
 
 use cloud_core::dns::rrset::{RecordSet, qualify};
-use cloud_core::{Error, Extra, RecordType, Result, Zone};
+use cloud_core::{Extra, RecordType, Result, Zone};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -99,42 +99,6 @@ impl WireRrset {
     }
 }
 
-/// An SOA's responsible-mailbox field as an address: the first dot that is
-/// not escaped is the `@` (`host\.master.example.com.` is
-/// `host.master@example.com`).
-pub(crate) fn email_of(rname: &str) -> String {
-    let rname = rname.strip_suffix('.').unwrap_or(rname);
-    let mut local = String::new();
-    let mut chars = rname.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => local.extend(chars.next()),
-            '.' => return format!("{local}@{}", chars.as_str()),
-            c => local.push(c),
-        }
-    }
-    local
-}
-
-/// An address as an SOA's responsible-mailbox field (dots of the local
-/// part escaped); one without an `@` is refused.
-pub(crate) fn rname_of(email: &str) -> Result<String> {
-    let (local, host) = email
-        .split_once('@')
-        .filter(|(l, h)| !l.is_empty() && !h.is_empty() && !l.contains(char::is_whitespace))
-        .ok_or_else(|| {
-            Error::invalid_input(format!(
-                "`{}` is not an e-mail address",
-                cloud_core::error::quote(email)
-            ))
-        })?;
-    Ok(format!(
-        "{}.{}.",
-        local.replace('.', "\\."),
-        host.trim_end_matches('.')
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -164,23 +128,6 @@ mod tests {
             .collect();
         let records: Vec<_> = sets.iter().flat_map(|s| s.records("example.com")).collect();
         insta::assert_json_snapshot!(records);
-    }
-
-    #[test]
-    fn soa_mailboxes_and_addresses() {
-        assert_eq!(
-            email_of("hostmaster.example.com."),
-            "hostmaster@example.com"
-        );
-        assert_eq!(
-            email_of("host\\.master.example.com."),
-            "host.master@example.com"
-        );
-        assert_eq!(
-            rname_of("host.master@example.com").unwrap(),
-            "host\\.master.example.com."
-        );
-        assert!(rname_of("nobody").is_err());
     }
 
     #[test]

@@ -16,6 +16,8 @@ use cloud_testkit::record::live_transport;
 use cloud_testkit::replay::ReplayTransport;
 use cloud_testkit::servers::live_server;
 
+pub mod reference;
+
 /// The Cloud Storage servers the suites run against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Server {

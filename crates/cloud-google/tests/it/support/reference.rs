@@ -1,0 +1,143 @@
+//! How the suites of the APIs without a local server (Cloud DNS so far)
+//! get a client: on the Google reference emulator
+//! (`xtask/emulators/google_reference.py`), signed in with the test
+//! service account through the emulator's token endpoint, recording the
+//! API exchanges when `CLOUD_FIXTURES=record`; or replaying them offline.
+//!
+//! The token exchange itself is never recorded (its signed assertion
+//! differs on every run): it goes to the emulator live, and on replay a
+//! stand-in answers it with a token, as the emulator would.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cloud_core::Environment;
+use cloud_core::http::{
+    Body, HyperTransport, Request, Response, ResponseBody, TlsOptions, Transport,
+};
+use cloud_core::poll::ChangeWait;
+use cloud_google::{Google, GoogleBuilder, GoogleCredentials};
+use cloud_testkit::cassette::Scrubber;
+use cloud_testkit::recordings::{Recordings, quick_retries};
+
+use super::PROJECT;
+
+const SOURCE: &str = "the Google reference emulator (xtask/emulators/google_reference.py, \
+    written from Google's API references and checked against the answers recorded in \
+    Apache Libcloud's Google fixtures), recorded by cargo xtask fixtures record google";
+
+/// Cloud DNS's recordings.
+pub const DNS: Recordings = Recordings {
+    folder: "google/dns",
+    provider: "google",
+    server: "google-reference",
+    url_var: "CLOUD_TEST_GOOGLE_REFERENCE_URL",
+    source: SOURCE,
+};
+
+/// Sends token requests (`POST /token`) to `tokens` and the rest to `apis`.
+#[derive(Debug)]
+struct TokenSplit {
+    tokens: Arc<dyn Transport>,
+    apis: Arc<dyn Transport>,
+}
+
+#[async_trait]
+impl Transport for TokenSplit {
+    async fn send(&self, request: Request<Body>) -> cloud_core::Result<Response<ResponseBody>> {
+        if request.uri().path() == "/token" {
+            self.tokens.send(request).await
+        } else {
+            self.apis.send(request).await
+        }
+    }
+}
+
+/// Grants every token request, standing in for the emulator on replay.
+#[derive(Debug)]
+struct GrantingTokens;
+
+#[async_trait]
+impl Transport for GrantingTokens {
+    async fn send(&self, _request: Request<Body>) -> cloud_core::Result<Response<ResponseBody>> {
+        let body =
+            r#"{"access_token": "ya29.replayed", "expires_in": 3599, "token_type": "Bearer"}"#;
+        Ok(Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(ResponseBody::from_bytes(cloud_core::Bytes::from_static(
+                body.as_bytes(),
+            )))
+            .unwrap())
+    }
+}
+
+/// The test service account, its token URI at `base`.
+fn credentials(base: &str) -> GoogleCredentials {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/service-account.json"
+    );
+    let mut key: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    key["token_uri"] = format!("{base}/token").into();
+    GoogleCredentials::from_json(&key.to_string(), "the test key").unwrap()
+}
+
+/// Quick looks at pending changes: the emulator finishes one on its
+/// second look, so every wait polls at least once.
+pub fn quick_wait() -> ChangeWait {
+    ChangeWait::new(Duration::from_millis(10), Duration::from_secs(10))
+}
+
+/// A client of the emulator (or its stand-in) at `base`, over `transport`.
+fn client(base: &str, transport: Arc<dyn Transport>) -> Google {
+    GoogleBuilder::new()
+        .environment(Environment::from_vars(Vec::<(String, String)>::new()))
+        .credentials(credentials(base))
+        .project(PROJECT)
+        .endpoint(base)
+        .dns_change_wait(quick_wait())
+        .retry(quick_retries())
+        .transport(transport)
+        .build()
+        .unwrap()
+}
+
+/// A client replaying `recordings`' `case`.
+pub fn replay(recordings: &Recordings, case: &str) -> Google {
+    let transport = Arc::new(TokenSplit {
+        tokens: Arc::new(GrantingTokens),
+        apis: recordings.replay(case, Scrubber::new()),
+    });
+    client("http://replay.invalid", transport)
+}
+
+/// The emulator's URL, or `None` (skip) when it is not running.
+pub fn live_url(recordings: &Recordings) -> Option<String> {
+    recordings.live_url()
+}
+
+fn plain_transport() -> Arc<dyn Transport> {
+    Arc::new(HyperTransport::new(Duration::from_secs(5), &TlsOptions::new()).unwrap())
+}
+
+/// A client of the emulator, recording `case` when `CLOUD_FIXTURES=record`.
+pub fn live(recordings: &Recordings, case: &str) -> Option<Google> {
+    let (url, apis) = recordings.live(case, Scrubber::new())?;
+    let tokens = plain_transport();
+    Some(client(&url, Arc::new(TokenSplit { tokens, apis })))
+}
+
+/// A client of the emulator that records nothing (tests whose exchanges
+/// depend on timing).
+pub fn unrecorded(recordings: &Recordings) -> Option<Google> {
+    let url = recordings.live_url()?;
+    Some(client(&url, plain_transport()))
+}
+
+/// The DNS conformance fixture.
+pub fn dns_fixture(google: &Google) -> cloud_testkit::DnsFixture {
+    cloud_testkit::DnsFixture::new(cloud_core::Dns::new(google.dns()))
+}
