@@ -1,9 +1,9 @@
 """Reference emulator of Google's OAuth 2.0 token endpoint, written from
 Google's "Using OAuth 2.0 for Server to Server Applications" reference,
 where no local server exists, and the front of the Google reference
-emulator: the APIs it serves (Cloud DNS in google_dns.py; Compute Engine
-and load balancing come next) accept only tokens it issued, for a scope
-that covers them, as Google's do.
+emulator: the APIs it serves (Cloud DNS in google_dns.py, Compute Engine
+in google_compute.py) accept only tokens it issued, for a scope that
+covers them, as Google's do.
 
 The token endpoint does what Google's does with a service account's JWT
 bearer grant, checked independently of the Rust code that signs: the
@@ -28,6 +28,7 @@ import sys
 import time
 from urllib.parse import parse_qs
 
+import google_compute
 import google_dns
 from emulator import Reply, serve
 
@@ -139,7 +140,10 @@ def route_tokeninfo(request):
 
 
 # The scopes each API accepts besides cloud-platform.
-API_SCOPES = {"dns": "https://www.googleapis.com/auth/ndev.clouddns.readwrite"}
+API_SCOPES = {
+    "dns": "https://www.googleapis.com/auth/ndev.clouddns.readwrite",
+    "compute": "https://www.googleapis.com/auth/compute",
+}
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 
 
@@ -188,6 +192,10 @@ def main():
             authorize(request, "dns")
             body = request.json(google_dns.error(400, "parseError", "Parse Error"))
             google_dns.route(request, request.parts[3:], body)
+        if request.parts[:3] == ["compute", "v1", "projects"] and len(request.parts) > 3:
+            authorize(request, "compute")
+            body = request.json(google_dns.error(400, "parseError", "Parse Error"))
+            google_compute.route(request, request.parts[3:], body)
 
     serve("google-reference", route, decode_parts=True)
 

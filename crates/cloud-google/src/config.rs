@@ -15,6 +15,7 @@ use cloud_core::secret::Redactor;
 use cloud_core::{Environment, Error, ProviderConfig, Result, Url};
 
 use crate::PROVIDER;
+use crate::compute::GceCompute;
 use crate::credential::{GoogleCredentials, ResolvedCredentials, ServiceAccountKey};
 use crate::dns::CloudDns;
 use crate::storage::GcsStorage;
@@ -24,6 +25,17 @@ pub const DEFAULT_STORAGE_ENDPOINT: &str = "https://storage.googleapis.com";
 
 /// Cloud DNS's public endpoint.
 pub const DEFAULT_DNS_ENDPOINT: &str = "https://dns.googleapis.com";
+
+/// Compute Engine's public endpoint.
+pub const DEFAULT_COMPUTE_ENDPOINT: &str = "https://compute.googleapis.com";
+
+/// The public image projects `list_images` lists after the project's own.
+pub const DEFAULT_IMAGE_PROJECTS: &[&str] = &[
+    "debian-cloud",
+    "ubuntu-os-cloud",
+    "rocky-linux-cloud",
+    "cos-cloud",
+];
 
 /// Resumable uploads send chunks in multiples of this (Google's rule).
 pub const CHUNK_GRANULARITY: u64 = 256 * 1024;
@@ -50,6 +62,10 @@ cloud_core::provider_options! {
     upload_chunk_size: Option<u64> = Number;
     /// Wait until Cloud DNS serves each change everywhere (`done`) before returning
     dns_wait_for_changes: bool = Bool;
+    /// Compute Engine zone of new instances and disks, and of sizes (default: CLOUDSDK_COMPUTE_ZONE)
+    zone: Option<String> = Text;
+    /// Public image projects listed after the project's images, comma-separated (default: debian-cloud, ubuntu-os-cloud, rocky-linux-cloud, cos-cloud)
+    image_projects: Option<String> = Text;
 }
 
 /// How Cloud Storage uploads are sent.
@@ -139,6 +155,9 @@ pub struct GoogleBuilder {
     storage_class: Option<String>,
     upload: GcsUploadConfig,
     dns_wait: Option<ChangeWait>,
+    zone: Option<String>,
+    image_projects: Vec<String>,
+    operation_wait: ChangeWait,
     env: Environment,
     options: ClientOptions,
 }
@@ -154,6 +173,12 @@ impl Default for GoogleBuilder {
             storage_class: None,
             upload: GcsUploadConfig::default(),
             dns_wait: None,
+            zone: None,
+            image_projects: DEFAULT_IMAGE_PROJECTS
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect(),
+            operation_wait: ChangeWait::default(),
             env: Environment::process(),
             options: ClientOptions::new(),
         }
@@ -211,6 +236,18 @@ impl GoogleBuilder {
         }
         if options.dns_wait_for_changes {
             builder = builder.dns_change_wait(ChangeWait::default());
+        }
+        if let Some(zone) = options.zone {
+            builder = builder.zone(zone);
+        }
+        if let Some(projects) = options.image_projects {
+            builder = builder.image_projects(
+                projects
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned),
+            );
         }
         builder.options = builder.options.overridden_by(config);
         Ok(builder)
@@ -292,6 +329,30 @@ impl GoogleBuilder {
         self
     }
 
+    /// The Compute Engine zone new instances and disks go to when the
+    /// request names none, and whose machine types are the sizes.
+    #[must_use]
+    pub fn zone(mut self, zone: impl Into<String>) -> Self {
+        self.zone = Some(zone.into());
+        self
+    }
+
+    /// The public image projects `list_images` lists after the project's
+    /// own (default [`DEFAULT_IMAGE_PROJECTS`]).
+    #[must_use]
+    pub fn image_projects(mut self, projects: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.image_projects = projects.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// How Compute Engine operations are waited for (default: a look a
+    /// second, growing to four, for ten minutes).
+    #[must_use]
+    pub fn operation_wait(mut self, wait: ChangeWait) -> Self {
+        self.operation_wait = wait;
+        self
+    }
+
     /// Where Google's variables are read from (the process environment by default).
     #[must_use]
     pub fn environment(mut self, env: Environment) -> Self {
@@ -368,12 +429,21 @@ impl GoogleBuilder {
                 .filter(|p| !p.trim().is_empty())
         });
         // One endpoint given serves every API; otherwise each has Google's.
-        let dns_base = match &self.endpoint {
-            Some(_) => storage_base.clone(),
-            None => {
-                Url::parse(DEFAULT_DNS_ENDPOINT).map_err(|e| Error::invalid_input(e.to_string()))?
-            }
+        let base = |default: &str| match &self.endpoint {
+            Some(_) => Ok(storage_base.clone()),
+            None => Url::parse(default).map_err(|e| Error::invalid_input(e.to_string())),
         };
+        let dns_base = base(DEFAULT_DNS_ENDPOINT)?;
+        let compute_base = base(DEFAULT_COMPUTE_ENDPOINT)?;
+        let compute = RestClient::builder(PROVIDER, "Compute Engine", http.clone(), compute_base)
+            .error_mapper(crate::error::response_error)
+            .strict_segments(true)
+            .build();
+        let zone = self.zone.clone().or_else(|| {
+            self.env
+                .var("CLOUDSDK_COMPUTE_ZONE")
+                .filter(|z| !z.trim().is_empty())
+        });
         let dns = RestClient::builder(PROVIDER, "Cloud DNS", http.clone(), dns_base)
             .error_mapper(crate::error::response_error)
             .strict_segments(true)
@@ -390,6 +460,10 @@ impl GoogleBuilder {
                 storage,
                 dns,
                 dns_wait: self.dns_wait,
+                compute,
+                zone,
+                image_projects: self.image_projects,
+                operation_wait: self.operation_wait,
                 bucket_location: self.bucket_location,
                 storage_class: self.storage_class,
                 upload: self.upload,
@@ -409,6 +483,11 @@ pub(crate) struct Shared {
     pub(crate) dns: RestClient,
     /// How Cloud DNS changes are waited for; `None`: not at all.
     pub(crate) dns_wait: Option<ChangeWait>,
+    pub(crate) compute: RestClient,
+    /// The default Compute Engine zone.
+    pub(crate) zone: Option<String>,
+    pub(crate) image_projects: Vec<String>,
+    pub(crate) operation_wait: ChangeWait,
     pub(crate) bucket_location: Option<String>,
     pub(crate) storage_class: Option<String>,
     pub(crate) upload: GcsUploadConfig,
@@ -441,6 +520,11 @@ impl Google {
     /// Cloud Storage as a storage driver.
     pub fn storage(&self) -> GcsStorage {
         GcsStorage::new(self.shared.clone())
+    }
+
+    /// Compute Engine as a compute driver.
+    pub fn compute(&self) -> GceCompute {
+        GceCompute::new(self.shared.clone())
     }
 
     /// Cloud DNS as a DNS driver.

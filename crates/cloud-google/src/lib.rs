@@ -31,6 +31,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod compute;
 mod config;
 mod credential;
 pub mod dns;
@@ -39,9 +40,10 @@ pub mod storage;
 
 use cloud_core::{Api, ExtraOperation, ProviderDescription};
 
+pub use compute::GceCompute;
 pub use config::{
-    CHUNK_GRANULARITY, CONFIG_OPTIONS, DEFAULT_DNS_ENDPOINT, DEFAULT_STORAGE_ENDPOINT,
-    GcsUploadConfig, Google, GoogleBuilder,
+    CHUNK_GRANULARITY, CONFIG_OPTIONS, DEFAULT_COMPUTE_ENDPOINT, DEFAULT_DNS_ENDPOINT,
+    DEFAULT_IMAGE_PROJECTS, DEFAULT_STORAGE_ENDPOINT, GcsUploadConfig, Google, GoogleBuilder,
 };
 pub use credential::{
     AccessToken, BearerToken, GoogleCredentialProvider, GoogleCredentials, ResolvedCredentials,
@@ -56,13 +58,18 @@ pub const PROVIDER: &str = "google";
 /// What this provider offers, for the registry and the provider matrix.
 pub const DESCRIPTION: ProviderDescription = ProviderDescription {
     name: PROVIDER,
-    title: "Google Cloud: Cloud Storage (JSON API), Cloud DNS; Compute Engine and load balancing to come",
+    title: "Google Cloud: Compute Engine, Cloud Storage (JSON API), Cloud DNS; load balancing to come",
     feature: "google",
-    compute: None,
+    compute: Some(compute::CAPABILITIES),
     storage: Some(storage::CAPABILITIES),
     load_balancer: None,
     dns: Some(dns::CAPABILITIES),
     extras: &[
+        ExtraOperation {
+            api: Api::Compute,
+            name: "ex_resize_volume",
+            description: "Grows a persistent disk",
+        },
         ExtraOperation {
             api: Api::Storage,
             name: "ex_create_bucket",
@@ -87,6 +94,11 @@ pub const ENTRY: cloud_core::provider::Provider = cloud_core::provider::Provider
     .with_storage(|c| {
         Ok(cloud_core::Storage::new(
             GoogleBuilder::from_config(c)?.build()?.storage(),
+        ))
+    })
+    .with_compute(|c| {
+        Ok(cloud_core::Compute::new(
+            GoogleBuilder::from_config(c)?.build()?.compute(),
         ))
     })
     .with_dns(|c| {

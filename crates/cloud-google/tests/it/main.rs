@@ -5,6 +5,8 @@
 
 mod support;
 
+mod compute_live;
+mod compute_replay;
 mod dns_live;
 mod dns_replay;
 mod live;

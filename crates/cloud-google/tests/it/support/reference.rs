@@ -1,4 +1,5 @@
-//! How the suites of the APIs without a local server (Cloud DNS so far)
+//! How the suites of the APIs without a local server (Cloud DNS, Compute
+//! Engine)
 //! get a client: on the Google reference emulator
 //! (`xtask/emulators/google_reference.py`), signed in with the test
 //! service account through the emulator's token endpoint, recording the
@@ -35,6 +36,15 @@ pub const DNS: Recordings = Recordings {
     url_var: "CLOUD_TEST_GOOGLE_REFERENCE_URL",
     source: SOURCE,
 };
+
+/// Compute Engine's recordings.
+pub const COMPUTE: Recordings = Recordings {
+    folder: "google/compute",
+    ..DNS
+};
+
+/// The zone the compute suites work in.
+pub const ZONE: &str = "us-central1-a";
 
 /// Sends token requests (`POST /token`) to `tokens` and the rest to `apis`.
 #[derive(Debug)]
@@ -99,6 +109,8 @@ fn client(base: &str, transport: Arc<dyn Transport>) -> Google {
         .project(PROJECT)
         .endpoint(base)
         .dns_change_wait(quick_wait())
+        .operation_wait(quick_wait())
+        .zone(ZONE)
         .retry(quick_retries())
         .transport(transport)
         .build()
@@ -135,6 +147,18 @@ pub fn live(recordings: &Recordings, case: &str) -> Option<Google> {
 pub fn unrecorded(recordings: &Recordings) -> Option<Google> {
     let url = recordings.live_url()?;
     Some(client(&url, plain_transport()))
+}
+
+/// The compute conformance fixture: small instances of Debian 12 (an
+/// image family, resolved by Compute Engine).
+pub fn compute_fixture(google: &Google) -> cloud_testkit::ComputeFixture {
+    cloud_testkit::ComputeFixture::new(cloud_core::Compute::new(google.compute()))
+        .node_template(
+            "e2-micro",
+            "projects/debian-cloud/global/images/family/debian-12",
+        )
+        .missing_node_id(format!("{ZONE}/node-does-not-exist"))
+        .timing(Duration::from_secs(10), Duration::from_millis(10))
 }
 
 /// The DNS conformance fixture.
