@@ -132,7 +132,9 @@ def page(request, items, kind, self_link, aggregated=None):
 
 def aggregated_key(kind):
     return {"compute#instanceAggregatedList": "instances",
-            "compute#diskAggregatedList": "disks"}[kind]
+            "compute#diskAggregatedList": "disks",
+            "compute#forwardingRuleAggregatedList": "forwardingRules",
+            "compute#targetPoolAggregatedList": "targetPools"}[kind]
 
 
 def public(resource):
@@ -155,6 +157,8 @@ def operation(project, scope, kind, target, user_error=None):
     }
     if scope.startswith("zones/"):
         op["zone"] = f"{BASE}/projects/{project}/{scope}"
+    if scope.startswith("regions/"):
+        op["region"] = f"{BASE}/projects/{project}/{scope}"
     state["operations"][(scope, name)] = op
     raise Reply(200, public(op))
 
@@ -513,8 +517,9 @@ def route(request, parts, body):
         if method == "DELETE":
             del state["snapshots"][rest[2]]
             operation(project, "global", "delete", snapshot["selfLink"])
-    scoped = rest[:2] if rest[:1] == ["zones"] else rest[:1]
-    if scoped in (["global"], ["zones", rest[1] if len(rest) > 1 else ""]) \
+    scoped = rest[:2] if rest[:1] in (["zones"], ["regions"]) else rest[:1]
+    if scoped in (["global"], ["zones", rest[1] if len(rest) > 1 else ""],
+                  ["regions", rest[1] if len(rest) > 1 else ""]) \
             and rest[len(scoped):len(scoped) + 1] == ["operations"] and len(rest) >= len(scoped) + 2:
         scope = "/".join(scoped)
         name, tail = rest[len(scoped) + 1], rest[len(scoped) + 2:]

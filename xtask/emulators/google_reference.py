@@ -2,8 +2,8 @@
 Google's "Using OAuth 2.0 for Server to Server Applications" reference,
 where no local server exists, and the front of the Google reference
 emulator: the APIs it serves (Cloud DNS in google_dns.py, Compute Engine
-in google_compute.py) accept only tokens it issued, for a scope that
-covers them, as Google's do.
+in google_compute.py, its network load balancing in google_lb.py) accept
+only tokens it issued, for a scope that covers them, as Google's do.
 
 The token endpoint does what Google's does with a service account's JWT
 bearer grant, checked independently of the Rust code that signs: the
@@ -30,6 +30,7 @@ from urllib.parse import parse_qs
 
 import google_compute
 import google_dns
+import google_lb
 from emulator import Reply, serve
 
 # DigestInfo prefix of a SHA-256 hash in an RSASSA-PKCS1-v1_5 signature.
@@ -195,6 +196,7 @@ def main():
         if request.parts[:3] == ["compute", "v1", "projects"] and len(request.parts) > 3:
             authorize(request, "compute")
             body = request.json(google_dns.error(400, "parseError", "Parse Error"))
+            google_lb.route(request, request.parts[3:], body)
             google_compute.route(request, request.parts[3:], body)
 
     serve("google-reference", route, decode_parts=True)

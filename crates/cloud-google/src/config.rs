@@ -18,6 +18,7 @@ use crate::PROVIDER;
 use crate::compute::GceCompute;
 use crate::credential::{GoogleCredentials, ResolvedCredentials, ServiceAccountKey};
 use crate::dns::CloudDns;
+use crate::loadbalancer::GceLoadBalancer;
 use crate::storage::GcsStorage;
 
 /// Cloud Storage's public endpoint.
@@ -525,6 +526,12 @@ impl Google {
     /// Compute Engine as a compute driver.
     pub fn compute(&self) -> GceCompute {
         GceCompute::new(self.shared.clone())
+    }
+
+    /// Compute Engine's network load balancing (target pools and
+    /// forwarding rules) as a load-balancer driver.
+    pub fn load_balancer(&self) -> GceLoadBalancer {
+        GceLoadBalancer::new(self.compute())
     }
 
     /// Cloud DNS as a DNS driver.

@@ -36,6 +36,7 @@ mod config;
 mod credential;
 pub mod dns;
 mod error;
+pub mod loadbalancer;
 pub mod storage;
 
 use cloud_core::{Api, ExtraOperation, ProviderDescription};
@@ -50,6 +51,7 @@ pub use credential::{
     SCOPE_CLOUD_PLATFORM,
 };
 pub use dns::CloudDns;
+pub use loadbalancer::GceLoadBalancer;
 pub use storage::GcsStorage;
 
 /// The provider name in the registry.
@@ -58,11 +60,11 @@ pub const PROVIDER: &str = "google";
 /// What this provider offers, for the registry and the provider matrix.
 pub const DESCRIPTION: ProviderDescription = ProviderDescription {
     name: PROVIDER,
-    title: "Google Cloud: Compute Engine, Cloud Storage (JSON API), Cloud DNS; load balancing to come",
+    title: "Google Cloud: Compute Engine, Cloud Storage (JSON API), network load balancing, Cloud DNS",
     feature: "google",
     compute: Some(compute::CAPABILITIES),
     storage: Some(storage::CAPABILITIES),
-    load_balancer: None,
+    load_balancer: Some(loadbalancer::CAPABILITIES),
     dns: Some(dns::CAPABILITIES),
     extras: &[
         ExtraOperation {
@@ -99,6 +101,11 @@ pub const ENTRY: cloud_core::provider::Provider = cloud_core::provider::Provider
     .with_compute(|c| {
         Ok(cloud_core::Compute::new(
             GoogleBuilder::from_config(c)?.build()?.compute(),
+        ))
+    })
+    .with_load_balancers(|c| {
+        Ok(cloud_core::LoadBalancers::new(
+            GoogleBuilder::from_config(c)?.build()?.load_balancer(),
         ))
     })
     .with_dns(|c| {

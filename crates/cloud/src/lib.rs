@@ -16,7 +16,7 @@
 //! | `libvirt` | `libvirt` | compute — libvirt (KVM/QEMU and any libvirt connection): domains as nodes |
 //! | `gandi` | `gandi` | dns — Gandi LiveDNS (v5): domains as zones, record sets as records |
 //! | `cloudsigma` | `cloudsigma` | compute — CloudSigma (API 2.0): servers, library drives, drives, snapshots, key pairs |
-//! | `google` | `google` | compute, storage, dns — Google Cloud: Compute Engine, Cloud Storage (JSON API), Cloud DNS; load balancing to come |
+//! | `google` | `google` | compute, storage, loadbalancer, dns — Google Cloud: Compute Engine, Cloud Storage (JSON API), network load balancing, Cloud DNS |
 //! | `powerdns` | `powerdns` | dns — PowerDNS Authoritative Server (HTTP API): zones, record sets as records |
 //! <!-- providers:end -->
 //!

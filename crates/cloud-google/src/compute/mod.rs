@@ -13,7 +13,7 @@ mod disks;
 mod instances;
 mod keys;
 mod operation;
-mod wire;
+pub(crate) mod wire;
 
 use std::sync::Arc;
 
@@ -69,25 +69,30 @@ impl GceCompute {
         GceCompute { shared }
     }
 
-    fn client(&self) -> &RestClient {
+    pub(crate) fn client(&self) -> &RestClient {
         &self.shared.compute
     }
 
     /// `compute/v1/projects/{project}/{segments}` with `query`, in `project`.
-    fn url_in(&self, project: &str, segments: &[&str], query: &[(&str, &str)]) -> Url {
+    pub(crate) fn url_in(&self, project: &str, segments: &[&str], query: &[(&str, &str)]) -> Url {
         let mut path = vec!["compute", "v1", "projects", project];
         path.extend_from_slice(segments);
         self.client().url(&path, query)
     }
 
+    /// The client's project.
+    pub(crate) async fn project(&self) -> Result<String> {
+        self.shared.project().await
+    }
+
     /// The same in the client's project.
-    async fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Url> {
+    pub(crate) async fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Url> {
         let project = self.shared.project().await?;
         Ok(self.url_in(&project, segments, query))
     }
 
     /// `GET`, the answer decoded as `T`.
-    async fn get<T: serde::de::DeserializeOwned>(
+    pub(crate) async fn get<T: serde::de::DeserializeOwned>(
         &self,
         url: Url,
         about: Option<About<'_>>,
@@ -100,7 +105,7 @@ impl GceCompute {
     /// One page of the list at `segments` of `project` (the client's when
     /// `None`), as `T`: `maxResults` from the page's size, `pageToken`
     /// from its token.
-    async fn list_page<T: serde::de::DeserializeOwned>(
+    pub(crate) async fn list_page<T: serde::de::DeserializeOwned>(
         &self,
         project: Option<&str>,
         segments: &[&str],
@@ -122,7 +127,7 @@ impl GceCompute {
     }
 
     /// The client's zone, for a request that names none.
-    fn default_zone(&self) -> Result<&str> {
+    pub(crate) fn default_zone(&self) -> Result<&str> {
         self.shared.zone.as_deref().ok_or_else(|| {
             Error::invalid_input(
                 "no Compute Engine zone: give one (config `zone`, CLOUDSDK_COMPUTE_ZONE, or a \
@@ -144,7 +149,7 @@ impl GceCompute {
     }
 
     /// Sends a change and waits for the operation it answers.
-    async fn change(
+    pub(crate) async fn change(
         &self,
         method: cloud_core::http::Method,
         url: Url,
@@ -159,7 +164,7 @@ impl GceCompute {
 
 impl GceCompute {
     /// `DELETE` of the resource at `segments`, waited for.
-    async fn delete(&self, segments: &[&str], about: About<'_>) -> Result<()> {
+    pub(crate) async fn delete(&self, segments: &[&str], about: About<'_>) -> Result<()> {
         let url = self.url(segments, &[]).await?;
         self.change(cloud_core::http::Method::DELETE, url, None, about)
             .await

@@ -9,6 +9,8 @@ mod compute_live;
 mod compute_replay;
 mod dns_live;
 mod dns_replay;
+mod lb_live;
+mod lb_replay;
 mod live;
 mod replay;
 mod storage_servers;

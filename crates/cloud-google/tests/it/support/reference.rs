@@ -43,6 +43,12 @@ pub const COMPUTE: Recordings = Recordings {
     ..DNS
 };
 
+/// Network load balancing's recordings.
+pub const LOAD_BALANCING: Recordings = Recordings {
+    folder: "google/lb",
+    ..DNS
+};
+
 /// The zone the compute suites work in.
 pub const ZONE: &str = "us-central1-a";
 
@@ -159,6 +165,34 @@ pub fn compute_fixture(google: &Google) -> cloud_testkit::ComputeFixture {
         )
         .missing_node_id(format!("{ZONE}/node-does-not-exist"))
         .timing(Duration::from_secs(10), Duration::from_millis(10))
+}
+
+/// The load-balancer conformance fixture: its members are three
+/// instances (target pools balance instances), made first when missing.
+pub async fn lb_fixture(google: &Google) -> cloud_testkit::LoadBalancerFixture {
+    let compute = cloud_core::Compute::new(google.compute());
+    let mut members = Vec::new();
+    for i in 0..3 {
+        let name = format!("ct-lb-{i}");
+        let image = "projects/debian-cloud/global/images/family/debian-12";
+        match compute
+            .create_node(&cloud_core::CreateNode::new(&name, "e2-micro", image))
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), cloud_core::ErrorKind::AlreadyExists { .. }) => {}
+            Err(e) => panic!("member {name}: {e}"),
+        }
+        members.push(cloud_core::Member::node(format!("{ZONE}/{name}"), None));
+    }
+    let mut fixture = cloud_testkit::LoadBalancerFixture::new(cloud_core::LoadBalancers::new(
+        google.load_balancer(),
+    ))
+    .members(members)
+    .missing_balancer_id("us-central1/balancer-does-not-exist");
+    fixture.ready_timeout = Duration::from_secs(10);
+    fixture.poll_interval = Duration::from_millis(10);
+    fixture
 }
 
 /// The DNS conformance fixture.
