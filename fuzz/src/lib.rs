@@ -284,6 +284,65 @@ pub fn google(data: &[u8]) {
     );
 }
 
+/// Compute Engine, its network load balancing and Cloud DNS: every
+/// answer they parse, each call given the input as its first answer (an
+/// operation that is not done yet then finds no second one).
+pub fn google_apis(data: &[u8]) {
+    let transport = Arc::new(CannedTransport::new());
+    let quick =
+        cloud_core::poll::ChangeWait::new(Duration::from_millis(1), Duration::from_millis(5));
+    let google = cloud_google::GoogleBuilder::new()
+        .environment(Environment::from_vars(Vec::<(String, String)>::new()))
+        .anonymous()
+        .project("fuzz-project")
+        .zone("us-central1-a")
+        .endpoint("http://fuzz.invalid")
+        .operation_wait(quick)
+        .dns_change_wait(quick)
+        .retry(no_retries())
+        .transport(transport.clone())
+        .build()
+        .expect("an offline Google client");
+    let t = &*transport;
+    let c = || canned(data, JSON);
+    let gce = google.compute();
+    call(t, c(), gce.list_nodes(PageRequest::first()));
+    call(t, c(), gce.get_node("us-central1-a/n1"));
+    call(t, c(), gce.stop_node("n1"));
+    call(t, c(), gce.list_sizes());
+    call(t, c(), gce.list_images(PageRequest::first()));
+    call(
+        t,
+        c(),
+        gce.get_image("projects/debian-cloud/global/images/family/debian-12"),
+    );
+    call(t, c(), gce.list_locations());
+    call(t, c(), gce.list_volumes(PageRequest::first()));
+    call(t, c(), gce.detach_volume("us-central1-a/d1"));
+    call(t, c(), gce.list_snapshots(PageRequest::first()));
+    call(t, c(), gce.list_key_pairs(PageRequest::first()));
+    let lb = google.load_balancer();
+    call(t, c(), lb.list_balancers(PageRequest::first()));
+    call(t, c(), lb.get_balancer("us-central1/b1"));
+    call(t, c(), lb.list_members("us-central1/b1"));
+    let dns = google.dns();
+    call(t, c(), dns.list_zones(PageRequest::first()));
+    call(t, c(), dns.get_zone("example-com"));
+    call(
+        t,
+        c(),
+        dns.list_records("example-com", PageRequest::first()),
+    );
+    call(
+        t,
+        c(),
+        dns.create_record(
+            "example-com",
+            &cloud_core::RecordSpec::new("www", cloud_core::RecordType::A, "192.0.2.1"),
+        ),
+    );
+}
+
 pub fn cloudsigma(data: &[u8]) {
     let transport = Arc::new(CannedTransport::new());
     let cs = cloud_cloudsigma::CloudSigmaBuilder::new()

@@ -17,6 +17,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("gandi", cloud_fuzz::gandi),
     ("cloudsigma", cloud_fuzz::cloudsigma),
     ("google", cloud_fuzz::google),
+    ("google_apis", cloud_fuzz::google_apis),
     ("zone_file", cloud_fuzz::zone_file),
     ("local_names", cloud_fuzz::local_names),
 ];

@@ -27,6 +27,7 @@ const TARGETS: &[&str] = &[
     "gandi",
     "cloudsigma",
     "google",
+    "google_apis",
     "zone_file",
     "local_names",
 ];
@@ -48,6 +49,9 @@ const SEED_FOLDERS: &[(&str, &str)] = &[
     ("gandi/livedns", "gandi"),
     ("cloudsigma/api", "cloudsigma"),
     ("google/storage", "google"),
+    ("google/compute", "google_apis"),
+    ("google/lb", "google_apis"),
+    ("google/dns", "google_apis"),
 ];
 
 /// The statuses the targets map their first byte to (`fuzz/src/lib.rs`).
