@@ -418,6 +418,7 @@ impl GoogleBuilder {
         }
         let mut http = HttpClient::builder(PROVIDER)
             .options(options)
+            .classifier(Arc::new(crate::error::GoogleRetryClassifier))
             .redactor(redactor.clone())
             .allow_http(storage_base.scheme() == "http");
         if let Some(r) = &resolved {

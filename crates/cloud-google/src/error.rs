@@ -6,7 +6,7 @@
 //! message and the first `reason` (Google's stable code) are kept.
 
 use cloud_core::http::rest::{Conflict, Failure};
-use cloud_core::http::status_error;
+use cloud_core::http::{HeaderMap, RetryClassifier, StatusCode, is_retryable_status, status_error};
 use cloud_core::{Error, ErrorKind};
 use serde_json::Value;
 
@@ -41,6 +41,51 @@ fn describe(failure: &Failure<'_>) -> (Option<String>, Option<String>) {
     (message, reason)
 }
 
+/// The `reason`s Google's JSON APIs give a request refused for its rate
+/// (with 403, besides 429): Google asks for the request again after an
+/// exponential backoff.
+const RATE_REASONS: &[&str] = &["rateLimitExceeded", "userRateLimitExceeded"];
+
+/// Whether an error body says the request was refused for its rate.
+fn rate_limited(status: StatusCode, body: &[u8]) -> bool {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return true;
+    }
+    if status != StatusCode::FORBIDDEN {
+        return false;
+    }
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return false;
+    };
+    value
+        .pointer("/error/errors")
+        .and_then(Value::as_array)
+        .is_some_and(|errors| {
+            errors.iter().any(|e| {
+                e.get("reason")
+                    .and_then(Value::as_str)
+                    .is_some_and(|r| RATE_REASONS.contains(&r))
+            })
+        })
+}
+
+/// Retries what every HTTP service retries, and Google's rate refusals,
+/// which some APIs (Compute Engine, Cloud DNS) send as 403
+/// `rateLimitExceeded`: those are throttling, retried even for requests
+/// that are not idempotent, since Google did nothing with them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct GoogleRetryClassifier;
+
+impl RetryClassifier for GoogleRetryClassifier {
+    fn is_retryable(&self, status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> bool {
+        is_retryable_status(status) || rate_limited(status, body)
+    }
+
+    fn is_throttling(&self, status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> bool {
+        rate_limited(status, body)
+    }
+}
+
 /// The error for a failed answer (the `RestClient`'s error mapper).
 /// fake-gcs-server answers a non-empty bucket's delete 412, not 409.
 pub(crate) fn response_error(failure: &Failure<'_>) -> Error {
@@ -49,7 +94,16 @@ pub(crate) fn response_error(failure: &Failure<'_>) -> Error {
         .about
         .filter(|a| failure.status.as_u16() == 412 && a.conflict == Conflict::NotEmpty)
         .map(|a| Error::not_empty(a.resource, a.id));
+    let throttled = rate_limited(failure.status, failure.body).then(|| {
+        Error::new(
+            ErrorKind::RateLimited {
+                retry_after: cloud_core::http::retry_after(failure.headers),
+            },
+            format!("{} refused the request for its rate", failure.api),
+        )
+    });
     let err = not_empty
+        .or(throttled)
         .or_else(|| failure.resource_error())
         .unwrap_or_else(|| match failure.status.as_u16() {
             400 => Error::new(
@@ -126,6 +180,28 @@ mod tests {
 
         let err = mapped(StatusCode::BAD_GATEWAY, b"<html>upstream down</html>", None);
         assert!(err.to_string().contains("upstream down"), "{err}");
+    }
+
+    #[test]
+    fn rate_refusals_are_throttling() {
+        let body = br#"{"error": {"code": 403, "message": "Rate Limit Exceeded",
+            "errors": [{"domain": "usageLimits", "reason": "rateLimitExceeded", "message": "x"}]}}"#;
+        let err = mapped(StatusCode::FORBIDDEN, body, None);
+        assert!(matches!(err.kind(), ErrorKind::RateLimited { .. }), "{err}");
+        let classifier = GoogleRetryClassifier;
+        let headers = HeaderMap::new();
+        assert!(classifier.is_throttling(StatusCode::FORBIDDEN, &headers, body));
+        assert!(classifier.is_retryable(StatusCode::FORBIDDEN, &headers, body));
+        // A refusal for permissions is final.
+        let denied = br#"{"error": {"code": 403, "message": "Request had insufficient authentication scopes.",
+            "errors": [{"domain": "global", "reason": "insufficientPermissions"}]}}"#;
+        assert!(!classifier.is_retryable(StatusCode::FORBIDDEN, &headers, denied));
+        assert!(!matches!(
+            mapped(StatusCode::FORBIDDEN, denied, None).kind(),
+            ErrorKind::RateLimited { .. }
+        ));
+        assert!(classifier.is_throttling(StatusCode::TOO_MANY_REQUESTS, &headers, b""));
+        assert!(!classifier.is_retryable(StatusCode::FORBIDDEN, &headers, b"<html>"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Google Cloud for `cloud` (issue 16, in progress): Cloud Storage as a
-//! portable storage driver, on Google's credential chain.
+//! Google Cloud for `cloud`: Compute Engine, Cloud Storage, network load
+//! balancing and Cloud DNS as portable drivers, on Google's credential
+//! chain.
 //!
 //! Credentials are found as `gcloud` and Google's client libraries find
 //! them: `GOOGLE_APPLICATION_CREDENTIALS`, then gcloud's application-default
@@ -10,12 +11,17 @@
 //! metadata server hands out tokens itself; every token is cached and
 //! renewed ahead of expiry, once for all callers.
 //!
-//! Cloud Storage goes through its JSON API: uploads in one request with
-//! their CRC32C, or resumable sessions in 256 KiB multiples that pick up
-//! where Cloud Storage stands after a dropped connection; the object's
-//! generation is its portable etag; V4 signed URLs are signed with the
-//! service account's key. Compute Engine, Cloud DNS and load balancing
-//! come next.
+//! - Cloud Storage goes through its JSON API: uploads in one request with
+//!   their CRC32C, or resumable sessions in 256 KiB multiples that pick up
+//!   where Cloud Storage stands after a dropped connection; the object's
+//!   generation is its portable etag; V4 signed URLs are signed with the
+//!   service account's key.
+//! - Compute Engine's changes are long-running operations, each waited for
+//!   and its failure typed; zonal resources have `zone/name` ids.
+//! - Network load balancing is a forwarding rule to a target pool of
+//!   instances.
+//! - Cloud DNS writes are conditional changes that delete record sets as
+//!   they were read, so concurrent writers are refused, never undone.
 //!
 //! ```no_run
 //! # #[tokio::main(flavor = "current_thread")]
