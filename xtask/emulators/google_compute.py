@@ -30,7 +30,8 @@ with `error.errors[{code, message}]` and `httpErrorStatusCode`; a disk in
 use cannot be deleted nor attached elsewhere read-write
 (`resourceInUseByAnotherResource`); setting the common metadata needs the
 fingerprint read (412 `conditionNotMet` otherwise); lists page with
-`maxResults` and `nextPageToken`.
+`maxResults` and `nextPageToken`; an insert repeating a `requestId`
+answers the operation the first one started.
 """
 
 import base64
@@ -253,7 +254,24 @@ def read_instance(project, zone, name, advance=True):
     return view
 
 
-def insert_instance(project, zone, body):
+def insert_instance(project, zone, body, request_id=None):
+    state = project_state(project)
+    # A request id seen before answers the operation it started, so a
+    # retried insert makes one instance (Compute Engine keeps them an hour).
+    seen = state.setdefault("request_ids", {}).get(request_id) if request_id else None
+    if seen is not None:
+        raise Reply(200, public(seen))
+    try:
+        insert_new_instance(project, zone, body)
+    except Reply as reply:
+        if request_id and reply.status == 200 and isinstance(reply.body, dict):
+            op = state["operations"].get((f"zones/{zone}", reply.body.get("name")))
+            if op is not None:
+                state["request_ids"][request_id] = op
+        raise
+
+
+def insert_new_instance(project, zone, body):
     state = project_state(project)
     name = body.get("name")
     check_name(name)
@@ -556,7 +574,7 @@ def route(request, parts, body):
                 page(request, [read_instance(project, zone, n) for n in names],
                      "compute#instanceList", f"{link}/zones/{zone}/instances")
             if method == "POST":
-                insert_instance(project, zone, body)
+                insert_instance(project, zone, body, request.arg("requestId"))
         if len(sub) == 2 and sub[0] == "instances":
             if method == "GET":
                 raise Reply(200, read_instance(project, zone, sub[1]))

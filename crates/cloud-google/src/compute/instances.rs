@@ -253,13 +253,13 @@ impl GceCompute {
             .into_iter()
             .collect();
         let url = self.url(&["zones", zone, "instances"], &query).await?;
-        self.change(
-            Method::POST,
-            url,
-            Some(&body),
-            About::creating(ResourceKind::Node, &id),
-        )
-        .await?;
+        let about = About::creating(ResourceKind::Node, &id);
+        if token.is_some() {
+            // A repeat of this insert is answered with the first one's operation.
+            self.change_once(url, &body, about).await?;
+        } else {
+            self.change(Method::POST, url, Some(&body), about).await?;
+        }
         self.instance(&id).await
     }
 

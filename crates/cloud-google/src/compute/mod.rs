@@ -160,6 +160,24 @@ impl GceCompute {
         let started: wire::Operation = self.client().decode(answer.body, "operation")?;
         self.finish(started, about).await
     }
+
+    /// [`change`](Self::change) for a request carrying a `requestId`:
+    /// Compute Engine answers a repeat with the operation the first one
+    /// started, so it is sent again after a dropped connection or a 5xx
+    /// like a read.
+    pub(crate) async fn change_once(
+        &self,
+        url: Url,
+        body: &Value,
+        about: About<'_>,
+    ) -> Result<wire::Operation> {
+        let answer = self
+            .client()
+            .send_idempotent(cloud_core::http::Method::POST, url, Some(body), Some(about))
+            .await?;
+        let started: wire::Operation = self.client().decode(answer.body, "operation")?;
+        self.finish(started, about).await
+    }
 }
 
 impl GceCompute {

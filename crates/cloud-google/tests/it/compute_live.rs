@@ -82,3 +82,41 @@ pub(crate) async fn ssh_key(google: cloud_google::Google) {
     assert_eq!(*err.kind(), ErrorKind::InvalidInput, "{err}");
     assert!(!err.to_string().contains("hunter2"), "{err}");
 }
+
+#[test]
+fn an_idempotency_token_makes_one_instance() {
+    cloud_testkit::run(async {
+        if let Some(google) = reference::live(&COMPUTE, "idempotent_insert") {
+            // Compute Engine remembers a request id for an hour: a token of
+            // its own for each run (the replay ignores it).
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos();
+            idempotent_insert(google, &format!("ct-once-{nanos}")).await;
+        }
+    });
+}
+
+/// An insert sent twice with one idempotency token (its `requestId`)
+/// makes one instance: the repeat is answered with the first insert's
+/// operation, and both calls give the same node.
+pub(crate) async fn idempotent_insert(google: cloud_google::Google, token: &str) {
+    let compute = Compute::new(google.compute());
+    let request = CreateNode::new(
+        "ct-once",
+        "e2-micro",
+        "projects/debian-cloud/global/images/family/debian-12",
+    )
+    .idempotency_token(token);
+    let first = compute.create_node(&request).await.unwrap();
+    let again = compute.create_node(&request).await.unwrap();
+    assert_eq!(first.id, again.id);
+    let other = request.clone().idempotency_token("another-token");
+    let err = compute.create_node(&other).await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::AlreadyExists { .. }),
+        "{err}"
+    );
+    compute.destroy_node(&first.id).await.unwrap();
+}

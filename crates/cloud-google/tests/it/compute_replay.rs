@@ -23,3 +23,10 @@ fn operation_failures_are_typed() {
 fn an_ssh_key_reaches_the_instance() {
     cloud_testkit::run(crate::compute_live::ssh_key(replay(&COMPUTE, "ssh_key")));
 }
+
+#[test]
+fn an_idempotency_token_makes_one_instance() {
+    let google =
+        crate::support::reference::replay_ignoring(&COMPUTE, "idempotent_insert", "requestId");
+    cloud_testkit::run(crate::compute_live::idempotent_insert(google, "replayed"));
+}

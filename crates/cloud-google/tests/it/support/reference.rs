@@ -132,6 +132,20 @@ pub fn replay(recordings: &Recordings, case: &str) -> Google {
     client("http://replay.invalid", transport)
 }
 
+/// [`replay`] matching requests whatever their `param` query parameter
+/// (one a live run makes unique, as an idempotency token's `requestId`).
+pub fn replay_ignoring(recordings: &Recordings, case: &str, param: &str) -> Google {
+    let replayed =
+        cloud_testkit::replay::ReplayTransport::load(&recordings.path(case), Scrubber::new())
+            .unwrap_or_else(|e| panic!("{e}; record it with `cargo xtask fixtures record google`"))
+            .ignore_query_param(param);
+    let transport = Arc::new(TokenSplit {
+        tokens: Arc::new(GrantingTokens),
+        apis: Arc::new(replayed),
+    });
+    client("http://replay.invalid", transport)
+}
+
 /// The emulator's URL, or `None` (skip) when it is not running.
 pub fn live_url(recordings: &Recordings) -> Option<String> {
     recordings.live_url()
