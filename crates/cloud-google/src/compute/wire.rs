@@ -68,13 +68,19 @@ pub(crate) struct AggregatedList {
     pub(crate) next_page_token: Option<String>,
 }
 
-/// What one scope of an aggregated list holds.
+/// What one scope (zone or region) of an aggregated list holds: the
+/// resources of the list's kind, or a warning instead.
 #[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Scoped {
     #[serde(default)]
     pub(crate) instances: Vec<Instance>,
     #[serde(default)]
     pub(crate) disks: Vec<Disk>,
+    #[serde(default)]
+    pub(crate) forwarding_rules: Vec<crate::loadbalancer::wire::ForwardingRule>,
+    #[serde(default)]
+    pub(crate) target_pools: Vec<crate::loadbalancer::wire::TargetPool>,
 }
 
 /// A long-running operation.

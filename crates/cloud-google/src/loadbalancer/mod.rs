@@ -12,7 +12,7 @@
 //! in the reverse order. Today's proxy load balancers (HTTP(S), SSL and TCP
 //! proxies over backend services and URL maps) are not covered.
 
-mod wire;
+pub(crate) mod wire;
 
 use async_trait::async_trait;
 use cloud_core::http::Method;
@@ -23,8 +23,9 @@ use cloud_core::{
 };
 use serde_json::json;
 
-use self::wire::{AggregatedList, ForwardingRule, TargetPool};
+use self::wire::{ForwardingRule, TargetPool};
 use crate::PROVIDER;
+use crate::compute::wire::AggregatedList;
 use crate::compute::wire::zonal_id;
 use crate::compute::{GceCompute, check_name};
 

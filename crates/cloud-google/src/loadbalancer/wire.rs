@@ -1,7 +1,6 @@
 //! What Compute Engine answers for network load balancing, as serde types:
 //! forwarding rules, target pools and their aggregated lists.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use cloud_core::{Algorithm, BalancerState, Extra, LoadBalancer, Protocol};
@@ -40,26 +39,6 @@ pub(crate) struct TargetPool {
     pub(crate) health_checks: Vec<String>,
     #[serde(default)]
     pub(crate) session_affinity: Option<String>,
-}
-
-/// A page of an aggregated list of forwarding rules or target pools.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct AggregatedList {
-    #[serde(default)]
-    pub(crate) items: BTreeMap<String, Scoped>,
-    #[serde(default)]
-    pub(crate) next_page_token: Option<String>,
-}
-
-/// What one region of an aggregated list holds.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Scoped {
-    #[serde(default)]
-    pub(crate) forwarding_rules: Vec<ForwardingRule>,
-    #[serde(default)]
-    pub(crate) target_pools: Vec<TargetPool>,
 }
 
 /// A session affinity as the portable algorithm: without affinity a
