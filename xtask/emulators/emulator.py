@@ -22,6 +22,8 @@ Usage, in an emulator file started as `python3 name.py PORT`:
         serve("example-reference", route)
 """
 
+import base64
+import binascii
 import json
 import sys
 import threading
@@ -95,6 +97,24 @@ def int_args(query, invalid, **defaults):
         return [int(query.get(name, [str(default)])[0]) for name, default in defaults.items()]
     except ValueError:
         raise invalid
+
+
+def cursor(key):
+    """An opaque page token naming the last item listed (`key`, a tuple of
+    strings): the next page resumes after it, so items deleted meanwhile
+    do not shift it, as with providers whose tokens are cursors."""
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+
+
+def after_cursor(token, refused):
+    """The key a `cursor` token names; raises `refused` for any other token."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, binascii.Error):
+        raise refused from None
+    if not isinstance(key, list) or not all(isinstance(k, str) for k in key):
+        raise refused
+    return tuple(key)
 
 
 def serve(name, route, decode_parts=False, extra_headers=None):

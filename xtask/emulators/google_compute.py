@@ -29,8 +29,9 @@ Compute Engine's word for a stopped instance); a failed operation is DONE
 with `error.errors[{code, message}]` and `httpErrorStatusCode`; a disk in
 use cannot be deleted nor attached elsewhere read-write
 (`resourceInUseByAnotherResource`); setting the common metadata needs the
-fingerprint read (412 `conditionNotMet` otherwise); lists page with
-`maxResults` and `nextPageToken`; an insert repeating a `requestId`
+fingerprint read (412 `conditionNotMet` otherwise); lists come in name
+order and page with `maxResults` and a `nextPageToken` that resumes after
+the last name listed; an insert repeating a `requestId`
 answers the operation the first one started.
 """
 
@@ -40,7 +41,7 @@ import re
 import time
 import zlib
 
-from emulator import Reply, int_args
+from emulator import Reply, after_cursor, cursor, int_args
 
 BASE = "https://www.googleapis.com/compute/v1"
 NAME = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -104,30 +105,31 @@ def fingerprint():
 
 def page(request, items, kind, self_link, aggregated=None):
     """`items` (a list, or for an aggregated list the scopes' items by
-    scope) cut to `maxResults` from `pageToken`."""
+    scope) in name order, cut to `maxResults` after the `pageToken`'s
+    cursor."""
     [limit] = int_args(request.query, error(400, "invalid", "Invalid value for field 'maxResults'"),
                        maxResults=500)
-    token = request.arg("pageToken") or "0"
-    if not token.isdigit():
-        raise error(400, "invalid", f"Invalid value for field 'pageToken': '{token}'")
-    start, limit = int(token), max(1, min(limit, 500))
+    token = request.arg("pageToken")
+    after = () if not token else after_cursor(
+        token, error(400, "invalid", f"Invalid value for field 'pageToken': '{token}'"))
+    limit = max(1, min(limit, 500))
+    scopes = {"": items} if aggregated is None else aggregated
+    keyed = [((scope, item["name"]), item) for scope in scopes for item in scopes[scope]]
+    rest = sorted(((key, item) for key, item in keyed if key > after), key=lambda pair: pair[0])
+    chosen = rest[:limit]
     answer = {"kind": kind, "id": self_link[len(BASE) + 1:], "selfLink": self_link}
     if aggregated is None:
-        answer["items"] = items[start:start + limit]
-        more = start + limit < len(items)
+        answer["items"] = [item for _, item in chosen]
     else:
-        flat = [(scope, item) for scope in sorted(aggregated) for item in aggregated[scope]]
-        chosen = flat[start:start + limit]
         answer["items"] = {}
         for scope in sorted(aggregated):
-            found = [item for s, item in chosen if s == scope]
+            found = [item for (s, _), item in chosen if s == scope]
             answer["items"][scope] = {aggregated_key(kind): found} if found else {"warning": {
                 "code": "NO_RESULTS_ON_PAGE",
                 "data": [{"key": "scope", "value": scope}],
                 "message": f"There are no results for scope '{scope}' on this page."}}
-        more = start + limit < len(flat)
-    if more:
-        answer["nextPageToken"] = str(start + limit)
+    if len(rest) > limit:
+        answer["nextPageToken"] = cursor(chosen[-1][0])
     raise Reply(200, answer)
 
 

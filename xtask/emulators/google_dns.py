@@ -24,14 +24,15 @@ change is refused whole when a deletion does not match the set exactly
 (412 `conditionNotMet`) or names none (404 `notFound`), when an addition
 exists (409 `alreadyExists`), or when data is invalid (400 `invalid`); a
 CNAME shares its name with no other set; the SOA serial grows with every
-change; lists page with `maxResults` and `nextPageToken`.
+change; lists come in name (then type) order and page with `maxResults`
+and a `nextPageToken` that resumes after the last one listed.
 """
 
 import ipaddress
 import re
 import time
 
-from emulator import Reply, int_args
+from emulator import Reply, after_cursor, cursor, int_args
 
 NAME = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
 ZONES = {}  # (project, name) -> zone
@@ -131,15 +132,19 @@ def set_view(rrset):
 
 
 def page(request, items, key, kind):
+    """`items` in name (then type) order, cut to `maxResults` after the
+    `pageToken`'s cursor."""
     [limit] = int_args(request.query, invalid("parameters.maxResults", request.arg("maxResults")),
                        maxResults=1000)
-    token = request.arg("pageToken") or "0"
-    if not token.isdigit():
-        raise invalid("parameters.pageToken", token)
-    start, limit = int(token), max(1, min(limit, 1000))
-    answer = {"kind": kind, key: items[start : start + limit]}
-    if start + limit < len(items):
-        answer["nextPageToken"] = str(start + limit)
+    token = request.arg("pageToken")
+    after = after_cursor(token, invalid("parameters.pageToken", token)) if token else ()
+    limit = max(1, min(limit, 1000))
+    keyed = [((item["name"], item.get("type", "")), item) for item in items]
+    rest = sorted(((k, item) for k, item in keyed if k > after), key=lambda pair: pair[0])
+    chosen = rest[:limit]
+    answer = {"kind": kind, key: [item for _, item in chosen]}
+    if len(rest) > limit:
+        answer["nextPageToken"] = cursor(chosen[-1][0])
     raise Reply(200, answer)
 
 

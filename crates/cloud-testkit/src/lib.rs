@@ -37,6 +37,38 @@ pub use conformance::dns::DnsFixture;
 pub use conformance::loadbalancer::LoadBalancerFixture;
 pub use conformance::storage::StorageFixture;
 
+/// A turn of the cases that must run one at a time in this test binary
+/// (see [`ComputeFixture::exclusive`]), ended when dropped.
+#[derive(Debug)]
+pub struct Turn(());
+
+static TAKEN: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+static FREED: std::sync::Condvar = std::sync::Condvar::new();
+
+/// Waits for this test's turn: blocks the calling thread while another
+/// case holds one (test runtimes have a thread to spare).
+pub fn one_at_a_time() -> Turn {
+    let mut taken = TAKEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    while *taken {
+        taken = FREED
+            .wait(taken)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    }
+    *taken = true;
+    Turn(())
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        *TAKEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = false;
+        FREED.notify_one();
+    }
+}
+
 /// Runs an async test body on a two-thread runtime (what the generated
 /// tests call).
 pub fn run<F: std::future::Future<Output = ()>>(future: F) {

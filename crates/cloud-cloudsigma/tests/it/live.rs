@@ -5,8 +5,12 @@
 use crate::support;
 
 mod compute {
+    // CloudSigma pages by offset, so the cases on the one emulator account
+    // run one at a time: a node deleted by another case between two pages
+    // would shift the pages and make `node_pagination` miss a node.
     cloud_testkit::compute_suite!(|case: &'static str| async move {
-        super::support::live(case).map(|c| super::support::compute_fixture(c, case))
+        let turn = cloud_testkit::one_at_a_time();
+        super::support::live(case).map(|c| super::support::compute_fixture(c, case).exclusive(turn))
     });
 }
 
@@ -15,6 +19,12 @@ mod extras {
 
     fn driver(case: &str) -> Option<cloud_cloudsigma::CloudSigmaCompute> {
         super::support::live(case)
+    }
+
+    /// These cases create and destroy servers too: one at a time with the
+    /// compute cases (see there).
+    fn turn() -> Option<cloud_testkit::Turn> {
+        Some(cloud_testkit::one_at_a_time())
     }
 }
 

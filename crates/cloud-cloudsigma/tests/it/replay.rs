@@ -19,4 +19,9 @@ mod extras {
     fn driver(case: &str) -> Option<cloud_cloudsigma::CloudSigmaCompute> {
         Some(super::support::replay(case))
     }
+
+    /// Replays share nothing: no need to wait for a turn.
+    fn turn() -> Option<cloud_testkit::Turn> {
+        None
+    }
 }

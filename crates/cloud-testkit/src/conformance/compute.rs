@@ -31,6 +31,8 @@ pub struct ComputeFixture {
     /// How often to poll while waiting.
     pub poll_interval: Duration,
     skips: Vec<(&'static str, String)>,
+    /// Held while the case runs, when the case must run alone.
+    exclusive: Option<std::sync::Arc<crate::Turn>>,
 }
 
 impl ComputeFixture {
@@ -45,7 +47,19 @@ impl ComputeFixture {
             boot_timeout: Duration::from_secs(60),
             poll_interval: Duration::from_millis(50),
             skips: Vec::new(),
+            exclusive: None,
         }
+    }
+
+    /// Keeps `turn` (from [`crate::one_at_a_time`]) until the case ends, so
+    /// no other case holding the lock runs meanwhile. For providers whose
+    /// listings page by offset: on one shared account, a case deleting a
+    /// node between another case's pages shifts them, and that listing
+    /// skips a node (as it would at the provider).
+    #[must_use]
+    pub fn exclusive(mut self, turn: crate::Turn) -> Self {
+        self.exclusive = Some(std::sync::Arc::new(turn));
+        self
     }
 
     /// Uses `size` and `image` for new nodes.

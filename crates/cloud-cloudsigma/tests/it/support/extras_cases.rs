@@ -1,5 +1,6 @@
 // The CloudSigma extras and specifics, shared by the live and replay
-// suites (each defines `driver(case)`).
+// suites (each defines `driver(case)`, and `turn()` to wait while other
+// cases on the same account run).
 
 use cloud_core::{Compute, CreateNode, CreateVolume, ErrorKind, NodeAuth};
 
@@ -8,6 +9,7 @@ const INSTALL_CD: &str = "6f1e2d3c-0000-4000-9000-000000000003";
 
 #[test]
 fn account_extras() {
+    let _turn = turn();
     cloud_testkit::run(async {
         let Some(cs) = driver("account") else { return };
         let balance = cs.ex_balance().await.unwrap();
@@ -47,6 +49,7 @@ fn account_extras() {
 
 #[test]
 fn sizes_drives_and_tags() {
+    let _turn = turn();
     cloud_testkit::run(async {
         let Some(cs) = driver("drives") else { return };
         let compute = Compute::new(cs.clone());
@@ -101,6 +104,7 @@ fn sizes_drives_and_tags() {
 
 #[test]
 fn install_cds_and_refusals() {
+    let _turn = turn();
     cloud_testkit::run(async {
         let Some(cs) = driver("install_cd") else { return };
         let compute = Compute::new(cs);
