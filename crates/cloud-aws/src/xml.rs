@@ -1,76 +1,21 @@
-//! Reading AWS XML responses without panics: every missing or malformed
-//! field becomes a `MalformedResponse` error naming the service and field.
+//! Reading AWS XML responses: core's readers (`cloud_core::markup::xml`)
+//! with the provider filled in, so every missing or malformed field is a
+//! `MalformedResponse` naming AWS, the service and the field.
 //!
-//! Text is trimmed here, once for every service: AWS values (ids, states,
-//! fingerprints, dates) carry no meaningful outer whitespace, and a
-//! pretty-printed answer (`<keyFingerprint>\n   00:..\n   </keyFingerprint>`)
-//! must read like a compact one. S3 object keys are the exception (a key
-//! may begin or end with a space): they are read with [`child_text_exact`].
+//! S3 object keys may begin or end with a space: they are read with
+//! [`child_text_exact`]; everything else is trimmed.
 
 use std::str::FromStr;
 
-use cloud_core::{Error, Result};
-use roxmltree::{Document, Node};
+use cloud_core::Result;
+use cloud_core::markup::xml::{self as core_xml, Document, Node};
+pub(crate) use cloud_core::markup::xml::{
+    child, child_text, child_text_exact, children, descendant, text,
+};
 
-/// Parses a response body as XML.
-pub(crate) fn parse<'a>(service: &str, body: &'a str) -> Result<Document<'a>> {
-    Document::parse(body)
-        .map_err(|e| Error::malformed(crate::PROVIDER, format!("{service} sent invalid XML: {e}")))
-}
-
-/// Parses a response body as XML whose root element is one of `roots`:
-/// a successful answer of the wrong shape (a proxy's page, another call's
-/// answer) is an error, never an empty result.
+/// Parses a response body as XML whose root element is one of `roots`.
 pub(crate) fn document<'a>(service: &str, body: &'a str, roots: &[&str]) -> Result<Document<'a>> {
-    let doc = parse(service, body)?;
-    let root = doc.root_element().tag_name().name();
-    let fits = roots.iter().any(|r| match r.strip_prefix('*') {
-        Some(suffix) => root.ends_with(suffix),
-        None => root == *r,
-    });
-    if !fits {
-        return Err(Error::malformed(
-            crate::PROVIDER,
-            format!(
-                "{service} answered <{}> where <{}> was expected",
-                cloud_core::error::quote(root),
-                roots.join("> or <")
-            ),
-        ));
-    }
-    Ok(doc)
-}
-
-/// Text of the first direct child named `name`, without outer whitespace.
-pub(crate) fn child_text<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
-    child_text_exact(node, name).map(str::trim)
-}
-
-/// Text of the first direct child named `name`, exactly as sent.
-pub(crate) fn child_text_exact<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
-    node.children()
-        .find(|c| c.is_element() && c.tag_name().name() == name)
-        .map(|c| c.text().unwrap_or(""))
-}
-
-/// The text of `node` itself, without outer whitespace.
-pub(crate) fn text<'a>(node: Node<'a, '_>) -> Option<&'a str> {
-    node.text().map(str::trim)
-}
-
-/// The first direct child element named `name`.
-pub(crate) fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    node.children()
-        .find(|c| c.is_element() && c.tag_name().name() == name)
-}
-
-/// Every direct child element named `name`.
-pub(crate) fn children<'a, 'i: 'a>(
-    node: Node<'a, 'i>,
-    name: &'a str,
-) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
-    node.children()
-        .filter(move |c| c.is_element() && c.tag_name().name() == name)
+    core_xml::document(crate::PROVIDER, service, body, roots)
 }
 
 /// The `item` (Query/EC2 style) or `member` (ELB style) elements of a list child.
@@ -85,28 +30,14 @@ pub(crate) fn list_items<'a, 'i: 'a>(
     }
 }
 
-/// The first descendant element named `name` (anywhere below `node`).
-pub(crate) fn descendant<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    node.descendants()
-        .find(|c| c.is_element() && c.tag_name().name() == name)
-}
-
 /// Text of a required child (trimmed), or a `MalformedResponse` naming it.
 pub(crate) fn required<'a>(service: &str, node: Node<'a, '_>, name: &str) -> Result<&'a str> {
-    required_exact(service, node, name).map(str::trim)
+    core_xml::required(crate::PROVIDER, service, node, name)
 }
 
 /// Text of a required child exactly as sent, or a `MalformedResponse` naming it.
 pub(crate) fn required_exact<'a>(service: &str, node: Node<'a, '_>, name: &str) -> Result<&'a str> {
-    child_text_exact(node, name).ok_or_else(|| {
-        Error::malformed(
-            crate::PROVIDER,
-            format!(
-                "{service} response: <{}> has no <{name}>",
-                node.tag_name().name()
-            ),
-        )
-    })
+    core_xml::required_exact(crate::PROVIDER, service, node, name)
 }
 
 /// A required child parsed as a number (or any `FromStr`).
@@ -115,13 +46,7 @@ pub(crate) fn required_parse<T: FromStr>(
     node: Node<'_, '_>,
     name: &str,
 ) -> Result<T> {
-    let text = required(service, node, name)?;
-    text.trim().parse().map_err(|_| {
-        Error::malformed(
-            crate::PROVIDER,
-            format!("{service} response: <{name}> is not a valid value: `{text}`"),
-        )
-    })
+    core_xml::required_parse(crate::PROVIDER, service, node, name)
 }
 
 /// An optional child parsed; present but unparseable is an error.
@@ -130,16 +55,7 @@ pub(crate) fn optional_parse<T: FromStr>(
     node: Node<'_, '_>,
     name: &str,
 ) -> Result<Option<T>> {
-    match child_text(node, name) {
-        None => Ok(None),
-        Some(t) if t.trim().is_empty() => Ok(None),
-        Some(t) => t.trim().parse().map(Some).map_err(|_| {
-            Error::malformed(
-                crate::PROVIDER,
-                format!("{service} response: <{name}> is not a valid value: `{t}`"),
-            )
-        }),
-    }
+    core_xml::optional_parse(crate::PROVIDER, service, node, name)
 }
 
 pub(crate) use cloud_core::markup::escape_xml as escape;
@@ -150,12 +66,12 @@ mod tests {
 
     #[test]
     fn missing_fields_are_typed_errors() {
-        let doc = parse("test", "<a><b>1</b><c>x</c></a>").unwrap();
+        let doc = document("test", "<a><b>1</b><c>x</c></a>", &["a"]).unwrap();
         let root = doc.root_element();
         assert_eq!(required_parse::<u32>("test", root, "b").unwrap(), 1);
         assert!(required("test", root, "zzz").is_err());
         assert!(required_parse::<u32>("test", root, "c").is_err());
-        assert!(parse("test", "<a><b>").is_err());
+        assert!(document("test", "<a><b>", &["a"]).is_err());
         assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
     }
 }

@@ -17,6 +17,7 @@
 //! | `gandi` | `gandi` | dns — Gandi LiveDNS (v5): domains as zones, record sets as records |
 //! | `cloudsigma` | `cloudsigma` | compute — CloudSigma (API 2.0): servers, library drives, drives, snapshots, key pairs |
 //! | `google` | `google` | compute, storage, loadbalancer, dns — Google Cloud: Compute Engine, Cloud Storage (JSON API), network load balancing, Cloud DNS |
+//! | `azure` | `azure` | storage — Microsoft Azure: Blob Storage (SharedKey or SAS, staged block uploads, service SAS URLs) |
 //! | `powerdns` | `powerdns` | dns — PowerDNS Authoritative Server (HTTP API): zones, record sets as records |
 //! <!-- providers:end -->
 //!
@@ -73,5 +74,6 @@ providers! {
     cloud_gandi as gandi: "gandi" ["gandi"] => ENTRY;
     cloud_cloudsigma as cloudsigma: "cloudsigma" ["cloudsigma"] => ENTRY;
     cloud_google as google: "google" ["google"] => ENTRY;
+    cloud_azure as azure: "azure" ["azure"] => ENTRY;
     cloud_powerdns as powerdns: "powerdns" ["powerdns"] => ENTRY;
 }

@@ -17,6 +17,7 @@ use std::sync::Mutex;
 use cloud_testkit::servers::ServerProcess;
 
 mod aws;
+mod azure;
 mod declared;
 mod gcs;
 mod openstack;
@@ -50,6 +51,7 @@ pub(crate) fn all() -> Result<Vec<Box<dyn LocalServer>>, String> {
         Box::new(openstack::Mimic),
         Box::new(gcs::FakeGcs),
         Box::new(gcs::GcsEmulator),
+        Box::new(azure::Azurite),
         Box::new(ssh::Sshd),
     ];
     for declared in crate::metadata::Workspace::load()?.servers()? {

@@ -1,4 +1,4 @@
-//! The binary against real servers (moto, fake-gcs-server): storage both
+//! The binary against real servers (moto, fake-gcs-server, Azurite): storage both
 //! ways and between providers, compute and DNS on AWS, and `--verbose`
 //! traces free of secrets.
 #![allow(clippy::unwrap_used)]
@@ -235,6 +235,114 @@ fn storage_on_google_and_between_providers() {
     assert!(url.contains("X-Goog-Signature="), "{url}");
     home.ok(&["storage", "rb", "--force", "google://ct-cli"]);
     home.fails(&["storage", "ls", "google://ct-cli"], 3);
+}
+
+/// Azurite's well-known development key (public: Microsoft documents it).
+const AZURITE_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+#[test]
+fn storage_on_azure_and_between_providers() {
+    let Some(azurite) = live_server("azurite", "CLOUD_TEST_AZURITE_URL") else {
+        return;
+    };
+    let gcs = live_server("fake-gcs-server", "CLOUD_TEST_FAKE_GCS_URL");
+    let home = Home::new();
+    let mut profile = format!(
+        "[default]\n\"azure.endpoint\" = \"{azurite}\"\n\"azure.key\" = \"devstoreaccount1\"\n\
+         \"azure.secret\" = \"{AZURITE_KEY}\"\n"
+    );
+    if let Some(gcs) = &gcs {
+        profile.push_str(&google_profile(gcs, None).replace("[default]\n", ""));
+    }
+    std::fs::write(home.path().join("config.toml"), profile).unwrap();
+    let tree = sample_tree(home.path());
+    let _ = home
+        .cloud(&["storage", "rb", "--force", "azure://ct-cli"])
+        .output();
+    home.ok(&["storage", "mb", "azure://ct-cli"]);
+    home.ok(&[
+        "storage",
+        "cp",
+        "-r",
+        tree.to_str().unwrap(),
+        "azure://ct-cli/site",
+    ]);
+    let listing = home.json(&["storage", "ls", "-r", "azure://ct-cli/site/"]);
+    let names: Vec<&str> = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["site/css/style.css", "site/index.html", "site/notes.txt"]
+    );
+    let stat = home.json(&["storage", "stat", "azure://ct-cli/site/notes.txt"]);
+    assert_eq!(stat["size"], 5000);
+    assert_eq!(stat["content_type"], "text/plain");
+
+    // Azure to the local provider and back, streamed through the tool.
+    home.ok(&["storage", "mb", "local://mirror"]);
+    home.ok(&[
+        "storage",
+        "cp",
+        "-r",
+        "azure://ct-cli/site",
+        "local://mirror/copy",
+    ]);
+    assert_eq!(
+        home.ok(&["storage", "cat", "local://mirror/copy/css/style.css"]),
+        "h1 { color: teal }"
+    );
+    home.ok(&[
+        "storage",
+        "cp",
+        "local://mirror/copy/index.html",
+        "azure://ct-cli/back.html",
+    ]);
+    assert_eq!(
+        home.ok(&["storage", "cat", "azure://ct-cli/back.html"]),
+        "<h1>hello</h1>"
+    );
+
+    // Azure to Cloud Storage and back, one command each.
+    if gcs.is_some() {
+        let _ = home
+            .cloud(&["storage", "rb", "--force", "google://ct-cli-az"])
+            .output();
+        home.ok(&["storage", "mb", "google://ct-cli-az"]);
+        home.ok(&[
+            "storage",
+            "cp",
+            "azure://ct-cli/site/index.html",
+            "google://ct-cli-az/i.html",
+        ]);
+        home.ok(&[
+            "storage",
+            "cp",
+            "google://ct-cli-az/i.html",
+            "azure://ct-cli/from-gcs.html",
+        ]);
+        assert_eq!(
+            home.ok(&["storage", "cat", "azure://ct-cli/from-gcs.html"]),
+            "<h1>hello</h1>"
+        );
+        home.ok(&["storage", "rb", "--force", "google://ct-cli-az"]);
+    }
+
+    let url = home.ok(&[
+        "storage",
+        "sign",
+        "azure://ct-cli/site/index.html",
+        "--expires",
+        "60",
+    ]);
+    assert!(url.contains("&sig="), "{url}");
+    assert!(!url.contains(AZURITE_KEY));
+    home.ok(&["storage", "rb", "--force", "azure://ct-cli"]);
+    home.fails(&["storage", "ls", "azure://ct-cli"], 3);
 }
 
 #[test]

@@ -48,6 +48,18 @@ pub fn parse_http_date(text: &str) -> Option<std::time::SystemTime> {
     httpdate::parse_http_date(text.trim()).ok()
 }
 
+/// Writes an HTTP date (`x-ms-date`, `Date`), as [`parse_http_date`] reads it.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let date = cloud_core::http::format_http_date(UNIX_EPOCH + Duration::from_secs(86_400));
+/// assert_eq!(date, "Fri, 02 Jan 1970 00:00:00 GMT");
+/// ```
+pub fn format_http_date(time: std::time::SystemTime) -> String {
+    httpdate::fmt_http_date(time)
+}
+
 /// Reads `Content-Range: bytes START-END/TOTAL` as (`START..END+1`, `TOTAL`).
 ///
 /// ```

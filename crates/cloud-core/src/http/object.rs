@@ -37,6 +37,14 @@ pub fn content_length(response: &HttpResponse, provider: &str, service: &str) ->
         })
 }
 
+/// The start of a `Content-Range` whose end precedes its start.
+fn empty_span_start(header: &str) -> Option<u64> {
+    let span = header.trim().strip_prefix("bytes ")?.split('/').next()?;
+    let (start, end) = span.split_once('-')?;
+    let (start, end): (u64, u64) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
+    (end < start).then_some(start)
+}
+
 /// Which bytes a download response carries and the object's whole size:
 /// the `Content-Range` of a 206, else everything. A range that disagrees
 /// with the body's length is a malformed response, not a short read.
@@ -50,6 +58,15 @@ pub fn download_span(
         return Ok((0..length, length));
     }
     let header = response.header_str("content-range").unwrap_or_default();
+    if let Some(start) = empty_span_start(header) {
+        // `bytes 1000-999/1000`: a server (Azurite) saying the range holds
+        // nothing instead of answering 416.
+        return Err(Error::new(
+            crate::ErrorKind::RangeNotSatisfiable,
+            format!("{service} has no bytes from offset {start}"),
+        )
+        .with_provider(provider));
+    }
     let (range, size) = super::content_range(header).ok_or_else(|| {
         Error::malformed(
             provider,
@@ -63,4 +80,23 @@ pub fn download_span(
         ));
     }
     Ok((range, size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::ResponseBody;
+    use http::HeaderMap;
+
+    #[test]
+    fn an_empty_content_range_is_an_unsatisfiable_range() {
+        let mut headers = HeaderMap::new();
+        headers.insert("content-length", "0".parse().unwrap());
+        headers.insert("content-range", "bytes 1000-999/1000".parse().unwrap());
+        let response =
+            HttpResponse::new(StatusCode::PARTIAL_CONTENT, headers, ResponseBody::empty());
+        let err = download_span(&response, "p", "S").unwrap_err();
+        assert_eq!(err.kind(), &crate::ErrorKind::RangeNotSatisfiable);
+        assert_eq!(empty_span_start("bytes 0-9/10"), None);
+    }
 }

@@ -21,3 +21,6 @@ pub fn escape_xml(text: &str) -> String {
     }
     out
 }
+
+#[cfg(feature = "xml")]
+pub mod xml;

@@ -1,0 +1,10 @@
+//! The crate's integration tests, one binary; each module was a test file
+//! of its own.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod live;
+mod replay;
+mod specifics;
