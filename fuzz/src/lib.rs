@@ -284,6 +284,49 @@ pub fn google(data: &[u8]) {
     );
 }
 
+/// Azure Blob Storage: listings, properties, block lists and error bodies,
+/// a small upload and a staged one (its blocks then find no answer).
+pub fn azure(data: &[u8]) {
+    let transport = Arc::new(CannedTransport::new());
+    let blob = cloud_azure::AzureBuilder::new()
+        .environment(Environment::from_vars(Vec::<(String, String)>::new()))
+        .credentials(cloud_azure::StorageCredentials::shared_key(
+            cloud_azure::DEVELOPMENT_ACCOUNT,
+            cloud_azure::DEVELOPMENT_KEY,
+        ))
+        .blob_endpoint("http://fuzz.invalid/devstoreaccount1")
+        // Small blocks, so a staged upload costs little per execution.
+        .upload_config(cloud_azure::BlockUploadConfig::new(64 << 10, 64 << 10, 2))
+        .retry(no_retries())
+        .transport(transport.clone())
+        .build()
+        .expect("an offline Azure client")
+        .blob_storage();
+    let headers: &[(&str, &str)] = &[
+        ("content-type", "application/xml"),
+        ("etag", "\"0x8DBFUZZ\""),
+        ("last-modified", "Wed, 21 Oct 2026 07:28:00 GMT"),
+        ("x-ms-request-id", "FUZZ"),
+        ("x-ms-copy-status", "success"),
+    ];
+    let t = &*transport;
+    storage_calls(t, &blob, &|| canned(data, headers));
+    let c = || canned(data, headers);
+    call(t, c(), blob.copy_object("bucket", "key", "other", "copy"));
+    call(t, c(), blob.ex_uncommitted_blocks("bucket", "key"));
+    let storage = Storage::new(blob);
+    call(
+        t,
+        c(),
+        storage.upload_bytes("bucket", "key", b"hello".to_vec(), &UploadOptions::new()),
+    );
+    call(
+        t,
+        c(),
+        storage.upload_bytes("bucket", "big", vec![7u8; 200 << 10], &UploadOptions::new()),
+    );
+}
+
 /// Compute Engine, its network load balancing and Cloud DNS: every
 /// answer they parse, each call given the input as its first answer (an
 /// operation that is not done yet then finds no second one).

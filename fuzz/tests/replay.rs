@@ -18,6 +18,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("cloudsigma", cloud_fuzz::cloudsigma),
     ("google", cloud_fuzz::google),
     ("google_apis", cloud_fuzz::google_apis),
+    ("azure", cloud_fuzz::azure),
     ("zone_file", cloud_fuzz::zone_file),
     ("local_names", cloud_fuzz::local_names),
 ];

@@ -6,7 +6,7 @@
 //! are built into those same dirs (sharing the build just timed, so the
 //! comparison costs one build of each peer, not two). Then it installs the
 //! Python peers in a virtualenv, starts s3s-fs (which verifies SigV4),
-//! moto, Swift and fake-gcs-server on loopback, runs `compare` (which also
+//! moto, Swift, fake-gcs-server and Azurite on loopback, runs `compare` (which also
 //! measures the `cloud` tool's listing memory at 2,000 and 20,000 nodes
 //! against a synthetic paging EC2), writes the
 //! tables between the markers in `docs/performance.md`, and deletes the
@@ -59,10 +59,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "--ec2" => "BENCH_EC2_COUNT",
             "--swift-list" => "BENCH_SWIFT_LIST_COUNT",
             "--gcs-size-mib" => "BENCH_GCS_SIZE_MIB",
+            "--azure-size-mib" => "BENCH_AZURE_SIZE_MIB",
             _ => {
                 return Err(format!(
                     "unknown option {arg}; known: --rounds, --size-mib, --list, --ec2, \
-                     --swift-list, --gcs-size-mib, --no-build-cost"
+                     --swift-list, --gcs-size-mib, --azure-size-mib, --no-build-cost"
                 ));
             }
         };
@@ -128,6 +129,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "python-swiftclient",
             "openstacksdk",
             "google-cloud-storage",
+            "azure-storage-blob",
         ],
     )?
     .join("bin/python");
@@ -136,6 +138,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         "moto".to_owned(),
         "swift".to_owned(),
         "fake-gcs-server".to_owned(),
+        "azurite".to_owned(),
     ])?;
     let find = |name: &str| {
         running
@@ -155,6 +158,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .env("BENCH_EC2_ENDPOINT", find("CLOUD_TEST_MOTO_URL")?)
         .env("BENCH_SWIFT_AUTH", find("CLOUD_TEST_SWIFT_URL")?)
         .env("BENCH_GCS_ENDPOINT", find("CLOUD_TEST_FAKE_GCS_URL")?)
+        .env("BENCH_AZURE_ENDPOINT", find("CLOUD_TEST_AZURITE_URL")?)
         .env("BENCH_CLOUD_CLI", target.join("cli/release/cloud"))
         .env("BENCH_PYTHON", &python)
         .env("BENCH_PYTHON_DIR", workspace_root().join("bench/python"))
@@ -281,7 +285,7 @@ fn write_docs(costs: &[BuildCost], tables: &str, minutes: f64) -> Result<(), Str
         ));
     };
     let machine = format!(
-        "Measured {} on {} cores, against s3s-fs 0.14.1, moto, Swift and fake-gcs-server \
+        "Measured {} on {} cores, against s3s-fs 0.14.1, moto, Swift, fake-gcs-server and Azurite \
          on loopback; \
          the whole run took {minutes:.0} minutes.\n\n",
         today(),

@@ -28,6 +28,7 @@ const TARGETS: &[&str] = &[
     "cloudsigma",
     "google",
     "google_apis",
+    "azure",
     "zone_file",
     "local_names",
 ];
@@ -52,6 +53,7 @@ const SEED_FOLDERS: &[(&str, &str)] = &[
     ("google/compute", "google_apis"),
     ("google/lb", "google_apis"),
     ("google/dns", "google_apis"),
+    ("azure/azurite", "azure"),
 ];
 
 /// The statuses the targets map their first byte to (`fuzz/src/lib.rs`).

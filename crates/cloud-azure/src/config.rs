@@ -39,8 +39,8 @@ cloud_core::provider_options! {
     anonymous: bool = Bool;
     /// Bodies up to this many bytes go in one Put Blob; larger ones in blocks
     single_put_limit: u64 = Number("8388608");
-    /// Bytes per staged block
-    block_size: u64 = Number("8388608");
+    /// Bytes per staged block (grown for a body of known length that needs more than 50,000)
+    block_size: u64 = Number("4194304");
     /// Blocks in flight at once
     concurrency: u64 = Number("4");
 }
@@ -326,8 +326,9 @@ impl AzureBuilder {
             }
         };
         let endpoint = parse_endpoint(&text, explicit)?;
-        let crate::credential::Authorization { signer, key } = credentials.authorization()?;
         let redactor = Redactor::new();
+        let crate::credential::Authorization { signer, key } =
+            credentials.authorization(&redactor)?;
         let mut http = HttpClient::builder(PROVIDER)
             .options(self.options.proxy_from(&self.env))
             .classifier(Arc::new(crate::error::AzureRetryClassifier))

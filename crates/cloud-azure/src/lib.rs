@@ -34,7 +34,7 @@ mod config;
 mod credential;
 mod error;
 
-use cloud_core::ProviderDescription;
+use cloud_core::{Api, ExtraOperation, ProviderDescription};
 
 pub use blob::BlobStorage;
 pub use config::{
@@ -58,7 +58,11 @@ pub const DESCRIPTION: ProviderDescription = ProviderDescription {
     storage: Some(blob::CAPABILITIES),
     load_balancer: None,
     dns: None,
-    extras: &[],
+    extras: &[ExtraOperation {
+        api: Api::Storage,
+        name: "ex_uncommitted_blocks",
+        description: "The blocks of a blob staged but not committed",
+    }],
     options: CONFIG_OPTIONS,
 };
 

@@ -466,7 +466,12 @@ async fn handle(
             let mut response = Response::new(full(text));
             *response.status_mut() = StatusCode::from_u16(status)?;
             let id = format!("fault-{sequence}");
-            for name in ["x-amz-request-id", "x-trans-id", "x-openstack-request-id"] {
+            for name in [
+                "x-amz-request-id",
+                "x-trans-id",
+                "x-openstack-request-id",
+                "x-ms-request-id",
+            ] {
                 response
                     .headers_mut()
                     .insert(name, HeaderValue::from_str(&id)?);
@@ -497,6 +502,9 @@ async fn handle(
             let (body, new_length) = shape(fault, parts.status, bytes);
             let mut response = rewrite(shared, Response::from_parts(parts, body));
             if let Some(len) = new_length {
+                // The body is whole now: a chunked upstream's framing
+                // (Azurite's) no longer applies.
+                response.headers_mut().remove("transfer-encoding");
                 response
                     .headers_mut()
                     .insert("content-length", HeaderValue::from(len));

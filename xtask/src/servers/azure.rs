@@ -58,11 +58,12 @@ impl LocalServer for Azurite {
     fn start(&self, cache: &Path, work: &Path) -> Result<Started, String> {
         let listen = free_port().map_err(|e| format!("azurite: no free port: {e}"))?;
         let mut command = Command::new(binary(cache));
-        // In memory (capped), no telemetry, any API version the client asks for.
+        // In memory (capped at 4 GiB: the bench writes seven 256 MiB blobs and
+        // the large-upload test 1 GiB), no telemetry, any API version the client asks for.
         command
             .args(["--blobHost", "127.0.0.1", "--blobPort"])
             .arg(listen.to_string())
-            .args(["--inMemoryPersistence", "--extentMemoryLimit", "2048"])
+            .args(["--inMemoryPersistence", "--extentMemoryLimit", "4096"])
             .args(["--skipApiVersionCheck", "--disableTelemetry", "--silent"])
             .current_dir(work);
         let process = ServerProcess::start(

@@ -17,6 +17,9 @@ async fn cloud_job(s: &Settings, job: &str) -> Result<()> {
     if let Some(job) = job.strip_prefix("gcs-") {
         return storage_job(&gcs()?, s, job).await;
     }
+    if let Some(job) = job.strip_prefix("azure-") {
+        return storage_job(&azure()?, s, job).await;
+    }
     use cloud::aws::{AwsBuilder, AwsCredentials, MultipartConfig};
     let multipart = MultipartConfig {
         threshold: if job == "put" { u64::MAX } else { PART as u64 },
@@ -73,6 +76,26 @@ fn gcs() -> Result<cloud::Storage> {
         .upload_config(GcsUploadConfig::new(chunk, chunk))
         .build()?;
     Ok(cloud::Storage::new(google.storage()))
+}
+
+/// Blob Storage on Azurite (its development account, SharedKey), uploads
+/// above one block staged in blocks of 8 MiB, 4 at a time.
+fn azure() -> Result<cloud::Storage> {
+    use cloud::azure::{AzureBuilder, BlockUploadConfig, StorageCredentials};
+    let endpoint = std::env::var("BENCH_AZURE_ENDPOINT").unwrap_or_default();
+    let azure = AzureBuilder::new()
+        .credentials(StorageCredentials::shared_key(
+            cloud::azure::DEVELOPMENT_ACCOUNT,
+            cloud::azure::DEVELOPMENT_KEY,
+        ))
+        .blob_endpoint(endpoint)
+        .upload_config(BlockUploadConfig::new(
+            PART as u64,
+            PART as u64,
+            CONCURRENCY,
+        ))
+        .build()?;
+    Ok(cloud::Storage::new(azure.blob_storage()))
 }
 
 /// One storage job, the same whichever service is behind `storage`.

@@ -200,6 +200,35 @@ impl BlobStorage {
         parse::list_blobs(container, &text(response).await?)
     }
 
+    /// The blocks of `container/name` staged but not committed (an extra:
+    /// what a failed or running upload has sent), as (id, size) in the
+    /// order staged. A blob with none, or that does not exist, has none.
+    pub async fn ex_uncommitted_blocks(
+        &self,
+        container: &str,
+        name: &str,
+    ) -> Result<Vec<(String, u64)>> {
+        check_container(container)?;
+        check_blob(name)?;
+        let id = object_id(container, name);
+        let url = self.url(
+            Some(container),
+            Some(name),
+            &[("comp", "blocklist"), ("blocklisttype", "uncommitted")],
+        );
+        match self
+            .send(
+                HttpRequest::new(Method::GET, url),
+                Some((ResourceKind::Object, &id)),
+            )
+            .await
+        {
+            Ok(response) => parse::uncommitted_blocks(&text(response).await?),
+            Err(e) if e.code() == Some("BlobNotFound") => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Waits for a pending copy into `container/name` to finish.
     async fn wait_for_copy(&self, container: &str, name: &str) -> Result<()> {
         let what = format!("the copy into `{}`", object_id(container, name));

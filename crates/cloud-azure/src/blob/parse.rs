@@ -167,6 +167,20 @@ pub fn object_from_headers(container: &str, name: &str, headers: &HeaderMap, siz
     object
 }
 
+/// The `UncommittedBlocks` of Get Block List, as (id, size).
+pub fn uncommitted_blocks(body: &str) -> Result<Vec<(String, u64)>> {
+    let doc = xml::document(PROVIDER, SERVICE, body, &["BlockList"])?;
+    let Some(list) = child(doc.root_element(), "UncommittedBlocks") else {
+        return Ok(Vec::new());
+    };
+    children(list, "Block")
+        .map(|block| {
+            let size = xml::required_parse(PROVIDER, SERVICE, block, "Size")?;
+            Ok((required(block, "Name")?.to_owned(), size))
+        })
+        .collect()
+}
+
 /// The body of Put Block List: every block, latest version, in order.
 pub fn block_list(ids: &[String]) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>");
@@ -245,6 +259,19 @@ mod tests {
         .unwrap();
         assert_eq!(containers.items[0].name, "box");
         assert!(containers.next.is_none());
+    }
+
+    #[test]
+    fn uncommitted_block_lists_parse() {
+        let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList><CommittedBlocks />\
+            <UncommittedBlocks><Block><Name>QUFB</Name><Size>4194304</Size></Block>\
+            <Block><Name>QUFC</Name><Size>12</Size></Block></UncommittedBlocks></BlockList>";
+        assert_eq!(
+            uncommitted_blocks(body).unwrap(),
+            [("QUFB".to_owned(), 4_194_304), ("QUFC".to_owned(), 12)]
+        );
+        assert!(uncommitted_blocks("<BlockList/>").unwrap().is_empty());
+        assert!(uncommitted_blocks("<BlockList><UncommittedBlocks><Block><Name>x</Name></Block></UncommittedBlocks></BlockList>").is_err());
     }
 
     #[test]

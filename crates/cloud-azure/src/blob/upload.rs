@@ -126,11 +126,12 @@ pub(crate) async fn upload(
         )
         .await;
     }
+    let len = options.content_length_value();
     let source = PartSource::Stream {
         first,
         reader: &mut reader,
     };
-    put_blocks(blob, container, name, source, options).await
+    put_blocks(blob, container, name, source, len, options).await
 }
 
 pub(crate) async fn upload_file(
@@ -150,7 +151,7 @@ pub(crate) async fn upload_file(
         path: path.into(),
         len,
     };
-    put_blocks(blob, container, name, source, options).await
+    put_blocks(blob, container, name, source, Some(len), options).await
 }
 
 /// One Put Blob with the body's MD5; retried on transient errors.
@@ -200,10 +201,11 @@ async fn put_blocks(
     container: &str,
     name: &str,
     source: PartSource<'_>,
+    len: Option<u64>,
     options: &UploadOptions,
 ) -> Result<Object> {
     let config = blob.shared().upload.for_upload(options)?;
-    let block_size = usize::try_from(config.block_size).unwrap_or(usize::MAX);
+    let block_size = usize::try_from(block_size_for(config.block_size, len)).unwrap_or(usize::MAX);
     let plan = PartPlan::new(block_size, MAX_BLOCKS, config.concurrency, "block");
     let prefix = blob.shared().tokens.next_token();
     let id = object_id(container, name);
@@ -241,6 +243,18 @@ async fn put_blocks(
     ))
 }
 
+/// The block size for a body of `len` bytes: the configured one, grown
+/// (to whole MiB) when the body would need more blocks than a blob takes.
+fn block_size_for(configured: u64, len: Option<u64>) -> u64 {
+    const MIB: u64 = 1024 * 1024;
+    match len {
+        Some(len) if len.div_ceil(configured) > u64::from(MAX_BLOCKS) => {
+            len.div_ceil(u64::from(MAX_BLOCKS)).div_ceil(MIB) * MIB
+        }
+        _ => configured,
+    }
+}
+
 /// Stages one block with its MD5 (which the service checks).
 async fn put_block(
     client: HttpClient,
@@ -266,6 +280,17 @@ async fn put_block(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocks_grow_for_bodies_that_need_too_many() {
+        let mib = 1024 * 1024;
+        assert_eq!(block_size_for(4 * mib, Some(100 * mib)), 4 * mib);
+        assert_eq!(block_size_for(4 * mib, None), 4 * mib);
+        let huge = 500 * 1024 * mib;
+        let grown = block_size_for(4 * mib, Some(huge));
+        assert_eq!(grown, 11 * mib);
+        assert!(huge.div_ceil(grown) <= u64::from(MAX_BLOCKS));
+    }
 
     #[test]
     fn block_ids_have_one_length() {

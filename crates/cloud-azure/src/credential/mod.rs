@@ -10,6 +10,7 @@ pub(crate) mod shared_key;
 use std::sync::Arc;
 
 use cloud_core::http::Signer;
+use cloud_core::secret::Redactor;
 use cloud_core::{Environment, Error, Result, Secret};
 
 pub use connection_string::{ConnectionString, DEVELOPMENT_ACCOUNT, DEVELOPMENT_KEY};
@@ -95,13 +96,17 @@ impl StorageCredentials {
         Ok(None)
     }
 
-    /// How requests are authorized with these credentials.
-    pub(crate) fn authorization(&self) -> Result<Authorization> {
+    /// How requests are authorized with these credentials; signatures
+    /// made per request go to `redactor`.
+    pub(crate) fn authorization(&self, redactor: &Redactor) -> Result<Authorization> {
         Ok(match self {
             StorageCredentials::SharedKey { account, key } => {
                 let key = AccountKey::new(account, key)?;
                 Authorization {
-                    signer: Some(Arc::new(shared_key::SharedKeySigner::new(key.clone()))),
+                    signer: Some(Arc::new(shared_key::SharedKeySigner::new(
+                        key.clone(),
+                        redactor.clone(),
+                    ))),
                     key: Some(key),
                 }
             }

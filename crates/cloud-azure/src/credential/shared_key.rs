@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use base64::Engine as _;
 use cloud_core::http::{Body, HeaderValue, Request, Signer, format_http_date};
+use cloud_core::secret::Redactor;
 use cloud_core::{Error, Result, Secret};
 use percent_encoding::percent_decode_str;
 
@@ -67,14 +68,24 @@ impl AccountKey {
 }
 
 /// Signs each request with `Authorization: SharedKey account:signature`.
-#[derive(Debug)]
+/// Each signature goes to the client's redactor as an issued credential:
+/// within its validity it would authorize that request again.
 pub(crate) struct SharedKeySigner {
     key: AccountKey,
+    redactor: Redactor,
+}
+
+impl std::fmt::Debug for SharedKeySigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedKeySigner")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SharedKeySigner {
-    pub(crate) fn new(key: AccountKey) -> Self {
-        SharedKeySigner { key }
+    pub(crate) fn new(key: AccountKey, redactor: Redactor) -> Self {
+        SharedKeySigner { key, redactor }
     }
 }
 
@@ -88,11 +99,9 @@ impl Signer for SharedKeySigner {
             headers.insert("x-ms-version", HeaderValue::from_static(API_VERSION));
         }
         let text = string_to_sign(request, &self.key.account);
-        let mut value = header_value(&format!(
-            "SharedKey {}:{}",
-            self.key.account,
-            self.key.sign(&text)
-        ))?;
+        let signature = self.key.sign(&text);
+        self.redactor.add_issued(&Secret::new(signature.as_str()));
+        let mut value = header_value(&format!("SharedKey {}:{signature}", self.key.account))?;
         value.set_sensitive(true);
         request.headers_mut().insert("authorization", value);
         Ok(())

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod fault_proxy;
 mod live;
 mod replay;
 mod specifics;

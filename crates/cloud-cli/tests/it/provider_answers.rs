@@ -295,6 +295,8 @@ fn no_provider_prints_a_credential_a_server_echoes() {
     const RAX_TOKEN: &str = "echoRackspaceToken0001";
     const GOOGLE_TOKEN: &str = "ya29.echoGoogleToken0001";
     const GANDI_TOKEN: &str = "echo-gandi-pat-0001";
+    // An Azure storage account key is base64 ("echo-azure-key-0001").
+    const AZURE_KEY: &str = "ZWNoby1henVyZS1rZXktMDAwMQ==";
 
     let home = Home::new();
     let key_file = home.path().join("google-key.json");
@@ -380,6 +382,21 @@ fn no_provider_prints_a_credential_a_server_echoes() {
                     vec![&["--provider", "powerdns", "dns", "zones"]],
                 ),
                 (
+                    "azure",
+                    flags(&[
+                        "--endpoint",
+                        &format!("{url}/echoaccount"),
+                        "--key",
+                        "echoaccount",
+                        "--secret",
+                        AZURE_KEY,
+                    ]),
+                    vec![
+                        &["storage", "ls", "azure://bucket"],
+                        &["storage", "ls", "azure://"],
+                    ],
+                ),
+                (
                     "google",
                     flags(&["--endpoint", &url, "-o", "project=echo-project"]),
                     vec![
@@ -424,6 +441,7 @@ fn no_provider_prints_a_credential_a_server_echoes() {
                             RAX_TOKEN,
                             GOOGLE_TOKEN,
                             GANDI_TOKEN,
+                            AZURE_KEY,
                         ] {
                             assert!(!shown.contains(secret), "`{secret}` printed by {context}");
                         }
