@@ -195,6 +195,75 @@ pub fn checked_length(stream: ByteStream, expected: u64, source: LengthSource) -
     .boxed()
 }
 
+/// A running checksum of a stream's bytes (MD5, CRC32C...), as text in
+/// the form the provider announces it, for [`checked_digest`].
+pub trait StreamDigest: Send + 'static {
+    /// Adds the next bytes.
+    fn update(&mut self, data: &[u8]);
+    /// The checksum of every byte added.
+    fn finish(self: Box<Self>) -> String;
+}
+
+/// Passes `stream` through, and fails it at its end with
+/// [`ErrorKind::HashMismatch`] when the bytes' checksum (by `digest`) is
+/// not `expected`: a download the provider announced a checksum for is
+/// never handed over corrupt. A stream that fails on its own fails as it
+/// did, unchecked.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use cloud_core::byte_stream::{StreamDigest, checked_digest, once};
+/// use futures::TryStreamExt;
+///
+/// /// The byte count as the "checksum", for the example.
+/// struct Count(usize);
+/// impl StreamDigest for Count {
+///     fn update(&mut self, data: &[u8]) { self.0 += data.len(); }
+///     fn finish(self: Box<Self>) -> String { self.0.to_string() }
+/// }
+///
+/// let good = checked_digest(once("hello"), "5".into(), Box::new(Count(0)));
+/// let chunks: Vec<_> = good.try_collect().await.unwrap();
+/// assert_eq!(chunks, ["hello"]);
+/// let bad = checked_digest(once("hello"), "4".into(), Box::new(Count(0)));
+/// let err = bad.try_collect::<Vec<_>>().await.unwrap_err();
+/// assert!(matches!(err.kind(), cloud_core::ErrorKind::HashMismatch { .. }));
+/// # }
+/// ```
+pub fn checked_digest(
+    stream: ByteStream,
+    expected: String,
+    digest: Box<dyn StreamDigest>,
+) -> ByteStream {
+    let state = (stream, Some(digest), expected);
+    futures::stream::unfold(state, |(mut stream, digest, expected)| async move {
+        let mut digest = digest?;
+        match stream.next().await {
+            Some(Ok(chunk)) => {
+                digest.update(&chunk);
+                Some((Ok(chunk), (stream, Some(digest), expected)))
+            }
+            Some(Err(e)) => Some((Err(e), (stream, None, expected))),
+            None => {
+                let actual = digest.finish();
+                if actual == expected {
+                    return None;
+                }
+                let err = Error::new(
+                    ErrorKind::HashMismatch {
+                        expected: expected.clone(),
+                        actual: actual.clone(),
+                    },
+                    format!("the body's checksum is {actual}, not the announced {expected}"),
+                );
+                Some((Err(err), (stream, None, expected)))
+            }
+        }
+    })
+    .boxed()
+}
+
 /// Reads a stream in parts of a chosen size: the building block of
 /// multipart and segmented uploads, which must hold at most one part.
 pub struct PartReader {

@@ -264,6 +264,21 @@ impl BlobStorage {
     }
 }
 
+/// Base64 MD5, as `Content-MD5` carries it.
+#[derive(Default)]
+struct Md5Digest(md5::Md5);
+
+impl cloud_core::byte_stream::StreamDigest for Md5Digest {
+    fn update(&mut self, data: &[u8]) {
+        md5::Digest::update(&mut self.0, data);
+    }
+
+    fn finish(self: Box<Self>) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(md5::Digest::finalize(self.0))
+    }
+}
+
 /// A response body as text (bounded).
 pub(crate) async fn text(response: HttpResponse) -> Result<String> {
     let bytes = response.bytes().await?;
@@ -420,7 +435,16 @@ impl StorageDriver for BlobStorage {
         let (range, size) =
             cloud_core::http::download_span(&response, PROVIDER, "Azure Blob Storage")?;
         let object = parse::object_from_headers(container, name, response.headers(), size);
-        let body: ByteStream = response.into_body().into_stream();
+        // A whole blob's Content-MD5 (stored when it was written) is checked
+        // as the body streams; a range's answer carries none.
+        let whole_md5 = (range.start == 0 && range.end == size)
+            .then(|| response.header_str("content-md5").map(str::to_owned))
+            .flatten();
+        let mut body: ByteStream = response.into_body().into_stream();
+        if let Some(md5) = whole_md5 {
+            body =
+                cloud_core::byte_stream::checked_digest(body, md5, Box::new(Md5Digest::default()));
+        }
         Ok(Download::new(object, range, body))
     }
 

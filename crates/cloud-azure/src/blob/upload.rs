@@ -209,7 +209,14 @@ async fn put_blocks(
     let plan = PartPlan::new(block_size, MAX_BLOCKS, config.concurrency, "block");
     let prefix = blob.shared().tokens.next_token();
     let id = object_id(container, name);
+    // A stream's blocks pass through memory in order, so the whole blob's
+    // MD5 comes free and is stored with it (later downloads are checked
+    // against it); a file's blocks are read apart and concurrently.
+    let mut whole = matches!(source, PartSource::Stream { .. }).then(Md5::new);
     let blocks = upload_parts(source, &plan, |number, part| {
+        if let (Some(hasher), PartBody::Bytes(bytes)) = (whole.as_mut(), &part) {
+            hasher.update(bytes);
+        }
         let block = block_id(&prefix, number);
         let url = blob.url(
             Some(container),
@@ -225,7 +232,12 @@ async fn put_blocks(
     let size = blocks.iter().map(|b| b.size).sum();
     let ids: Vec<String> = blocks.into_iter().map(|b| b.value).collect();
     let url = blob.url(Some(container), Some(name), &[("comp", "blocklist")]);
-    let request = HttpRequest::new(Method::PUT, url).header("content-type", "application/xml")?;
+    let mut request =
+        HttpRequest::new(Method::PUT, url).header("content-type", "application/xml")?;
+    if let Some(hasher) = whole {
+        let md5 = base64::engine::general_purpose::STANDARD.encode(hasher.finalize());
+        request = request.header("x-ms-blob-content-md5", &md5)?;
+    }
     // Committing the same list again stores the same blob: safe to retry.
     let request = blob_headers(request, options)?
         .body(Body::from_bytes(parse::block_list(&ids)))

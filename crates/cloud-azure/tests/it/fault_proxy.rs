@@ -73,3 +73,42 @@ fn origins_split() {
         ("http://127.0.0.1:1", "/devstoreaccount1")
     );
 }
+
+/// A whole blob whose bytes differ from its stored Content-MD5 fails with
+/// `HashMismatch` at the end of the body, for blobs put in one request and
+/// staged from a stream alike.
+#[test]
+fn corrupted_downloads_fail_their_checksum() {
+    cloud_testkit::run(async {
+        let Some(f) = fixture("checksum").await else {
+            return;
+        };
+        let s = &f.storage;
+        let c = "ct-fault-checksum";
+        cloud_testkit::conformance::storage::remove_container(s, c).await;
+        s.create_container(c).await.unwrap();
+        let small = "original bytes";
+        s.upload_bytes(c, "small", small, &cloud_core::UploadOptions::new())
+            .await
+            .unwrap();
+        let staged = cloud_testkit::data::stream(12, 300 * 1024);
+        s.upload(c, "staged", staged, &cloud_core::UploadOptions::new())
+            .await
+            .unwrap();
+        assert_eq!(s.download_bytes(c, "small").await.unwrap(), small);
+        let whole = s.download_bytes(c, "staged").await.unwrap();
+        assert_eq!(whole, cloud_testkit::data::bytes(12, 300 * 1024));
+        for (name, len) in [("small", small.len()), ("staged", 300 * 1024)] {
+            let garbage = "x".repeat(len);
+            f.proxy
+                .inject(Rule::new(Fault::Malformed { body: garbage }).method("GET"));
+            let err = s.download_bytes(c, name).await.unwrap_err();
+            f.proxy.clear_rules();
+            assert!(
+                matches!(err.kind(), cloud_core::ErrorKind::HashMismatch { .. }),
+                "{name}: {err}"
+            );
+        }
+        cloud_testkit::conformance::storage::remove_container(s, c).await;
+    });
+}
