@@ -64,7 +64,7 @@ fn run_client(client: &str, job: &str, object: &str, file: &Path, prefix: &str) 
             command
         }
         "azure-storage-blob" => {
-            let mut command = python("azure", client);
+            let mut command = python("azure_blob", client);
             command.arg(job.trim_start_matches("azure-"));
             command
         }

@@ -1,6 +1,9 @@
 """The Python side of the Blob Storage comparison: azure-storage-blob.
 
-    azure.py azure-storage-blob multipart-file|multipart-stream|get|list
+(Not named azure.py: the script's folder comes first on the import path,
+and a script of that name would shadow the `azure` package.)
+
+    azure_blob.py azure-storage-blob multipart-file|multipart-stream|get|list
 
 multipart-file uploads BENCH_FILE as BENCH_OBJECT in blocks of 8 MiB, four
 at a time (`upload_blob` with max_block_size, max_single_put_size and
