@@ -58,8 +58,8 @@ impl LocalServer for Azurite {
     fn start(&self, cache: &Path, work: &Path) -> Result<Started, String> {
         let listen = free_port().map_err(|e| format!("azurite: no free port: {e}"))?;
         let mut command = Command::new(binary(cache));
-        // In memory (capped at 4 GiB: the bench writes seven 256 MiB blobs and
-        // the large-upload test 1 GiB), no telemetry, any API version the client asks for.
+        // In memory (capped at 4 GiB: the bench writes seven 64 MiB blobs a
+        // round and the large-upload test 1 GiB), no telemetry, any API version the client asks for.
         command
             .args(["--blobHost", "127.0.0.1", "--blobPort"])
             .arg(listen.to_string())
